@@ -1,0 +1,42 @@
+// The resolver seam: the only place where offboard gets DNS answers.
+//
+// What it is for: three interchangeable sources of Observations — the c-ares stub resolver
+// (recursive servers), the authoritative walk from the root, and zone files (--zones DIR) —
+// behind one asynchronous interface, so that the check engine, `scan` and the gate are the same
+// code whatever the source, and tests can substitute a fake.
+// What it must not do: decide anything about Microsoft 365. A resolver reports outcomes
+// faithfully: a failure is never turned into NXDOMAIN/NODATA, an answer that does not validate
+// is Outcome::Malformed.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/types.h"
+
+namespace offboard {
+
+class Resolver {
+ public:
+  using Callback = std::function<void(Observation)>;
+
+  virtual ~Resolver() = default;
+
+  // Queues a question. The callback runs later, from inside run(), exactly once, never from
+  // inside submit() and never from inside a c-ares callback; it may call submit() again
+  // (follow-up queries). Questions are sent concurrently, bounded by the resolver's window.
+  virtual void submit(const Question& q, Callback cb) = 0;
+
+  // Drives I/O until every submitted question (including those submitted from callbacks) has
+  // completed. Returns when nothing is outstanding.
+  virtual void run() = 0;
+
+  // True when Question::parentSide is answered (authoritative walk, zone files holding the
+  // parent). The stub resolver sees only what recursive servers say.
+  virtual bool seesParentSide() const = 0;
+
+  // A short label for reports: "recursive 127.0.0.53", "zones fixtures/demo", …
+  virtual std::string describe() const = 0;
+};
+
+}  // namespace offboard

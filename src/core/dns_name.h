@@ -1,0 +1,82 @@
+// DnsName: a DNS domain name as a sequence of labels (RFC 1034 §3.1).
+//
+// What it is for: every name in offboard (queried names, record owners, targets, catalogue
+// suffixes) is a DnsName, never a std::string, so that comparison is label-wise and
+// case-insensitive and `isPartOf` works on label boundaries only
+// (`mail.protection.outlook.com.evil.example` is not part of `outlook.com`).
+// What it must not do: no I/O, no IDNA (see idna.h), no knowledge of Microsoft 365.
+//
+// Limits live in the type: a label is 1..63 octets, the wire form of the whole name is at most
+// 255 octets (RFC 1035 §2.3.4). A default-constructed DnsName is *empty* (invalid), which is
+// not the root: the root is `DnsName::root()`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace offboard {
+
+class DnsName {
+ public:
+  static constexpr std::size_t kMaxLabel = 63;
+  static constexpr std::size_t kMaxWire = 255;
+
+  // An empty (invalid) name; `isEmpty()` is true. Not the root.
+  DnsName() = default;
+
+  // The root name ".".
+  static DnsName root();
+
+  // Parses presentation format: labels separated by dots, trailing dot optional, `\X` and
+  // `\DDD` escapes (RFC 1035 §5.1). "." and "" with allowRootText → root.
+  // Returns nullopt and sets *error (when given) on empty labels, over-long labels or names,
+  // bad escapes. Any octet is allowed inside a label (this is DNS, not host-name syntax).
+  static std::optional<DnsName> parse(std::string_view text, std::string* error = nullptr);
+
+  // Builds from raw labels (no escapes). Same limits as parse.
+  static std::optional<DnsName> fromLabels(std::vector<std::string> labels,
+                                           std::string* error = nullptr);
+
+  bool isEmpty() const { return !valid_; }
+  bool isRoot() const { return valid_ && labels_.empty(); }
+  std::size_t labelCount() const { return labels_.size(); }
+  const std::vector<std::string>& labels() const { return labels_; }
+  // Octets of the uncompressed wire form (root = 1).
+  std::size_t wireLength() const;
+
+  // True when this name equals `zone` or lies below it, label-wise and case-insensitively.
+  bool isPartOf(const DnsName& zone) const;
+  // The name one label up; the root's parent is empty.
+  DnsName parent() const;
+  // `label.this`; nullopt when limits would be broken.
+  std::optional<DnsName> prepend(std::string_view label) const;
+  // This name relative to `origin` (labels above it removed); requires isPartOf(origin).
+  std::vector<std::string> labelsBelow(const DnsName& origin) const;
+
+  // Presentation form with the trailing dot, lower-case, and every octet that is not a
+  // letter, digit, hyphen or underscore escaped as \DDD (or \. \\ for dot and backslash), so
+  // that the text is safe on a terminal and parse(toString()) == *this.
+  std::string toString() const;
+  // As toString() without the trailing dot (root stays ".").
+  std::string toStringNoDot() const;
+
+  // Case-insensitive equality (ASCII only, RFC 4343).
+  friend bool operator==(const DnsName& a, const DnsName& b);
+  friend bool operator!=(const DnsName& a, const DnsName& b) { return !(a == b); }
+  // Canonical DNS ordering (RFC 4034 §6.1), case-insensitive; for maps and sets.
+  friend bool operator<(const DnsName& a, const DnsName& b);
+
+ private:
+  std::vector<std::string> labels_;  // stored lower-case (ASCII)
+  bool valid_ = false;
+};
+
+// Hash for unordered containers (case-insensitive, consistent with operator==).
+struct DnsNameHash {
+  std::size_t operator()(const DnsName& n) const;
+};
+
+}  // namespace offboard

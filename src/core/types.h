@@ -1,0 +1,158 @@
+// Core value types shared by resolvers, checks, planner, gate and renderers.
+//
+// What it is for: the vocabulary of the data flow in DESIGN.md — a Question goes to a Resolver,
+// which returns an Observation (an outcome plus RRsets with TTLs); checks turn Observations into
+// Findings; a DomainReport collects them with a verdict.
+// What it must not do: no I/O, no clock, no library handles. DNS outcomes are values here,
+// never exceptions (NXDOMAIN and NODATA are answers; timeouts and SERVFAIL are failures).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/dns_name.h"
+
+namespace offboard {
+
+// RR types offboard asks for or reads (RFC 1035, 2782, 3596). Other codes pass through.
+enum class RRType : std::uint16_t {
+  A = 1,
+  NS = 2,
+  CNAME = 5,
+  SOA = 6,
+  PTR = 12,
+  MX = 15,
+  TXT = 16,
+  AAAA = 28,
+  SRV = 33,
+  OPT = 41,
+  DS = 43,
+  ANY = 255,
+};
+
+// "MX", "TXT", … or "TYPE123" (RFC 3597).
+std::string rrTypeName(RRType t);
+// Inverse of rrTypeName for the names above (case-insensitive); nullopt otherwise.
+std::optional<RRType> rrTypeFromName(std::string_view s);
+
+// One resource record, already parsed. `data` is the presentation form of the RDATA (as in a
+// zone file, names with trailing dots, TXT strings quoted); the structured fields hold what the
+// checks need so that nothing downstream re-parses text.
+struct Record {
+  DnsName name;
+  RRType type = RRType::A;
+  std::uint32_t ttl = 0;
+  std::string data;
+  // NS/CNAME/PTR target, MX exchange, SRV target; empty otherwise.
+  DnsName target;
+  // MX preference or SRV priority.
+  std::uint16_t preference = 0;
+  std::uint16_t weight = 0;  // SRV
+  std::uint16_t port = 0;    // SRV
+  // TXT character-strings, raw octets (not escaped).
+  std::vector<std::string> strings;
+};
+
+// How a lookup ended. Only Answer, NoData and NxDomain are evidence; all others are failures
+// and never mean "absent" (fail closed).
+enum class Outcome {
+  Answer,        // NOERROR with records of the asked type (possibly after CNAMEs)
+  NoData,        // NOERROR, name exists, no records of the type (RFC 2308)
+  NxDomain,      // name does not exist (RFC 2308)
+  Timeout,       // no answer within timeout × tries
+  ServFail,      // RCODE 2
+  Refused,       // RCODE 5
+  FormErr,       // RCODE 1
+  NotImp,        // RCODE 4
+  OtherRcode,    // any other RCODE
+  Unreachable,   // ICMP unreachable / connection refused / no route
+  Malformed,     // did not parse, failed validation (QR, question, counts, trailing bytes …)
+  Lame,          // answered, but not authoritatively for the zone (authoritative mode)
+  CnameLoop,     // a CNAME chain came back to a name already seen
+  ChainTooLong,  // CNAME chain or referral chain longer than the limit
+  NotAvailable,  // the source cannot answer: zone absent from --zones DIR, no server known
+};
+
+// "answer", "nodata", "nxdomain", "timeout", "servfail", …
+std::string_view outcomeName(Outcome o);
+// True for Answer, NoData and NxDomain.
+bool isEvidence(Outcome o);
+
+// What was asked.
+struct Question {
+  DnsName name;
+  RRType type = RRType::A;
+  // Ask for the parent side of a delegation (the referral's NS set) instead of the child.
+  // Only meaningful for type NS and only for resolvers that see parents.
+  bool parentSide = false;
+  friend bool operator==(const Question& a, const Question& b) {
+    return a.name == b.name && a.type == b.type && a.parentSide == b.parentSide;
+  }
+};
+
+// One server's view of a question (authoritative mode), or the single resolver's view.
+struct Observation {
+  Question question;
+  Outcome outcome = Outcome::Timeout;
+  // Records of the asked type at the end of any CNAME chain (one RRset: one TTL).
+  std::vector<Record> answer;
+  // CNAMEs followed from the question name, in order (empty when none).
+  std::vector<Record> chain;
+  // Negative-caching TTL for NoData/NxDomain (min of SOA TTL and SOA MINIMUM, RFC 2308 §5).
+  std::optional<std::uint32_t> negativeTtl;
+  // Who answered: "127.0.0.53:53", "zones:DIR/contoso.com.zone", … (for evidence and findings).
+  std::string server;
+  // Human detail for failures ("answer section incomplete", "QR bit not set", …).
+  std::string detail;
+  // Authoritative mode: each server's own observation of the same question.
+  std::vector<Observation> perServer;
+};
+
+enum class Severity { Blocker, Required, Cleanup, Warning, Indeterminate };
+std::string_view severityName(Severity s);
+
+enum class Cloud { None, Worldwide, UsGov, China21Vianet, Germany };
+// "worldwide", "us-gov", "21vianet", "germany"; None → "" (rendered as null).
+std::string_view cloudName(Cloud c);
+
+struct Finding {
+  std::string id;  // stable identifier, SPEC §3 ("mx-at-m365", …)
+  Severity severity = Severity::Warning;
+  Cloud cloud = Cloud::None;
+  DnsName name;    // owner name of the record (or the question for lookup-failed)
+  RRType type = RRType::A;
+  std::string data;     // the record's presentation data, or the query outcome
+  std::string message;  // one line: why it matters and what to do
+  std::optional<std::uint32_t> ttl;
+  std::string server;   // for lookup-failed / lame / inconsistent: who said it
+};
+
+enum class Verdict { Clear, Indeterminate, PointsAtM365 };
+std::string_view verdictName(Verdict v);
+// The worse of two verdicts (PointsAtM365 > Indeterminate > Clear).
+Verdict worse(Verdict a, Verdict b);
+
+struct Delegation {
+  std::vector<DnsName> parentNs;
+  std::optional<std::uint32_t> parentTtl;
+  std::vector<DnsName> childNs;
+  std::optional<std::uint32_t> childTtl;
+  bool parentSeen = false;
+  bool childSeen = false;
+};
+
+// The result of checking one domain: what `check` prints and `scan` streams.
+struct DomainReport {
+  DnsName domain;          // A-label form
+  std::string unicode;     // U-label form when it differs from the A-label form, else empty
+  Verdict verdict = Verdict::Indeterminate;
+  Cloud cloud = Cloud::None;
+  Delegation delegation;
+  std::vector<Record> records;  // every record that matters (M365-related or evidence)
+  std::vector<Finding> findings;
+};
+
+}  // namespace offboard
