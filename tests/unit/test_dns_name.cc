@@ -1,0 +1,82 @@
+#include <doctest/doctest.h>
+
+#include "core/dns_name.h"
+
+using offboard::DnsName;
+
+TEST_CASE("names compare label-wise and case-insensitively, trailing dot optional") {
+  auto a = DnsName::parse("Contoso.COM");
+  auto b = DnsName::parse("contoso.com.");
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(*a == *b);
+  CHECK(a->toString() == "contoso.com.");
+}
+
+TEST_CASE("isPartOf works on label boundaries only") {
+  auto zone = *DnsName::parse("mail.protection.outlook.com");
+  CHECK(DnsName::parse("contoso-com.mail.protection.outlook.com")->isPartOf(zone));
+  CHECK(zone.isPartOf(zone));
+  CHECK_FALSE(DnsName::parse("xmail.protection.outlook.com")->isPartOf(zone));
+  CHECK_FALSE(DnsName::parse("contoso-com.mail.protection.outlook.com.evil.example")->isPartOf(zone));
+  CHECK(DnsName::parse("a.b")->isPartOf(DnsName::root()));
+}
+
+TEST_CASE("empty is not root") {
+  DnsName empty;
+  CHECK(empty.isEmpty());
+  CHECK_FALSE(empty.isRoot());
+  CHECK(DnsName::root().isRoot());
+  CHECK(empty != DnsName::root());
+  CHECK(DnsName::parse(".")->isRoot());
+  CHECK_FALSE(DnsName::parse(""));
+}
+
+TEST_CASE("limits: empty labels, 63-octet labels, 255-octet names") {
+  std::string err;
+  CHECK_FALSE(DnsName::parse("a..b", &err));
+  CHECK(err == "empty label");
+  CHECK_FALSE(DnsName::parse(".a"));
+  CHECK(DnsName::parse(std::string(63, 'a') + ".example"));
+  CHECK_FALSE(DnsName::parse(std::string(64, 'a') + ".example", &err));
+  CHECK(err.find("63") != std::string::npos);
+  // 4 labels of 63 = 4*64 + 1 = 257 wire octets: too long. 3×63 + 61 → 255: fits.
+  std::string l63(63, 'x');
+  CHECK_FALSE(DnsName::parse(l63 + "." + l63 + "." + l63 + "." + l63));
+  auto fits = DnsName::parse(l63 + "." + l63 + "." + l63 + "." + std::string(61, 'y'));
+  REQUIRE(fits);
+  CHECK(fits->wireLength() == 255);
+  CHECK_FALSE(DnsName::parse(l63 + "." + l63 + "." + l63 + "." + std::string(62, 'y')));
+}
+
+TEST_CASE("parse and print are inverses, escapes included") {
+  for (const char* text : {"contoso.com.", "a\\.b.example.", "\\000\\255x.example.", "_dmarc.x.",
+                           "*.wild.example.", "sp\\032ace.example."}) {
+    CAPTURE(text);
+    auto n = DnsName::parse(text);
+    REQUIRE(n);
+    CHECK(n->toString() == text);
+    CHECK(*DnsName::parse(n->toString()) == *n);
+  }
+  CHECK(DnsName::parse("a\\.b.example")->labelCount() == 2);
+  CHECK_FALSE(DnsName::parse("bad\\25"));
+  CHECK_FALSE(DnsName::parse("bad\\256.x"));
+  CHECK_FALSE(DnsName::parse("bad\\"));
+}
+
+TEST_CASE("control octets are escaped when printed") {
+  auto n = DnsName::fromLabels({"\x1b[31mred", "example"});
+  REQUIRE(n);
+  CHECK(n->toString() == "\\027\\09131mred.example.");
+}
+
+TEST_CASE("parent, prepend, labelsBelow") {
+  auto n = *DnsName::parse("selector1._domainkey.contoso.com");
+  CHECK(n.parent() == *DnsName::parse("_domainkey.contoso.com"));
+  CHECK(DnsName::root().parent().isEmpty());
+  CHECK(*DnsName::parse("contoso.com")->prepend("autodiscover") ==
+        *DnsName::parse("autodiscover.contoso.com"));
+  auto below = n.labelsBelow(*DnsName::parse("contoso.com"));
+  REQUIRE(below.size() == 2);
+  CHECK(below[0] == "selector1");
+}
