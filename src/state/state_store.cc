@@ -1,0 +1,733 @@
+// SQLite-backed state store. See state_store.h for the contract.
+//
+// Durability choices (SQLite documentation, "Write-Ahead Logging" and "PRAGMA synchronous"):
+// journal_mode=WAL with synchronous=FULL, because with NORMAL a transaction committed in WAL mode
+// may roll back after a power loss; every write opens with BEGIN IMMEDIATE so that the write
+// lock is taken up front and the busy handler (busy_timeout) can wait for it — a deferred
+// transaction that upgrades to a write in WAL mode fails with SQLITE_BUSY_SNAPSHOT without waiting.
+
+#include "state/state_store.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <string_view>
+#include <utility>
+
+namespace offboard {
+namespace {
+
+constexpr int kBusyTimeoutMs = 10'000;
+
+// The whole schema of version 1. A file is accepted only when its sqlite_schema is exactly what
+// these statements produce (compared with an in-memory database built from them), so a foreign
+// or hand-edited database is refused rather than half-understood.
+// acks, waivers and events are append-only (the audit log must not be rewritten); observation
+// rows are updated only to advance last_seen/seen_count.
+constexpr const char* kSchemaSql = R"sql(
+CREATE TABLE offboard_meta (
+  key   TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+) STRICT;
+CREATE TABLE acks (
+  id   INTEGER PRIMARY KEY,
+  step TEXT NOT NULL,
+  who  TEXT NOT NULL,
+  note TEXT NOT NULL,
+  at   INTEGER NOT NULL
+) STRICT;
+CREATE TABLE waivers (
+  id     INTEGER PRIMARY KEY,
+  step   TEXT NOT NULL,
+  who    TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  at     INTEGER NOT NULL
+) STRICT;
+CREATE TABLE observations (
+  id         INTEGER PRIMARY KEY,
+  domain     TEXT NOT NULL,
+  subject    TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  at_m365    INTEGER NOT NULL CHECK (at_m365 IN (0, 1)),
+  evidence   INTEGER NOT NULL CHECK (evidence IN (0, 1)),
+  ttl        INTEGER NOT NULL CHECK (ttl BETWEEN 0 AND 4294967295),
+  first_seen INTEGER NOT NULL,
+  last_seen  INTEGER NOT NULL,
+  seen_count INTEGER NOT NULL CHECK (seen_count >= 1)
+) STRICT;
+CREATE INDEX observations_by_subject ON observations (domain, subject, id);
+CREATE TABLE events (
+  id     INTEGER PRIMARY KEY,
+  at     INTEGER NOT NULL,
+  kind   TEXT NOT NULL CHECK (kind IN ('ack', 'waiver', 'observe')),
+  target TEXT NOT NULL,
+  who    TEXT NOT NULL,
+  text   TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER acks_append_only_u BEFORE UPDATE ON acks
+  BEGIN SELECT RAISE(ABORT, 'acks are append-only'); END;
+CREATE TRIGGER acks_append_only_d BEFORE DELETE ON acks
+  BEGIN SELECT RAISE(ABORT, 'acks are append-only'); END;
+CREATE TRIGGER waivers_append_only_u BEFORE UPDATE ON waivers
+  BEGIN SELECT RAISE(ABORT, 'waivers are append-only'); END;
+CREATE TRIGGER waivers_append_only_d BEFORE DELETE ON waivers
+  BEGIN SELECT RAISE(ABORT, 'waivers are append-only'); END;
+CREATE TRIGGER events_append_only_u BEFORE UPDATE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_append_only_d BEFORE DELETE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+)sql";
+
+constexpr const char* kMetaApplication = "offboard";
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
+
+struct StmtFinalizer {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+// A failed SQLite call: the (extended) result code and the message to show.
+struct SqlError {
+  int code = SQLITE_OK;
+  std::string message;
+  explicit operator bool() const { return code != SQLITE_OK; }
+};
+
+SqlError lastError(sqlite3* db, int rc) {
+  const char* msg = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  return SqlError{rc, msg != nullptr ? msg : sqlite3_errstr(rc)};
+}
+
+// Exit code for a failure: a file that is not (or no longer) a readable offboard state is an
+// input problem (2); everything else — I/O errors, a full disk, a lock held too long — is a
+// storage error (4).
+int exitCodeFor(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      return 2;
+    default:
+      return 4;
+  }
+}
+
+SqlError exec(sqlite3* db, const char* sql) {
+  char* msg = nullptr;
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &msg);
+  if (rc == SQLITE_OK) return {};
+  SqlError e{sqlite3_extended_errcode(db), msg != nullptr ? msg : sqlite3_errstr(rc)};
+  sqlite3_free(msg);
+  return e;
+}
+
+SqlError prepare(sqlite3* db, std::string_view sql, StmtPtr* out) {
+  sqlite3_stmt* s = nullptr;
+  const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &s, nullptr);
+  out->reset(s);
+  if (rc != SQLITE_OK) return lastError(db, sqlite3_extended_errcode(db));
+  return {};
+}
+
+std::string columnText(sqlite3_stmt* s, int col) {
+  const unsigned char* t = sqlite3_column_text(s, col);
+  if (t == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(t),
+                     static_cast<std::size_t>(sqlite3_column_bytes(s, col)));
+}
+
+void bindText(sqlite3_stmt* s, int idx, std::string_view v) {
+  sqlite3_bind_text(s, idx, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+
+// Runs a statement that returns one integer (a pragma); nullopt-like failure via SqlError.
+SqlError queryInt(sqlite3* db, const char* sql, std::int64_t* out) {
+  StmtPtr s;
+  if (auto e = prepare(db, sql, &s)) return e;
+  const int rc = sqlite3_step(s.get());
+  if (rc != SQLITE_ROW) return lastError(db, sqlite3_extended_errcode(db));
+  *out = sqlite3_column_int64(s.get(), 0);
+  return {};
+}
+
+// One schema object, as sqlite_schema lists it.
+struct SchemaObject {
+  std::string type, name, table, sql;
+  bool operator==(const SchemaObject&) const = default;
+};
+
+SqlError readSchema(sqlite3* db, std::vector<SchemaObject>* out) {
+  StmtPtr s;
+  // sqlite_autoindex_* entries (for PRIMARY KEY on text) have no sql and are implied by tables.
+  if (auto e = prepare(db,
+                       "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_schema "
+                       "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY type, name",
+                       &s))
+    return e;
+  out->clear();
+  int rc;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+    out->push_back({columnText(s.get(), 0), columnText(s.get(), 1), columnText(s.get(), 2),
+                    columnText(s.get(), 3)});
+  }
+  if (rc != SQLITE_DONE) return lastError(db, sqlite3_extended_errcode(db));
+  return {};
+}
+
+// The schema objects kSchemaSql creates, built in a private in-memory database.
+SqlError expectedSchema(std::vector<SchemaObject>* out) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(":memory:", &raw, SQLITE_OPEN_READWRITE, nullptr);
+  DbPtr mem(raw);
+  if (rc != SQLITE_OK) return lastError(raw, rc);
+  if (auto e = exec(mem.get(), kSchemaSql)) return e;
+  return readSchema(mem.get(), out);
+}
+
+// What is in a file before we decide to use it.
+struct Inspection {
+  bool blank = false;  // no schema objects, application_id and user_version 0
+  std::int64_t applicationId = 0;
+  std::int64_t userVersion = 0;
+  std::vector<SchemaObject> schema;
+};
+
+SqlError inspect(sqlite3* db, Inspection* out) {
+  if (auto e = exec(db, "BEGIN")) return e;
+  SqlError e;
+  if (!e) e = queryInt(db, "PRAGMA application_id", &out->applicationId);
+  if (!e) e = queryInt(db, "PRAGMA user_version", &out->userVersion);
+  if (!e) e = readSchema(db, &out->schema);
+  exec(db, "ROLLBACK");  // read-only transaction: nothing to keep
+  if (e) return e;
+  out->blank = out->schema.empty() && out->applicationId == 0 && out->userVersion == 0;
+  return {};
+}
+
+// Why a non-blank file is not an acceptable offboard state of this version, or "" if it is.
+// Checked in this order so that the message names the real problem: foreign file, newer
+// offboard, then anything else.
+std::string refusal(const Inspection& ins, const std::vector<SchemaObject>& expected) {
+  if (ins.applicationId != kStateApplicationId) {
+    std::string tables;
+    for (const auto& o : ins.schema) {
+      if (o.type != "table") continue;
+      tables += (tables.empty() ? "" : ", ") + o.name;
+    }
+    char id[16];
+    std::snprintf(id, sizeof id, "0x%08llx",
+                  static_cast<unsigned long long>(static_cast<std::uint32_t>(ins.applicationId)));
+    return "is an SQLite database but not an offboard state file (application_id " +
+           std::string(id) + ", tables: " + (tables.empty() ? "none" : tables) + ")";
+  }
+  if (ins.userVersion > kStateSchemaVersion) {
+    return "was written by a newer offboard (schema " + std::to_string(ins.userVersion) + " > " +
+           std::to_string(kStateSchemaVersion) + "); use that version or newer";
+  }
+  if (ins.userVersion < 1) {
+    return "is not a complete offboard state file (schema version " +
+           std::to_string(ins.userVersion) + ")";
+  }
+  if (ins.schema != expected) {
+    for (const auto& o : ins.schema) {
+      if (std::find(expected.begin(), expected.end(), o) == expected.end())
+        return "is not an offboard state file of schema " + std::to_string(kStateSchemaVersion) +
+               ": unexpected or altered " + o.type + " '" + o.name + "'";
+    }
+    for (const auto& o : expected) {
+      if (std::find(ins.schema.begin(), ins.schema.end(), o) == ins.schema.end())
+        return "is not an offboard state file of schema " + std::to_string(kStateSchemaVersion) +
+               ": missing " + o.type + " '" + o.name + "'";
+    }
+  }
+  return {};
+}
+
+// Checks the offboard_meta marker rows. "" when they say offboard, schema = user_version.
+SqlError checkMeta(sqlite3* db, std::int64_t userVersion, std::string* problem) {
+  StmtPtr s;
+  if (auto e = prepare(db, "SELECT key, value FROM offboard_meta", &s)) return e;
+  std::string application, schema;
+  int rc;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+    const std::string key = columnText(s.get(), 0);
+    if (key == "application") application = columnText(s.get(), 1);
+    if (key == "schema") schema = columnText(s.get(), 1);
+  }
+  if (rc != SQLITE_DONE) return lastError(db, sqlite3_extended_errcode(db));
+  if (application != kMetaApplication) {
+    *problem = "is not an offboard state file (offboard_meta has no application marker)";
+  } else if (schema != std::to_string(userVersion)) {
+    *problem = "is inconsistent (offboard_meta says schema '" + schema + "', user_version " +
+               std::to_string(userVersion) + ")";
+  }
+  return {};
+}
+
+// PRAGMA quick_check: "" when it reports ok, else its first complaint.
+SqlError quickCheck(sqlite3* db, std::string* problem) {
+  StmtPtr s;
+  if (auto e = prepare(db, "PRAGMA quick_check", &s)) return e;
+  int rc;
+  std::vector<std::string> lines;
+  while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) lines.push_back(columnText(s.get(), 0));
+  if (rc != SQLITE_DONE) return lastError(db, sqlite3_extended_errcode(db));
+  if (lines.size() != 1 || lines[0] != "ok")
+    *problem = "is corrupt (quick_check: " + (lines.empty() ? std::string("no result") : lines[0]) +
+               ")";
+  return {};
+}
+
+// Creates the schema on a blank file in one transaction. *raced is set when another process
+// initialised the file first (the caller then inspects it again).
+SqlError initialise(sqlite3* db, bool* raced) {
+  *raced = false;
+  if (auto e = exec(db, "BEGIN IMMEDIATE")) return e;
+  SqlError e;
+  {
+    // Re-inspect under the write lock: between our first look and now another process may
+    // have initialised the file.
+    std::int64_t appId = 0, uv = 0;
+    std::vector<SchemaObject> schema;
+    e = queryInt(db, "PRAGMA application_id", &appId);
+    if (!e) e = queryInt(db, "PRAGMA user_version", &uv);
+    if (!e) e = readSchema(db, &schema);
+    if (!e && (appId != 0 || uv != 0 || !schema.empty())) {
+      exec(db, "ROLLBACK");
+      *raced = true;
+      return {};
+    }
+  }
+  if (!e) e = exec(db, kSchemaSql);
+  if (!e) {
+    const std::string pragmas = "PRAGMA application_id = " + std::to_string(kStateApplicationId) +
+                                "; PRAGMA user_version = " + std::to_string(kStateSchemaVersion) +
+                                ";";
+    e = exec(db, pragmas.c_str());
+  }
+  if (!e) {
+    StmtPtr s;
+    e = prepare(db, "INSERT INTO offboard_meta (key, value) VALUES (?1, ?2)", &s);
+    const std::pair<std::string, std::string> rows[] = {
+        {"application", kMetaApplication},
+        {"schema", std::to_string(kStateSchemaVersion)},
+#ifdef OFFBOARD_VERSION
+        {"created_by", std::string("offboard ") + OFFBOARD_VERSION},
+#endif
+    };
+    for (const auto& [k, v] : rows) {
+      if (e) break;
+      sqlite3_reset(s.get());
+      bindText(s.get(), 1, k);
+      bindText(s.get(), 2, v);
+      if (sqlite3_step(s.get()) != SQLITE_DONE) e = lastError(db, sqlite3_extended_errcode(db));
+    }
+  }
+  if (!e) e = exec(db, "COMMIT");
+  if (e && sqlite3_get_autocommit(db) == 0) exec(db, "ROLLBACK");
+  return e;
+}
+
+bool readHeaderMagic(const std::string& path, bool* isSqlite, std::string* problem) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *problem = std::string("cannot be read: ") + std::strerror(errno);
+    return false;
+  }
+  char buf[16] = {};
+  std::size_t got = 0;
+  while (got < sizeof buf) {
+    const ssize_t n = ::read(fd, buf + got, sizeof buf - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      *problem = std::string("cannot be read: ") + std::strerror(errno);
+      ::close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  static constexpr char kMagic[16] = "SQLite format 3";  // 15 characters and a NUL (fileformat.html)
+  *isSqlite = got == sizeof buf && std::memcmp(buf, kMagic, sizeof kMagic) == 0;
+  return true;
+}
+
+}  // namespace
+
+StateStore::StateStore(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
+
+StateStore::~StateStore() { sqlite3_close_v2(db_); }
+
+std::unique_ptr<StateStore> StateStore::open(const std::string& path, OpenMode mode,
+                                             std::string* error, int* exitCode) {
+  auto fail = [&](int code, const std::string& what) -> std::unique_ptr<StateStore> {
+    if (error != nullptr) *error = "state file " + path + ": " + what;
+    if (exitCode != nullptr) *exitCode = code;
+    return nullptr;
+  };
+  if (error != nullptr) error->clear();
+  if (exitCode != nullptr) *exitCode = 0;
+
+  // 1. Look at the file ourselves before SQLite touches it: SQLite would happily treat an
+  //    empty file as a new database and would report a text file only when first read.
+  struct stat st {};
+  bool exists = true;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT) return fail(2, std::string("cannot be accessed: ") + std::strerror(errno));
+    exists = false;
+    if (mode == OpenMode::MustExist) return fail(2, "does not exist");
+  }
+  if (exists) {
+    if (S_ISDIR(st.st_mode)) return fail(2, "is a directory");
+    if (!S_ISREG(st.st_mode)) return fail(2, "is not a regular file");
+    if (st.st_size == 0) {
+      if (mode == OpenMode::MustExist)
+        return fail(2, "is empty (0 bytes), not an offboard state file");
+    } else {
+      bool isSqlite = false;
+      std::string problem;
+      if (!readHeaderMagic(path, &isSqlite, &problem)) return fail(2, problem);
+      if (!isSqlite)
+        return fail(2, "is not an SQLite database, so not an offboard state file; left untouched");
+    }
+  }
+
+  // 2. Open. Until the file has been accepted, closing must not checkpoint a WAL into it.
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_EXRESCODE;
+  if (mode == OpenMode::CreateIfMissing) flags |= SQLITE_OPEN_CREATE;
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  DbPtr db(raw);
+  if (rc != SQLITE_OK) {
+    const SqlError e = lastError(raw, rc);
+    return fail(exitCodeFor(e.code), "cannot be opened: " + e.message);
+  }
+  sqlite3_extended_result_codes(db.get(), 1);
+  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  // A state file is data, not code: no side-effecting functions from its schema, and no
+  // writable_schema tricks (SQLite "Defense Against The Dark Arts").
+  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+
+  auto storageFail = [&](const char* doing, const SqlError& e) {
+    const int code = exitCodeFor(e.code);
+    const std::string what = code == 2 ? "is corrupt or unreadable" : "storage error";
+    return fail(code, what + " while " + doing + ": " + e.message);
+  };
+
+  // 3. Decide what the file is. A blank file is initialised (CreateIfMissing) — possibly racing
+  //    another process doing the same, hence the loop.
+  std::vector<SchemaObject> expected;
+  if (auto e = expectedSchema(&expected)) return fail(4, "internal error: " + e.message);
+  Inspection ins;
+  for (int attempt = 0;; ++attempt) {
+    ins = Inspection{};
+    if (auto e = inspect(db.get(), &ins)) return storageFail("reading its header", e);
+    if (!ins.blank) break;
+    if (mode == OpenMode::MustExist)
+      return fail(2, "holds no offboard state (an SQLite database without tables)");
+    if (attempt > 0) return fail(4, "initialisation by another process did not complete");
+    // WAL must be chosen outside a transaction; it is persistent in the file header.
+    if (auto e = exec(db.get(), "PRAGMA journal_mode = WAL"))
+      return storageFail("switching to WAL mode", e);
+    bool raced = false;
+    if (auto e = initialise(db.get(), &raced)) return storageFail("creating the schema", e);
+  }
+  if (const std::string why = refusal(ins, expected); !why.empty()) return fail(2, why);
+  {
+    std::string problem;
+    if (auto e = quickCheck(db.get(), &problem)) return storageFail("checking integrity", e);
+    if (!problem.empty()) return fail(2, problem);
+    if (auto e = checkMeta(db.get(), ins.userVersion, &problem))
+      return storageFail("reading offboard_meta", e);
+    if (!problem.empty()) return fail(2, problem);
+  }
+
+  // 4. Accepted: make sure of WAL mode (a no-op for files we created) and set the per-connection
+  //    settings.
+  {
+    StmtPtr s;
+    std::string journal;
+    SqlError e = prepare(db.get(), "PRAGMA journal_mode = WAL", &s);
+    if (!e) {
+      if (sqlite3_step(s.get()) == SQLITE_ROW) {
+        journal = columnText(s.get(), 0);
+      } else {
+        e = lastError(db.get(), sqlite3_extended_errcode(db.get()));
+      }
+    }
+    if (e) return storageFail("switching to WAL mode", e);
+    if (journal != "wal") return fail(4, "cannot use WAL journal mode (got '" + journal + "')");
+  }
+  if (auto e = exec(db.get(), "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"))
+    return storageFail("setting pragmas", e);
+  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, nullptr);
+  return std::unique_ptr<StateStore>(new StateStore(path, db.release()));
+}
+
+namespace {
+
+// Runs body inside BEGIN IMMEDIATE … COMMIT; rolls back on any failure.
+template <typename Body>
+bool inWriteTransaction(sqlite3* db, const std::string& path, std::string* err, Body&& body) {
+  auto report = [&](const SqlError& e) {
+    if (err != nullptr) *err = "state file " + path + ": storage error: " + e.message;
+    return false;
+  };
+  if (err != nullptr) err->clear();
+  if (auto e = exec(db, "BEGIN IMMEDIATE")) return report(e);
+  SqlError e = body();
+  if (!e) e = exec(db, "COMMIT");
+  if (e) {
+    if (sqlite3_get_autocommit(db) == 0) exec(db, "ROLLBACK");
+    return report(e);
+  }
+  return true;
+}
+
+SqlError stepDone(sqlite3* db, sqlite3_stmt* s) {
+  if (sqlite3_step(s) != SQLITE_DONE) return lastError(db, sqlite3_extended_errcode(db));
+  return {};
+}
+
+SqlError insertEvent(sqlite3* db, std::int64_t at, const char* kind, std::string_view target,
+                     std::string_view who, std::string_view text) {
+  StmtPtr s;
+  if (auto e = prepare(db, "INSERT INTO events (at, kind, target, who, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+                       &s))
+    return e;
+  sqlite3_bind_int64(s.get(), 1, at);
+  bindText(s.get(), 2, kind);
+  bindText(s.get(), 3, target);
+  bindText(s.get(), 4, who);
+  bindText(s.get(), 5, text);
+  return stepDone(db, s.get());
+}
+
+// Inserts into acks or waivers (same shape) plus the matching event.
+SqlError insertStepRow(sqlite3* db, const char* table, const char* textColumn, const char* kind,
+                       std::string_view step, std::string_view who, std::string_view text,
+                       std::int64_t at) {
+  const std::string sql = std::string("INSERT INTO ") + table + " (step, who, " + textColumn +
+                          ", at) VALUES (?1, ?2, ?3, ?4)";
+  StmtPtr s;
+  if (auto e = prepare(db, sql, &s)) return e;
+  bindText(s.get(), 1, step);
+  bindText(s.get(), 2, who);
+  bindText(s.get(), 3, text);
+  sqlite3_bind_int64(s.get(), 4, at);
+  if (auto e = stepDone(db, s.get())) return e;
+  return insertEvent(db, at, kind, step, who, text);
+}
+
+}  // namespace
+
+bool StateStore::addAck(const AckRow& ack, std::string* err) {
+  return inWriteTransaction(db_, path_, err, [&] {
+    return insertStepRow(db_, "acks", "note", "ack", ack.step, ack.by, ack.note, ack.at);
+  });
+}
+
+bool StateStore::addWaiver(const WaiverRow& waiver, std::string* err) {
+  return inWriteTransaction(db_, path_, err, [&] {
+    return insertStepRow(db_, "waivers", "reason", "waiver", waiver.step, waiver.by,
+                         waiver.reason, waiver.at);
+  });
+}
+
+bool StateStore::recordObservations(const std::vector<ObservationRow>& rows, std::string* err) {
+  if (err != nullptr) err->clear();
+  if (rows.empty()) return true;
+  return inWriteTransaction(db_, path_, err, [&]() -> SqlError {
+    StmtPtr latest, advance, insert;
+    if (auto e = prepare(db_,
+                         "SELECT id, value, at_m365, evidence, ttl FROM observations "
+                         "WHERE domain = ?1 AND subject = ?2 ORDER BY id DESC LIMIT 1",
+                         &latest))
+      return e;
+    // last_seen never moves backwards, and first_seen never changes: an observation stamped
+    // earlier than the run's start (a skewed clock, a rehearsal with --now) must not make the
+    // propagation clock older than it is.
+    if (auto e = prepare(db_,
+                         "UPDATE observations SET last_seen = max(last_seen, ?2), "
+                         "seen_count = seen_count + 1 WHERE id = ?1",
+                         &advance))
+      return e;
+    if (auto e = prepare(db_,
+                         "INSERT INTO observations (domain, subject, value, at_m365, evidence, ttl, "
+                         "first_seen, last_seen, seen_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, 1)",
+                         &insert))
+      return e;
+
+    // Per domain, in order of first appearance: time of the event, count, what changed.
+    struct DomainSummary {
+      std::string domain;
+      std::int64_t at = std::numeric_limits<std::int64_t>::min();
+      std::size_t seen = 0;
+      std::vector<std::string> changes;
+    };
+    std::vector<DomainSummary> summaries;
+
+    for (const ObservationRow& r : rows) {
+      sqlite3_reset(latest.get());
+      bindText(latest.get(), 1, r.domain);
+      bindText(latest.get(), 2, r.subject);
+      bool same = false;
+      std::int64_t id = 0;
+      const int rc = sqlite3_step(latest.get());
+      if (rc == SQLITE_ROW) {
+        id = sqlite3_column_int64(latest.get(), 0);
+        same = columnText(latest.get(), 1) == r.value &&
+               (sqlite3_column_int64(latest.get(), 2) != 0) == r.atM365 &&
+               (sqlite3_column_int64(latest.get(), 3) != 0) == r.evidence &&
+               sqlite3_column_int64(latest.get(), 4) == static_cast<std::int64_t>(r.ttl);
+      } else if (rc != SQLITE_DONE) {
+        return lastError(db_, sqlite3_extended_errcode(db_));
+      }
+      sqlite3_reset(latest.get());
+
+      if (same) {
+        sqlite3_reset(advance.get());
+        sqlite3_bind_int64(advance.get(), 1, id);
+        sqlite3_bind_int64(advance.get(), 2, r.at);
+        if (auto e = stepDone(db_, advance.get())) return e;
+      } else {
+        sqlite3_reset(insert.get());
+        bindText(insert.get(), 1, r.domain);
+        bindText(insert.get(), 2, r.subject);
+        bindText(insert.get(), 3, r.value);
+        sqlite3_bind_int(insert.get(), 4, r.atM365 ? 1 : 0);
+        sqlite3_bind_int(insert.get(), 5, r.evidence ? 1 : 0);
+        sqlite3_bind_int64(insert.get(), 6, static_cast<std::int64_t>(r.ttl));
+        sqlite3_bind_int64(insert.get(), 7, r.at);
+        if (auto e = stepDone(db_, insert.get())) return e;
+      }
+
+      auto it = std::find_if(summaries.begin(), summaries.end(),
+                             [&](const DomainSummary& d) { return d.domain == r.domain; });
+      if (it == summaries.end()) {
+        summaries.push_back(DomainSummary{r.domain, r.at, 0, {}});
+        it = summaries.end() - 1;
+      }
+      it->at = std::max(it->at, r.at);
+      ++it->seen;
+      if (!same) it->changes.push_back(r.subject + " = " + r.value);
+    }
+
+    for (const DomainSummary& d : summaries) {
+      std::string text = std::to_string(d.seen) + (d.seen == 1 ? " observation" : " observations");
+      if (d.changes.empty()) {
+        text += ", unchanged";
+      } else {
+        text += ", " + std::to_string(d.changes.size()) + " new: ";
+        for (std::size_t i = 0; i < d.changes.size(); ++i) text += (i ? "; " : "") + d.changes[i];
+      }
+      if (auto e = insertEvent(db_, d.at, "observe", d.domain, "", text)) return e;
+    }
+    return {};
+  });
+}
+
+namespace {
+
+// Runs body inside a read transaction, so that several SELECTs see one consistent state.
+template <typename Body>
+bool inReadTransaction(sqlite3* db, const std::string& path, std::string* err, Body&& body) {
+  auto report = [&](const SqlError& e) {
+    if (err != nullptr) *err = "state file " + path + ": storage error while reading: " + e.message;
+    return false;
+  };
+  if (err != nullptr) err->clear();
+  if (auto e = exec(db, "BEGIN")) return report(e);
+  SqlError e = body();
+  exec(db, "ROLLBACK");  // nothing was written
+  if (e) return report(e);
+  return true;
+}
+
+// Steps s to the end, calling onRow for each row.
+template <typename OnRow>
+SqlError eachRow(sqlite3* db, sqlite3_stmt* s, OnRow&& onRow) {
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) onRow(s);
+  if (rc != SQLITE_DONE) return lastError(db, sqlite3_extended_errcode(db));
+  return {};
+}
+
+}  // namespace
+
+StateSnapshot StateStore::snapshot(std::string* err) {
+  StateSnapshot out;
+  const bool ok = inReadTransaction(db_, path_, err, [&]() -> SqlError {
+    StmtPtr s;
+    if (auto e = prepare(db_, "SELECT step, who, note, at FROM acks ORDER BY id", &s)) return e;
+    if (auto e = eachRow(db_, s.get(), [&](sqlite3_stmt* r) {
+          out.acks.push_back(AckRow{columnText(r, 0), columnText(r, 1), columnText(r, 2),
+                                    sqlite3_column_int64(r, 3)});
+        }))
+      return e;
+    if (auto e = prepare(db_, "SELECT step, who, reason, at FROM waivers ORDER BY id", &s))
+      return e;
+    if (auto e = eachRow(db_, s.get(), [&](sqlite3_stmt* r) {
+          out.waivers.push_back(WaiverRow{columnText(r, 0), columnText(r, 1), columnText(r, 2),
+                                          sqlite3_column_int64(r, 3)});
+        }))
+      return e;
+    if (auto e = prepare(db_,
+                         "SELECT domain, subject, value, at_m365, evidence, ttl, first_seen, "
+                         "last_seen, seen_count FROM observations ORDER BY id",
+                         &s))
+      return e;
+    return eachRow(db_, s.get(), [&](sqlite3_stmt* r) {
+      ObservationRow o;
+      o.domain = columnText(r, 0);
+      o.subject = columnText(r, 1);
+      o.value = columnText(r, 2);
+      o.atM365 = sqlite3_column_int64(r, 3) != 0;
+      o.evidence = sqlite3_column_int64(r, 4) != 0;
+      o.ttl = static_cast<std::uint32_t>(sqlite3_column_int64(r, 5));  // CHECKed in range
+      o.at = sqlite3_column_int64(r, 6);
+      o.lastSeen = sqlite3_column_int64(r, 7);
+      const std::int64_t count = sqlite3_column_int64(r, 8);
+      o.seenCount = static_cast<std::uint32_t>(
+          std::min<std::int64_t>(count, std::numeric_limits<std::uint32_t>::max()));
+      out.observations.push_back(std::move(o));
+    });
+  });
+  if (!ok) return {};
+  return out;
+}
+
+std::vector<HistoryEvent> StateStore::history(std::string* err) {
+  std::vector<HistoryEvent> out;
+  const bool ok = inReadTransaction(db_, path_, err, [&]() -> SqlError {
+    StmtPtr s;
+    if (auto e = prepare(db_, "SELECT id, at, kind, target, who, text FROM events ORDER BY id", &s))
+      return e;
+    return eachRow(db_, s.get(), [&](sqlite3_stmt* r) {
+      out.push_back(HistoryEvent{sqlite3_column_int64(r, 0), sqlite3_column_int64(r, 1),
+                                 columnText(r, 2), columnText(r, 3), columnText(r, 4),
+                                 columnText(r, 5)});
+    });
+  });
+  if (!ok) return {};
+  return out;
+}
+
+}  // namespace offboard
