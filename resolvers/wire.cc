@@ -1,0 +1,365 @@
+#include "resolvers/wire.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "resolvers/rr_convert.h"
+
+namespace offboard {
+namespace {
+
+constexpr std::size_t kHeaderOctets = 12;
+constexpr std::size_t kNoEnd = static_cast<std::size_t>(-1);
+
+void put16(std::vector<std::uint8_t>& out, std::uint16_t v) {
+  out.push_back(static_cast<std::uint8_t>(v >> 8));
+  out.push_back(static_cast<std::uint8_t>(v & 0xff));
+}
+
+std::uint16_t get16(const std::uint8_t* p) {
+  return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
+}
+
+// Offset just past the (possibly compressed) name starting at `pos`, or kNoEnd. Only the
+// octets in place are skipped: a compression pointer ends the name here (RFC 1035 §4.1.4).
+std::size_t skipName(const std::uint8_t* d, std::size_t len, std::size_t pos) {
+  while (pos < len) {
+    std::uint8_t b = d[pos];
+    if (b == 0) return pos + 1;
+    if ((b & 0xC0) == 0xC0) return pos + 2 <= len ? pos + 2 : kNoEnd;
+    if (b & 0xC0) return kNoEnd;
+    pos += 1 + static_cast<std::size_t>(b);
+  }
+  return kNoEnd;
+}
+
+// Where the last record ends according to the header counts and each RDLENGTH. ldns 1.8.3
+// accepts octets after that point; we do not (reliability rule: reject trailing data).
+std::size_t messageEnd(const std::uint8_t* d, std::size_t len) {
+  std::size_t pos = kHeaderOctets;
+  std::size_t qd = get16(d + 4);
+  std::size_t rrs = std::size_t{get16(d + 6)} + get16(d + 8) + get16(d + 10);
+  for (std::size_t i = 0; i < qd; ++i) {
+    pos = skipName(d, len, pos);
+    if (pos == kNoEnd || pos + 4 > len) return kNoEnd;
+    pos += 4;
+  }
+  for (std::size_t i = 0; i < rrs; ++i) {
+    pos = skipName(d, len, pos);
+    if (pos == kNoEnd || pos + 10 > len) return kNoEnd;
+    std::size_t rdlength = get16(d + pos + 8);
+    pos += 10 + rdlength;
+    if (pos > len) return kNoEnd;
+  }
+  return pos;
+}
+
+std::string rcodeText(unsigned rcode) {
+  switch (rcode) {
+    case 1: return "FORMERR";
+    case 2: return "SERVFAIL";
+    case 4: return "NOTIMP";
+    case 5: return "REFUSED";
+    default: return std::to_string(rcode);
+  }
+}
+
+// A class-IN record of the answer section with its owner already decoded.
+struct AnswerRr {
+  DnsName owner;
+  RRType type;
+  const ldns_rr* rr;
+};
+
+std::vector<AnswerRr> classInRecords(const ldns_rr_list* list) {
+  std::vector<AnswerRr> out;
+  if (!list) return out;
+  for (std::size_t i = 0; i < ldns_rr_list_rr_count(list); ++i) {
+    const ldns_rr* rr = ldns_rr_list_rr(list, i);
+    if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) continue;  // CH/HS/… answer nothing we asked
+    auto owner = nameFromRdf(ldns_rr_owner(rr));
+    if (!owner) continue;
+    out.push_back({std::move(*owner), static_cast<RRType>(ldns_rr_get_type(rr)), rr});
+  }
+  return out;
+}
+
+std::vector<Record> convertAll(const std::vector<AnswerRr>& rrs) {
+  std::vector<Record> out;
+  for (const auto& e : rrs) {
+    if (auto r = recordFromLdns(e.rr)) out.push_back(std::move(*r));
+  }
+  return out;
+}
+
+std::string chainText(const std::vector<DnsName>& names) {
+  std::string s;
+  for (const auto& n : names) {
+    if (!s.empty()) s += " -> ";
+    s += n.toString();
+  }
+  return s;
+}
+
+// The negative-caching TTL of an SOA record: min(TTL, MINIMUM) (RFC 2308 §5).
+std::optional<std::uint32_t> soaNegativeTtl(const ldns_rr* rr) {
+  if (ldns_rr_rd_count(rr) != 7) return std::nullopt;
+  const ldns_rdf* minimum = ldns_rr_rdf(rr, 6);
+  if (ldns_rdf_size(minimum) != 4) return std::nullopt;
+  return std::min(ldns_rr_ttl(rr), ldns_rdf2native_int32(minimum));
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> buildQuery(const Question& q, std::uint16_t id, bool recursionDesired,
+                                     bool edns) {
+  std::vector<std::uint8_t> out;
+  if (q.name.isEmpty()) return out;
+  out.reserve(kHeaderOctets + q.name.wireLength() + 4 + (edns ? 11 : 0));
+  put16(out, id);
+  put16(out, recursionDesired ? 0x0100 : 0x0000);  // QR=0, opcode QUERY, RD as asked
+  put16(out, 1);                                   // QDCOUNT
+  put16(out, 0);                                   // ANCOUNT
+  put16(out, 0);                                   // NSCOUNT
+  put16(out, edns ? 1 : 0);                        // ARCOUNT
+  for (const auto& label : q.name.labels()) {
+    out.push_back(static_cast<std::uint8_t>(label.size()));
+    out.insert(out.end(), label.begin(), label.end());
+  }
+  out.push_back(0);
+  put16(out, static_cast<std::uint16_t>(q.type));
+  put16(out, 1);  // class IN
+  if (edns) {
+    // OPT pseudo-RR (RFC 6891 §6.1.2): root owner, CLASS = payload, TTL = 0 (version 0, DO=0).
+    out.push_back(0);
+    put16(out, static_cast<std::uint16_t>(RRType::OPT));
+    put16(out, kEdnsPayload);
+    put16(out, 0);
+    put16(out, 0);
+    put16(out, 0);  // RDLENGTH
+  }
+  return out;
+}
+
+WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const std::uint8_t* data,
+                            std::size_t len, const std::string& server) {
+  WireAnswer w;
+  w.obs.question = q;
+  w.obs.server = server;
+  auto fail = [&w](Outcome o, std::string detail) {
+    w.obs.outcome = o;
+    w.obs.detail = std::move(detail);
+    w.obs.answer.clear();
+    w.obs.chain.clear();
+    w.obs.negativeTtl.reset();
+    w.referral = false;
+    return w;
+  };
+
+  if (!data) len = 0;
+  if (len > kMaxMessageOctets) {
+    return fail(Outcome::Malformed,
+                "message of " + std::to_string(len) + " octets exceeds 65535 octets");
+  }
+  if (len < kHeaderOctets) {
+    return fail(Outcome::Malformed,
+                "message of " + std::to_string(len) + " octets is shorter than a DNS header");
+  }
+  std::size_t qdcount = get16(data + 4);
+  std::size_t declared = qdcount + get16(data + 6) + get16(data + 8) + get16(data + 10);
+  if (declared > kMaxRecordsPerMessage) {
+    return fail(Outcome::Malformed, "header declares " + std::to_string(declared) +
+                                        " records, more than the limit of " +
+                                        std::to_string(kMaxRecordsPerMessage));
+  }
+
+  ldns_pkt* raw = nullptr;
+  ldns_status st = ldns_wire2pkt(&raw, data, len);
+  LdnsPkt pkt(raw);
+  if (st != LDNS_STATUS_OK || !pkt) {
+    return fail(Outcome::Malformed, std::string("unparseable: ") + ldns_get_errorstr_by_id(st));
+  }
+  std::size_t end = messageEnd(data, len);
+  if (end == kNoEnd) return fail(Outcome::Malformed, "unparseable: sections overrun the message");
+  if (end != len) {
+    return fail(Outcome::Malformed,
+                std::to_string(len - end) + " octets of trailing data after the last record");
+  }
+
+  w.aa = ldns_pkt_aa(pkt.get());
+  w.tc = ldns_pkt_tc(pkt.get());
+  w.ra = ldns_pkt_ra(pkt.get());
+
+  // c-ares 1.18.1 checks the ID and the question but not QR or the opcode (reliability §0.3).
+  if (!ldns_pkt_qr(pkt.get())) return fail(Outcome::Malformed, "QR bit not set (not a response)");
+  if (ldns_pkt_get_opcode(pkt.get()) != LDNS_PACKET_QUERY) {
+    return fail(Outcome::Malformed, "opcode " + std::to_string(ldns_pkt_get_opcode(pkt.get())) +
+                                        " is not QUERY");
+  }
+  if (ldns_pkt_id(pkt.get()) != expectedId) {
+    return fail(Outcome::Malformed, "ID " + std::to_string(ldns_pkt_id(pkt.get())) +
+                                        " does not match the query's " +
+                                        std::to_string(expectedId));
+  }
+  const ldns_rr_list* question = ldns_pkt_question(pkt.get());
+  if (qdcount != 1 || !question || ldns_rr_list_rr_count(question) != 1) {
+    return fail(Outcome::Malformed, "QDCOUNT is " + std::to_string(qdcount) + ", expected 1");
+  }
+  {
+    const ldns_rr* qrr = ldns_rr_list_rr(question, 0);
+    auto qname = nameFromRdf(ldns_rr_owner(qrr));
+    if (!qname || *qname != q.name ||
+        static_cast<RRType>(ldns_rr_get_type(qrr)) != q.type ||
+        ldns_rr_get_class(qrr) != LDNS_RR_CLASS_IN) {
+      return fail(Outcome::Malformed, "the response is for another question");
+    }
+  }
+  if (w.tc) return fail(Outcome::Malformed, "truncated");
+
+  // The full rcode includes the upper 8 bits carried in the OPT record (RFC 6891 §6.1.3).
+  unsigned rcode = static_cast<unsigned>(ldns_pkt_get_rcode(pkt.get())) |
+                   (static_cast<unsigned>(ldns_pkt_edns_extended_rcode(pkt.get())) << 4);
+  switch (rcode) {
+    case 0:
+    case 3:
+      break;
+    case 1: return fail(Outcome::FormErr, "rcode FORMERR");
+    case 2: return fail(Outcome::ServFail, "rcode SERVFAIL");
+    case 4: return fail(Outcome::NotImp, "rcode NOTIMP");
+    case 5: return fail(Outcome::Refused, "rcode REFUSED");
+    default: return fail(Outcome::OtherRcode, "rcode " + rcodeText(rcode));
+  }
+  const bool nxdomain = rcode == 3;
+
+  auto authority = classInRecords(ldns_pkt_authority(pkt.get()));
+  w.authority = convertAll(authority);
+  w.additional = convertAll(classInRecords(ldns_pkt_additional(pkt.get())));
+
+  // Walk the answer section from the question name (RFC 1034 §3.6.2, §4.3.2). Records that are
+  // not on the chain are dropped: a server has no business answering for other names.
+  auto answers = classInRecords(ldns_pkt_answer(pkt.get()));
+  DnsName current = q.name;
+  std::vector<DnsName> seen{q.name};
+  std::vector<Record> answer, chain;
+  for (;;) {
+    std::vector<const ldns_rr*> typed, cnames;
+    for (const auto& e : answers) {
+      if (e.owner != current) continue;
+      if (e.type == q.type || q.type == RRType::ANY) {
+        typed.push_back(e.rr);
+      } else if (e.type == RRType::CNAME) {
+        cnames.push_back(e.rr);
+      }
+    }
+    if (!typed.empty()) {
+      if (!cnames.empty()) {
+        return fail(Outcome::Malformed,
+                    "CNAME and other data at " + current.toString() + " (RFC 2181 §10.1)");
+      }
+      for (const ldns_rr* rr : typed) {
+        std::string err;
+        auto r = recordFromLdns(rr, &err);
+        if (!r) return fail(Outcome::Malformed, err);
+        answer.push_back(std::move(*r));
+      }
+      break;
+    }
+    if (cnames.empty()) break;
+    std::optional<Record> cname;
+    for (const ldns_rr* rr : cnames) {
+      std::string err;
+      auto r = recordFromLdns(rr, &err);
+      if (!r) return fail(Outcome::Malformed, err);
+      if (cname && cname->target != r->target) {
+        return fail(Outcome::Malformed,
+                    "several CNAMEs at " + current.toString() + " (RFC 2181 §10.1)");
+      }
+      if (!cname || r->ttl < cname->ttl) cname = std::move(*r);
+    }
+    DnsName next = cname->target;
+    chain.push_back(std::move(*cname));
+    seen.push_back(next);
+    if (std::find(seen.begin(), seen.end() - 1, next) != seen.end() - 1) {
+      return fail(Outcome::CnameLoop, "CNAME loop: " + chainText(seen));
+    }
+    if (chain.size() > kMaxCnameChain) {
+      return fail(Outcome::ChainTooLong, "CNAME chain longer than " +
+                                             std::to_string(kMaxCnameChain) + ": " +
+                                             chainText(seen));
+    }
+    current = std::move(next);
+  }
+
+  // One RRset, one TTL (RFC 2181 §5.2: differing TTLs are treated as the minimum); identical
+  // records are one record (RFC 2181 §5).
+  if (!answer.empty()) {
+    std::uint32_t ttl = answer.front().ttl;
+    for (const auto& r : answer) ttl = std::min(ttl, r.ttl);
+    std::vector<Record> unique;
+    for (auto& r : answer) {
+      r.ttl = ttl;
+      bool dup = std::any_of(unique.begin(), unique.end(), [&](const Record& u) {
+        return u.type == r.type && u.data == r.data;
+      });
+      if (!dup) unique.push_back(std::move(r));
+    }
+    answer = std::move(unique);
+  }
+
+  std::optional<std::uint32_t> negativeTtl;
+  for (const auto& e : authority) {
+    if (e.type == RRType::SOA && current.isPartOf(e.owner)) {
+      negativeTtl = soaNegativeTtl(e.rr);
+      if (negativeTtl) break;
+    }
+  }
+
+  w.obs.chain = std::move(chain);
+  if (nxdomain) {
+    if (!answer.empty()) {
+      return fail(Outcome::Malformed, "NXDOMAIN with records of the asked type");
+    }
+    if (!negativeTtl) {
+      return fail(Outcome::Malformed, "NXDOMAIN without an SOA in authority (RFC 2308 §2.1)");
+    }
+    w.obs.outcome = Outcome::NxDomain;
+    w.obs.negativeTtl = negativeTtl;
+    return w;
+  }
+  if (!answer.empty()) {
+    w.obs.outcome = Outcome::Answer;
+    w.obs.answer = std::move(answer);
+    return w;
+  }
+  if (negativeTtl) {
+    w.obs.outcome = Outcome::NoData;
+    w.obs.negativeTtl = negativeTtl;
+    return w;
+  }
+  if (!w.aa) {
+    // A delegation: NS records for a zone enclosing the name, no SOA (RFC 1034 §4.3.2 step 3b).
+    std::optional<DnsName> zone;
+    for (const auto& e : authority) {
+      if (e.type == RRType::NS && current.isPartOf(e.owner)) {
+        zone = e.owner;
+        break;
+      }
+    }
+    if (zone) {
+      w.referral = true;
+      w.obs.outcome = Outcome::NotAvailable;
+      w.obs.detail = "referral to " + zone->toString();
+      return w;
+    }
+  }
+  if (!w.obs.chain.empty()) {
+    w.obs.outcome = Outcome::NotAvailable;
+    w.obs.detail = "CNAME chain ends at " + current.toString() + " without an answer";
+    return w;
+  }
+  return fail(Outcome::Malformed,
+              "NOERROR with no answer and no SOA in authority (RFC 2308 §2.2)");
+}
+
+}  // namespace offboard
