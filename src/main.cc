@@ -1,1 +1,58 @@
-int main() { return 0; }
+// offboard: take a company off Microsoft 365 without losing mail.
+// main reads as a recipe: clean the environment, register the subcommands, parse, run the one
+// chosen, and make sure a failure can never exit 0.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+#include <unistd.h>
+
+#include "commands/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace offboard;
+  // Resolver-steering variables change nothing here (c-ares never reads them; be sure).
+  for (const char* v : {"HOSTALIASES", "LOCALDOMAIN", "RES_OPTIONS"}) unsetenv(v);
+
+  CLI::App app{"offboard: take a company off Microsoft 365 without losing mail.\n"
+               "Checks what DNS still points at Microsoft 365, writes the ordered runbook, and\n"
+               "gates cancellation until it is really done.",
+               "offboard"};
+  app.set_version_flag("--version", std::string("offboard ") + OFFBOARD_VERSION);
+  app.require_subcommand(1);
+  std::vector<Runner> runners = {setupCheck(app)};
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);  // prints help, version or the error
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+
+  Io io{std::cout, std::cerr, isatty(STDOUT_FILENO) == 1, isatty(STDERR_FILENO) == 1};
+  int rc = kExitInternal;
+  try {
+    for (auto& run : runners) {
+      int r = run(io);  // a runner whose subcommand was not chosen returns -1
+      if (r >= 0) {
+        rc = r;
+        break;
+      }
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "offboard: internal error: " << e.what() << "\n";
+    return kExitInternal;
+  } catch (...) {
+    std::cerr << "offboard: internal error\n";
+    return kExitInternal;
+  }
+  // A closed or failing stdout must never look like success.
+  std::cout.flush();
+  if (!std::cout.good() || std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    std::cerr << "offboard: cannot write the output\n";
+    return kExitInternal;
+  }
+  return rc;
+}

@@ -1,0 +1,70 @@
+// The Microsoft 365 signature catalogue: which DNS values mean "this still points at Microsoft
+// 365", per record family and per cloud, as data.
+//
+// What it is for: the single table the checks consult. Each row names its source (the
+// research notes, research/m365-dns.md, which cite Microsoft's documentation) and confidence.
+// Facts the research marks UNVERIFIED are deliberately absent (Germany's nameservers, GCC High /
+// 21Vianet DKIM targets, 21Vianet Intune targets): offboard does not guess.
+// What it must not do: derive per-domain host names from the domain (the MX token algorithm is
+// unknown for hyphens and IDNs); match on strings — every rule compares DnsNames by labels.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "core/dns_name.h"
+#include "core/types.h"
+
+namespace offboard {
+
+// The record families of SPEC §3 that the catalogue covers.
+enum class Family {
+  Ns,            // delegation NS hosts
+  Mx,            // MX exchange hosts (Exchange Online inbound)
+  VerificationMx,// `msXXXXXXXX.msv1.invalid` verification MX
+  SpfInclude,    // SPF include:/redirect= domains
+  Autodiscover,  // autodiscover CNAME targets
+  Dkim,          // selector1/2._domainkey CNAME targets
+  Msoid,         // msoid CNAME target
+  Teams,         // sip / lyncdiscover CNAME and _sip._tls / _sipfederationtls._tcp SRV targets
+  Mdm,           // enterpriseregistration / enterpriseenrollment CNAME targets
+};
+
+enum class Match {
+  Exact,      // the host equals the pattern
+  Below,      // the host lies strictly below the pattern (a label boundary)
+  AtOrBelow,  // either
+};
+
+struct Signature {
+  Family family;
+  Cloud cloud;
+  Match match;
+  std::string_view pattern;     // a DNS name in presentation form
+  std::string_view source;      // where the research notes found it
+  std::string_view confidence;  // HIGH / MEDIUM / LOW, as the research notes grade it
+};
+
+// Every row of the catalogue.
+std::span<const Signature> catalogue();
+
+// The first catalogue row of `family` that `host` matches, or nullptr.
+const Signature* matchHost(Family family, const DnsName& host);
+
+// Microsoft 365 SPF check, RFC 7208 §4.5/§5.2/§6.1: when `record` (the TXT strings
+// concatenated) is an SPF record ("v=spf1" first term, case-insensitive) returns the first
+// include:/redirect= target that is a Microsoft 365 SPF domain, with the term as written.
+// Tolerates "include: spf.protection.outlook.com" (a space after the colon, as Microsoft's own
+// Graph examples print it). A "-include:" (fail qualifier) authorises nothing and is ignored.
+struct SpfMatch {
+  const Signature* signature = nullptr;
+  std::string term;
+};
+std::optional<SpfMatch> matchSpf(std::string_view record);
+// True when the TXT strings concatenated start with the SPF version term.
+bool isSpfRecord(std::string_view record);
+// True for an `MS=ms…` domain-verification TXT value.
+bool isVerificationTxt(std::string_view record);
+
+}  // namespace offboard

@@ -1,0 +1,420 @@
+#include "checks/checks.h"
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+#include "checks/catalogue.h"
+
+namespace offboard {
+namespace {
+
+// The fixed names below a domain where Microsoft 365 asks for records (m365-dns.md §3.7).
+struct Probe {
+  std::string_view owner;  // relative to the domain
+  RRType type;
+  Family family;
+  std::string_view id;
+  Severity severity;
+};
+
+constexpr std::array<Probe, 10> kProbes{{
+    {"autodiscover", RRType::CNAME, Family::Autodiscover, "autodiscover-at-m365", Severity::Required},
+    {"selector1._domainkey", RRType::CNAME, Family::Dkim, "dkim-at-m365", Severity::Required},
+    {"selector2._domainkey", RRType::CNAME, Family::Dkim, "dkim-at-m365", Severity::Required},
+    {"msoid", RRType::CNAME, Family::Msoid, "msoid-at-m365", Severity::Required},
+    {"sip", RRType::CNAME, Family::Teams, "teams-at-m365", Severity::Cleanup},
+    {"lyncdiscover", RRType::CNAME, Family::Teams, "teams-at-m365", Severity::Cleanup},
+    {"_sip._tls", RRType::SRV, Family::Teams, "teams-at-m365", Severity::Cleanup},
+    {"_sipfederationtls._tcp", RRType::SRV, Family::Teams, "teams-at-m365", Severity::Cleanup},
+    {"enterpriseregistration", RRType::CNAME, Family::Mdm, "mdm-at-m365", Severity::Cleanup},
+    {"enterpriseenrollment", RRType::CNAME, Family::Mdm, "mdm-at-m365", Severity::Cleanup},
+}};
+
+DnsName below(const DnsName& domain, std::string_view relative) {
+  auto n = DnsName::parse(std::string(relative) + "." + domain.toString());
+  return n ? *n : DnsName();
+}
+
+const Observation* find(const std::vector<Observation>& obs, const DnsName& name, RRType type,
+                        bool parentSide = false) {
+  for (const auto& o : obs)
+    if (o.question.type == type && o.question.parentSide == parentSide && o.question.name == name)
+      return &o;
+  return nullptr;
+}
+
+std::string joinTxt(const Record& r) {
+  std::string s;
+  for (const auto& part : r.strings) s += part;  // RFC 7208 §3.3: no separator
+  return s;
+}
+
+bool isMicrosoftExchange(const DnsName& host, const CheckContext& ctx) {
+  if (matchHost(Family::Mx, host)) return true;
+  return std::find(ctx.knownMicrosoftMx.begin(), ctx.knownMicrosoftMx.end(), host) !=
+         ctx.knownMicrosoftMx.end();
+}
+
+Cloud exchangeCloud(const DnsName& host) {
+  const Signature* s = matchHost(Family::Mx, host);
+  return s ? s->cloud : Cloud::Worldwide;
+}
+
+// Walks an MX exchange through the CNAME observations gathered so far.
+struct ExchangeWalk {
+  std::vector<Record> hops;     // CNAME records followed
+  DnsName last;                 // the last name reached
+  const Observation* pending = nullptr;  // an observation that ended the walk without evidence
+  bool needsQuestion = false;   // `last` has not been asked yet
+  bool loop = false;
+  bool tooLong = false;
+};
+
+ExchangeWalk walkExchange(const DnsName& exchange, const std::vector<Observation>& obs,
+                          const CheckContext& ctx) {
+  ExchangeWalk w;
+  w.last = exchange;
+  std::vector<DnsName> seen{exchange};
+  for (int depth = 0;; ++depth) {
+    if (isMicrosoftExchange(w.last, ctx) || matchHost(Family::VerificationMx, w.last)) return w;
+    if (depth >= kMaxExchangeChain) {
+      w.tooLong = true;
+      return w;
+    }
+    const Observation* o = find(obs, w.last, RRType::CNAME);
+    if (!o) {
+      w.needsQuestion = true;
+      return w;
+    }
+    if (!isEvidence(o->outcome)) {
+      w.pending = o;
+      return w;
+    }
+    if (o->outcome != Outcome::Answer || o->answer.empty()) return w;  // not an alias
+    const Record& cname = o->answer.front();
+    w.hops.push_back(cname);
+    if (std::find(seen.begin(), seen.end(), cname.target) != seen.end()) {
+      w.loop = true;
+      return w;
+    }
+    seen.push_back(cname.target);
+    w.last = cname.target;
+  }
+}
+
+class Builder {
+ public:
+  Builder(const DnsName& domain, const CheckContext& ctx) : ctx_(ctx) { report_.domain = domain; }
+
+  void add(Finding f) {
+    for (const auto& g : report_.findings)
+      if (g.id == f.id && g.name == f.name && g.type == f.type && g.data == f.data) return;
+    report_.findings.push_back(std::move(f));
+  }
+
+  void addRecord(const Record& r) {
+    for (const auto& x : report_.records)
+      if (x.name == r.name && x.type == r.type && x.data == r.data) return;
+    report_.records.push_back(r);
+  }
+
+  void found(std::string_view id, Severity sev, Cloud cloud, const Record& r, std::string message) {
+    add(Finding{std::string(id), sev, cloud, r.name, r.type, r.data, std::move(message), r.ttl, ""});
+  }
+
+  void failed(const Observation& o, std::string_view why) {
+    std::string what = std::string(outcomeName(o.outcome));
+    std::string msg = rrTypeName(o.question.type) + " lookup for " + o.question.name.toString() +
+                      " failed (" + what + (o.detail.empty() ? "" : ": " + o.detail) + ")" +
+                      (o.server.empty() ? "" : " at " + o.server) + "; " + std::string(why) +
+                      " cannot be established. Retry, or fix the resolver or server.";
+    add(Finding{"lookup-failed", Severity::Indeterminate, Cloud::None, o.question.name,
+                o.question.type, what, std::move(msg), std::nullopt, o.server});
+  }
+
+  void nxdomain(const Observation& o) {
+    for (const auto& g : report_.findings)
+      if (g.id == "domain-nxdomain") return;
+    add(Finding{"domain-nxdomain", Severity::Indeterminate, Cloud::None, report_.domain,
+                o.question.type, "nxdomain",
+                report_.domain.toString() +
+                    " does not exist in DNS (a typo, or a lapsed registration): nothing about it "
+                    "can be verified. Check the spelling and the registration.",
+                o.negativeTtl, o.server});
+  }
+
+  DomainReport& report() { return report_; }
+  const CheckContext& ctx() const { return ctx_; }
+
+ private:
+  DomainReport report_;
+  const CheckContext& ctx_;
+};
+
+std::vector<DnsName> targets(const std::vector<Record>& rrs) {
+  std::vector<DnsName> out;
+  for (const auto& r : rrs) out.push_back(r.target);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void checkNs(Builder& b, const std::vector<Observation>& obs) {
+  const DnsName& d = b.report().domain;
+  Delegation& del = b.report().delegation;
+  auto look = [&](const Observation* o, bool parent) {
+    if (!o) return;
+    if (o->outcome == Outcome::NxDomain) {
+      b.nxdomain(*o);
+      return;
+    }
+    if (!isEvidence(o->outcome)) {
+      b.failed(*o, parent ? "the parent-side delegation" : "whether Microsoft 365 hosts the zone");
+      return;
+    }
+    if (o->outcome != Outcome::Answer) return;  // NODATA: no zone cut here (a subdomain)
+    std::uint32_t ttl = o->answer.empty() ? 0 : o->answer.front().ttl;
+    (parent ? del.parentNs : del.childNs) = targets(o->answer);
+    (parent ? del.parentTtl : del.childTtl) = ttl;
+    (parent ? del.parentSeen : del.childSeen) = true;
+    for (const auto& r : o->answer) {
+      if (!parent) b.addRecord(r);
+      if (const Signature* s = matchHost(Family::Ns, r.target)) {
+        b.found("ns-at-m365", Severity::Blocker, s->cloud, r,
+                std::string(parent ? "The parent zone delegates " : "The zone names ") + d.toString() +
+                    " to Microsoft 365's nameserver " + r.target.toString() +
+                    ": Microsoft hosts this zone. Recreate every record at the new DNS host, then "
+                    "switch NS at the registrar; MX changes made elsewhere do not take effect "
+                    "before that.");
+      }
+    }
+  };
+  look(find(obs, d, RRType::NS, true), true);
+  look(find(obs, d, RRType::NS, false), false);
+  if (del.parentSeen && del.childSeen && del.parentNs != del.childNs) {
+    std::string p, c;
+    for (const auto& n : del.parentNs) p += (p.empty() ? "" : " ") + n.toString();
+    for (const auto& n : del.childNs) c += (c.empty() ? "" : " ") + n.toString();
+    b.add(Finding{"ns-inconsistent", Severity::Warning, Cloud::None, d, RRType::NS,
+                  "parent: " + p + "; child: " + c,
+                  "The parent's delegation and the zone's own NS set differ (a switch in "
+                  "progress, or a stale zone): resolvers may follow either until the TTLs pass.",
+                  del.parentTtl, ""});
+  }
+}
+
+void checkMx(Builder& b, const std::vector<Observation>& obs) {
+  const DnsName& d = b.report().domain;
+  const Observation* o = find(obs, d, RRType::MX);
+  if (!o) return;
+  if (o->outcome == Outcome::NxDomain) {
+    b.nxdomain(*o);
+    return;
+  }
+  if (!isEvidence(o->outcome)) {
+    b.failed(*o, "where mail for the domain goes");
+    return;
+  }
+  if (o->outcome == Outcome::NoData || o->answer.empty()) {
+    b.add(Finding{"no-mx", Severity::Warning, Cloud::None, d, RRType::MX, "nodata",
+                  d.toString() + " has no MX: mail falls back to its address records (RFC 5321 "
+                                 "§5.1). Publish the new provider's MX, or a null MX (0 .) if the "
+                                 "domain receives no mail.",
+                  o->negativeTtl, o->server});
+    return;
+  }
+  for (const auto& r : o->answer) {
+    b.addRecord(r);
+    if (r.target.isRoot()) continue;  // null MX, RFC 7505
+    if (const Signature* s = matchHost(Family::VerificationMx, r.target)) {
+      b.found("verification-mx", Severity::Cleanup, s->cloud, r,
+              "A Microsoft 365 domain-verification MX (it never receives mail). Delete it.");
+      continue;
+    }
+    ExchangeWalk w = walkExchange(r.target, obs, b.ctx());
+    for (const auto& hop : w.hops) b.addRecord(hop);
+    if (isMicrosoftExchange(w.last, b.ctx())) {
+      Record shown = r;
+      if (!w.hops.empty()) shown.data += " -> " + w.last.toString();
+      b.found("mx-at-m365", Severity::Blocker, exchangeCloud(w.last), shown,
+              "Inbound mail for " + d.toString() + " is delivered to Microsoft 365" +
+                  (w.hops.empty() ? "" : " (through the CNAME chain of the exchange)") +
+                  "; after cancellation it bounces. Point MX at the new mail provider first.");
+    } else if (w.pending) {
+      b.failed(*w.pending, "whether the MX exchange " + r.target.toString() +
+                               " leads to Microsoft 365");
+    } else if (w.loop || w.tooLong || w.needsQuestion) {
+      Observation synthetic;
+      synthetic.question = Question{w.last, RRType::CNAME};
+      synthetic.outcome = w.loop ? Outcome::CnameLoop : Outcome::ChainTooLong;
+      synthetic.detail = w.needsQuestion ? "not followed" : "MX exchange alias chain";
+      b.failed(synthetic, "where the MX exchange " + r.target.toString() + " leads");
+    }
+  }
+}
+
+void checkTxt(Builder& b, const std::vector<Observation>& obs) {
+  const DnsName& d = b.report().domain;
+  const Observation* o = find(obs, d, RRType::TXT);
+  if (!o) return;
+  if (o->outcome == Outcome::NxDomain) {
+    b.nxdomain(*o);
+    return;
+  }
+  if (!isEvidence(o->outcome)) {
+    b.failed(*o, "whether SPF still authorises Microsoft 365");
+    return;
+  }
+  for (const auto& r : o->answer) {
+    std::string text = joinTxt(r);
+    if (isSpfRecord(text)) {
+      b.addRecord(r);
+      if (auto m = matchSpf(text)) {
+        b.found("spf-includes-m365", Severity::Required, m->signature->cloud, r,
+                "SPF still authorises Microsoft 365's outbound servers (" + m->term +
+                    ") to send as " + d.toString() +
+                    ". Remove that term and keep the rest of the record.");
+      }
+    } else if (isVerificationTxt(text)) {
+      b.addRecord(r);
+      b.found("verification-txt", Severity::Cleanup, Cloud::None, r,
+              "A Microsoft 365 domain-verification record; harmless, delete it after the domain "
+              "leaves the tenant.");
+    }
+  }
+}
+
+void checkProbes(Builder& b, const std::vector<Observation>& obs) {
+  const DnsName& d = b.report().domain;
+  for (const auto& p : kProbes) {
+    DnsName name = below(d, p.owner);
+    if (name.isEmpty()) continue;
+    const Observation* o = find(obs, name, p.type);
+    if (!o) continue;
+    if (!isEvidence(o->outcome)) {
+      b.failed(*o, "whether " + name.toString() + " points at Microsoft 365");
+      continue;
+    }
+    for (const auto& r : o->answer) {
+      if (r.type != p.type) continue;
+      b.addRecord(r);
+      const Signature* s = matchHost(p.family, r.target);
+      if (!s) continue;
+      std::string what;
+      switch (p.family) {
+        case Family::Autodiscover:
+          what = "Outlook and mobile clients keep configuring themselves against Microsoft 365. "
+                 "Point autodiscover at the new provider or delete it.";
+          break;
+        case Family::Dkim:
+          what = "A DKIM selector still delegates to Microsoft 365's signing keys. Replace it "
+                 "with the new provider's selector or delete it.";
+          break;
+        case Family::Msoid:
+          what = "The msoid CNAME sends Office activation for this domain to 21Vianet; elsewhere "
+                 "it breaks activation. Delete it.";
+          break;
+        case Family::Teams:
+          what = "Teams / Skype for Business discovery still points at Microsoft 365; "
+                 "federation partners keep routing here. Delete it.";
+          break;
+        case Family::Mdm:
+          what = "Device enrolment / registration still points at Microsoft Intune / Entra. "
+                 "Delete it, or point it at the new MDM.";
+          break;
+        default:
+          break;
+      }
+      b.found(p.id, p.severity, s->cloud, r, std::move(what));
+    }
+  }
+}
+
+int severityRank(Severity s) {
+  switch (s) {
+    case Severity::Blocker: return 0;
+    case Severity::Required: return 1;
+    case Severity::Cleanup: return 2;
+    case Severity::Indeterminate: return 3;
+    case Severity::Warning: return 4;
+  }
+  return 5;
+}
+
+}  // namespace
+
+std::vector<Question> questionsFor(const DnsName& domain, bool parentSide) {
+  std::vector<Question> qs;
+  if (parentSide) qs.push_back(Question{domain, RRType::NS, true});
+  qs.push_back(Question{domain, RRType::NS});
+  qs.push_back(Question{domain, RRType::MX});
+  qs.push_back(Question{domain, RRType::TXT});
+  for (const auto& p : kProbes) {
+    DnsName n = below(domain, p.owner);
+    if (!n.isEmpty()) qs.push_back(Question{std::move(n), p.type});
+  }
+  return qs;
+}
+
+std::vector<Question> followUps(const DnsName& domain, const std::vector<Observation>& observed,
+                                const CheckContext& ctx) {
+  std::vector<Question> out;
+  const Observation* mx = find(observed, domain, RRType::MX);
+  if (!mx || mx->outcome != Outcome::Answer) return out;
+  for (const auto& r : mx->answer) {
+    if (r.target.isRoot() || r.target.isEmpty()) continue;
+    ExchangeWalk w = walkExchange(r.target, observed, ctx);
+    if (!w.needsQuestion) continue;
+    Question q{w.last, RRType::CNAME};
+    if (std::find(out.begin(), out.end(), q) == out.end()) out.push_back(std::move(q));
+  }
+  return out;
+}
+
+Verdict verdictOf(const std::vector<Finding>& findings) {
+  Verdict v = Verdict::Clear;
+  for (const auto& f : findings) {
+    switch (f.severity) {
+      case Severity::Blocker:
+      case Severity::Required:
+      case Severity::Cleanup: return Verdict::PointsAtM365;
+      case Severity::Indeterminate: v = Verdict::Indeterminate; break;
+      case Severity::Warning: break;
+    }
+  }
+  return v;
+}
+
+DomainReport evaluate(const DnsName& domain, const std::vector<Observation>& observed,
+                      const CheckContext& ctx) {
+  Builder b(domain, ctx);
+  checkNs(b, observed);
+  checkMx(b, observed);
+  checkTxt(b, observed);
+  checkProbes(b, observed);
+  // Every question the engine should have asked must have an observation: a missing one is
+  // missing evidence, never absence.
+  for (const auto& q : questionsFor(domain, false)) {
+    if (!find(observed, q.name, q.type, q.parentSide)) {
+      Observation missing;
+      missing.question = q;
+      missing.outcome = Outcome::NotAvailable;
+      missing.detail = "never asked";
+      b.failed(missing, "the record's state");
+    }
+  }
+  DomainReport& r = b.report();
+  std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& c) {
+    return severityRank(a.severity) < severityRank(c.severity);
+  });
+  r.verdict = verdictOf(r.findings);
+  for (const auto& f : r.findings) {
+    if (f.cloud != Cloud::None && severityRank(f.severity) <= 2) {
+      r.cloud = f.cloud;
+      break;
+    }
+  }
+  return std::move(r);
+}
+
+}  // namespace offboard

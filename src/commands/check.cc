@@ -1,0 +1,57 @@
+#include <CLI/CLI.hpp>
+
+#include <ostream>
+
+#include "commands/commands.h"
+#include "engine/check_engine.h"
+#include "render/check_render.h"
+
+namespace offboard {
+
+int runCheck(const CheckOptions& o, const std::vector<DomainInput>& domains, Resolver& resolver,
+             Io& io) {
+  std::vector<DomainJob> jobs;
+  jobs.reserve(domains.size());
+  for (const auto& d : domains) jobs.push_back(DomainJob{d, {}});
+  std::vector<DomainReport> reports = checkAll(resolver, jobs);
+  if (o.format == "json") {
+    io.out << renderCheckJson(reports);
+  } else if (o.format == "markdown") {
+    io.out << renderCheckMarkdown(reports);
+  } else {
+    io.out << renderCheckText(reports, TextStyle{useColor(o.color, io.outIsTerminal)});
+  }
+  return exitForVerdict(overallVerdict(reports));
+}
+
+Runner setupCheck(CLI::App& app) {
+  auto o = std::make_shared<CheckOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "check", "DNS diagnostics: list every record of each DOMAIN that still points at Microsoft 365");
+  cmd->footer(
+      "Examples:\n"
+      "  offboard check contoso.com fabrikam.com\n"
+      "  offboard check contoso.com --resolver 127.0.0.53 --format json\n"
+      "  offboard check contoso.com --zones fixtures/zones\n"
+      "Exit: 0 clear, 1 something points at Microsoft 365, 2 usage error,\n"
+      "      3 indeterminate (a lookup failed and nothing definite blocks), 4 internal error.");
+  cmd->add_option("domains", o->domains, "Domains to check (U-labels or A-labels)")->required();
+  addSourceOptions(*cmd, o->source);
+  cmd->add_option("--format", o->format, "Output format")
+      ->check(CLI::IsMember({"text", "json", "markdown"}));
+  cmd->add_option("--color", o->color, "Colour in text output")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  return [o, cmd](Io& io) -> int {
+    if (!cmd->parsed()) return -1;
+    std::vector<DomainInput> domains;
+    if (!parseDomainArgs(o->domains, domains, io.err)) return kExitUsage;
+    ResolverBuild rb = makeResolver(o->source);
+    if (!rb.resolver) {
+      io.err << "offboard check: " << rb.error << "\n";
+      return rb.exitCode;
+    }
+    return runCheck(*o, domains, *rb.resolver, io);
+  };
+}
+
+}  // namespace offboard

@@ -1,0 +1,83 @@
+// Subcommands of the `offboard` binary: options, set-up on the CLI11 app, and run functions.
+//
+// What it is for: each subcommand is an options struct, a `setupX(CLI::App&)` that registers
+// it and returns its runner, and a `runX(options, …, Io&) -> int` that tests call directly
+// with a fake resolver and string streams. Exit codes are SPEC §5.
+// What it must not do: hold state between commands, or print anywhere but through Io.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/domain_input.h"
+#include "core/types.h"
+#include "resolvers/resolver.h"
+
+namespace CLI {
+class App;
+}
+
+namespace offboard {
+
+// SPEC §5.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitPointsAtM365 = 1,  // also: gate blocked
+  kExitUsage = 2,
+  kExitIndeterminate = 3,
+  kExitInternal = 4,
+};
+int exitForVerdict(Verdict v);
+
+struct Io {
+  std::ostream& out;
+  std::ostream& err;
+  bool outIsTerminal = false;
+  bool errIsTerminal = false;
+};
+
+using Runner = std::function<int(Io&)>;
+
+// Where answers come from (SPEC §2); shared by check, plan, gate and scan.
+struct SourceOptions {
+  std::vector<std::string> resolvers;  // --resolver IP[:PORT], repeatable
+  bool authoritative = false;          // --authoritative
+  std::string rootHints;               // --root-hints FILE
+  std::string zonesDir;                // --zones DIR
+  int timeoutMs = 2000;                // --timeout MS
+  int tries = 2;                       // --tries N
+  std::string resolvConf = "/etc/resolv.conf";  // --resolv-conf FILE (default servers)
+};
+void addSourceOptions(CLI::App& cmd, SourceOptions& o);
+
+struct ResolverBuild {
+  std::unique_ptr<Resolver> resolver;
+  std::string error;  // set when resolver is null
+  int exitCode = kExitOk;
+};
+// Builds the resolver the options ask for; a bad option or unreadable input is exit 2.
+ResolverBuild makeResolver(const SourceOptions& o);
+
+// Normalises DOMAIN arguments (IDNA → A-labels), drops duplicates (first one wins), and on the
+// first bad one writes "offboard: argument 'x' is …" to err and returns false.
+bool parseDomainArgs(const std::vector<std::string>& args, std::vector<DomainInput>& out,
+                     std::ostream& err);
+
+// --format / --color handling shared by the renderers.
+bool useColor(const std::string& colorOption, bool isTerminal);
+
+struct CheckOptions {
+  std::vector<std::string> domains;
+  SourceOptions source;
+  std::string format = "text";  // text | json | markdown
+  std::string color = "auto";   // auto | always | never
+};
+Runner setupCheck(CLI::App& app);
+// Runs `check` for already-normalised domains against `resolver`.
+int runCheck(const CheckOptions& o, const std::vector<DomainInput>& domains, Resolver& resolver,
+             Io& io);
+
+}  // namespace offboard

@@ -1,0 +1,92 @@
+#include "engine/check_engine.h"
+
+#include <memory>
+
+namespace offboard {
+namespace {
+
+struct Active {
+  std::size_t index = 0;
+  DomainJob job;
+  std::vector<Observation> observed;
+  std::size_t outstanding = 0;
+};
+
+class Driver {
+ public:
+  Driver(Resolver& r, const JobSource& next, const ReportSink& sink, std::size_t maxActive)
+      : resolver_(r), next_(next), sink_(sink), maxActive_(maxActive == 0 ? 1 : maxActive) {}
+
+  void run() {
+    refill();
+    resolver_.run();
+  }
+
+ private:
+  void refill() {
+    while (!exhausted_ && active_ < maxActive_) {
+      std::optional<DomainJob> job = next_();
+      if (!job) {
+        exhausted_ = true;
+        break;
+      }
+      auto a = std::make_shared<Active>();
+      a->index = pulled_++;
+      a->job = std::move(*job);
+      ++active_;
+      submit(a, questionsFor(a->job.input.name, resolver_.seesParentSide()));
+    }
+  }
+
+  void submit(const std::shared_ptr<Active>& a, const std::vector<Question>& qs) {
+    a->outstanding += qs.size();
+    for (const auto& q : qs) {
+      resolver_.submit(q, [this, a](Observation o) { completed(a, std::move(o)); });
+    }
+  }
+
+  void completed(const std::shared_ptr<Active>& a, Observation o) {
+    a->observed.push_back(std::move(o));
+    if (--a->outstanding > 0) return;
+    std::vector<Question> more = followUps(a->job.input.name, a->observed, a->job.context);
+    if (!more.empty()) {
+      submit(a, more);
+      return;
+    }
+    DomainReport report = evaluate(a->job.input.name, a->observed, a->job.context);
+    report.unicode = a->job.input.unicode;
+    a->observed.clear();
+    --active_;
+    sink_(a->index, std::move(report));
+    refill();
+  }
+
+  Resolver& resolver_;
+  const JobSource& next_;
+  const ReportSink& sink_;
+  std::size_t maxActive_;
+  std::size_t active_ = 0;
+  std::size_t pulled_ = 0;
+  bool exhausted_ = false;
+};
+
+}  // namespace
+
+void runChecks(Resolver& resolver, const JobSource& next, const ReportSink& sink,
+               std::size_t maxActiveDomains) {
+  Driver(resolver, next, sink, maxActiveDomains).run();
+}
+
+std::vector<DomainReport> checkAll(Resolver& resolver, const std::vector<DomainJob>& jobs) {
+  std::vector<DomainReport> out(jobs.size());
+  std::size_t i = 0;
+  JobSource next = [&]() -> std::optional<DomainJob> {
+    if (i >= jobs.size()) return std::nullopt;
+    return jobs[i++];
+  };
+  ReportSink sink = [&](std::size_t index, DomainReport r) { out[index] = std::move(r); };
+  runChecks(resolver, next, sink);
+  return out;
+}
+
+}  // namespace offboard

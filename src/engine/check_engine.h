@@ -1,0 +1,40 @@
+// The check engine: drives a Resolver through the questions the checks need for many domains
+// at once, and hands each domain's DomainReport to the caller as soon as it is complete.
+//
+// What it is for: concurrency and streaming. Every question of every active domain is submitted
+// before the resolver runs, follow-ups are submitted from completion callbacks, and at most
+// `maxActiveDomains` domains are held in memory (scan streams 100,000 domains in flat memory).
+// What it must not do: decide anything (checks/ does), print anything (render/ does), or touch
+// the network itself (the Resolver does).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "checks/checks.h"
+#include "core/domain_input.h"
+#include "resolvers/resolver.h"
+
+namespace offboard {
+
+struct DomainJob {
+  DomainInput input;
+  CheckContext context;
+};
+
+// Pulls the next domain to check; nullopt when there are no more.
+using JobSource = std::function<std::optional<DomainJob>()>;
+// Receives each finished report with the index of its job in pull order.
+using ReportSink = std::function<void(std::size_t index, DomainReport report)>;
+
+// Checks every job from `next` through `resolver`, keeping at most `maxActiveDomains` domains
+// in flight, and calls `sink` once per job as each completes (not in input order).
+void runChecks(Resolver& resolver, const JobSource& next, const ReportSink& sink,
+               std::size_t maxActiveDomains = 1024);
+
+// Convenience: checks `jobs` and returns the reports in the order of `jobs`.
+std::vector<DomainReport> checkAll(Resolver& resolver, const std::vector<DomainJob>& jobs);
+
+}  // namespace offboard

@@ -1,0 +1,222 @@
+#include "render/check_render.h"
+
+#include <fmt/format.h>
+
+namespace offboard {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+ojson nameList(const std::vector<DnsName>& names) {
+  ojson a = ojson::array();
+  for (const auto& n : names) a.push_back(n.toString());
+  return a;
+}
+
+ojson cloudJson(Cloud c) {
+  if (c == Cloud::None) return nullptr;
+  return std::string(cloudName(c));
+}
+
+std::string paint(const TextStyle& s, const char* code, const std::string& text) {
+  if (!s.color) return text;
+  return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
+}
+
+const char* severityColor(Severity s) {
+  switch (s) {
+    case Severity::Blocker: return "1;31";
+    case Severity::Required: return "31";
+    case Severity::Cleanup: return "33";
+    case Severity::Warning: return "33";
+    case Severity::Indeterminate: return "35";
+  }
+  return "0";
+}
+
+const char* verdictColor(Verdict v) {
+  switch (v) {
+    case Verdict::PointsAtM365: return "1;31";
+    case Verdict::Indeterminate: return "1;35";
+    case Verdict::Clear: return "1;32";
+  }
+  return "0";
+}
+
+std::string verdictLine(const DomainReport& r) {
+  std::string v(verdictName(r.verdict));
+  if (r.cloud != Cloud::None) v += fmt::format(" ({})", cloudName(r.cloud));
+  return v;
+}
+
+// Markdown: text inside a code span must not contain backticks or line breaks.
+std::string mdCode(const std::string& s) {
+  std::string out;
+  for (char c : s) out.push_back(c == '`' ? '\'' : (c == '\n' || c == '\r') ? ' ' : c);
+  return "`" + out + "`";
+}
+
+std::string mdText(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|' || c == '*' || c == '_' || c == '<' || c == '>' || c == '[' || c == ']' || c == '`')
+      out.push_back('\\');
+    out.push_back(c == '\n' ? ' ' : c);
+  }
+  return out;
+}
+
+struct Counts {
+  std::size_t points = 0, indeterminate = 0, clear = 0;
+};
+
+Counts count(const std::vector<DomainReport>& reports) {
+  Counts c;
+  for (const auto& r : reports) {
+    if (r.verdict == Verdict::PointsAtM365) ++c.points;
+    else if (r.verdict == Verdict::Indeterminate) ++c.indeterminate;
+    else ++c.clear;
+  }
+  return c;
+}
+
+std::string summary(const std::vector<DomainReport>& reports) {
+  Counts c = count(reports);
+  return fmt::format("{} domain{}: {} point at Microsoft 365, {} indeterminate, {} clear",
+                     reports.size(), reports.size() == 1 ? "" : "s", c.points, c.indeterminate,
+                     c.clear);
+}
+
+}  // namespace
+
+Verdict overallVerdict(const std::vector<DomainReport>& reports) {
+  Verdict v = Verdict::Clear;
+  for (const auto& r : reports) v = worse(v, r.verdict);
+  return v;
+}
+
+std::string displayDomain(const DomainReport& r) {
+  if (r.unicode.empty()) return r.domain.toStringNoDot();
+  return r.unicode + " (" + r.domain.toStringNoDot() + ")";
+}
+
+ojson domainJson(const DomainReport& r) {
+  ojson d;
+  d["domain"] = r.domain.toStringNoDot();
+  if (!r.unicode.empty()) d["domain_unicode"] = r.unicode;
+  d["verdict"] = std::string(verdictName(r.verdict));
+  d["cloud"] = cloudJson(r.cloud);
+  ojson del = ojson::object();
+  if (r.delegation.parentSeen) {
+    del["parent_ns"] = nameList(r.delegation.parentNs);
+    del["parent_ttl"] = *r.delegation.parentTtl;
+  }
+  if (r.delegation.childSeen) {
+    del["child_ns"] = nameList(r.delegation.childNs);
+    del["child_ttl"] = *r.delegation.childTtl;
+  }
+  d["delegation"] = del;
+  ojson recs = ojson::array();
+  for (const auto& rec : r.records) {
+    recs.push_back(ojson{{"name", rec.name.toString()},
+                         {"type", rrTypeName(rec.type)},
+                         {"ttl", rec.ttl},
+                         {"data", rec.data}});
+  }
+  d["records"] = recs;
+  ojson fs = ojson::array();
+  for (const auto& f : r.findings) {
+    ojson j{{"id", f.id},
+            {"severity", std::string(severityName(f.severity))},
+            {"cloud", cloudJson(f.cloud)},
+            {"name", f.name.toString()},
+            {"type", rrTypeName(f.type)},
+            {"data", f.data},
+            {"message", f.message}};
+    if (f.ttl) j["ttl"] = *f.ttl;
+    if (!f.server.empty()) j["server"] = f.server;
+    fs.push_back(std::move(j));
+  }
+  d["findings"] = fs;
+  return d;
+}
+
+std::string renderCheckJson(const std::vector<DomainReport>& reports) {
+  ojson doc;
+  doc["schema"] = "offboard.check/1";
+  doc["verdict"] = std::string(verdictName(overallVerdict(reports)));
+  ojson ds = ojson::array();
+  for (const auto& r : reports) ds.push_back(domainJson(r));
+  doc["domains"] = ds;
+  // ensure_ascii=false keeps U-labels readable; replace invalid UTF-8 rather than throw.
+  return doc.dump(2, ' ', false, ojson::error_handler_t::replace) + "\n";
+}
+
+std::string renderCheckText(const std::vector<DomainReport>& reports, const TextStyle& style) {
+  std::string out;
+  for (const auto& r : reports) {
+    out += fmt::format("{}: {}\n", paint(style, "1", displayDomain(r)),
+                       paint(style, verdictColor(r.verdict), verdictLine(r)));
+    const Delegation& del = r.delegation;
+    if (del.parentSeen) {
+      std::string ns;
+      for (const auto& n : del.parentNs) ns += " " + n.toString();
+      out += fmt::format("  delegation (parent, ttl {}):{}\n", *del.parentTtl, ns);
+    }
+    bool shownEvidence = false;
+    if (r.findings.empty() || r.verdict == Verdict::Clear) {
+      for (const auto& rec : r.records) {
+        if (rec.type != RRType::MX && rec.type != RRType::NS) continue;
+        out += fmt::format("  {:<5} {} {} {}\n", rrTypeName(rec.type), rec.name.toString(),
+                           rec.ttl, rec.data);
+        shownEvidence = true;
+      }
+    }
+    for (const auto& f : r.findings) {
+      std::string ttl = f.ttl ? fmt::format(" (ttl {})", *f.ttl) : "";
+      std::string tag = fmt::format("{:<13}", std::string(severityName(f.severity)));
+      out += fmt::format("  {} {:<22} {} {} {}{}\n", paint(style, severityColor(f.severity), tag),
+                         f.id, f.name.toString(), rrTypeName(f.type), f.data, ttl);
+      out += fmt::format("  {:<13} {}\n", "", f.message);
+    }
+    if (!shownEvidence && r.findings.empty()) out += "  (no records of interest)\n";
+  }
+  if (reports.size() > 1) out += "\n" + summary(reports) + "\n";
+  return out;
+}
+
+std::string renderCheckMarkdown(const std::vector<DomainReport>& reports) {
+  std::string out = "# offboard check\n\n";
+  out += fmt::format("**Overall: {}** — {}\n\n", verdictName(overallVerdict(reports)),
+                     summary(reports));
+  out += "| Domain | Verdict | Cloud | Findings |\n|---|---|---|---|\n";
+  for (const auto& r : reports) {
+    out += fmt::format("| {} | {} | {} | {} |\n", mdText(displayDomain(r)), verdictName(r.verdict),
+                       r.cloud == Cloud::None ? "—" : std::string(cloudName(r.cloud)),
+                       r.findings.size());
+  }
+  for (const auto& r : reports) {
+    out += fmt::format("\n## {} — {}\n\n", mdText(displayDomain(r)), verdictLine(r));
+    if (r.findings.empty()) {
+      out += "Nothing points at Microsoft 365.\n";
+    } else {
+      out += "| Severity | Finding | Record | Why it matters |\n|---|---|---|---|\n";
+      for (const auto& f : r.findings) {
+        std::string rec = f.name.toString() + " " + rrTypeName(f.type) + " " + f.data;
+        if (f.ttl) rec += fmt::format(" (ttl {})", *f.ttl);
+        out += fmt::format("| {} | {} | {} | {} |\n", severityName(f.severity), mdCode(f.id),
+                           mdCode(rec), mdText(f.message));
+      }
+    }
+    if (!r.records.empty()) {
+      out += "\n<details><summary>Records seen</summary>\n\n| Name | Type | TTL | Data |\n|---|---|---|---|\n";
+      for (const auto& rec : r.records)
+        out += fmt::format("| {} | {} | {} | {} |\n", mdCode(rec.name.toString()),
+                           rrTypeName(rec.type), rec.ttl, mdCode(rec.data));
+      out += "\n</details>\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace offboard
