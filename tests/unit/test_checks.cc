@@ -1,0 +1,399 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "checks/catalogue.h"
+#include "checks/checks.h"
+#include "fake_resolver.h"
+
+using namespace offboard;
+using namespace offboard::testing;
+
+namespace {
+
+// Every first-round question answered NODATA: a domain with nothing of interest.
+std::vector<Observation> baseline(const std::string& domain) {
+  std::vector<Observation> out;
+  for (const auto& q : questionsFor(N(domain), false)) {
+    Observation o;
+    o.question = q;
+    o.outcome = Outcome::NoData;
+    o.negativeTtl = 300;
+    out.push_back(o);
+  }
+  // A normal mail setup so that no-mx does not fire unless a test wants it.
+  for (auto& o : out)
+    if (o.question.type == RRType::MX)
+      o = obs(domain, RRType::MX, Outcome::Answer, {rec(domain, RRType::MX, "mx1.newmail.example", 3600, 10)});
+  out.push_back(obs("mx1.newmail.example", RRType::CNAME, Outcome::NoData));
+  return out;
+}
+
+void put(std::vector<Observation>& v, Observation o) {
+  for (auto& x : v)
+    if (x.question == o.question) {
+      x = std::move(o);
+      return;
+    }
+  v.push_back(std::move(o));
+}
+
+std::vector<std::string> ids(const DomainReport& r) {
+  std::vector<std::string> out;
+  for (const auto& f : r.findings) out.push_back(f.id);
+  return out;
+}
+
+bool has(const DomainReport& r, const std::string& id) {
+  auto v = ids(r);
+  return std::find(v.begin(), v.end(), id) != v.end();
+}
+
+const Finding* get(const DomainReport& r, const std::string& id) {
+  for (const auto& f : r.findings)
+    if (f.id == id) return &f;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("a domain with nothing of Microsoft's is clear") {
+  auto r = evaluate(N("wingtiptoys.com"), baseline("wingtiptoys.com"));
+  CHECK(r.findings.empty());
+  CHECK(r.verdict == Verdict::Clear);
+  CHECK(r.cloud == Cloud::None);
+}
+
+TEST_CASE("an MX under mail.protection.outlook.com is a blocker") {
+  auto v = baseline("fabrikam.com");
+  put(v, obs("fabrikam.com", RRType::MX, Outcome::Answer,
+             {rec("fabrikam.com", RRType::MX, "fabrikam-com.mail.protection.outlook.com", 3600, 0)}));
+  auto r = evaluate(N("fabrikam.com"), v);
+  REQUIRE(has(r, "mx-at-m365"));
+  const Finding* f = get(r, "mx-at-m365");
+  CHECK(f->severity == Severity::Blocker);
+  CHECK(f->cloud == Cloud::Worldwide);
+  CHECK(f->ttl == 3600u);
+  CHECK(f->data == "0 fabrikam-com.mail.protection.outlook.com.");
+  CHECK(r.verdict == Verdict::PointsAtM365);
+  CHECK(r.cloud == Cloud::Worldwide);
+}
+
+TEST_CASE("MX hosts of every cloud are recognised, look-alikes are not") {
+  struct Row {
+    const char* host;
+    bool m365;
+    Cloud cloud;
+  };
+  const Row rows[] = {
+      {"contoso-com.mail.protection.outlook.com", true, Cloud::Worldwide},
+      {"CONTOSO-COM.Mail.Protection.Outlook.COM.", true, Cloud::Worldwide},
+      {"contosotest-com.o-v1.mx.microsoft", true, Cloud::Worldwide},
+      {"contoso.mail.protection.office365.us", true, Cloud::UsGov},
+      {"contoso-cn.mail.protection.partner.outlook.cn", true, Cloud::China21Vianet},
+      {"contoso-de.mail.protection.outlook.de", true, Cloud::Germany},
+      {"mail.eo.outlook.com", true, Cloud::Worldwide},
+      {"mail.messaging.microsoft.com", true, Cloud::Worldwide},
+      {"mail.global.frontbridge.com", true, Cloud::Worldwide},
+      // look-alikes and non-tenant hosts
+      {"contoso-com.mail.protection.outlook.com.evil.example", false, Cloud::None},
+      {"xmail.protection.outlook.com", false, Cloud::None},
+      {"mail.protection.outlook.com", false, Cloud::None},
+      {"mx.microsoft", false, Cloud::None},
+      {"mx.microsoft.evil.example", false, Cloud::None},
+      {"hotmail-com.olc.protection.outlook.com", false, Cloud::None},
+      {"eoutlook.com", false, Cloud::None},
+      {"mx1.newmail.example", false, Cloud::None},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(row.host);
+    auto v = baseline("x.example");
+    put(v, obs("x.example", RRType::MX, Outcome::Answer, {rec("x.example", RRType::MX, row.host, 3600, 0)}));
+    put(v, obs(row.host, RRType::CNAME, Outcome::NoData));
+    auto r = evaluate(N("x.example"), v);
+    CHECK(has(r, "mx-at-m365") == row.m365);
+    if (row.m365) CHECK(get(r, "mx-at-m365")->cloud == row.cloud);
+    if (!row.m365) CHECK(r.verdict == Verdict::Clear);
+  }
+}
+
+TEST_CASE("an MX exchange is followed through a CNAME chain before deciding") {
+  auto v = baseline("chain.example");
+  put(v, obs("chain.example", RRType::MX, Outcome::Answer, {rec("chain.example", RRType::MX, "mail.newmail.example", 60, 10)}));
+  SUBCASE("the chain ends at Microsoft: blocker, with the chain shown") {
+    put(v, obs("mail.newmail.example", RRType::CNAME, Outcome::Answer,
+               {rec("mail.newmail.example", RRType::CNAME, "relay.newmail.example")}));
+    put(v, obs("relay.newmail.example", RRType::CNAME, Outcome::Answer,
+               {rec("relay.newmail.example", RRType::CNAME, "tenant.mail.protection.outlook.com")}));
+    auto r = evaluate(N("chain.example"), v);
+    REQUIRE(has(r, "mx-at-m365"));
+    CHECK(get(r, "mx-at-m365")->data.find("-> tenant.mail.protection.outlook.com.") != std::string::npos);
+  }
+  SUBCASE("followUps asks for the next hop until the chain ends") {
+    auto q = followUps(N("chain.example"), v);
+    REQUIRE(q.size() == 1);
+    CHECK(q[0].name == N("mail.newmail.example"));
+    CHECK(q[0].type == RRType::CNAME);
+    // Once mail.newmail.example is known to be a plain host, nothing more is asked.
+    put(v, obs("mail.newmail.example", RRType::CNAME, Outcome::NoData));
+    CHECK(followUps(N("chain.example"), v).empty());
+    CHECK(evaluate(N("chain.example"), v).verdict == Verdict::Clear);
+  }
+  SUBCASE("a failed hop is a lookup-failed, not clear") {
+    put(v, obs("mail.newmail.example", RRType::CNAME, Outcome::Timeout));
+    auto r = evaluate(N("chain.example"), v);
+    CHECK(has(r, "lookup-failed"));
+    CHECK(r.verdict == Verdict::Indeterminate);
+  }
+  SUBCASE("a loop ends the walk as indeterminate") {
+    put(v, obs("mail.newmail.example", RRType::CNAME, Outcome::Answer,
+               {rec("mail.newmail.example", RRType::CNAME, "b.newmail.example")}));
+    put(v, obs("b.newmail.example", RRType::CNAME, Outcome::Answer,
+               {rec("b.newmail.example", RRType::CNAME, "mail.newmail.example")}));
+    CHECK(followUps(N("chain.example"), v).empty());
+    auto r = evaluate(N("chain.example"), v);
+    CHECK(has(r, "lookup-failed"));
+    CHECK(r.verdict == Verdict::Indeterminate);
+  }
+  SUBCASE("an exact MX host from Graph counts even without a known suffix") {
+    CheckContext ctx;
+    ctx.knownMicrosoftMx.push_back(N("mail.newmail.example"));
+    CHECK(followUps(N("chain.example"), v, ctx).empty());
+    CHECK(has(evaluate(N("chain.example"), v, ctx), "mx-at-m365"));
+  }
+}
+
+TEST_CASE("MX outcomes: NODATA is no-mx, NXDOMAIN is domain-nxdomain, a timeout is indeterminate") {
+  auto v = baseline("x.example");
+  SUBCASE("nodata") {
+    put(v, obs("x.example", RRType::MX, Outcome::NoData));
+    auto r = evaluate(N("x.example"), v);
+    CHECK(ids(r) == std::vector<std::string>{"no-mx"});
+    CHECK(r.verdict == Verdict::Clear);
+  }
+  SUBCASE("null MX is deliberate, not no-mx") {
+    put(v, obs("x.example", RRType::MX, Outcome::Answer, {rec("x.example", RRType::MX, ".", 3600, 0)}));
+    auto r = evaluate(N("x.example"), v);
+    CHECK(r.findings.empty());
+    CHECK(r.verdict == Verdict::Clear);
+  }
+  SUBCASE("nxdomain") {
+    for (auto& o : v) o.outcome = Outcome::NxDomain, o.answer.clear();
+    auto r = evaluate(N("x.example"), v);
+    CHECK(ids(r) == std::vector<std::string>{"domain-nxdomain"});
+    CHECK(r.verdict == Verdict::Indeterminate);
+  }
+  for (Outcome bad : {Outcome::Timeout, Outcome::ServFail, Outcome::Refused, Outcome::Malformed,
+                      Outcome::Unreachable}) {
+    CAPTURE(outcomeName(bad));
+    auto w = baseline("x.example");
+    put(w, obs("x.example", RRType::MX, bad));
+    auto r = evaluate(N("x.example"), w);
+    REQUIRE(has(r, "lookup-failed"));
+    CHECK(get(r, "lookup-failed")->name == N("x.example"));
+    CHECK(get(r, "lookup-failed")->type == RRType::MX);
+    CHECK(get(r, "lookup-failed")->message.find("test") != std::string::npos);  // names the server
+    CHECK(r.verdict == Verdict::Indeterminate);
+  }
+}
+
+TEST_CASE("a definite blocker wins over a failed lookup") {
+  auto v = baseline("x.example");
+  put(v, obs("x.example", RRType::MX, Outcome::Answer, {rec("x.example", RRType::MX, "x-example.mail.protection.outlook.com")}));
+  put(v, obs("autodiscover.x.example", RRType::CNAME, Outcome::ServFail));
+  auto r = evaluate(N("x.example"), v);
+  CHECK(has(r, "lookup-failed"));
+  CHECK(r.verdict == Verdict::PointsAtM365);
+}
+
+TEST_CASE("a question never answered is missing evidence, never clear") {
+  auto v = baseline("x.example");
+  v.erase(std::remove_if(v.begin(), v.end(), [](const Observation& o) { return o.question.type == RRType::TXT; }), v.end());
+  auto r = evaluate(N("x.example"), v);
+  CHECK(has(r, "lookup-failed"));
+  CHECK(r.verdict == Verdict::Indeterminate);
+}
+
+TEST_CASE("NS at Microsoft 365 is a blocker, any cloud, only by label") {
+  struct Row {
+    const char* ns;
+    bool m365;
+    Cloud cloud;
+  };
+  const Row rows[] = {
+      {"ns1.bdm.microsoftonline.com", true, Cloud::Worldwide},
+      {"NS4.BDM.microsoftonline.com.", true, Cloud::Worldwide},
+      {"ns2.dns.partner.microsoftonline.cn", true, Cloud::China21Vianet},
+      {"ns1.bdm.microsoftonline.com.evil.example", false, Cloud::None},
+      {"ns5.bdm.microsoftonline.com", false, Cloud::None},
+      {"ns1.olddns.example", false, Cloud::None},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(row.ns);
+    auto v = baseline("contoso.com");
+    put(v, obs("contoso.com", RRType::NS, Outcome::Answer, {rec("contoso.com", RRType::NS, row.ns, 3600)}));
+    auto r = evaluate(N("contoso.com"), v);
+    CHECK(has(r, "ns-at-m365") == row.m365);
+    if (row.m365) CHECK(get(r, "ns-at-m365")->cloud == row.cloud);
+    CHECK(r.delegation.childSeen);
+    CHECK(r.delegation.childTtl == 3600u);
+  }
+  SUBCASE("a NS lookup that times out is indeterminate") {
+    auto v = baseline("contoso.com");
+    put(v, obs("contoso.com", RRType::NS, Outcome::Timeout));
+    auto r = evaluate(N("contoso.com"), v);
+    CHECK(has(r, "lookup-failed"));
+    CHECK(r.verdict == Verdict::Indeterminate);
+  }
+}
+
+TEST_CASE("a mixed delegation naming one Microsoft nameserver is ns-at-m365; parent and child differing is ns-inconsistent") {
+  auto v = baseline("contoso.com");
+  put(v, obs("contoso.com", RRType::NS, Outcome::Answer,
+             {rec("contoso.com", RRType::NS, "ns1.newdns.example", 3600), rec("contoso.com", RRType::NS, "ns2.newdns.example", 3600)},
+             true));
+  put(v, obs("contoso.com", RRType::NS, Outcome::Answer,
+             {rec("contoso.com", RRType::NS, "ns1.bdm.microsoftonline.com", 3600), rec("contoso.com", RRType::NS, "ns1.newdns.example", 3600)}));
+  auto r = evaluate(N("contoso.com"), v);
+  CHECK(has(r, "ns-at-m365"));
+  CHECK(has(r, "ns-inconsistent"));
+  CHECK(r.delegation.parentSeen);
+  CHECK(r.delegation.parentNs.size() == 2);
+}
+
+TEST_CASE("SPF: only v=spf1 counts; include or redirect anywhere; look-alikes do not") {
+  struct Row {
+    std::vector<std::string> strings;
+    bool m365;
+  };
+  const Row rows[] = {
+      {{"v=spf1 include:spf.protection.outlook.com -all"}, true},
+      {{"v=spf1 ip4:192.0.2.1 include:_spf.newmail.example include:spf.protection.outlook.com ~all"}, true},
+      {{"v=spf1 include:spf.protection.outlook.com include:_spf.newmail.example -all"}, true},
+      {{"v=spf1 redirect=spf.protection.outlook.com"}, true},
+      {{"V=SPF1 INCLUDE:SPF.PROTECTION.OUTLOOK.COM -all"}, true},
+      {{"v=spf1 +include:spf.protection.office365.us -all"}, true},
+      {{"v=spf1 include:spf.protection.partner.outlook.cn -all"}, true},
+      {{"v=spf1 include:spf.protection.outlook.de -all"}, true},
+      {{"v=spf1 include: spf.protection.outlook.com ~all"}, true},  // Graph's documented quirk
+      {{"v=spf1 include:spf.prot", "ection.outlook.com -all"}, true},  // split strings join
+      {{"v=spf1 include:_spf.newmail.example -all"}, false},
+      {{"v=spf1 include:spf.protection.outlook.com.evil.example -all"}, false},
+      {{"v=spf1 include:xspf.protection.outlook.com -all"}, false},
+      {{"v=spf1 -include:spf.protection.outlook.com -all"}, false},
+      {{"v=spf10 include:spf.protection.outlook.com"}, false},
+      {{"some text include:spf.protection.outlook.com"}, false},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(row.strings.front());
+    auto v = baseline("x.example");
+    put(v, obs("x.example", RRType::TXT, Outcome::Answer, {txt("x.example", row.strings)}));
+    auto r = evaluate(N("x.example"), v);
+    CHECK(has(r, "spf-includes-m365") == row.m365);
+    if (row.m365) CHECK(get(r, "spf-includes-m365")->severity == Severity::Required);
+  }
+  SUBCASE("a TXT lookup failure is indeterminate") {
+    auto v = baseline("x.example");
+    put(v, obs("x.example", RRType::TXT, Outcome::ServFail));
+    CHECK(evaluate(N("x.example"), v).verdict == Verdict::Indeterminate);
+  }
+}
+
+TEST_CASE("MS=ms TXT and .msv1.invalid MX are verification leftovers (cleanup)") {
+  auto v = baseline("x.example");
+  put(v, obs("x.example", RRType::TXT, Outcome::Answer, {txt("x.example", {"MS=ms12345678"}), txt("x.example", {"google-site-verification=abc"})}));
+  put(v, obs("x.example", RRType::MX, Outcome::Answer,
+             {rec("x.example", RRType::MX, "mx1.newmail.example", 3600, 10),
+              rec("x.example", RRType::MX, "ms12345678.msv1.invalid", 3600, 32767)}));
+  auto r = evaluate(N("x.example"), v);
+  CHECK(has(r, "verification-txt"));
+  CHECK(has(r, "verification-mx"));
+  CHECK_FALSE(has(r, "mx-at-m365"));
+  CHECK(get(r, "verification-mx")->severity == Severity::Cleanup);
+  CHECK(r.verdict == Verdict::PointsAtM365);
+  SUBCASE("look-alike verification values do not match") {
+    auto w = baseline("x.example");
+    put(w, obs("x.example", RRType::TXT, Outcome::Answer, {txt("x.example", {"XMS=ms1"})}));
+    put(w, obs("x.example", RRType::MX, Outcome::Answer, {rec("x.example", RRType::MX, "ms1.msv1.invalid.evil.example", 3600, 10)}));
+    put(w, obs("ms1.msv1.invalid.evil.example", RRType::CNAME, Outcome::NoData));
+    auto q = evaluate(N("x.example"), w);
+    CHECK_FALSE(has(q, "verification-txt"));
+    CHECK_FALSE(has(q, "verification-mx"));
+  }
+}
+
+TEST_CASE("CNAME and SRV families: positive, negative, look-alike, outcome") {
+  struct Row {
+    const char* owner;
+    RRType type;
+    const char* target;
+    const char* id;  // nullptr: must not match
+    Cloud cloud;
+  };
+  const Row rows[] = {
+      {"autodiscover", RRType::CNAME, "autodiscover.outlook.com", "autodiscover-at-m365", Cloud::Worldwide},
+      {"autodiscover", RRType::CNAME, "autodiscover.office365.us", "autodiscover-at-m365", Cloud::UsGov},
+      {"autodiscover", RRType::CNAME, "autodiscover-dod.office365.us", "autodiscover-at-m365", Cloud::UsGov},
+      {"autodiscover", RRType::CNAME, "autodiscover.partner.outlook.cn", "autodiscover-at-m365", Cloud::China21Vianet},
+      {"autodiscover", RRType::CNAME, "autodiscover-outlook.office.de", "autodiscover-at-m365", Cloud::Germany},
+      {"autodiscover", RRType::CNAME, "autodiscover.outlook.com.evil.example", nullptr, Cloud::None},
+      {"autodiscover", RRType::CNAME, "autodiscover.newmail.example", nullptr, Cloud::None},
+      {"selector1._domainkey", RRType::CNAME, "selector1-contoso-com._domainkey.contoso.onmicrosoft.com", "dkim-at-m365", Cloud::Worldwide},
+      {"selector2._domainkey", RRType::CNAME, "selector2-contoso-com._domainkey.contoso.n-v1.dkim.mail.microsoft", "dkim-at-m365", Cloud::Worldwide},
+      {"selector1._domainkey", RRType::CNAME, "selector1._domainkey.onmicrosoft.com.evil.example", nullptr, Cloud::None},
+      {"msoid", RRType::CNAME, "clientconfig.partner.microsoftonline-p.net.cn", "msoid-at-m365", Cloud::China21Vianet},
+      {"msoid", RRType::CNAME, "clientconfig.partner.microsoftonline-p.net.cn.evil.example", nullptr, Cloud::None},
+      {"sip", RRType::CNAME, "sipdir.online.lync.com", "teams-at-m365", Cloud::Worldwide},
+      {"lyncdiscover", RRType::CNAME, "webdir.online.lync.com", "teams-at-m365", Cloud::Worldwide},
+      {"lyncdiscover", RRType::CNAME, "webdir.online.gov.skypeforbusiness.us", "teams-at-m365", Cloud::UsGov},
+      {"_sip._tls", RRType::SRV, "sipdir.online.lync.com", "teams-at-m365", Cloud::Worldwide},
+      {"_sipfederationtls._tcp", RRType::SRV, "sipfed.online.partner.lync.cn", "teams-at-m365", Cloud::China21Vianet},
+      {"_sipfederationtls._tcp", RRType::SRV, "sipfed.online.lync.com.evil.example", nullptr, Cloud::None},
+      {"enterpriseregistration", RRType::CNAME, "enterpriseregistration.windows.net", "mdm-at-m365", Cloud::Worldwide},
+      {"enterpriseenrollment", RRType::CNAME, "enterpriseenrollment-s.manage.microsoft.com", "mdm-at-m365", Cloud::Worldwide},
+      {"enterpriseenrollment", RRType::CNAME, "enterpriseenrollment-s.manage.microsoft.us", "mdm-at-m365", Cloud::UsGov},
+      {"enterpriseenrollment", RRType::CNAME, "xmanage.microsoft.com", nullptr, Cloud::None},
+  };
+  for (const auto& row : rows) {
+    CAPTURE(row.owner);
+    CAPTURE(row.target);
+    std::string name = std::string(row.owner) + ".x.example";
+    auto v = baseline("x.example");
+    put(v, obs(name, row.type, Outcome::Answer, {rec(name, row.type, row.target)}));
+    auto r = evaluate(N("x.example"), v);
+    if (row.id) {
+      REQUIRE(has(r, row.id));
+      CHECK(get(r, row.id)->cloud == row.cloud);
+      CHECK(get(r, row.id)->name == N(name));
+      CHECK(r.verdict == Verdict::PointsAtM365);
+    } else {
+      CHECK(r.findings.empty());
+      CHECK(r.verdict == Verdict::Clear);
+    }
+    // The same name failing to resolve is never clear.
+    auto w = baseline("x.example");
+    put(w, obs(name, row.type, Outcome::Timeout));
+    CHECK(evaluate(N("x.example"), w).verdict == Verdict::Indeterminate);
+  }
+}
+
+TEST_CASE("severity decides the verdict and the domain's cloud") {
+  CHECK(verdictOf({}) == Verdict::Clear);
+  Finding warn{"no-mx", Severity::Warning};
+  Finding ind{"lookup-failed", Severity::Indeterminate};
+  Finding cleanup{"verification-txt", Severity::Cleanup};
+  CHECK(verdictOf({warn}) == Verdict::Clear);
+  CHECK(verdictOf({warn, ind}) == Verdict::Indeterminate);
+  CHECK(verdictOf({ind, cleanup}) == Verdict::PointsAtM365);
+}
+
+TEST_CASE("the catalogue leaves out what the research marks UNVERIFIED") {
+  for (const auto& s : catalogue()) {
+    CAPTURE(s.pattern);
+    CHECK(DnsName::parse(s.pattern));
+    CHECK_FALSE(s.source.empty());
+    CHECK(std::string_view(s.confidence) != "UNVERIFIED");
+  }
+  CHECK_FALSE(matchHost(Family::Dkim, N("selector1-x._domainkey.contoso.onmicrosoft.us")));
+  CHECK_FALSE(matchHost(Family::Ns, N("ns1.bdm.microsoftonline.de")));
+}
