@@ -34,25 +34,69 @@ std::size_t skipName(const std::uint8_t* d, std::size_t len, std::size_t pos) {
   return kNoEnd;
 }
 
+// True when the RDATA of a type offboard interprets fills exactly its RDLENGTH. ldns 1.8.3
+// stops reading at the last field it expects and ignores octets left over, so an MX with a
+// stray octet after the exchange would otherwise pass (Unbound scrubs these: iter_scrub_rr_length).
+bool rdataFillsLength(const std::uint8_t* d, std::size_t start, std::size_t end,
+                      std::uint16_t type) {
+  auto nameEndsAt = [&](std::size_t pos) {
+    return pos < end ? skipName(d, end, pos) : kNoEnd;
+  };
+  switch (static_cast<RRType>(type)) {
+    case RRType::A: return end - start == 4;
+    case RRType::AAAA: return end - start == 16;
+    case RRType::NS:
+    case RRType::CNAME:
+    case RRType::PTR: return nameEndsAt(start) == end;
+    case RRType::MX: return nameEndsAt(start + 2) == end;
+    case RRType::SRV: return nameEndsAt(start + 6) == end;
+    case RRType::SOA: {
+      std::size_t p = nameEndsAt(start);
+      p = p == kNoEnd ? kNoEnd : nameEndsAt(p);
+      return p != kNoEnd && p + 20 == end;
+    }
+    case RRType::TXT: {
+      std::size_t p = start;
+      if (p == end) return false;
+      while (p < end) p += 1 + static_cast<std::size_t>(d[p]);
+      return p == end;
+    }
+    default: return true;
+  }
+}
+
+struct Extent {
+  std::size_t end = kNoEnd;  // where the last record ends, kNoEnd when the sections overrun
+  std::string problem;       // non-empty when a record's RDATA does not fill its RDLENGTH
+};
+
 // Where the last record ends according to the header counts and each RDLENGTH. ldns 1.8.3
 // accepts octets after that point; we do not (reliability rule: reject trailing data).
-std::size_t messageEnd(const std::uint8_t* d, std::size_t len) {
+Extent messageExtent(const std::uint8_t* d, std::size_t len) {
+  Extent x;
   std::size_t pos = kHeaderOctets;
   std::size_t qd = get16(d + 4);
   std::size_t rrs = std::size_t{get16(d + 6)} + get16(d + 8) + get16(d + 10);
   for (std::size_t i = 0; i < qd; ++i) {
     pos = skipName(d, len, pos);
-    if (pos == kNoEnd || pos + 4 > len) return kNoEnd;
+    if (pos == kNoEnd || pos + 4 > len) return x;
     pos += 4;
   }
   for (std::size_t i = 0; i < rrs; ++i) {
     pos = skipName(d, len, pos);
-    if (pos == kNoEnd || pos + 10 > len) return kNoEnd;
+    if (pos == kNoEnd || pos + 10 > len) return x;
+    std::uint16_t type = get16(d + pos);
     std::size_t rdlength = get16(d + pos + 8);
-    pos += 10 + rdlength;
-    if (pos > len) return kNoEnd;
+    std::size_t start = pos + 10;
+    pos = start + rdlength;
+    if (pos > len) return x;
+    if (x.problem.empty() && !rdataFillsLength(d, start, pos, type)) {
+      x.problem = rrTypeName(static_cast<RRType>(type)) + " RDATA does not fill its RDLENGTH of " +
+                  std::to_string(rdlength);
+    }
   }
-  return pos;
+  x.end = pos;
+  return x;
 }
 
 std::string rcodeText(unsigned rcode) {
@@ -180,12 +224,15 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
   if (st != LDNS_STATUS_OK || !pkt) {
     return fail(Outcome::Malformed, std::string("unparseable: ") + ldns_get_errorstr_by_id(st));
   }
-  std::size_t end = messageEnd(data, len);
-  if (end == kNoEnd) return fail(Outcome::Malformed, "unparseable: sections overrun the message");
-  if (end != len) {
-    return fail(Outcome::Malformed,
-                std::to_string(len - end) + " octets of trailing data after the last record");
+  Extent extent = messageExtent(data, len);
+  if (extent.end == kNoEnd) {
+    return fail(Outcome::Malformed, "unparseable: sections overrun the message");
   }
+  if (extent.end != len) {
+    return fail(Outcome::Malformed, std::to_string(len - extent.end) +
+                                        " octets of trailing data after the last record");
+  }
+  if (!extent.problem.empty()) return fail(Outcome::Malformed, extent.problem);
 
   w.aa = ldns_pkt_aa(pkt.get());
   w.tc = ldns_pkt_tc(pkt.get());

@@ -236,7 +236,7 @@ TEST_CASE("responses that fail validation are Malformed, never NoData or NxDomai
   longOwner.push_back(0);
 
   struct Row {
-    const char* what;
+    std::string what;
     Bytes packet;
     const char* detail;  // expected substring of obs.detail ("" = any)
   };
@@ -290,14 +290,14 @@ TEST_CASE("responses that fail validation are Malformed, never NoData or NxDomai
   {
     Message m = good();
     m.ancount = 3;
-    rows.push_back({"ANCOUNT 3 with one record", m.encode(), ""});
+    rows.push_back({"ANCOUNT 3 with one record", m.encode(), "incomplete"});
   }
   {
     Message m = good();
     m.answer[0] = aRecord("contoso.com", 192, 0, 2, 1);
     m.questions[0].type = type::A;
     m.answer[0].rdlength = 200;
-    rows.push_back({"RDLENGTH 200 with 4 octets present", m.encode(), ""});
+    rows.push_back({"RDLENGTH 200 with 4 octets present", m.encode(), "incomplete"});
   }
   {
     Message m = good();
@@ -312,17 +312,17 @@ TEST_CASE("responses that fail validation are Malformed, never NoData or NxDomai
     std::size_t at = b.size() - 2;
     b[at] = static_cast<std::uint8_t>(0xC0 | (at >> 8));
     b[at + 1] = static_cast<std::uint8_t>(at & 0xff);
-    rows.push_back({"compression pointer loop", b, ""});
+    rows.push_back({"compression pointer loop", b, "unparseable"});
   }
   {
     Message m = good();
     m.answer[0].rdata = {0, 10, 0x40, 'a', 'b', 0};
-    rows.push_back({"label type byte 0x40", m.encode(), ""});
+    rows.push_back({"label type byte 0x40", m.encode(), "unparseable"});
   }
   {
     Message m = good();
     m.answer[0].ownerRaw = longOwner;
-    rows.push_back({"257-octet owner name", m.encode(), ""});
+    rows.push_back({"257-octet owner name", m.encode(), "unparseable"});
   }
   {
     Message m = good();
@@ -339,7 +339,24 @@ TEST_CASE("responses that fail validation are Malformed, never NoData or NxDomai
     m.answer = {aRecord("contoso.com", 1, 2, 3, 4)};
     m.answer[0].type = type::MX;
     m.answer[0].rdata = {0, 10};
-    rows.push_back({"MX RDATA without an exchange", m.encode(), ""});
+    rows.push_back({"MX RDATA without an exchange", m.encode(), "RDLENGTH"});
+  }
+  {
+    Message m = good();
+    m.answer[0].rdata.push_back(7);
+    rows.push_back({"MX RDATA with an octet after the exchange", m.encode(), "RDLENGTH"});
+  }
+  {
+    Message m = good();
+    m.additional = {aRecord("mx.contoso.com", 192, 0, 2, 1)};
+    m.additional[0].rdata.push_back(7);
+    rows.push_back({"A of 5 octets in the additional section", m.encode(), "RDLENGTH"});
+  }
+  {
+    Message m = good();
+    m.authority = {txtRecord("contoso.com", {"abc"})};
+    m.authority[0].rdata[0] = 9;
+    rows.push_back({"TXT string longer than its RDATA", m.encode(), ""});
   }
   {
     Message m = good();
