@@ -85,6 +85,17 @@ void rawSql(const std::string& path, const std::string& sql) {
   REQUIRE(rc == SQLITE_OK);
 }
 
+// Same, but leaves the changes in the WAL file (no checkpoint on close), as a process that
+// crashed — or is still running — would.
+void rawSqlKeepWal(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  REQUIRE(rc == SQLITE_OK);
+}
+
 // First column of the first row of a query, as text, read with plain SQLite.
 std::string rawQuery(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
@@ -482,6 +493,12 @@ TEST_CASE("files that are not an intact offboard state of this version are refus
     rawSql(path, "PRAGMA user_version = 7");
     expectMessage = "written by a newer offboard (schema 7 > 1)";
   }
+  SUBCASE("a state written by a newer offboard whose last change is still in the WAL") {
+    makeValidState(path);
+    rawSqlKeepWal(path, "PRAGMA user_version = 2");
+    REQUIRE(fs::file_size(path + "-wal") > 0);
+    expectMessage = "written by a newer offboard (schema 2 > 1)";
+  }
   SUBCASE("a state with a table added by hand") {
     makeValidState(path);
     rawSql(path, "CREATE TABLE notes (x TEXT)");
@@ -523,6 +540,7 @@ TEST_CASE("files that are not an intact offboard state of this version are refus
   }
 
   const std::string before = readBytes(path);
+  const std::string walBefore = readBytes(path + "-wal");
   REQUIRE(!before.empty());
   for (OpenMode mode : {OpenMode::MustExist, OpenMode::CreateIfMissing}) {
     CAPTURE(static_cast<int>(mode));
@@ -535,8 +553,30 @@ TEST_CASE("files that are not an intact offboard state of this version are refus
     CHECK(err.rfind("state file " + path + ": ", 0) == 0);
     CHECK(err.find(expectMessage) != std::string::npos);
     CHECK(readBytes(path) == before);
+    CHECK(readBytes(path + "-wal") == walBefore);  // not checkpointed into the file either
+  }
+  if (expectMessage == "not an SQLite database") {  // SQLite never even opened it
+    CHECK_FALSE(fs::exists(path + "-wal"));
+    CHECK_FALSE(fs::exists(path + "-shm"));
   }
 }
+
+TEST_CASE("a directory, or a path in a missing directory, is refused with exit 2") {
+  TempDir tmp;
+  for (const std::string& path : {tmp.dir.string(), tmp.file("no/such/dir/offboard.db")}) {
+    for (OpenMode mode : {OpenMode::MustExist, OpenMode::CreateIfMissing}) {
+      CAPTURE(path);
+      CAPTURE(static_cast<int>(mode));
+      std::string err;
+      int code = 0;
+      CHECK(StateStore::open(path, mode, &err, &code) == nullptr);
+      CHECK(code == 2);
+      CHECK(err.find(path) != std::string::npos);
+    }
+  }
+  CHECK_FALSE(fs::exists(tmp.file("no")));
+}
+
 
 TEST_CASE("two processes adding 200 acks each at the same time lose none of them") {
   TempDir tmp;
@@ -641,13 +681,13 @@ TEST_CASE("kill -9 in the middle of large observation batches: every batch is ke
   constexpr int kRuns = 50;
   constexpr int kBatchRows = 400;
   std::mt19937 rng(7919);
-  std::uniform_int_distribution<int> delayMs(1, 40);
+  std::uniform_int_distribution<int> delayUs(0, 30000);
   std::set<std::string> durable;  // batches known committed: must survive every later kill
   int killedMidBatch = 0;
   { openOk(path); }  // a killed first run is the previous test's subject
 
   for (int run = 0; run < kRuns; ++run) {
-    const int delay = delayMs(rng);
+    const int delay = delayUs(rng);
     CAPTURE(run);
     CAPTURE(delay);
     int fds[2];
@@ -657,6 +697,7 @@ TEST_CASE("kill -9 in the middle of large observation batches: every batch is ke
       std::string err;
       auto store = StateStore::open(path, OpenMode::CreateIfMissing, &err, nullptr);
       if (!store) return 10;
+      if (!writeAll(fds[1], "O open\n")) return 30;
       for (int k = 0;; ++k) {
         const std::string domain = "r" + std::to_string(run) + "-b" + std::to_string(k) + ".example";
         std::vector<ObservationRow> rows;
@@ -670,9 +711,18 @@ TEST_CASE("kill -9 in the middle of large observation batches: every batch is ke
       }
     });
     ::close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+    // The random delay counts from the moment the child has the store open (a loaded machine
+    // can take tens of milliseconds to get there), so the kill lands among the batches.
+    std::string log;
+    while (log.find('\n') == std::string::npos) {
+      char c;
+      if (::read(fds[0], &c, 1) != 1) break;
+      log += c;
+    }
+    REQUIRE(log == "O open\n");
+    std::this_thread::sleep_for(std::chrono::microseconds(delay));
     ::kill(pid, SIGKILL);
-    const std::string log = readAll(fds[0]);
+    log += readAll(fds[0]);
     ::close(fds[0]);
     REQUIRE(waitFor(pid) == 128 + SIGKILL);
 
@@ -681,6 +731,7 @@ TEST_CASE("kill -9 in the middle of large observation batches: every batch is ke
     std::string tag, domain, lastTag;
     std::set<std::string> begun, ended;
     while (lines >> tag >> domain) {
+      if (tag == "O") continue;
       (tag == "B" ? begun : ended).insert(domain);
       lastTag = tag;
     }
@@ -714,7 +765,7 @@ TEST_CASE("kill -9 in the middle of large observation batches: every batch is ke
   MESSAGE("batches committed: " << durable.size() << ", kills inside a batch: " << killedMidBatch
                                 << " of " << kRuns);
   CHECK(killedMidBatch >= kRuns / 5);  // the kills really landed inside transactions
-  CHECK(durable.size() >= static_cast<std::size_t>(kRuns / 2));
+  CHECK(durable.size() >= static_cast<std::size_t>(kRuns / 10));  // and batches did commit
 }
 
 TEST_CASE("a full disk fails the write with a storage error and keeps the previous state") {
