@@ -1,0 +1,100 @@
+// The c-ares transport: sends single DNS queries to single servers and hands back classified
+// answers (wire.h). The only code in offboard that calls c-ares.
+//
+// What it is for: the I/O under both the stub resolver (recursive servers, RD=1) and the
+// authoritative walk (any server per query, RD=0). Each query names the one server it goes to;
+// there is one c-ares channel per server address (UDP, plus a TCP-only one on demand), so every
+// answer is that server's own evidence (c-ares' NOCHECKRESP stops its fail-over, on purpose).
+// The defences of the reliability research §10 live here: c-ares never reads a system file
+// (every ares_init_options field that would trigger a read is set), query IDs come from
+// getrandom() and are unique per channel, EDNS is on only with an OPT in the query, IGNTC is
+// never set (a truncated answer is asked again over TCP), no channel call is ever made from
+// inside a c-ares callback (c-ares 1.18.1 double-frees on ares_cancel from a callback), I/O is
+// poll() over the sockets c-ares reports plus a fixed tick for its timeouts, a window bounds the
+// queries in flight, and an optional overall deadline bounds run().
+// What it must not do: decide anything from the c-ares status when a packet exists (the packet
+// is classified by wire.h), use ares_query/ares_search/ares_gethostbyname/ares_getaddrinfo, or
+// turn any failure into NoData/NxDomain.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/types.h"
+#include "resolvers/wire.h"
+
+namespace offboard {
+
+struct TransportOptions {
+  // Time a server gets to answer the first try. c-ares 1.18.1 doubles it at each retry to the
+  // same server, so a silent server costs timeoutMs × (2^tries − 1) (300 ms × 2 tries: 900 ms).
+  int timeoutMs = 2000;
+  // Tries per query and server (UDP; c-ares moves to TCP by itself on truncation).
+  int tries = 2;
+  // Queries in flight at once over all servers (clamped to 1..30000); the rest wait in order.
+  std::size_t maxInFlight = 512;
+  // Upper bound on one run() in milliseconds; 0 = none. When reached, every query still queued
+  // or in flight ends as Timeout ("overall deadline"), and so does any query sent afterwards
+  // during the same run().
+  int overallDeadlineMs = 0;
+  // Send an EDNS0 OPT (payload 1232) and let c-ares accept answers of that size over UDP.
+  bool edns = true;
+};
+
+// A DNS server address: "IP", "IP:PORT", "[IPv6]", "[IPv6]:PORT" or a bare IPv6 address.
+struct ServerEndpoint {
+  int family = 0;                        // AF_INET or AF_INET6
+  std::array<std::uint8_t, 16> addr{};   // network order; the first 4 octets for IPv4
+  std::uint16_t port = 53;
+  std::string canonical;                 // "127.0.0.1:53", "[::1]:53"
+};
+
+// Parses a server address. Host names are rejected (no resolution here: the servers are what
+// resolves names), as are zone ids ("%eth0": c-ares 1.18.1 cannot carry them), port 0, ports
+// over 65535 and anything else that is not an address. Returns nullopt with *error set.
+std::optional<ServerEndpoint> parseServerEndpoint(std::string_view text,
+                                                  std::string* error = nullptr);
+
+class CaresTransport {
+ public:
+  using Callback = std::function<void(WireAnswer)>;
+
+  // Throws std::runtime_error when c-ares cannot be initialised at all (library init).
+  explicit CaresTransport(TransportOptions options = {});
+  // Destroys the channels; work never run() is dropped without calling its callbacks.
+  ~CaresTransport();
+  CaresTransport(const CaresTransport&) = delete;
+  CaresTransport& operator=(const CaresTransport&) = delete;
+
+  // Queues one query for `q` to `server` (parseServerEndpoint syntax) with RD as given, over
+  // UDP (TCP after truncation) or TCP only when `tcpOnly`. `cb` runs exactly once, from inside
+  // run(), never from inside send() or a c-ares callback; it may call send() again. A bad server
+  // address or an unusable channel ends as NotAvailable with the reason in obs.detail.
+  void send(const std::string& server, const Question& q, bool rd, Callback cb,
+            bool tcpOnly = false);
+
+  // Drives I/O until nothing is queued or in flight, including queries sent from callbacks, or
+  // until the overall deadline. Throws std::runtime_error only if getrandom() fails (query IDs
+  // must not be guessable; CVE-2023-31147).
+  void run();
+
+  // Queries queued or in flight.
+  std::size_t outstanding() const;
+  // The most queries that were in flight at once since construction.
+  std::size_t peakInFlight() const;
+  // Queries handed to c-ares since construction (TCP retries count again).
+  std::size_t queriesSent() const;
+  const TransportOptions& options() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace offboard

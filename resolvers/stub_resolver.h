@@ -1,0 +1,58 @@
+// The stub resolver: questions answered by recursive servers (the system's or --resolver).
+//
+// What it is for: the default Resolver. Each question goes with RD=1 to the first server; when
+// that server gives no evidence (timeout, SERVFAIL, REFUSED, unreachable, malformed, …) the
+// question is asked again of the next server, in order, and the last failure is reported with
+// every server's outcome in obs.detail. Evidence (Answer/NoData/NxDomain) from any server ends
+// the question.
+// What it must not do: read /etc/resolv.conf (system_resolvers.h does, and offboard passes the
+// list in), see the parent side of a delegation (a recursive server only shows the child), or
+// merge answers of different servers.
+#pragma once
+
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "resolvers/cares_transport.h"
+#include "resolvers/resolver.h"
+
+namespace offboard {
+
+class StubResolver : public Resolver {
+ public:
+  // `servers` in parseServerAddress syntax, tried in this order. Throws std::invalid_argument
+  // for an address that does not parse (validate user input with parseServerAddress first).
+  // An empty list is allowed: every question then ends as NotAvailable.
+  StubResolver(std::vector<std::string> servers, TransportOptions options = {});
+
+  // Canonical "IP:PORT" ("127.0.0.53:53", "[::1]:53") for "IP", "IP:PORT", "[IPv6]:PORT",
+  // "[IPv6]" or a bare IPv6 address; nullopt with *error set for names, zone ids, bad ports.
+  static std::optional<std::string> parseServerAddress(std::string_view text,
+                                                       std::string* error = nullptr);
+
+  void submit(const Question& q, Callback cb) override;
+  void run() override;
+  // False: recursive servers answer for the child zone only.
+  bool seesParentSide() const override { return false; }
+  // "recursive 127.0.0.53:53" or "recursive 127.0.0.1:53, [::1]:53".
+  std::string describe() const override;
+
+  // The canonical server list, in order.
+  const std::vector<std::string>& servers() const { return servers_; }
+  // The transport underneath (statistics in tests).
+  const CaresTransport& transport() const { return transport_; }
+
+ private:
+  void ask(const Question& q, std::size_t index, std::string failures, Callback cb);
+
+  std::vector<std::string> servers_;
+  CaresTransport transport_;
+  // Questions answered without a server (none configured, parent side asked): delivered
+  // from run() so that a callback never runs inside submit().
+  std::deque<std::pair<Observation, Callback>> local_;
+};
+
+}  // namespace offboard
