@@ -138,7 +138,7 @@ class Builder {
       if (g.id == "domain-nxdomain") return;
     add(Finding{"domain-nxdomain", Severity::Indeterminate, Cloud::None, report_.domain,
                 o.question.type, "nxdomain",
-                report_.domain.toString() +
+                report_.domain.toStringNoDot() +
                     " does not exist in DNS (a typo, or a lapsed registration): nothing about it "
                     "can be verified. Check the spelling and the registration.",
                 o.negativeTtl, o.server});
@@ -177,16 +177,24 @@ void checkNs(Builder& b, const std::vector<Observation>& obs) {
     (parent ? del.parentNs : del.childNs) = targets(o->answer);
     (parent ? del.parentTtl : del.childTtl) = ttl;
     (parent ? del.parentSeen : del.childSeen) = true;
+    // One finding per delegation side, naming every Microsoft nameserver in it.
+    std::string hosts;
+    const Signature* first = nullptr;
     for (const auto& r : o->answer) {
       if (!parent) b.addRecord(r);
       if (const Signature* s = matchHost(Family::Ns, r.target)) {
-        b.found("ns-at-m365", Severity::Blocker, s->cloud, r,
-                std::string(parent ? "The parent zone delegates " : "The zone names ") + d.toString() +
-                    " to Microsoft 365's nameserver " + r.target.toString() +
-                    ": Microsoft hosts this zone. Recreate every record at the new DNS host, then "
-                    "switch NS at the registrar; MX changes made elsewhere do not take effect "
-                    "before that.");
+        if (!first) first = s;
+        hosts += (hosts.empty() ? "" : " ") + r.target.toString();
       }
+    }
+    if (first) {
+      b.add(Finding{"ns-at-m365", Severity::Blocker, first->cloud, d, RRType::NS, hosts,
+                    std::string(parent ? "The parent zone delegates " : "The zone's NS set names ") +
+                        d.toStringNoDot() +
+                        " to Microsoft 365's nameservers: Microsoft hosts this zone. Recreate every "
+                        "record at the new DNS host, then switch NS at the registrar; MX changes "
+                        "made elsewhere do not take effect before that.",
+                    ttl, o->server});
     }
   };
   look(find(obs, d, RRType::NS, true), true);
@@ -217,7 +225,7 @@ void checkMx(Builder& b, const std::vector<Observation>& obs) {
   }
   if (o->outcome == Outcome::NoData || o->answer.empty()) {
     b.add(Finding{"no-mx", Severity::Warning, Cloud::None, d, RRType::MX, "nodata",
-                  d.toString() + " has no MX: mail falls back to its address records (RFC 5321 "
+                  d.toStringNoDot() + " has no MX: mail falls back to its address records (RFC 5321 "
                                  "§5.1). Publish the new provider's MX, or a null MX (0 .) if the "
                                  "domain receives no mail.",
                   o->negativeTtl, o->server});
@@ -237,7 +245,7 @@ void checkMx(Builder& b, const std::vector<Observation>& obs) {
       Record shown = r;
       if (!w.hops.empty()) shown.data += " -> " + w.last.toString();
       b.found("mx-at-m365", Severity::Blocker, exchangeCloud(w.last), shown,
-              "Inbound mail for " + d.toString() + " is delivered to Microsoft 365" +
+              "Inbound mail for " + d.toStringNoDot() + " is delivered to Microsoft 365" +
                   (w.hops.empty() ? "" : " (through the CNAME chain of the exchange)") +
                   "; after cancellation it bounces. Point MX at the new mail provider first.");
     } else if (w.pending) {
@@ -272,7 +280,7 @@ void checkTxt(Builder& b, const std::vector<Observation>& obs) {
       if (auto m = matchSpf(text)) {
         b.found("spf-includes-m365", Severity::Required, m->signature->cloud, r,
                 "SPF still authorises Microsoft 365's outbound servers (" + m->term +
-                    ") to send as " + d.toString() +
+                    ") to send as " + d.toStringNoDot() +
                     ". Remove that term and keep the rest of the record.");
       }
     } else if (isVerificationTxt(text)) {

@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
                "offboard"};
   app.set_version_flag("--version", std::string("offboard ") + OFFBOARD_VERSION);
   app.require_subcommand(1);
-  std::vector<Runner> runners = {setupCheck(app)};
+  std::vector<Runner> runners = {setupCheck(app), setupScan(app)};
 
   try {
     app.parse(argc, argv);

@@ -9,6 +9,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,8 @@ struct SourceOptions {
   int timeoutMs = 2000;                // --timeout MS
   int tries = 2;                       // --tries N
   std::string resolvConf = "/etc/resolv.conf";  // --resolv-conf FILE (default servers)
+  std::size_t maxInFlight = 512;       // queries in flight (scan --concurrency)
+  double ratePerSecond = 0;            // queries per second, 0 = unlimited (scan --rate)
 };
 void addSourceOptions(CLI::App& cmd, SourceOptions& o);
 
@@ -79,5 +82,10 @@ Runner setupCheck(CLI::App& app);
 // Runs `check` for already-normalised domains against `resolver`.
 int runCheck(const CheckOptions& o, const std::vector<DomainInput>& domains, Resolver& resolver,
              Io& io);
+
+// `scan` (SPEC §6): streams one JSON line per domain read from `in`.
+Runner setupScan(CLI::App& app);
+int runScan(const std::string& inputName, std::istream& in, Resolver& resolver,
+            std::size_t maxActiveDomains, Io& io, std::optional<std::size_t> total = std::nullopt);
 
 }  // namespace offboard

@@ -87,6 +87,33 @@ std::string summary(const std::vector<DomainReport>& reports) {
                      c.clear);
 }
 
+std::string hostList(const std::vector<DnsName>& names) {
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : " ") + n.toString();
+  return s;
+}
+
+// The delegation and MX at a glance, so a reader sees why a domain is clear or not.
+std::string evidenceLines(const DomainReport& r) {
+  std::string out;
+  const Delegation& del = r.delegation;
+  if (del.parentSeen && (!del.childSeen || del.parentNs != del.childNs))
+    out += fmt::format("  NS    (parent) {} (ttl {})\n", hostList(del.parentNs), *del.parentTtl);
+  if (del.childSeen)
+    out += fmt::format("  NS    {} (ttl {})\n", hostList(del.childNs), *del.childTtl);
+  else if (del.parentSeen)
+    out += fmt::format("  NS    {} (ttl {})\n", hostList(del.parentNs), *del.parentTtl);
+  std::string mx;
+  std::uint32_t ttl = 0;
+  for (const auto& rec : r.records) {
+    if (rec.type != RRType::MX || rec.name != r.domain) continue;
+    mx += (mx.empty() ? "" : ", ") + rec.data;
+    ttl = rec.ttl;
+  }
+  if (!mx.empty()) out += fmt::format("  MX    {} (ttl {})\n", mx, ttl);
+  return out;
+}
+
 }  // namespace
 
 Verdict overallVerdict(const std::vector<DomainReport>& reports) {
@@ -157,21 +184,7 @@ std::string renderCheckText(const std::vector<DomainReport>& reports, const Text
   for (const auto& r : reports) {
     out += fmt::format("{}: {}\n", paint(style, "1", displayDomain(r)),
                        paint(style, verdictColor(r.verdict), verdictLine(r)));
-    const Delegation& del = r.delegation;
-    if (del.parentSeen) {
-      std::string ns;
-      for (const auto& n : del.parentNs) ns += " " + n.toString();
-      out += fmt::format("  delegation (parent, ttl {}):{}\n", *del.parentTtl, ns);
-    }
-    bool shownEvidence = false;
-    if (r.findings.empty() || r.verdict == Verdict::Clear) {
-      for (const auto& rec : r.records) {
-        if (rec.type != RRType::MX && rec.type != RRType::NS) continue;
-        out += fmt::format("  {:<5} {} {} {}\n", rrTypeName(rec.type), rec.name.toString(),
-                           rec.ttl, rec.data);
-        shownEvidence = true;
-      }
-    }
+    out += evidenceLines(r);
     for (const auto& f : r.findings) {
       std::string ttl = f.ttl ? fmt::format(" (ttl {})", *f.ttl) : "";
       std::string tag = fmt::format("{:<13}", std::string(severityName(f.severity)));
@@ -179,7 +192,6 @@ std::string renderCheckText(const std::vector<DomainReport>& reports, const Text
                          f.id, f.name.toString(), rrTypeName(f.type), f.data, ttl);
       out += fmt::format("  {:<13} {}\n", "", f.message);
     }
-    if (!shownEvidence && r.findings.empty()) out += "  (no records of interest)\n";
   }
   if (reports.size() > 1) out += "\n" + summary(reports) + "\n";
   return out;

@@ -1,0 +1,63 @@
+#include <CLI/CLI.hpp>
+
+#include <ostream>
+#include <set>
+
+#include "commands/commands.h"
+
+namespace offboard {
+
+int exitForVerdict(Verdict v) {
+  switch (v) {
+    case Verdict::Clear: return kExitOk;
+    case Verdict::PointsAtM365: return kExitPointsAtM365;
+    case Verdict::Indeterminate: return kExitIndeterminate;
+  }
+  return kExitInternal;
+}
+
+void addSourceOptions(CLI::App& cmd, SourceOptions& o) {
+  const char* group = "Where answers come from";
+  cmd.add_option("--resolver", o.resolvers,
+                 "Recursive resolver IP[:PORT] to ask instead of /etc/resolv.conf's (repeatable)")
+      ->group(group);
+  cmd.add_flag("--authoritative", o.authoritative,
+               "Walk the delegation from the root and ask every authoritative server (RD=0)")
+      ->group(group);
+  cmd.add_option("--root-hints", o.rootHints, "Root hints FILE (named.root format) for --authoritative")
+      ->group(group);
+  cmd.add_option("--zones", o.zonesDir,
+                 "Offline: answer from zone files DIR/NAME.zone (root.zone for the root)")
+      ->group(group);
+  cmd.add_option("--timeout", o.timeoutMs, "Per-query timeout in milliseconds (default 2000)")
+      ->check(CLI::Range(1, 60000))
+      ->group(group);
+  cmd.add_option("--tries", o.tries, "Attempts per query and server (default 2)")
+      ->check(CLI::Range(1, 10))
+      ->group(group);
+  cmd.add_option("--resolv-conf", o.resolvConf, "Where to read the default resolvers")
+      ->group(group);
+}
+
+bool parseDomainArgs(const std::vector<std::string>& args, std::vector<DomainInput>& out,
+                     std::ostream& err) {
+  std::set<DnsName> seen;
+  for (const auto& a : args) {
+    std::string why;
+    auto d = normalizeDomain(a, &why);
+    if (!d) {
+      err << "offboard: argument " << quoteForMessage(a) << " " << why << "\n";
+      return false;
+    }
+    if (seen.insert(d->name).second) out.push_back(std::move(*d));
+  }
+  return true;
+}
+
+bool useColor(const std::string& colorOption, bool isTerminal) {
+  if (colorOption == "always") return true;
+  if (colorOption == "never") return false;
+  return isTerminal;
+}
+
+}  // namespace offboard

@@ -1,0 +1,203 @@
+// `offboard scan`: bulk diagnostics, streaming (SPEC §6).
+//
+// Reads domains lazily (one per line, `#` comments), keeps a bounded number in flight through
+// the check engine, writes one JSON object per line as each domain completes, and shows a
+// progress bar on stderr when stderr is a terminal. Memory does not grow with the input.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sys/stat.h>
+
+#include "commands/commands.h"
+#include "engine/check_engine.h"
+#include "render/check_render.h"
+
+namespace offboard {
+namespace {
+
+volatile std::sig_atomic_t gInterrupted = 0;  // set by SIGINT: stop reading, finish in-flight
+
+extern "C" void onInterrupt(int) { gInterrupted = 1; }
+
+// Strips a `#` comment and surrounding blanks; returns the domain text (may be empty).
+std::string_view lineDomain(std::string_view line) {
+  auto hash = line.find('#');
+  if (hash != std::string_view::npos) line = line.substr(0, hash);
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; };
+  while (!line.empty() && blank(line.front())) line.remove_prefix(1);
+  while (!line.empty() && blank(line.back())) line.remove_suffix(1);
+  return line;
+}
+
+// Lines of a regular file, counted up front so the progress bar can show a total.
+std::optional<std::size_t> countDomainLines(const std::string& path) {
+  struct stat st {};
+  if (path == "-" || stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  std::size_t n = 0;
+  while (std::getline(in, line))
+    if (!lineDomain(line).empty()) ++n;
+  return n;
+}
+
+struct Tally {
+  std::size_t done = 0, points = 0, indeterminate = 0, clear = 0, skipped = 0;
+  Verdict worst = Verdict::Clear;
+};
+
+class Progress {
+ public:
+  Progress(std::ostream& err, bool enabled, std::optional<std::size_t> total)
+      : err_(err), enabled_(enabled), total_(total), start_(Clock::now()) {}
+
+  void update(const Tally& t, bool force = false) {
+    if (!enabled_) return;
+    auto now = Clock::now();
+    if (!force && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    double secs = std::chrono::duration<double>(now - start_).count();
+    double rate = secs > 0 ? t.done / secs : 0;
+    std::string bar;
+    if (total_ && *total_ > 0) {
+      double frac = std::min(1.0, static_cast<double>(t.done) / static_cast<double>(*total_));
+      int filled = static_cast<int>(frac * 30);
+      bar = "[" + std::string(filled, '#') + std::string(30 - filled, '.') + "] ";
+      double left = rate > 0 ? (static_cast<double>(*total_) - t.done) / rate : 0;
+      err_ << fmt::format("\r{}{}/{} {:.0f}/s  failed {}  left {:.0f}s ", bar, t.done, *total_, rate,
+                          t.indeterminate, left);
+    } else {
+      err_ << fmt::format("\r{} done {:.0f}/s  failed {} ", t.done, rate, t.indeterminate);
+    }
+    err_.flush();
+  }
+
+  void finish(const Tally& t) {
+    if (!enabled_) return;
+    update(t, true);
+    double secs = std::chrono::duration<double>(Clock::now() - start_).count();
+    err_ << fmt::format(
+        "\n{} domains in {:.1f}s: {} point at Microsoft 365, {} indeterminate, {} clear{}{}\n",
+        t.done, secs, t.points, t.indeterminate, t.clear,
+        t.skipped ? fmt::format(", {} bad lines skipped", t.skipped) : "",
+        gInterrupted ? " (interrupted)" : "");
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  std::ostream& err_;
+  bool enabled_;
+  std::optional<std::size_t> total_;
+  Clock::time_point start_;
+  Clock::time_point last_{};
+};
+
+struct ScanOptions {
+  std::string input = "-";
+  SourceOptions source;
+  std::size_t concurrency = 512;
+  double rate = 0;  // queries per second; 0 = unlimited
+};
+
+}  // namespace
+
+int runScan(const std::string& inputName, std::istream& in, Resolver& resolver,
+            std::size_t maxActiveDomains, Io& io, std::optional<std::size_t> total) {
+  Tally tally;
+  Progress progress(io.err, io.errIsTerminal, total);
+  std::size_t lineNo = 0;
+  std::string line;
+  JobSource next = [&]() -> std::optional<DomainJob> {
+    while (!gInterrupted && std::getline(in, line)) {
+      ++lineNo;
+      std::string_view text = lineDomain(line);
+      if (text.empty()) continue;
+      std::string why;
+      auto d = normalizeDomain(text, &why);
+      if (!d) {
+        ++tally.skipped;
+        if (io.errIsTerminal) io.err << "\r\x1b[K";
+        io.err << fmt::format("offboard scan: {}:{}: {} {} (skipped)\n", inputName, lineNo,
+                              quoteForMessage(text), why);
+        continue;
+      }
+      return DomainJob{std::move(*d), {}};
+    }
+    return std::nullopt;
+  };
+  ReportSink sink = [&](std::size_t, DomainReport r) {
+    io.out << domainJson(r).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+           << '\n';
+    ++tally.done;
+    switch (r.verdict) {
+      case Verdict::PointsAtM365: ++tally.points; break;
+      case Verdict::Indeterminate: ++tally.indeterminate; break;
+      case Verdict::Clear: ++tally.clear; break;
+    }
+    tally.worst = worse(tally.worst, r.verdict);
+    progress.update(tally);
+  };
+  runChecks(resolver, next, sink, maxActiveDomains);
+  io.out.flush();
+  progress.finish(tally);
+  if (gInterrupted) return tally.points ? kExitPointsAtM365 : kExitIndeterminate;
+  int rc = exitForVerdict(tally.worst);
+  // Clear must never be claimed for an input that was not read whole.
+  if (rc == kExitOk && tally.skipped > 0) return kExitUsage;
+  return rc;
+}
+
+Runner setupScan(CLI::App& app) {
+  auto o = std::make_shared<ScanOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "scan", "Bulk diagnostics: check many domains (one per line) and stream JSON lines");
+  cmd->footer(
+      "Input: one domain per line; '#' starts a comment; blank lines are ignored; a bad line is\n"
+      "reported on stderr with its line number and skipped.\n"
+      "Output: one JSON object per domain (the per-domain object of `check --format json`),\n"
+      "written as each domain completes, not in input order. Progress and a summary go to\n"
+      "stderr when it is a terminal. Ctrl-C stops reading and finishes what is in flight.\n"
+      "Exit: as `check` over all domains; 2 if lines were skipped and everything else is clear.\n"
+      "Examples:\n"
+      "  offboard scan domains.txt > results.jsonl\n"
+      "  grep -v '^#' tenants.txt | offboard scan - --resolver 127.0.0.53 --concurrency 1000");
+  cmd->add_option("input", o->input, "FILE with one domain per line, or - for stdin (default)");
+  addSourceOptions(*cmd, o->source);
+  cmd->add_option("--concurrency", o->concurrency, "Queries in flight at most (default 512)")
+      ->check(CLI::Range(1, 65535));
+  cmd->add_option("--rate", o->rate, "Queries per second at most (default: unlimited)")
+      ->check(CLI::Range(0.0, 1e7));
+  return [o, cmd](Io& io) -> int {
+    if (!cmd->parsed()) return -1;
+    SourceOptions source = o->source;
+    source.maxInFlight = o->concurrency;
+    source.ratePerSecond = o->rate;
+    ResolverBuild rb = makeResolver(source);
+    if (!rb.resolver) {
+      io.err << "offboard scan: " << rb.error << "\n";
+      return rb.exitCode;
+    }
+    std::ifstream file;
+    std::istream* in = &std::cin;
+    if (o->input != "-") {
+      file.open(o->input, std::ios::binary);
+      if (!file) {
+        io.err << "offboard scan: cannot read " << quoteForMessage(o->input) << "\n";
+        return kExitUsage;
+      }
+      in = &file;
+    }
+    std::signal(SIGINT, onInterrupt);
+    // Enough domains active to keep the query window full (≈12 questions per domain).
+    std::size_t active = std::max<std::size_t>(16, o->concurrency / 4);
+    return runScan(o->input == "-" ? "stdin" : o->input, *in, *rb.resolver, active, io,
+                   io.errIsTerminal ? countDomainLines(o->input) : std::nullopt);
+  };
+}
+
+}  // namespace offboard
