@@ -125,9 +125,11 @@ class Builder {
 
   void failed(const Observation& o, std::string_view why) {
     std::string what = std::string(outcomeName(o.outcome));
+    std::string detail = o.detail.empty() ? what : o.detail;
+    if (!o.server.empty() && detail.find(o.server) == std::string::npos)
+      detail += " (server " + o.server + ")";
     std::string msg = rrTypeName(o.question.type) + " lookup for " + o.question.name.toString() +
-                      " failed (" + what + (o.detail.empty() ? "" : ": " + o.detail) + ")" +
-                      (o.server.empty() ? "" : " at " + o.server) + "; " + std::string(why) +
+                      " failed: " + detail + "; " + std::string(why) +
                       " cannot be established. Retry, or fix the resolver or server.";
     add(Finding{"lookup-failed", Severity::Indeterminate, Cloud::None, o.question.name,
                 o.question.type, what, std::move(msg), std::nullopt, o.server});

@@ -1,11 +1,8 @@
 // Building the Resolver that the source options ask for (SPEC §2).
 #include "commands/commands.h"
-#include "resolvers/zone_resolver.h"
-#if __has_include("resolvers/stub_resolver.h")
 #include "resolvers/stub_resolver.h"
 #include "resolvers/system_resolvers.h"
-#define OFFBOARD_HAVE_STUB 1
-#endif
+#include "resolvers/zone_resolver.h"
 
 namespace offboard {
 
@@ -38,11 +35,6 @@ ResolverBuild makeResolver(const SourceOptions& o) {
     b.exitCode = kExitUsage;
     return b;
   }
-#ifndef OFFBOARD_HAVE_STUB
-  b.error = "recursive mode is not built yet";
-  b.exitCode = kExitUsage;
-  return b;
-#else
   std::vector<std::string> servers;
   if (o.resolvers.empty()) {
     std::string err;
@@ -71,9 +63,9 @@ ResolverBuild makeResolver(const SourceOptions& o) {
   TransportOptions t;
   t.timeoutMs = o.timeoutMs;
   t.tries = o.tries;
+  t.maxInFlight = o.maxInFlight;
   b.resolver = std::make_unique<StubResolver>(servers, t);
   return b;
-#endif
 }
 
 }  // namespace offboard

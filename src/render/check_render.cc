@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 namespace offboard {
 namespace {
 
@@ -185,7 +187,26 @@ std::string renderCheckText(const std::vector<DomainReport>& reports, const Text
     out += fmt::format("{}: {}\n", paint(style, "1", displayDomain(r)),
                        paint(style, verdictColor(r.verdict), verdictLine(r)));
     out += evidenceLines(r);
+    // Many lookups failing the same way (a dead resolver) read better as one line.
+    std::map<std::pair<std::string, std::string>, std::vector<const Finding*>> failures;
+    for (const auto& f : r.findings)
+      if (f.id == "lookup-failed") failures[{f.data, f.server}].push_back(&f);
     for (const auto& f : r.findings) {
+      if (f.id == "lookup-failed") {
+        auto& group = failures[{f.data, f.server}];
+        if (group.size() >= 3) {
+          if (group.front() != &f) continue;
+          std::string names;
+          for (const Finding* g : group)
+            names += (names.empty() ? "" : ", ") + rrTypeName(g->type) + " " + g->name.toString();
+          std::string tag = fmt::format("{:<13}", std::string(severityName(f.severity)));
+          out += fmt::format("  {} {:<22} {} lookups failed: {}{}\n",
+                             paint(style, severityColor(f.severity), tag), f.id, group.size(),
+                             f.data, f.server.empty() ? "" : " at " + f.server);
+          out += fmt::format("  {:<13} {}\n", "", names);
+          continue;
+        }
+      }
       std::string ttl = f.ttl ? fmt::format(" (ttl {})", *f.ttl) : "";
       std::string tag = fmt::format("{:<13}", std::string(severityName(f.severity)));
       out += fmt::format("  {} {:<22} {} {} {}{}\n", paint(style, severityColor(f.severity), tag),
