@@ -213,7 +213,7 @@ e2e_pick_net() {
   local forced=$1 start i n h
   if [[ -n $forced ]]; then
     ((forced >= 100 && forced <= 250)) || fail "network octet $forced is outside 100-250"
-    exec 9>"${TMPDIR:-/tmp}/offboard-e2e-127.$forced.lock"
+    e2e_open_lock "$forced" || fail "cannot open the lock file for network 127.$forced"
     flock -w 120 9 || fail "network 127.$forced is held by another test"
     E2E_NET=$forced
     return
@@ -222,7 +222,7 @@ e2e_pick_net() {
   start=$((h % 151))
   for ((i = 0; i < 151; i++)); do
     n=$((100 + (start + i) % 151))
-    exec 9>"${TMPDIR:-/tmp}/offboard-e2e-127.$n.lock"
+    e2e_open_lock "$n" || continue
     if flock -n 9; then
       E2E_NET=$n
       return
@@ -230,6 +230,16 @@ e2e_pick_net() {
     exec 9>&-
   done
   fail "no free network octet in 100-250"
+}
+
+# e2e_open_lock N: opens (creating it world-writable if needed) the lock file of network
+# 127.N on fd 9. Shared by every user of the machine, so a root run and a user run agree.
+e2e_open_lock() {
+  local lock=${TMPDIR:-/tmp}/offboard-e2e-127.$1.lock
+  if [[ ! -e $lock ]]; then
+    (umask 000 && : >>"$lock") 2>/dev/null || true
+  fi
+  { exec 9>>"$lock"; } 2>/dev/null || { exec 9<"$lock"; } 2>/dev/null
 }
 
 # e2e_require_servers: exits 77 (skipped) when servers cannot run here: port 53 needs root
@@ -438,6 +448,7 @@ e2e_check_loopback() {
 # e2e_unbound_conf DIR ADDR allow|deny: Unbound's config (deny = the blackhole).
 e2e_unbound_conf() {
   local dir=$1 addr=$2 access=$3
+  e2e_probe_unbound
   cat <<EOF
 server:
     interface: $addr
@@ -460,7 +471,7 @@ server:
     logfile: "$dir/unbound.log"
     use-syslog: no
     log-time-ascii: yes
-    verbosity: 1
+    verbosity: ${E2E_VERBOSITY:-1}
     num-threads: 1
     outgoing-range: 64
     num-queries-per-thread: 32
@@ -472,9 +483,26 @@ server:
     cache-max-ttl: 5
     cache-max-negative-ttl: 5
     infra-host-ttl: 30
+    infra-cache-max-rtt: 1500
+$E2E_UNBOUND_EXTRA
 remote-control:
     control-enable: no
 EOF
+}
+
+# e2e_probe_unbound: sets E2E_UNBOUND_EXTRA, options only some Unbound 1.17.1 builds know.
+# Debian's security update (1.17.1-2+deb12u4) added discard-timeout, which drops a reply
+# (SERVFAIL included) to a client that has waited longer than 1.9 s: a query that
+# exhausts a dead server's retries would then never be answered. Disabled where it exists.
+E2E_UNBOUND_EXTRA=unknown
+e2e_probe_unbound() {
+  [[ $E2E_UNBOUND_EXTRA == unknown ]] || return 0
+  E2E_UNBOUND_EXTRA=""
+  printf 'server:\n    discard-timeout: 0\n' >"$WORK/.probe-unbound.conf"
+  if unbound-checkconf "$WORK/.probe-unbound.conf" >/dev/null 2>&1; then
+    E2E_UNBOUND_EXTRA="    discard-timeout: 0"
+  fi
+  rm -f "$WORK/.probe-unbound.conf"
 }
 
 # e2e_launch ROLE: starts ROLE from its config and waits until it serves.
@@ -563,12 +591,14 @@ e2e_children() {
 # e2e_kill_leftovers: servers left running by an earlier run in this WORK (a killed test):
 # each recorded pid is stopped only if its command line names a config under $WORK.
 e2e_kill_leftovers() {
-  local f pid cmd
+  local f pid cmd args
   for f in "$WORK"/*/server.pid; do
     [[ -r $f ]] || continue
     pid=$(<"$f")
     [[ $pid =~ ^[0-9]+$ ]] || continue
-    cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null || true)
+    args=()
+    mapfile -d '' args 2>/dev/null <"/proc/$pid/cmdline" || continue
+    cmd=${args[*]}
     if [[ $cmd == *"$WORK/"* ]]; then
       echo "e2e: stopping leftover server $pid ($cmd)" >&2
       kill -TERM "$pid" 2>/dev/null || true

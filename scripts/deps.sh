@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Installs everything offboard needs to build and test, from a minimal Debian 12.
+#
+# - Skips apt entirely when every package is already installed, so a rerun is fast.
+# - Needs root to install; without root and with packages missing it says which and exits 1.
+# - NSD and Unbound are installed for the end-to-end tests only: their system services must
+#   never run (the tests start their own servers on 127.0.0.0/8), so service starts are
+#   denied during the install and anything that started anyway is stopped.
+set -euo pipefail
+
+# One package a line: adding a dependency is adding a line.
+PACKAGES=(
+  # toolchain
+  g++
+  cmake
+  make
+  pkg-config
+  # libraries (headers)
+  libc-ares-dev
+  libldns-dev
+  libcli11-dev
+  doctest-dev
+  nlohmann-json3-dev
+  libfmt-dev
+  libsqlite3-dev
+  libidn2-dev
+  # end-to-end tests: real DNS servers on loopback, dig, zone checkers
+  nsd
+  unbound
+  dnsutils
+  ldnsutils
+  # flock (per-test address allocation) and the usual base tools
+  util-linux
+  coreutils
+  ca-certificates
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == installed ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "deps: all ${#PACKAGES[@]} packages already installed"
+  exit 0
+fi
+
+echo "deps: missing packages: ${missing[*]}"
+if [[ $(id -u) -ne 0 ]]; then
+  echo "deps: not root: install them with" >&2
+  echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+
+# Deny service starts while packages install (invoke-rc.d honours policy-rc.d, exit 101 =
+# "action forbidden"). Leave an existing policy in place; remove only the one we created.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\n# temporary, written by offboard scripts/deps.sh\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  created_policy=1
+fi
+cleanup() { if ((created_policy)); then rm -f "$policy"; fi; }
+trap cleanup EXIT
+
+apt-get update
+apt-get install -y --no-install-recommends "${missing[@]}"
+
+# Make sure no system DNS service is left running or bound to port 53.
+if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; then
+  for unit in nsd.service unbound.service unbound-resolvconf.service; do
+    systemctl disable --now "$unit" >/dev/null 2>&1 || true
+  done
+fi
+# Without systemd nothing should have started; stop a daemon found through its own pidfile.
+for pair in nsd:/run/nsd/nsd.pid unbound:/run/unbound.pid; do
+  name=${pair%%:*} pidfile=${pair#*:}
+  [[ -r $pidfile ]] || continue
+  pid=$(<"$pidfile")
+  if [[ $pid =~ ^[0-9]+$ && "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "/usr/sbin/$name" ]]; then
+    echo "deps: stopping the system $name service (pid $pid)"
+    kill "$pid" || true
+  fi
+done
+
+echo "deps: installed ${missing[*]}"
