@@ -1,0 +1,694 @@
+#include "plan/tenant.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "plan/time_text.h"
+
+namespace offboard {
+namespace {
+
+using json = nlohmann::json;
+
+// Input errors unwind to parseTenant (and the two collection parsers), which turn them into
+// "FILE: where: what". They never leave this file.
+struct InputError {
+  std::string where;
+  std::string what;
+};
+
+[[noreturn]] void bad(const std::string& where, std::string what) {
+  throw InputError{where, std::move(what)};
+}
+
+std::string join(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+std::string index(const std::string& path, std::size_t i) {
+  return path + "[" + std::to_string(i) + "]";
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+// Graph keys are camelCase, PowerShell's PascalCase: look keys up case-insensitively. Returns the
+// key as written in the file too, for messages.
+const json* member(const json& obj, std::string_view name, std::string* written = nullptr) {
+  if (!obj.is_object()) return nullptr;
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    if (iequals(it.key(), name)) {
+      if (written) *written = it.key();
+      return &it.value();
+    }
+  }
+  return nullptr;
+}
+
+const char* typeName(const json& v) {
+  switch (v.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::object: return "an object";
+    case json::value_t::array: return "an array";
+    case json::value_t::string: return "a string";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return "an integer";
+    case json::value_t::number_float: return "a number";
+    default: return "not a JSON value";
+  }
+}
+
+std::string expectString(const json& v, const std::string& where) {
+  if (!v.is_string()) bad(where, std::string("not a string (found ") + typeName(v) + ")");
+  return v.get<std::string>();
+}
+
+std::optional<bool> optionalBool(const json& obj, std::string_view key, const std::string& path) {
+  std::string written;
+  const json* v = member(obj, key, &written);
+  if (!v || v->is_null()) return std::nullopt;
+  if (!v->is_boolean())
+    bad(join(path, written), std::string("not a boolean (found ") + typeName(*v) + ")");
+  return v->get<bool>();
+}
+
+DnsName hostName(const std::string& text, const std::string& where) {
+  std::string err;
+  std::string_view t = text;
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  if (t.empty() || t == ".") bad(where, "an empty host name");
+  auto n = DnsName::parse(t, &err);
+  if (!n) bad(where, quoteForMessage(text) + " is not a DNS name: " + err);
+  if (n->labelCount() < 2) bad(where, quoteForMessage(text) + " is not a fully qualified host name");
+  return *n;
+}
+
+// A collection as Graph returns it ({"value": [...]}) or as PowerShell nests it (a bare array);
+// null means empty. Items are returned with their paths.
+std::vector<std::pair<const json*, std::string>> collection(const json& v, const std::string& path) {
+  std::vector<std::pair<const json*, std::string>> out;
+  if (v.is_null()) return out;
+  const json* arr = &v;
+  std::string arrPath = path;
+  if (v.is_object()) {
+    std::string written;
+    arr = member(v, "value", &written);
+    if (!arr) bad(path, "an object without \"value\" (expected an array, or {\"value\": [...]})");
+    arrPath = join(path, written);
+    if (arr->is_null()) return out;
+  }
+  if (!arr->is_array())
+    bad(arrPath, std::string("not an array (found ") + typeName(*arr) + ")");
+  for (std::size_t i = 0; i < arr->size(); ++i) out.emplace_back(&(*arr)[i], index(arrPath, i));
+  return out;
+}
+
+void requireObject(const json& v, const std::string& where, std::string_view what) {
+  if (v.is_object()) return;
+  if (v.is_string())
+    bad(where, "a string where " + std::string(what) +
+                   " object was expected (PowerShell's ConvertTo-Json cuts objects nested deeper "
+                   "than -Depth into strings: export with -Depth 5)");
+  bad(where, std::string("not an object (found ") + typeName(v) + ")");
+}
+
+// A property of a Graph DNS record; Graph PowerShell puts the derived type's properties
+// (mailExchange, preference, text, …) under AdditionalProperties.
+const json* recordProperty(const json& rec, std::string_view key, std::string* written) {
+  if (const json* v = member(rec, key, written)) return v;
+  std::string apKey;
+  if (const json* ap = member(rec, "AdditionalProperties", &apKey); ap && ap->is_object()) {
+    if (const json* v = member(*ap, key, written)) {
+      *written = apKey + "." + *written;
+      return v;
+    }
+  }
+  return nullptr;
+}
+
+bool isMxRecord(const json& rec) {
+  std::string w;
+  if (const json* t = recordProperty(rec, "recordType", &w); t && t->is_string())
+    return iequals(t->get<std::string>(), "mx");
+  if (const json* t = recordProperty(rec, "@odata.type", &w); t && t->is_string()) {
+    std::string s = t->get<std::string>();
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s.find("domaindnsmxrecord") != std::string::npos;
+  }
+  return false;
+}
+
+struct RecordsRead {
+  std::vector<DnsName> mx;           // exact mailExchange values
+  std::vector<std::string> mxLabels; // the MX records' labels (the domain, for bare collections)
+};
+
+RecordsRead readRecords(const json& v, const std::string& path) {
+  RecordsRead out;
+  for (const auto& [item, where] : collection(v, path)) {
+    requireObject(*item, where, "a DNS record");
+    if (!isMxRecord(*item)) continue;  // TXT/CNAME/SRV: the checks recognise them by suffix
+    std::string w;
+    if (const json* label = recordProperty(*item, "label", &w); label && !label->is_null())
+      out.mxLabels.push_back(expectString(*label, join(where, w)));
+    const json* mx = recordProperty(*item, "mailExchange", &w);
+    if (!mx || mx->is_null()) continue;  // verificationDnsRecords: Microsoft omits it
+    DnsName host = hostName(expectString(*mx, join(where, w)), join(where, w));
+    if (std::find(out.mx.begin(), out.mx.end(), host) == out.mx.end()) out.mx.push_back(host);
+  }
+  return out;
+}
+
+std::vector<std::string> readReferences(const json& v, const std::string& path) {
+  std::vector<std::string> out;
+  for (const auto& [item, where] : collection(v, path)) {
+    requireObject(*item, where, "a directory");
+    std::string shown;
+    for (auto key : {"userPrincipalName", "mail", "displayName", "objectId", "id"}) {
+      std::string w;
+      const json* s = recordProperty(*item, key, &w);
+      if (s && s->is_string() && !s->get<std::string>().empty()) {
+        shown = s->get<std::string>();
+        break;
+      }
+    }
+    out.push_back(shown.empty() ? "(an object without a name)" : shown);
+  }
+  return out;
+}
+
+bool looksLikeReference(const json& item) {
+  if (!item.is_object()) return false;
+  std::string w;
+  if (member(item, "objectType", &w) || member(item, "userPrincipalName", &w) ||
+      member(item, "odata.type", &w))
+    return true;
+  if (const json* t = member(item, "@odata.type", &w); t && t->is_string()) {
+    std::string s = t->get<std::string>();
+    return s.find("user") != std::string::npos || s.find("group") != std::string::npos ||
+           s.find("User") != std::string::npos || s.find("Group") != std::string::npos;
+  }
+  return false;
+}
+
+bool looksLikeRecord(const json& item) {
+  std::string w;
+  if (!item.is_object()) return false;
+  if (member(item, "recordType", &w)) return true;
+  if (const json* t = member(item, "@odata.type", &w); t && t->is_string())
+    return t->get<std::string>().find("domainDns") != std::string::npos;
+  return false;
+}
+
+class Reader {
+ public:
+  explicit Reader(Tenant& t) : t_(t) {}
+
+  // Adds a domain unless it is initial or a duplicate. `where` names its position.
+  void addDomain(TenantDomain d, const std::string& where, bool initialFlag) {
+    const std::string shown = d.input.name.toStringNoDot();
+    if (initialFlag || isInitialDomainName(d.input.name)) {
+      t_.skipped.push_back(shown + " (" + where +
+                           "): an initial Microsoft domain; it can never be removed, so it is not "
+                           "offboarded");
+      return;
+    }
+    if (!seen_.insert(d.input.name).second) {
+      t_.skipped.push_back(shown + " (" + where + "): listed twice; the first entry is used");
+      return;
+    }
+    t_.domains.push_back(std::move(d));
+  }
+
+  DomainInput domainName(const std::string& text, const std::string& where) {
+    std::string why;
+    auto d = normalizeDomain(text, &why);
+    if (!d) bad(where, quoteForMessage(text) + " " + why);
+    return *d;
+  }
+
+  // A Graph domain object (camelCase or PascalCase), or the tool's {"name": …} object.
+  void graphDomain(const json& obj, const std::string& where) {
+    requireObject(obj, where, "a domain");
+    std::string w;
+    const json* id = member(obj, "id", &w);
+    if (!id) id = member(obj, "name", &w);
+    if (!id) bad(where, "a domain object without \"id\"");
+    TenantDomain d;
+    d.input = domainName(expectString(*id, join(where, w)), join(where, w));
+    d.adminManaged = optionalBool(obj, "isAdminManaged", where);
+    d.isDefault = optionalBool(obj, "isDefault", where).value_or(false);
+    d.verified = optionalBool(obj, "isVerified", where);
+    bool initial = optionalBool(obj, "isInitial", where).value_or(false);
+    if (const json* scr = member(obj, "serviceConfigurationRecords", &w))
+      d.knownMicrosoftMx = readRecords(*scr, join(where, w)).mx;
+    if (const json* refs = member(obj, "domainNameReferences", &w); refs && !refs->is_null())
+      d.references = readReferences(*refs, join(where, w));
+    addDomain(std::move(d), where, initial);
+  }
+
+  void graphList(const std::vector<std::pair<const json*, std::string>>& items) {
+    t_.source = TenantSource::GraphList;
+    for (const auto& [item, where] : items) graphDomain(*item, where);
+  }
+
+  void records(const json& v) {
+    t_.source = TenantSource::GraphRecords;
+    RecordsRead r = readRecords(v, "");
+    if (r.mxLabels.empty())
+      bad("", "a DNS-record collection without an MX record: it does not say which domain it "
+              "belongs to (embed it in the domain object as \"serviceConfigurationRecords\")");
+    std::set<std::string> labels;
+    for (const auto& label : r.mxLabels) {
+      if (!labels.insert(label).second) continue;
+      TenantDomain d;
+      d.input = domainName(label, "MX label");
+      d.knownMicrosoftMx = r.mx;
+      addDomain(std::move(d), "MX label", false);
+    }
+  }
+
+  void ownFile(const json& top) {
+    t_.source = TenantSource::OwnFile;
+    static constexpr std::array<std::string_view, 7> kKeys{
+        "tenant", "cloud", "subscriptions", "domains", "new_mail", "new_dns", "cutover"};
+    for (auto it = top.begin(); it != top.end(); ++it) {
+      const std::string& k = it.key();
+      if (!k.empty() && (k[0] == '$' || k[0] == '_')) continue;  // "$schema", "_comment"
+      if (std::find(kKeys.begin(), kKeys.end(), k) == kKeys.end())
+        bad(k, "unknown key (known: tenant, cloud, subscriptions, domains, new_mail, new_dns, "
+               "cutover; keys starting with _ or $ are ignored)");
+    }
+    if (top.contains("tenant") && !top["tenant"].is_null())
+      t_.name = expectString(top["tenant"], "tenant");
+    if (top.contains("cloud") && !top["cloud"].is_null()) {
+      std::string c = expectString(top["cloud"], "cloud");
+      auto cloud = cloudFromName(c);
+      if (!cloud) bad("cloud", quoteForMessage(c) + " is not one of worldwide, us-gov, 21vianet, germany");
+      t_.cloud = cloud;
+    }
+    if (top.contains("subscriptions")) subscriptions(top["subscriptions"]);
+    if (!top.contains("domains")) bad("domains", "missing (the custom domains to offboard)");
+    const json& doms = top["domains"];
+    if (!doms.is_array()) bad("domains", std::string("not an array (found ") + typeName(doms) + ")");
+    for (std::size_t i = 0; i < doms.size(); ++i) {
+      std::string where = index("domains", i);
+      if (doms[i].is_string()) {
+        TenantDomain d;
+        d.input = domainName(doms[i].get<std::string>(), where);
+        addDomain(std::move(d), where, false);
+      } else if (doms[i].is_object()) {
+        graphDomain(doms[i], where);
+      } else {
+        bad(where, std::string("not a string (found ") + typeName(doms[i]) + ")");
+      }
+    }
+    if (top.contains("new_mail") && !top["new_mail"].is_null()) newMail(top["new_mail"]);
+    if (top.contains("new_dns") && !top["new_dns"].is_null()) newDns(top["new_dns"]);
+    if (top.contains("cutover") && !top["cutover"].is_null()) {
+      std::string c = expectString(top["cutover"], "cutover"), err;
+      if (!parseDate(c, &err)) bad("cutover", quoteForMessage(c) + " " + err);
+      t_.cutover = c;
+    }
+  }
+
+ private:
+  void strictKeys(const json& obj, const std::string& where,
+                  std::initializer_list<std::string_view> keys) {
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+      const std::string& k = it.key();
+      if (!k.empty() && (k[0] == '$' || k[0] == '_')) continue;
+      if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
+        std::string known;
+        for (auto x : keys) known += (known.empty() ? "" : ", ") + std::string(x);
+        bad(join(where, k), "unknown key (known: " + known + ")");
+      }
+    }
+  }
+
+  void subscriptions(const json& v) {
+    if (v.is_null()) return;
+    if (!v.is_array()) bad("subscriptions", std::string("not an array (found ") + typeName(v) + ")");
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      std::string where = index("subscriptions", i);
+      const json& s = v[i];
+      if (!s.is_object()) bad(where, std::string("not an object (found ") + typeName(s) + ")");
+      strictKeys(s, where, {"name", "kind", "assigned_licenses", "cancel"});
+      Subscription sub;
+      if (s.contains("name")) sub.name = expectString(s["name"], join(where, "name"));
+      sub.kind = s.contains("kind") ? expectString(s["kind"], join(where, "kind")) : "business";
+      std::string kindLower = sub.kind;
+      std::transform(kindLower.begin(), kindLower.end(), kindLower.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
+      if (kindLower == "family" || kindLower == "personal" || kindLower == "consumer")
+        bad(join(where, "kind"),
+            quoteForMessage(sub.kind) +
+                " is a consumer plan (Microsoft 365 Family or Personal). offboard plans the "
+                "cancellation of Microsoft 365 for business subscriptions; a consumer plan has no "
+                "admin center or tenant domains to migrate: cancel it from the Microsoft account "
+                "that pays for it (Services & subscriptions at account.microsoft.com)");
+      if (s.contains("assigned_licenses") && !s["assigned_licenses"].is_null()) {
+        const json& n = s["assigned_licenses"];
+        if (!n.is_number_integer() && !n.is_number_unsigned())
+          bad(join(where, "assigned_licenses"),
+              std::string("not an integer (found ") + typeName(n) + ")");
+        if (n.is_number_integer() && !n.is_number_unsigned() && n.get<std::int64_t>() < 0)
+          bad(join(where, "assigned_licenses"), "negative");
+        if (n.get<std::uint64_t>() > 10'000'000)
+          bad(join(where, "assigned_licenses"), "larger than 10,000,000");
+        sub.assignedLicenses = static_cast<int>(n.get<std::uint64_t>());
+      }
+      if (s.contains("cancel") && !s["cancel"].is_null()) {
+        if (!s["cancel"].is_boolean())
+          bad(join(where, "cancel"), std::string("not a boolean (found ") + typeName(s["cancel"]) + ")");
+        sub.cancel = s["cancel"].get<bool>();
+      }
+      t_.subscriptions.push_back(std::move(sub));
+    }
+  }
+
+  void newMail(const json& v) {
+    if (!v.is_object()) bad("new_mail", std::string("not an object (found ") + typeName(v) + ")");
+    strictKeys(v, "new_mail", {"mx", "spf_include"});
+    if (v.contains("mx") && !v["mx"].is_null()) {
+      const json& mx = v["mx"];
+      if (!mx.is_array()) bad("new_mail.mx", std::string("not an array (found ") + typeName(mx) + ")");
+      for (std::size_t i = 0; i < mx.size(); ++i) {
+        std::string where = index("new_mail.mx", i);
+        MailTarget t;
+        if (mx[i].is_string()) {
+          std::string err;
+          auto p = parseMailTarget(mx[i].get<std::string>(), &err);
+          if (!p) bad(where, err);
+          t = *p;
+        } else if (mx[i].is_object()) {
+          strictKeys(mx[i], where, {"host", "preference"});
+          if (!mx[i].contains("host")) bad(where, "missing \"host\"");
+          t.host = hostName(expectString(mx[i]["host"], join(where, "host")), join(where, "host"));
+          if (mx[i].contains("preference") && !mx[i]["preference"].is_null()) {
+            const json& p = mx[i]["preference"];
+            if (!p.is_number_unsigned() || p.get<std::uint64_t>() > 65535)
+              bad(join(where, "preference"), "not an integer between 0 and 65535");
+            t.preference = static_cast<std::uint16_t>(p.get<std::uint64_t>());
+          }
+        } else {
+          bad(where, std::string("not an object (found ") + typeName(mx[i]) + ")");
+        }
+        t_.newMx.push_back(t);
+      }
+    }
+    if (v.contains("spf_include") && !v["spf_include"].is_null())
+      t_.newSpfInclude = hostName(expectString(v["spf_include"], "new_mail.spf_include"),
+                                  "new_mail.spf_include");
+  }
+
+  void newDns(const json& v) {
+    if (!v.is_object()) bad("new_dns", std::string("not an object (found ") + typeName(v) + ")");
+    strictKeys(v, "new_dns", {"nameservers"});
+    if (!v.contains("nameservers") || v["nameservers"].is_null()) return;
+    const json& ns = v["nameservers"];
+    if (!ns.is_array()) bad("new_dns.nameservers", std::string("not an array (found ") + typeName(ns) + ")");
+    for (std::size_t i = 0; i < ns.size(); ++i) {
+      std::string where = index("new_dns.nameservers", i);
+      t_.newNameservers.push_back(hostName(expectString(ns[i], where), where));
+    }
+  }
+
+  Tenant& t_;
+  std::set<DnsName> seen_;
+};
+
+// UTF-8 (BOM stripped) from UTF-8 or UTF-16 with a BOM (Windows PowerShell 5.1's `>` writes
+// UTF-16LE). UTF-16 without a BOM is recognised by its NUL octets.
+std::optional<std::string> toUtf8(std::string_view in, std::string* error) {
+  auto u8 = [](std::string_view s) { return std::string(s); };
+  if (in.size() >= 3 && static_cast<unsigned char>(in[0]) == 0xEF &&
+      static_cast<unsigned char>(in[1]) == 0xBB && static_cast<unsigned char>(in[2]) == 0xBF)
+    return u8(in.substr(3));
+  bool le = false, be = false;
+  std::size_t start = 0;
+  if (in.size() >= 2 && static_cast<unsigned char>(in[0]) == 0xFF && static_cast<unsigned char>(in[1]) == 0xFE) {
+    le = true;
+    start = 2;
+  } else if (in.size() >= 2 && static_cast<unsigned char>(in[0]) == 0xFE &&
+             static_cast<unsigned char>(in[1]) == 0xFF) {
+    be = true;
+    start = 2;
+  } else if (in.size() >= 2 && in[0] != 0 && in[1] == 0) {
+    le = true;
+  } else if (in.size() >= 2 && in[0] == 0 && in[1] != 0) {
+    be = true;
+  }
+  if (!le && !be) return u8(in);
+  if ((in.size() - start) % 2 != 0) {
+    *error = "UTF-16 text with an odd number of bytes";
+    return std::nullopt;
+  }
+  std::string out;
+  auto unit = [&](std::size_t i) -> std::uint32_t {
+    auto a = static_cast<unsigned char>(in[i]), b = static_cast<unsigned char>(in[i + 1]);
+    return le ? (a | (b << 8)) : ((a << 8) | b);
+  };
+  for (std::size_t i = start; i < in.size(); i += 2) {
+    std::uint32_t cp = unit(i);
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      if (i + 3 >= in.size()) {
+        *error = "UTF-16 text ends inside a surrogate pair (byte " + std::to_string(i) + ")";
+        return std::nullopt;
+      }
+      std::uint32_t lo = unit(i + 2);
+      if (lo < 0xDC00 || lo > 0xDFFF) {
+        *error = "invalid UTF-16 surrogate pair at byte " + std::to_string(i);
+        return std::nullopt;
+      }
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+      i += 2;
+    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+      *error = "invalid UTF-16 (a lone low surrogate) at byte " + std::to_string(i);
+      return std::nullopt;
+    }
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+  return out;
+}
+
+// nlohmann's parser is iterative, but reading deeply nested values back is not worth the risk:
+// a tenant file is never nested more than a few levels.
+constexpr int kMaxDepth = 64;
+
+std::optional<std::size_t> tooDeep(std::string_view text) {
+  int depth = 0;
+  bool inString = false, escaped = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') inString = false;
+      continue;
+    }
+    if (c == '"') inString = true;
+    else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) return i;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string lineColumn(std::string_view text, std::size_t byte) {
+  std::size_t line = 1, col = 1;
+  for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(col);
+}
+
+std::optional<json> parseJson(std::string_view bytes, std::string* text, std::string* error) {
+  std::string err;
+  auto utf8 = toUtf8(bytes, &err);
+  if (!utf8) {
+    *error = err;
+    return std::nullopt;
+  }
+  *text = std::move(*utf8);
+  if (auto at = tooDeep(*text)) {
+    *error = "nested more than " + std::to_string(kMaxDepth) + " levels deep at byte " +
+             std::to_string(*at + 1) + " (" + lineColumn(*text, *at) + ")";
+    return std::nullopt;
+  }
+  try {
+    return json::parse(*text);
+  } catch (const json::parse_error& e) {
+    // e.byte is 1-based: the position just after the offending character.
+    std::size_t at = e.byte > 0 ? e.byte - 1 : 0;
+    std::string what = e.what();
+    if (auto p = what.find("parse error"); p != std::string::npos) {
+      if (auto colon = what.find(": ", p); colon != std::string::npos) what = what.substr(colon + 2);
+    }
+    *error = "not valid JSON at byte " + std::to_string(e.byte) + " (" + lineColumn(*text, at) +
+             "): " + what;
+    return std::nullopt;
+  }
+}
+
+std::string located(const std::string& file, const InputError& e) {
+  return file + ": " + (e.where.empty() ? "" : e.where + ": ") + e.what;
+}
+
+}  // namespace
+
+std::optional<Tenant> parseTenant(std::string_view bytes, const std::string& file,
+                                  std::string* error) {
+  std::string text, err;
+  auto doc = parseJson(bytes, &text, &err);
+  if (!doc) {
+    *error = file + ": " + err;
+    return std::nullopt;
+  }
+  Tenant t;
+  t.file = file;
+  Reader r(t);
+  try {
+    const json& top = *doc;
+    if (top.is_array()) {
+      auto items = collection(top, "");
+      if (!items.empty() && looksLikeRecord(*items.front().first)) r.records(top);
+      else r.graphList(items);
+    } else if (top.is_object()) {
+      std::string w;
+      const json* value = member(top, "value", &w);
+      if (value && value->is_array()) {
+        auto items = collection(top, "");
+        if (!items.empty() && looksLikeReference(*items.front().first))
+          bad("", "a domainNameReferences list (the objects that still use one domain); it does "
+                  "not say which domain. Embed it in that domain's object as "
+                  "\"domainNameReferences\": [...] in a GET /domains export");
+        if (!items.empty() && looksLikeRecord(*items.front().first)) r.records(top);
+        else r.graphList(items);
+      } else if (top.contains("domains") || top.contains("tenant") || top.contains("subscriptions")) {
+        r.ownFile(top);
+      } else if (member(top, "id") || member(top, "Id")) {
+        r.graphDomain(top, "");
+        t.source = TenantSource::GraphSingle;
+      } else if (member(top, "disableUserAccounts")) {
+        bad("", "a Graph forceDelete request body, not a list of domains (export GET /domains, or "
+                "Get-MgDomain | ConvertTo-Json -Depth 5)");
+      } else {
+        bad("", "neither an offboard tenant file ({\"tenant\", \"domains\", …}) nor a Microsoft "
+                "Graph domain export ({\"value\": [...]}, a domain object, or a PowerShell array)");
+      }
+    } else {
+      bad("", std::string("the top level is ") + typeName(top) +
+                  "; expected a tenant object or a Graph domain export");
+    }
+  } catch (const InputError& e) {
+    *error = located(file, e);
+    return std::nullopt;
+  }
+  return t;
+}
+
+std::optional<std::vector<DnsName>> parseServiceConfigurationMx(std::string_view bytes,
+                                                                std::string* error) {
+  std::string text, err;
+  auto doc = parseJson(bytes, &text, &err);
+  if (!doc) {
+    *error = err;
+    return std::nullopt;
+  }
+  try {
+    return readRecords(*doc, "").mx;
+  } catch (const InputError& e) {
+    *error = (e.where.empty() ? "" : e.where + ": ") + e.what;
+    return std::nullopt;
+  }
+}
+
+std::optional<std::vector<std::string>> parseDomainNameReferences(std::string_view bytes,
+                                                                  std::string* error) {
+  std::string text, err;
+  auto doc = parseJson(bytes, &text, &err);
+  if (!doc) {
+    *error = err;
+    return std::nullopt;
+  }
+  try {
+    return readReferences(*doc, "");
+  } catch (const InputError& e) {
+    *error = (e.where.empty() ? "" : e.where + ": ") + e.what;
+    return std::nullopt;
+  }
+}
+
+bool isInitialDomainName(const DnsName& name) {
+  // Microsoft: ".onmicrosoft.com domains" cannot be removed (and the 21Vianet
+  // ".partner.onmschina.cn", GCC High ".onmicrosoft.us", legacy Germany ".onmicrosoft.de").
+  static constexpr std::array<std::string_view, 4> kInitial{
+      "onmicrosoft.com", "onmicrosoft.us", "onmicrosoft.de", "partner.onmschina.cn"};
+  for (auto s : kInitial)
+    if (auto z = DnsName::parse(s); z && name.isPartOf(*z) && name != *z) return true;
+  return false;
+}
+
+std::optional<MailTarget> parseMailTarget(std::string_view text, std::string* error) {
+  MailTarget t;
+  std::string_view host = text;
+  if (auto colon = text.rfind(':'); colon != std::string_view::npos) {
+    std::string_view pref = text.substr(colon + 1);
+    host = text.substr(0, colon);
+    if (pref.empty() || pref.size() > 5 ||
+        !std::all_of(pref.begin(), pref.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        std::stoul(std::string(pref)) > 65535) {
+      *error = quoteForMessage(text) + ": the preference after ':' must be an integer 0..65535";
+      return std::nullopt;
+    }
+    t.preference = static_cast<std::uint16_t>(std::stoul(std::string(pref)));
+  }
+  std::string err;
+  auto n = DnsName::parse(host, &err);
+  if (!n || n->labelCount() < 2) {
+    *error = quoteForMessage(text) + " is not a host name" + (err.empty() ? "" : ": " + err);
+    return std::nullopt;
+  }
+  t.host = *n;
+  return t;
+}
+
+std::optional<Cloud> cloudFromName(std::string_view name) {
+  for (Cloud c : {Cloud::Worldwide, Cloud::UsGov, Cloud::China21Vianet, Cloud::Germany})
+    if (cloudName(c) == name) return c;
+  return std::nullopt;
+}
+
+}  // namespace offboard

@@ -1,0 +1,289 @@
+// Tenant import: the tool's own tenant file, Graph exports and PowerShell exports (SPEC §4).
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "plan/tenant.h"
+#include "plan/time_text.h"
+
+using namespace offboard;
+
+namespace {
+
+std::string fixture(const std::string& rel) {
+  std::ifstream in(std::string(OFFBOARD_SOURCE_DIR) + "/" + rel, std::ios::binary);
+  REQUIRE_MESSAGE(in.good(), rel);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+DnsName N(const std::string& s) { return *DnsName::parse(s); }
+
+Tenant parseOk(const std::string& text, const std::string& file = "t.json") {
+  std::string err;
+  auto t = parseTenant(text, file, &err);
+  INFO(err);
+  REQUIRE(t.has_value());
+  return *t;
+}
+
+std::string parseErr(const std::string& text, const std::string& file = "t.json") {
+  std::string err;
+  auto t = parseTenant(text, file, &err);
+  CHECK_FALSE(t.has_value());
+  return err;
+}
+
+std::vector<std::string> names(const Tenant& t) {
+  std::vector<std::string> out;
+  for (const auto& d : t.domains) out.push_back(d.input.name.toStringNoDot());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the SPEC tenant file imports with every field") {
+  Tenant t = parseOk(fixture("fixtures/tenants/unit/own-full.json"), "own-full.json");
+  CHECK(t.source == TenantSource::OwnFile);
+  CHECK(t.name == "contoso.onmicrosoft.com");
+  REQUIRE(t.cloud.has_value());
+  CHECK(*t.cloud == Cloud::Worldwide);
+  REQUIRE(t.subscriptions.size() == 1);
+  CHECK(t.subscriptions[0].name == "Microsoft 365 Business Premium");
+  CHECK(t.subscriptions[0].assignedLicenses == 12);
+  CHECK(t.subscriptions[0].cancel);
+  // Normalised, initial skipped, duplicates dropped, the object entry kept in place.
+  CHECK(names(t) == std::vector<std::string>{"contoso.com", "fabrikam.com", "tailspintoys.com"});
+  CHECK(t.skipped.size() == 2);
+  REQUIRE(t.newMx.size() == 2);
+  CHECK(t.newMx[0].host == N("mx1.newmail.example"));
+  CHECK(t.newMx[0].preference == 10);
+  CHECK(t.newMx[1].host == N("mx2.newmail.example"));
+  CHECK(t.newMx[1].preference == 20);
+  CHECK(t.newSpfInclude == N("_spf.newmail.example"));
+  CHECK(t.newNameservers == std::vector<DnsName>{N("ns1.newdns.example"), N("ns2.newdns.example")});
+  CHECK(t.cutover == "2026-12-15");
+  const TenantDomain& tt = t.domains[2];
+  CHECK(tt.adminManaged == true);
+  CHECK(tt.knownMicrosoftMx == std::vector<DnsName>{N("tailspintoys-com01e.mail.protection.outlook.com")});
+  REQUIRE(tt.references.has_value());
+  CHECK(tt.references->empty());
+  CHECK_FALSE(t.domains[0].references.has_value());
+}
+
+TEST_CASE("every documented Graph example in the fixtures imports or is refused by name") {
+  namespace fs = std::filesystem;
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(std::string(OFFBOARD_SOURCE_DIR) +
+                                                  "/fixtures/tenants/unit/graph")) {
+    std::string name = entry.path().filename().string();
+    CAPTURE(name);
+    ++files;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    std::string err;
+    auto t = parseTenant(s.str(), name, &err);
+    if (name == "graph-v1-domains-list.json") {
+      // Microsoft's placeholder marks contoso.com as the initial domain: never offboarded.
+      REQUIRE(t);
+      CHECK(t->source == TenantSource::GraphList);
+      CHECK(t->domains.empty());
+      REQUIRE(t->skipped.size() == 1);
+      CHECK(t->skipped[0].find("contoso.com") == 0);
+    } else if (name == "graph-v1-domain-get.json") {
+      REQUIRE(t);
+      CHECK(t->source == TenantSource::GraphSingle);
+      CHECK(t->domains.empty());
+      CHECK(t->skipped.size() == 1);
+    } else if (name == "graph-v1-serviceConfigurationRecords.json" ||
+               name == "graph-beta-serviceConfigurationRecords.json") {
+      // No @odata.type in beta, "supportedServices" typo, "include: spf…" with a space.
+      REQUIRE(t);
+      CHECK(t->source == TenantSource::GraphRecords);
+      REQUIRE(t->domains.size() == 1);
+      CHECK(t->domains[0].input.name == N("contoso.com"));
+      CHECK(t->domains[0].knownMicrosoftMx ==
+            std::vector<DnsName>{N("contoso-com.mail.protection.outlook.com")});
+      auto mx = parseServiceConfigurationMx(s.str(), &err);
+      REQUIRE(mx);
+      CHECK(mx->size() == 1);
+    } else if (name == "graph-v1-verificationDnsRecords.json") {
+      // Truncated by Microsoft: an MX record without mailExchange still names the domain.
+      REQUIRE(t);
+      REQUIRE(t->domains.size() == 1);
+      CHECK(t->domains[0].input.name == N("contoso.com"));
+      CHECK(t->domains[0].knownMicrosoftMx.empty());
+    } else if (name == "graph-v1-domainNameReferences.json") {
+      CHECK_FALSE(t);
+      CHECK(err.find(name + ": ") == 0);
+      CHECK(err.find("domainNameReferences") != std::string::npos);
+      auto refs = parseDomainNameReferences(s.str(), &err);
+      REQUIRE(refs);
+      CHECK(*refs == std::vector<std::string>{"testuser1@contoso.com"});
+    } else if (name == "graph-v1-forceDelete-request.json") {
+      CHECK_FALSE(t);
+      CHECK(err.find("forceDelete request body") != std::string::npos);
+    } else {
+      FAIL("a Graph fixture this test does not know: ", name);
+    }
+  }
+  CHECK(files == 7);
+}
+
+TEST_CASE("a Graph list with embedded serviceConfigurationRecords and domainNameReferences") {
+  Tenant t = parseOk(fixture("fixtures/tenants/unit/graph-expanded.json"));
+  CHECK(t.source == TenantSource::GraphList);
+  CHECK(names(t) == std::vector<std::string>{"contoso.com", "xn--bcher-kva.example"});
+  CHECK(t.domains[1].input.unicode == "bücher.example");
+  const TenantDomain& c = t.domains[0];
+  CHECK(c.adminManaged == false);  // Microsoft hosts the zone
+  CHECK(c.isDefault);
+  CHECK(c.knownMicrosoftMx == std::vector<DnsName>{N("contoso-com.mail.protection.outlook.com")});
+  REQUIRE(c.references.has_value());
+  CHECK(c.references->empty());
+  CHECK_FALSE(t.domains[1].references.has_value());
+}
+
+TEST_CASE("PowerShell Get-MgDomain exports: PascalCase arrays, single objects, UTF-16") {
+  SUBCASE("array with AdditionalProperties and the routing domain") {
+    Tenant t = parseOk(fixture("fixtures/tenants/unit/powershell-array.json"));
+    CHECK(t.source == TenantSource::GraphList);
+    // contoso.onmicrosoft.com (initial) and contoso.mail.onmicrosoft.com (routing) are skipped.
+    CHECK(names(t) == std::vector<std::string>{"contoso.com", "fabrikam.com"});
+    CHECK(t.skipped.size() == 2);
+    CHECK(t.domains[0].adminManaged == false);
+    CHECK(t.domains[0].knownMicrosoftMx ==
+          std::vector<DnsName>{N("contoso-com.mail.protection.outlook.com")});
+    REQUIRE(t.domains[0].references.has_value());
+    CHECK(*t.domains[0].references == std::vector<std::string>{"adele@contoso.com"});
+    CHECK_FALSE(t.domains[1].references.has_value());  // null: not exported
+  }
+  SUBCASE("a single object") {
+    Tenant t = parseOk(fixture("fixtures/tenants/unit/powershell-single.json"));
+    CHECK(t.source == TenantSource::GraphSingle);
+    CHECK(names(t) == std::vector<std::string>{"wingtiptoys.com"});
+  }
+  SUBCASE("UTF-16LE with a BOM, as Windows PowerShell 5.1 redirects it") {
+    Tenant t = parseOk(fixture("fixtures/tenants/unit/powershell-utf16le.json"));
+    CHECK(names(t) == std::vector<std::string>{"wingtiptoys.com"});
+  }
+  SUBCASE("UTF-8 with a BOM") {
+    Tenant t = parseOk("\xEF\xBB\xBF" + fixture("fixtures/tenants/unit/powershell-single.json"));
+    CHECK(names(t) == std::vector<std::string>{"wingtiptoys.com"});
+  }
+  SUBCASE("objects cut into strings by a shallow -Depth are an error that says so") {
+    std::string err = parseErr(fixture("fixtures/tenants/unit/powershell-shallow.json"), "d.json");
+    CHECK(err.find("d.json: [0].ServiceConfigurationRecords[0]: ") == 0);
+    CHECK(err.find("-Depth") != std::string::npos);
+  }
+}
+
+TEST_CASE("malformed JSON names the file, the byte and the line") {
+  std::string err = parseErr("{\n  \"domains\": [\"a.example\",]\n}", "bad.json");
+  CHECK(err.find("bad.json: not valid JSON at byte ") == 0);
+  CHECK(err.find("line 2") != std::string::npos);
+  CHECK(parseErr("", "empty.json").find("empty.json: not valid JSON") == 0);
+  std::string deep(100, '[');
+  CHECK(parseErr(deep, "deep.json").find("nested more than") != std::string::npos);
+}
+
+TEST_CASE("wrong types are errors with the key path, never a crash") {
+  struct Case {
+    const char* json;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {R"({"domains": ["a.example", "b.example", 7]})", "t.json: domains[2]: not a string (found an integer)"},
+      {R"({"domains": "a.example"})", "t.json: domains: not an array (found a string)"},
+      {R"({"domains": [], "cloud": "mars"})", "t.json: cloud: 'mars' is not one of"},
+      {R"({"domains": [], "subscriptions": [{"assigned_licenses": "12"}]})",
+       "t.json: subscriptions[0].assigned_licenses: not an integer (found a string)"},
+      {R"({"domains": [], "subscriptions": [{"assigned_licenses": -1}]})",
+       "t.json: subscriptions[0].assigned_licenses: negative"},
+      {R"({"domains": [], "subscriptions": [{"cancel": "yes"}]})",
+       "t.json: subscriptions[0].cancel: not a boolean"},
+      {R"({"domains": [], "subscriptions": [{"licences": 3}]})",
+       "t.json: subscriptions[0].licences: unknown key"},
+      {R"({"domains": [], "subscripions": []})", "t.json: subscripions: unknown key"},
+      {R"({"tenant": "x"})", "t.json: domains: missing"},
+      {R"({"domains": ["not a domain!"]})", "t.json: domains[0]: 'not a domain!' contains"},
+      {R"({"domains": [], "new_mail": {"mx": [{"host": 5}]}})", "t.json: new_mail.mx[0].host: not a string"},
+      {R"({"domains": [], "new_mail": {"mx": ["mx.example:99999"]}})", "t.json: new_mail.mx[0]: "},
+      {R"({"domains": [], "cutover": "2026-02-30"})", "t.json: cutover: '2026-02-30' has a day"},
+      {R"({"value": [{"id": "a.example", "isAdminManaged": "false"}]})",
+       "t.json: value[0].isAdminManaged: not a boolean (found a string)"},
+      {R"({"value": [{"isAdminManaged": true}]})", "t.json: value[0]: a domain object without \"id\""},
+      {R"({"value": [5]})", "t.json: value[0]: not an object (found an integer)"},
+      {R"([{"Id": "a.example", "ServiceConfigurationRecords": {"x": 1}}])",
+       "t.json: [0].ServiceConfigurationRecords: an object without \"value\""},
+      {R"([{"Id": "a.example", "ServiceConfigurationRecords": [{"RecordType": "Mx", "MailExchange": 3}]}])",
+       "t.json: [0].ServiceConfigurationRecords[0].MailExchange: not a string"},
+      {R"("contoso.com")", "t.json: the top level is a string"},
+      {R"({"something": 1})", "t.json: neither an offboard tenant file"},
+  };
+  for (const auto& c : cases) {
+    std::string input = c.json;
+    CAPTURE(input);
+    std::string err = parseErr(c.json);
+    CHECK_MESSAGE(err.find(c.expected) == 0, err);
+  }
+}
+
+TEST_CASE("consumer plans are refused with a pointer to the right procedure") {
+  for (const char* kind : {"family", "Personal"}) {
+    CAPTURE(kind);
+    std::string err = parseErr(std::string(R"({"domains": [], "subscriptions": [{"kind": ")") + kind +
+                               R"("}]})");
+    CHECK(err.find("t.json: subscriptions[0].kind: ") == 0);
+    CHECK(err.find("consumer plan") != std::string::npos);
+    CHECK(err.find("account.microsoft.com") != std::string::npos);
+  }
+}
+
+TEST_CASE("initial and routing domains are recognised on label boundaries") {
+  CHECK(isInitialDomainName(N("contoso.onmicrosoft.com")));
+  CHECK(isInitialDomainName(N("contoso.mail.onmicrosoft.com")));
+  CHECK(isInitialDomainName(N("contoso.partner.onmschina.cn")));
+  CHECK(isInitialDomainName(N("contoso.onmicrosoft.us")));
+  CHECK_FALSE(isInitialDomainName(N("contoso.com")));
+  CHECK_FALSE(isInitialDomainName(N("notonmicrosoft.com")));
+  CHECK_FALSE(isInitialDomainName(N("onmicrosoft.com.evil.example")));
+}
+
+TEST_CASE("--new-mx HOST[:PREF]") {
+  std::string err;
+  auto a = parseMailTarget("mx1.newmail.example", &err);
+  REQUIRE(a);
+  CHECK(a->preference == 10);
+  auto b = parseMailTarget("mx2.newmail.example:20", &err);
+  REQUIRE(b);
+  CHECK(b->host == N("mx2.newmail.example"));
+  CHECK(b->preference == 20);
+  CHECK_FALSE(parseMailTarget("mx.example:", &err));
+  CHECK_FALSE(parseMailTarget("mx.example:70000", &err));
+  CHECK_FALSE(parseMailTarget("localhost", &err));
+}
+
+TEST_CASE("RFC 3339 times round-trip and the boundary second is exact") {
+  std::string err;
+  auto t = parseRfc3339("2026-12-15T10:00:00Z", &err);
+  REQUIRE(t);
+  CHECK(*t == 1797328800);
+  CHECK(formatRfc3339(*t) == "2026-12-15T10:00:00Z");
+  CHECK(parseRfc3339("2026-12-15T12:00:00+02:00") == t);
+  CHECK(parseRfc3339("2026-12-15t10:00:00.999z") == t);  // fractions never round up
+  CHECK(formatRfc3339(0) == "1970-01-01T00:00:00Z");
+  CHECK(formatRfc3339(951782400) == "2000-02-29T00:00:00Z");
+  CHECK_FALSE(parseRfc3339("2026-12-15"));
+  CHECK_FALSE(parseRfc3339("2026-12-15T10:00:00"));
+  CHECK_FALSE(parseRfc3339("2026-12-15T24:00:00Z"));
+  CHECK_FALSE(parseRfc3339("2026-12-15T10:00:00Zjunk"));
+  CHECK(parseDate("2024-02-29") == 1709164800);
+  CHECK_FALSE(parseDate("2023-02-29"));
+  CHECK(formatDuration(172800) == "48h");
+  CHECK(formatDuration(3661) == "1h 1m 1s");
+}
