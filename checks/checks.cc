@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "checks/catalogue.h"
+#include "core/server_merge.h"
 
 namespace offboard {
 namespace {
@@ -109,7 +110,9 @@ class Builder {
 
   void add(Finding f) {
     for (const auto& g : report_.findings)
-      if (g.id == f.id && g.name == f.name && g.type == f.type && g.data == f.data) return;
+      if (g.id == f.id && g.name == f.name && g.type == f.type && g.data == f.data &&
+          g.server == f.server)
+        return;
     report_.findings.push_back(std::move(f));
   }
 
@@ -340,6 +343,53 @@ void checkProbes(Builder& b, const std::vector<Observation>& obs) {
   }
 }
 
+std::string answerSummary(const Observation& o) {
+  if (o.outcome != Outcome::Answer) return std::string(outcomeName(o.outcome));
+  std::string s;
+  for (const auto& r : o.answer) s += (s.empty() ? "" : ", ") + r.data;
+  return s;
+}
+
+// Authoritative mode: each server's own answer (SPEC §3 lame-delegation, ns-inconsistent,
+// lookup-failed naming the server). A silent server is a lookup failure for that server, never
+// a verdict on the zone; lameness needs positive evidence (non-authoritative answer, REFUSED).
+void checkServers(Builder& b, const std::vector<Observation>& obs) {
+  for (const auto& o : obs) {
+    if (o.perServer.empty()) continue;
+    const Observation* reference = nullptr;
+    bool differ = false;
+    for (const auto& s : o.perServer) {
+      if (s.outcome == Outcome::Lame || s.outcome == Outcome::Refused) {
+        b.add(Finding{"lame-delegation", Severity::Warning, Cloud::None, o.question.name,
+                      o.question.type, std::string(outcomeName(s.outcome)),
+                      "The delegated server " + s.server + " does not answer authoritatively for " +
+                          o.question.name.toString() +
+                          " (" + (s.detail.empty() ? std::string(outcomeName(s.outcome)) : s.detail) +
+                          "): fix or remove it from the NS set.",
+                      std::nullopt, s.server});
+      } else if (!isEvidence(s.outcome)) {
+        b.failed(s, "what this server says about " + o.question.name.toString());
+      } else if (!reference) {
+        reference = &s;
+      } else if (answersDiffer(*reference, s)) {
+        differ = true;
+      }
+    }
+    if (differ) {
+      std::string data;
+      for (const auto& s : o.perServer)
+        if (isEvidence(s.outcome)) data += (data.empty() ? "" : "; ") + s.server + ": " + answerSummary(s);
+      b.add(Finding{"ns-inconsistent", Severity::Warning, Cloud::None, o.question.name,
+                    o.question.type, data,
+                    "The authoritative servers disagree on " + rrTypeName(o.question.type) + " " +
+                        o.question.name.toString() +
+                        " (a change not yet on every server, or a stale server); the verdict "
+                        "takes the worst answer.",
+                    std::nullopt, ""});
+    }
+  }
+}
+
 int severityRank(Severity s) {
   switch (s) {
     case Severity::Blocker: return 0;
@@ -402,6 +452,7 @@ DomainReport evaluate(const DnsName& domain, const std::vector<Observation>& obs
   checkMx(b, observed);
   checkTxt(b, observed);
   checkProbes(b, observed);
+  checkServers(b, observed);
   // Every question the engine should have asked must have an observation: a missing one is
   // missing evidence, never absence.
   for (const auto& q : questionsFor(domain, false)) {

@@ -5,6 +5,7 @@
 #include "checks/catalogue.h"
 #include "checks/checks.h"
 #include "fake_resolver.h"
+#include "core/server_merge.h"
 
 using namespace offboard;
 using namespace offboard::testing;
@@ -396,4 +397,70 @@ TEST_CASE("the catalogue leaves out what the research marks UNVERIFIED") {
   }
   CHECK_FALSE(matchHost(Family::Dkim, N("selector1-x._domainkey.contoso.onmicrosoft.us")));
   CHECK_FALSE(matchHost(Family::Ns, N("ns1.bdm.microsoftonline.de")));
+}
+
+namespace {
+Observation server(Observation o, const std::string& name) {
+  o.server = name;
+  return o;
+}
+}  // namespace
+
+TEST_CASE("authoritative servers that disagree: ns-inconsistent, and the worst answer decides") {
+  auto v = baseline("x.example");
+  auto oldMx = obs("x.example", RRType::MX, Outcome::Answer, {rec("x.example", RRType::MX, "x-example.mail.protection.outlook.com")});
+  auto newMx = obs("x.example", RRType::MX, Outcome::Answer, {rec("x.example", RRType::MX, "mx1.newmail.example", 3600, 10)});
+  put(v, mergeServerAnswers(oldMx.question, {server(newMx, "127.0.0.1:53"), server(oldMx, "127.0.0.2:53")}));
+  auto r = evaluate(N("x.example"), v);
+  CHECK(has(r, "mx-at-m365"));
+  REQUIRE(has(r, "ns-inconsistent"));
+  CHECK(get(r, "ns-inconsistent")->data.find("127.0.0.2:53") != std::string::npos);
+  CHECK(r.verdict == Verdict::PointsAtM365);
+}
+
+TEST_CASE("a silent authoritative server is lookup-failed for that server, never clear") {
+  auto v = baseline("x.example");
+  auto good = obs("x.example", RRType::MX, Outcome::Answer, {rec("x.example", RRType::MX, "mx1.newmail.example", 3600, 10)});
+  auto silent = obs("x.example", RRType::MX, Outcome::Timeout);
+  put(v, mergeServerAnswers(good.question, {server(good, "127.0.0.1:53"), server(silent, "127.0.0.99:53")}));
+  auto r = evaluate(N("x.example"), v);
+  REQUIRE(has(r, "lookup-failed"));
+  CHECK(get(r, "lookup-failed")->server == "127.0.0.99:53");
+  CHECK_FALSE(has(r, "lame-delegation"));
+  CHECK(r.verdict == Verdict::Indeterminate);
+}
+
+TEST_CASE("a lame server (REFUSED or not authoritative) is a warning when another server answers") {
+  auto v = baseline("x.example");
+  auto good = obs("x.example", RRType::MX, Outcome::Answer, {rec("x.example", RRType::MX, "mx1.newmail.example", 3600, 10)});
+  auto lame = obs("x.example", RRType::MX, Outcome::Refused);
+  put(v, mergeServerAnswers(good.question, {server(good, "127.0.0.1:53"), server(lame, "127.0.0.3:53")}));
+  auto r = evaluate(N("x.example"), v);
+  REQUIRE(has(r, "lame-delegation"));
+  CHECK(get(r, "lame-delegation")->server == "127.0.0.3:53");
+  CHECK(r.verdict == Verdict::Clear);
+  SUBCASE("every server lame: indeterminate") {
+    auto w = baseline("x.example");
+    auto l2 = obs("x.example", RRType::MX, Outcome::Lame);
+    put(w, mergeServerAnswers(good.question, {server(lame, "127.0.0.3:53"), server(l2, "127.0.0.4:53")}));
+    auto q = evaluate(N("x.example"), w);
+    CHECK(has(q, "lame-delegation"));
+    CHECK(has(q, "lookup-failed"));
+    CHECK(q.verdict == Verdict::Indeterminate);
+  }
+}
+
+TEST_CASE("merging: union of answers with one TTL; NXDOMAIN only when all agree") {
+  auto a = obs("x.example", RRType::MX, Outcome::Answer, {rec("x.example", RRType::MX, "a.example", 300, 10)});
+  auto b = obs("x.example", RRType::MX, Outcome::Answer, {rec("x.example", RRType::MX, "b.example", 600, 10)});
+  auto m = mergeServerAnswers(a.question, {a, b});
+  CHECK(m.outcome == Outcome::Answer);
+  CHECK(m.answer.size() == 2);
+  for (const auto& r : m.answer) CHECK(r.ttl == 300u);
+  auto nx = obs("x.example", RRType::MX, Outcome::NxDomain);
+  auto nd = obs("x.example", RRType::MX, Outcome::NoData);
+  CHECK(mergeServerAnswers(a.question, {nx, nx}).outcome == Outcome::NxDomain);
+  CHECK(mergeServerAnswers(a.question, {nx, nd}).outcome == Outcome::NoData);
+  CHECK(mergeServerAnswers(a.question, {}).outcome == Outcome::NotAvailable);
+  CHECK(mergeServerAnswers(a.question, {obs("x.example", RRType::MX, Outcome::Timeout)}).outcome == Outcome::Timeout);
 }
