@@ -283,9 +283,11 @@ struct CaresTransport::Impl {
     if (!same) c.initError = "c-ares did not keep the server address " + c.ep.canonical;
   }
 
-  // After a FORMERR to a query with OPT, c-ares may have switched EDNS off for the channel
-  // (it then retries without the OPT by itself). Later queries must follow the channel's flag:
-  // an EDNS channel fed a query without OPT corrupts it on FORMERR (reliability §0.6).
+  // After a FORMERR without OPT to a query with OPT, c-ares switches EDNS off for the whole
+  // channel and retries that query without the OPT by itself, silently. Every query must follow
+  // the channel's flag: an OPT-less query on an EDNS channel is corrupted by c-ares on FORMERR,
+  // and an OPT query on a non-EDNS channel gets no EDNS fallback (reliability §0.6). So the
+  // flag is read back (ares_save_options) before each send while it is still on.
   void refreshEdns(Channel& c) {
     if (!c.ch || !c.edns) return;
     ares_options o{};
@@ -330,6 +332,7 @@ struct CaresTransport::Impl {
       return finish(std::move(q), std::move(w));
     }
     q->id = uniqueId(*c);
+    refreshEdns(*c);
     q->withOpt = opts.edns && c->edns;
     auto wire = buildQuery(q->q, q->id, q->rd, q->withOpt);
     if (wire.empty()) {
@@ -400,7 +403,15 @@ struct CaresTransport::Impl {
         // A packet is classified from its bytes whatever the status says.
         auto w = classifyResponse(q->q, q->id, done.abuf.data(), done.abuf.size(),
                                   c->ep.canonical);
-        if (w.obs.outcome == Outcome::FormErr && q->withOpt) refreshEdns(*c);
+        if (w.obs.outcome == Outcome::FormErr && q->withOpt && !expired) {
+          // Sent with OPT before c-ares turned EDNS off for this server: ask again without it.
+          refreshEdns(*c);
+          if (!c->edns) {
+            q->channel = nullptr;
+            queued.push_front(std::move(q));
+            continue;
+          }
+        }
         if (w.tc && !q->tcp && !expired) {
           // c-ares already moves a truncated UDP answer to TCP; if a TC answer still arrives,
           // ask once more on a TCP-only channel, and take what that says.
