@@ -37,6 +37,15 @@ DnsName below(const DnsName& domain, std::string_view relative) {
   return n ? *n : DnsName();
 }
 
+// An RRset in a stable order (servers rotate RRsets): by preference, then data.
+std::vector<Record> sorted(std::vector<Record> rrs) {
+  std::sort(rrs.begin(), rrs.end(), [](const Record& a, const Record& b) {
+    if (a.preference != b.preference) return a.preference < b.preference;
+    return a.data < b.data;
+  });
+  return rrs;
+}
+
 const Observation* find(const std::vector<Observation>& obs, const DnsName& name, RRType type,
                         bool parentSide = false) {
   for (const auto& o : obs)
@@ -185,14 +194,16 @@ void checkNs(Builder& b, const std::vector<Observation>& obs) {
     // One finding per delegation side, naming every Microsoft nameserver in it.
     std::string hosts;
     const Signature* first = nullptr;
-    for (const auto& r : o->answer) {
+    for (const auto& r : sorted(o->answer)) {
       if (!parent) b.addRecord(r);
       if (const Signature* s = matchHost(Family::Ns, r.target)) {
         if (!first) first = s;
         hosts += (hosts.empty() ? "" : " ") + r.target.toString();
       }
     }
-    if (first) {
+    bool parentFound = false;
+    for (const auto& f : b.report().findings) parentFound = parentFound || f.id == "ns-at-m365";
+    if (first && !parentFound) {
       b.add(Finding{"ns-at-m365", Severity::Blocker, first->cloud, d, RRType::NS, hosts,
                     std::string(parent ? "The parent zone delegates " : "The zone's NS set names ") +
                         d.toStringNoDot() +
@@ -236,7 +247,7 @@ void checkMx(Builder& b, const std::vector<Observation>& obs) {
                   o->negativeTtl, o->server});
     return;
   }
-  for (const auto& r : o->answer) {
+  for (const auto& r : sorted(o->answer)) {
     b.addRecord(r);
     if (r.target.isRoot()) continue;  // null MX, RFC 7505
     if (const Signature* s = matchHost(Family::VerificationMx, r.target)) {
@@ -278,7 +289,7 @@ void checkTxt(Builder& b, const std::vector<Observation>& obs) {
     b.failed(*o, "whether SPF still authorises Microsoft 365");
     return;
   }
-  for (const auto& r : o->answer) {
+  for (const auto& r : sorted(o->answer)) {
     std::string text = joinTxt(r);
     if (isSpfRecord(text)) {
       b.addRecord(r);
@@ -308,7 +319,7 @@ void checkProbes(Builder& b, const std::vector<Observation>& obs) {
       b.failed(*o, "whether " + name.toString() + " points at Microsoft 365");
       continue;
     }
-    for (const auto& r : o->answer) {
+    for (const auto& r : sorted(o->answer)) {
       if (r.type != p.type) continue;
       b.addRecord(r);
       const Signature* s = matchHost(p.family, r.target);

@@ -473,8 +473,8 @@ server:
     log-time-ascii: yes
     verbosity: ${E2E_VERBOSITY:-1}
     num-threads: 1
-    outgoing-range: 64
-    num-queries-per-thread: 32
+    outgoing-range: 512
+    num-queries-per-thread: 1024
     so-reuseport: no
     harden-referral-path: no
     qname-minimisation: no
