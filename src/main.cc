@@ -3,6 +3,7 @@
 // chosen, and make sure a failure can never exit 0.
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -15,6 +16,8 @@ int main(int argc, char** argv) {
   using namespace offboard;
   // Resolver-steering variables change nothing here (c-ares never reads them; be sure).
   for (const char* v : {"HOSTALIASES", "LOCALDOMAIN", "RES_OPTIONS"}) unsetenv(v);
+  // A file-size limit must become a storage error (exit 4) from write(), not a kill.
+  std::signal(SIGXFSZ, SIG_IGN);
 
   CLI::App app{"offboard: take a company off Microsoft 365 without losing mail.\n"
                "Checks what DNS still points at Microsoft 365, writes the ordered runbook, and\n"
