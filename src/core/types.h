@@ -85,8 +85,11 @@ bool isEvidence(Outcome o);
 struct Question {
   DnsName name;
   RRType type = RRType::A;
-  // Ask for the parent side of a delegation (the referral's NS set) instead of the child.
-  // Only meaningful for type NS and only for resolvers that see parents.
+  // Ask for the parent side of a delegation instead of the child: the NS RRset (with the
+  // parent's TTL) by which the parent zone delegates the zone that CONTAINS `name`. When `name`
+  // is itself a zone apex that is its own delegation; when it is not (sub.contoso.com inside
+  // contoso.com), it is the delegation of the enclosing zone and the records' owner is that
+  // zone's apex. Only meaningful for type NS and only for resolvers that see parents.
   bool parentSide = false;
   friend bool operator==(const Question& a, const Question& b) {
     return a.name == b.name && a.type == b.type && a.parentSide == b.parentSide;
