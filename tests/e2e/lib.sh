@@ -28,6 +28,22 @@
 #   start_unbound "$ADDR_UNBOUND"
 #   assert_exit 1 "$OFFBOARD" check contoso.com --resolver "$ADDR_UNBOUND"
 #   assert_contains "$OUT" "mx-at-m365"
+#
+# API (each described where it is defined):
+#   set-up      e2e_init NAME [N]; net_addr X
+#   servers     start_hierarchy; start_nsd ROLE ADDR... -- ZONE...; start_unbound ADDR [ROLE];
+#               start_blackhole ADDR [ROLE]; restart_server ROLE; flush_unbound [ROLE];
+#               stop_server ROLE; stop_all
+#   queries     dig_at ADDR ARGS... (RD=0, one server); dig_rec ARGS... (through Unbound)
+#   assertions  assert_eq; assert_contains; assert_not_contains; assert_exit CODE CMD...
+#               (sets $OUT, $ERR); golden_compare FILE TEXT; fail; note
+#   variables   SRC, OFFBOARD, WORK, E2E_NET, ADDR_ROOT, ADDR_TLD, ADDR_MICROSOFT[4],
+#               ADDR_21VIANET[2], ADDR_OLDDNS[2], ADDR_NEWDNS[2], ADDR_UNBOUND, ADDR_DEAD,
+#               ZONES_ROOT/TLD/MICROSOFT/21VIANET/OLDDNS/NEWDNS (edit before start_hierarchy),
+#               E2E_PID[role], E2E_ADDRS[role]
+#   environment UPDATE_GOLDEN=1 rewrites goldens; E2E_VERBOSITY=N server log verbosity;
+#               UNBOUND_CACHE_MAX_TTL=N caps Unbound's cache; CI=true turns a missing
+#               nsd/unbound/dig into a failure instead of a skip.
 
 set -euo pipefail
 
@@ -320,7 +336,7 @@ start_nsd() {
     echo "    xfrdir: \"$dir\""
     echo "    pidfile: \"$dir/nsd.pid\""
     echo "    logfile: \"$dir/nsd.log\""
-    echo "    verbosity: 1"
+    echo "    verbosity: ${E2E_VERBOSITY:-1}"
     echo "    server-count: 1"
     echo "    reuseport: no"
     echo "    identity: \"$role\""
@@ -345,7 +361,9 @@ start_nsd() {
 
 # start_unbound ADDR [ROLE]: a recursive Unbound on ADDR port 53, iterating from the
 # fixture root hints (no DNSSEC validation). Returns once it resolves ". SOA", so the root
-# server must be running. ROLE defaults to "unbound".
+# server must be running. ROLE defaults to "unbound". It caches with the zones' TTLs: after
+# changing a zone and restarting its NSD, call flush_unbound (or set UNBOUND_CACHE_MAX_TTL
+# before starting it).
 start_unbound() {
   local addr=${1:?start_unbound ADDR [ROLE]} role=${2:-unbound}
   e2e_require_servers
@@ -449,6 +467,13 @@ e2e_check_loopback() {
 e2e_unbound_conf() {
   local dir=$1 addr=$2 access=$3
   e2e_probe_unbound
+  # TTLs stay as the zones say (tests compare them); UNBOUND_CACHE_MAX_TTL=N caps the
+  # cache instead, for tests that change zones without calling flush_unbound.
+  E2E_UNBOUND_TTL=""
+  if [[ -n "${UNBOUND_CACHE_MAX_TTL:-}" ]]; then
+    E2E_UNBOUND_TTL="    cache-max-ttl: $UNBOUND_CACHE_MAX_TTL
+    cache-max-negative-ttl: $UNBOUND_CACHE_MAX_TTL"
+  fi
   cat <<EOF
 server:
     interface: $addr
@@ -480,8 +505,7 @@ server:
     qname-minimisation: no
     prefetch: no
     minimal-responses: no
-    cache-max-ttl: 5
-    cache-max-negative-ttl: 5
+$E2E_UNBOUND_TTL
     infra-host-ttl: 30
     infra-cache-max-rtt: 1500
 $E2E_UNBOUND_EXTRA

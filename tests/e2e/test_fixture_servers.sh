@@ -118,6 +118,25 @@ assert_contains "$out" "timed out" "dig against the dead server"
 out=$(dig +time=20 +tries=1 "@$ADDR_UNBOUND" MX wideworldimporters.com.)
 assert_contains "$out" "status: SERVFAIL" "Unbound for a domain whose only server is dead"
 
+# TTLs come through Unbound as the zone says (no cache cap by default).
+read -r _ ttl _ <<<"$(dig_rec +noall +answer MX wingtiptoys.com.)"
+((ttl > 3000 && ttl <= 3600)) || fail "TTL of wingtiptoys.com MX through Unbound: $ttl"
+
+# A zone edited in $WORK/zones is served after restart_server; Unbound keeps its cached
+# answer until flush_unbound.
+sed -i 's/mx2\.newmail\.example\./mx3.newmail.example./' "$WORK/zones/wingtiptoys.com.zone"
+restart_server newdns
+assert_contains "$(dig_at "${ADDR_NEWDNS[1]}" +short MX wingtiptoys.com.)" "20 mx3.newmail.example." "edited zone after restart"
+assert_contains "$(dig_rec +short MX wingtiptoys.com.)" "20 mx2.newmail.example." "cached answer before the flush"
+flush_unbound
+assert_contains "$(dig_rec +short MX wingtiptoys.com.)" "20 mx3.newmail.example." "answer after the flush"
+
+# stop_server takes one server away: with olddns gone, its addresses refuse at once.
+stop_server olddns
+rc=0
+dig_at "${ADDR_OLDDNS[0]}" SOA fabrikam.com. >/dev/null 2>&1 || rc=$?
+assert_eq 9 "$rc" "dig to a stopped server"
+
 # Nothing but loopback: every server's configured addresses are in 127.0.0.0/8.
 for role in "${E2E_ORDER[@]}"; do
   for a in ${E2E_ADDRS[$role]}; do
