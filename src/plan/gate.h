@@ -1,0 +1,44 @@
+// The gate: may the subscription be cancelled now? (SPEC §4, §5; research reliability.md §6)
+//
+// What it is for: one decision from a Plan (which already holds the fresh DNS evidence, the
+// state and the clock): ready only when every gating step is done or waived. Fails closed: a
+// step without evidence is never done, so missing evidence can only make the answer
+// "indeterminate" or "blocked", never "ready".
+// What it must not do: resolve, read the state or the clock (the planner was given them), or
+// count cancel-subscription (the step the gate unlocks) or uninstall-office (informational).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "plan/plan_types.h"
+
+namespace offboard {
+
+enum class GateVerdict { Ready, Blocked, Indeterminate };
+
+struct GateItem {
+  std::string id;
+  std::string why;   // the step's state: what is missing, or who waived it and why
+};
+
+struct GateDecision {
+  GateVerdict verdict = GateVerdict::Blocked;
+  std::vector<GateItem> open;           // steps still to do (blocking)
+  std::vector<GateItem> indeterminate;  // steps whose evidence is missing (blocking)
+  std::vector<GateItem> waived;         // passed by a recorded exception
+  std::vector<std::string> done;
+};
+
+// ready ⇔ no open and no indeterminate gating step; Blocked when any is open (a definite
+// blocker), else Indeterminate.
+GateDecision decide(const Plan& plan);
+
+// SPEC §5: 0 ready, 1 blocked, 3 indeterminate.
+int gateExitCode(const GateDecision& d);
+
+// "ready", "blocked", "indeterminate".
+std::string_view gateVerdictName(GateVerdict v);
+
+}  // namespace offboard

@@ -1,0 +1,266 @@
+#include "plan/observe.h"
+
+#include <algorithm>
+#include <array>
+
+#include "checks/catalogue.h"
+
+namespace offboard {
+namespace {
+
+struct ProbeSubject {
+  std::string_view owner;
+  RRType type;
+  std::string_view action;
+  std::string_view findingId;
+};
+
+// The names below a domain where Microsoft 365 asks for records (m365-dns.md §3.7), with the
+// step that removes them. Mirrors the checks' probes; a test guards that they agree.
+constexpr std::array<ProbeSubject, 10> kProbes{{
+    {"autodiscover", RRType::CNAME, "remove-autodiscover", "autodiscover-at-m365"},
+    {"selector1._domainkey", RRType::CNAME, "remove-dkim", "dkim-at-m365"},
+    {"selector2._domainkey", RRType::CNAME, "remove-dkim", "dkim-at-m365"},
+    {"msoid", RRType::CNAME, "remove-msoid", "msoid-at-m365"},
+    {"sip", RRType::CNAME, "remove-teams-records", "teams-at-m365"},
+    {"lyncdiscover", RRType::CNAME, "remove-teams-records", "teams-at-m365"},
+    {"_sip._tls", RRType::SRV, "remove-teams-records", "teams-at-m365"},
+    {"_sipfederationtls._tcp", RRType::SRV, "remove-teams-records", "teams-at-m365"},
+    {"enterpriseregistration", RRType::CNAME, "remove-mdm-records", "mdm-at-m365"},
+    {"enterpriseenrollment", RRType::CNAME, "remove-mdm-records", "mdm-at-m365"},
+}};
+
+// Subject keys with a qualifier in parentheses select part of an RRset.
+constexpr std::string_view kParentNs = "NS(parent) ";
+constexpr std::string_view kMxVerification = "MX(verification) ";
+constexpr std::string_view kSpf = "TXT(spf) ";
+constexpr std::string_view kTxtVerification = "TXT(verification) ";
+
+bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+std::string joinedTxt(const Record& r) {
+  std::string s;
+  for (const auto& part : r.strings) s += part;
+  return s;
+}
+
+const Finding* findingAt(const DomainReport& r, std::string_view id, const DnsName& name, RRType type) {
+  for (const auto& f : r.findings)
+    if (f.id == id && f.name == name && f.type == type) return &f;
+  return nullptr;
+}
+
+const Finding* anyFinding(const DomainReport& r, std::string_view id) {
+  for (const auto& f : r.findings)
+    if (f.id == id) return &f;
+  return nullptr;
+}
+
+bool isProbeName(const DnsName& domain, const DnsName& name) {
+  for (const auto& p : kProbes) {
+    auto n = DnsName::parse(std::string(p.owner) + "." + domain.toString());
+    if (n && *n == name) return true;
+  }
+  return false;
+}
+
+// The lookup-failed finding that leaves this subject without evidence, if any.
+const Finding* failureFor(const DomainReport& r, const Subject& s) {
+  for (const auto& f : r.findings) {
+    if (f.id != "lookup-failed") continue;
+    if (f.name == s.name && f.type == s.type) return &f;
+    // An MX exchange followed through CNAMEs: its failure is the MX subject's.
+    if (s.key.rfind("MX ", 0) == 0 && f.type == RRType::CNAME && !isProbeName(r.domain, f.name))
+      return &f;
+  }
+  return nullptr;
+}
+
+SubjectState valueOf(std::vector<const Record*> rrs) {
+  SubjectState st;
+  st.evidence = true;
+  if (rrs.empty()) {
+    st.value = "absent";
+    return st;
+  }
+  std::vector<std::string> data;
+  for (const Record* r : rrs) {
+    data.push_back(r->data);
+    st.ttl = std::max(st.ttl, r->ttl);
+  }
+  std::sort(data.begin(), data.end());
+  data.erase(std::unique(data.begin(), data.end()), data.end());
+  for (const auto& d : data) st.value += (st.value.empty() ? "" : " | ") + d;
+  return st;
+}
+
+std::string joinNames(const std::vector<DnsName>& names) {
+  std::vector<std::string> s;
+  for (const auto& n : names) s.push_back(n.toString());
+  std::sort(s.begin(), s.end());
+  std::string out;
+  for (const auto& x : s) out += (out.empty() ? "" : " | ") + x;
+  return out;
+}
+
+bool anyMicrosoftNs(const std::vector<DnsName>& names) {
+  for (const auto& n : names)
+    if (matchHost(Family::Ns, n)) return true;
+  return false;
+}
+
+}  // namespace
+
+std::vector<Subject> subjectsOf(const DnsName& d) {
+  std::vector<Subject> out;
+  const std::string dn = d.toString();
+  out.push_back({std::string(kParentNs) + dn, "switch-ns", d, RRType::NS, true});
+  out.push_back({"NS " + dn, "switch-ns", d, RRType::NS, true});
+  out.push_back({"MX " + dn, "update-mx", d, RRType::MX, true});
+  out.push_back({std::string(kSpf) + dn, "update-spf", d, RRType::TXT, true});
+  for (const auto& p : kProbes) {
+    auto n = DnsName::parse(std::string(p.owner) + "." + dn);
+    if (!n) continue;  // the name would exceed 255 octets: the checks skip it too
+    out.push_back({rrTypeName(p.type) + " " + n->toString(), std::string(p.action), *n, p.type, true});
+  }
+  // Verification leftovers are removed after the domain leaves the tenant; their caches do not
+  // hold anything up.
+  out.push_back({std::string(kMxVerification) + dn, "remove-verification-records", d, RRType::MX, false});
+  out.push_back({std::string(kTxtVerification) + dn, "remove-verification-records", d, RRType::TXT, false});
+  return out;
+}
+
+std::string zoneSubjectKey(const DnsName& domain) { return "ZONE " + domain.toString(); }
+
+SubjectState subjectState(const DomainReport& r, const Subject& s) {
+  if (const Finding* nx = anyFinding(r, "domain-nxdomain")) {
+    SubjectState st;
+    st.value = "nxdomain";
+    st.detail = nx->message;
+    return st;
+  }
+  const Delegation& del = r.delegation;
+  const bool parent = startsWith(s.key, kParentNs);
+  if (const Finding* f = failureFor(r, s)) {
+    // A (D, NS) failure is the parent side's only when the child side was seen, and the child
+    // side's only when the parent side was seen or the source does not see parents.
+    bool mine = s.type != RRType::NS || (parent ? !del.parentSeen : !del.childSeen);
+    if (mine) {
+      SubjectState st;
+      st.value = f->data.empty() ? "failed" : f->data;
+      st.detail = f->message;
+      return st;
+    }
+  }
+  if (parent) {
+    if (!del.parentSeen) {
+      SubjectState st;
+      st.seen = false;
+      st.value = "not seen";
+      st.detail = "the parent-side delegation was not observed (the source does not see it)";
+      return st;
+    }
+    SubjectState st;
+    st.evidence = true;
+    st.value = del.parentNs.empty() ? "absent" : joinNames(del.parentNs);
+    st.atM365 = anyMicrosoftNs(del.parentNs);
+    st.ttl = del.parentTtl.value_or(0);
+    return st;
+  }
+  if (s.type == RRType::NS) {
+    SubjectState st;
+    st.evidence = true;
+    st.value = del.childNs.empty() ? "absent" : joinNames(del.childNs);
+    st.atM365 = anyMicrosoftNs(del.childNs);
+    st.ttl = del.childTtl.value_or(0);
+    return st;
+  }
+  std::vector<const Record*> rrs;
+  const bool verificationMx = startsWith(s.key, kMxVerification);
+  const bool spf = startsWith(s.key, kSpf);
+  const bool verificationTxt = startsWith(s.key, kTxtVerification);
+  for (const auto& rec : r.records) {
+    if (rec.name != s.name || rec.type != s.type) continue;
+    if (s.type == RRType::MX) {
+      bool v = !rec.target.isEmpty() && matchHost(Family::VerificationMx, rec.target) != nullptr;
+      if (v != verificationMx) continue;
+    } else if (s.type == RRType::TXT) {
+      std::string text = joinedTxt(rec);
+      if (spf && !isSpfRecord(text)) continue;
+      if (verificationTxt && !isVerificationTxt(text)) continue;
+    }
+    rrs.push_back(&rec);
+  }
+  SubjectState st = valueOf(rrs);
+  if (verificationMx) st.atM365 = findingAt(r, "verification-mx", s.name, RRType::MX) != nullptr;
+  else if (s.type == RRType::MX) st.atM365 = findingAt(r, "mx-at-m365", s.name, RRType::MX) != nullptr;
+  else if (spf) st.atM365 = findingAt(r, "spf-includes-m365", s.name, RRType::TXT) != nullptr;
+  else if (verificationTxt) st.atM365 = findingAt(r, "verification-txt", s.name, RRType::TXT) != nullptr;
+  else {
+    for (const auto& p : kProbes)
+      if (p.action == s.action && p.type == s.type)
+        st.atM365 = st.atM365 || findingAt(r, p.findingId, s.name, s.type) != nullptr;
+  }
+  return st;
+}
+
+std::vector<ObservationRow> observationsOf(const DomainReport& report, std::int64_t now,
+                                           const std::optional<std::string>& zoneValue) {
+  std::vector<ObservationRow> rows;
+  const std::string domain = report.domain.toStringNoDot();
+  for (const auto& s : subjectsOf(report.domain)) {
+    SubjectState st = subjectState(report, s);
+    if (!st.seen) continue;
+    ObservationRow row;
+    row.domain = domain;
+    row.subject = s.key;
+    row.value = st.value;
+    row.atM365 = st.atM365;
+    row.evidence = st.evidence;
+    row.ttl = st.ttl;
+    row.at = now;
+    rows.push_back(std::move(row));
+  }
+  if (zoneValue) {
+    ObservationRow row;
+    row.domain = domain;
+    row.subject = zoneSubjectKey(report.domain);
+    row.value = *zoneValue;
+    row.at = now;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::vector<const ObservationRow*> historyOf(const StateSnapshot& s, const DnsName& domain,
+                                             std::string_view key) {
+  std::vector<const ObservationRow*> out;
+  const std::string d = domain.toStringNoDot();
+  for (const auto& row : s.observations) {
+    // The gate writes domains as A-labels without the trailing dot (observationsOf).
+    if (row.subject == key && row.domain == d) out.push_back(&row);
+  }
+  return out;
+}
+
+std::optional<std::uint32_t> m365Ttl(const std::vector<const ObservationRow*>& h) {
+  std::optional<std::uint32_t> ttl;
+  for (const ObservationRow* r : h)
+    if (r->atM365 && r->evidence) ttl = std::max(ttl.value_or(0), r->ttl);
+  return ttl;
+}
+
+std::optional<std::int64_t> changedSince(const std::vector<const ObservationRow*>& h) {
+  if (h.empty()) return std::nullopt;
+  const ObservationRow* last = h.back();
+  if (!last->evidence || last->atM365) return std::nullopt;
+  std::int64_t start = last->at;
+  for (auto it = h.rbegin() + 1; it != h.rend(); ++it) {
+    const ObservationRow* r = *it;
+    if (!r->evidence || r->atM365 || r->value != last->value) break;
+    start = std::min(start, r->at);
+  }
+  return start;
+}
+
+}  // namespace offboard

@@ -1,0 +1,71 @@
+// Observation subjects: what the gate records about each domain each run, so that the
+// propagation clock can be read back from the state history.
+//
+// What it is for: turning a DomainReport into one value per *subject* (an RRset a plan step
+// changes: "MX contoso.com.", "NS(parent) contoso.com.", "CNAME autodiscover.contoso.com.", …),
+// with whether it points at Microsoft 365, whether it is evidence at all, and its TTL; and
+// reading a subject's history back (when did its current value first appear, what TTL did it
+// have while it pointed at Microsoft 365).
+// What it must not do: I/O or clock access; treating a failed lookup as a value (a failure is
+// recorded with evidence=false and never starts or continues a propagation clock).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/types.h"
+#include "state/state_types.h"
+
+namespace offboard {
+
+// One subject of a domain, and the plan step whose work changes it.
+struct Subject {
+  std::string key;          // the ObservationRow.subject: "MX contoso.com."
+  std::string action;       // "update-mx", "switch-ns", …
+  DnsName name;
+  RRType type = RRType::A;
+  bool propagates = true;   // its old value's TTL counts for wait-propagation
+};
+
+// Every subject of `domain`, in plan order.
+std::vector<Subject> subjectsOf(const DnsName& domain);
+
+// A subject's current state as the report shows it.
+struct SubjectState {
+  std::string value;        // canonical RRset text ("a | b"), "absent", or a failure's outcome
+  bool atM365 = false;
+  bool evidence = false;    // false: the lookup failed, or the domain does not exist
+  std::uint32_t ttl = 0;
+  std::string detail;       // for failures: the finding's message
+  bool seen = true;         // false: the source cannot see this subject (parent side via stub)
+};
+SubjectState subjectState(const DomainReport& report, const Subject& s);
+
+// The rows the gate records for one report at time `now` (subjects the source cannot see are
+// left out). `zoneValue`, when given, is recorded as the "ZONE D." subject (the records to
+// recreate at the new DNS host, captured while Microsoft still hosts the zone).
+std::vector<ObservationRow> observationsOf(const DomainReport& report, std::int64_t now,
+                                           const std::optional<std::string>& zoneValue = {});
+
+// The subject key holding a Microsoft-hosted zone's records to recreate.
+std::string zoneSubjectKey(const DnsName& domain);
+
+// A subject's history, oldest first (rows of snapshot.observations for domain+subject).
+std::vector<const ObservationRow*> historyOf(const StateSnapshot& s, const DnsName& domain,
+                                             std::string_view key);
+
+// Largest TTL seen while the subject pointed at Microsoft 365 (recursive resolvers count TTLs
+// down, so the largest observation is the closest to the real one); nullopt when never seen
+// at Microsoft 365.
+std::optional<std::uint32_t> m365Ttl(const std::vector<const ObservationRow*>& h);
+
+// When the subject's current value was first seen: the first row of the trailing run of rows
+// with the latest row's value, all of them evidence and not at Microsoft 365 (TTL differences
+// do not break a run; a failed lookup or any other value does). nullopt when the latest row is
+// at Microsoft 365, a failure, or there is no row.
+std::optional<std::int64_t> changedSince(const std::vector<const ObservationRow*>& h);
+
+}  // namespace offboard

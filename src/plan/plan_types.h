@@ -1,0 +1,83 @@
+// The plan: the ordered runbook `plan` prints and the gate judges (SPEC §4).
+//
+// What it is for: plain values shared by the planner (which builds a Plan), the gate (which
+// decides on it) and the renderers (which print it). Step identifiers are SPEC §4's, stable.
+// What it must not do: compute anything beyond naming; no I/O, no clock.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/types.h"
+#include "state/state_types.h"
+
+namespace offboard {
+
+// SPEC §4 "kind": who or what completes a step.
+enum class StepKind { Manual, Dns, Time };
+// done: verified; open: still to do; waived: a recorded exception; indeterminate: the evidence
+// needed to decide is missing (a lookup failed) — never treated as done (fail closed).
+enum class StepStatus { Done, Open, Waived, Indeterminate };
+
+inline std::string_view stepKindName(StepKind k) {
+  switch (k) {
+    case StepKind::Manual: return "manual";
+    case StepKind::Dns: return "dns";
+    case StepKind::Time: return "time";
+  }
+  return "manual";
+}
+
+inline std::string_view stepStatusName(StepStatus s) {
+  switch (s) {
+    case StepStatus::Done: return "done";
+    case StepStatus::Open: return "open";
+    case StepStatus::Waived: return "waived";
+    case StepStatus::Indeterminate: return "indeterminate";
+  }
+  return "open";
+}
+
+struct PlanStep {
+  std::string id;                 // "update-mx:contoso.com", "backup-data"
+  std::string action;             // "update-mx", "backup-data"
+  std::optional<DnsName> domain;  // for per-domain steps (A-label)
+  std::string domainShown;        // "bücher.example (xn--bcher-kva.example)" or "contoso.com"
+  StepKind kind = StepKind::Manual;
+  StepStatus status = StepStatus::Open;
+  std::vector<std::string> after; // ids of the steps that must be carried out first
+  std::string why;                // why the step is in the plan
+  std::string verify;             // how offboard verifies it
+  std::string state;              // why it has its status now (evidence, ack, waiver, clock)
+  std::vector<std::string> records;  // exact records to create / change / delete, or details
+  std::optional<std::int64_t> notBefore;   // time steps: earliest completion (unix seconds)
+  std::optional<std::int64_t> clockStart;  // time steps: when the earliest clock started
+  bool gating = true;     // false: never blocks the gate (cancel-subscription, uninstall-office)
+  bool optional = false;  // uninstall-office
+  std::optional<AckRow> ack;
+  std::optional<WaiverRow> waiver;
+};
+
+struct Plan {
+  std::string tenant;             // tenant name when known
+  Cloud cloud = Cloud::Worldwide;
+  std::string cloudBasis;         // "tenant file", "DNS (contoso.com)", "assumed"
+  std::int64_t now = 0;
+  std::vector<PlanStep> steps;    // in the order to carry them out
+  std::vector<std::string> notes; // things the admin must know (skipped domains, assumptions)
+  bool domainsMayStay = false;    // another subscription stays active
+  std::string adminCenter;        // the admin center URL for the cloud
+  std::vector<std::string> afterCancellation;  // what follows cancellation, one fact per line
+};
+
+// The step with this id, or nullptr.
+inline const PlanStep* findStep(const Plan& p, std::string_view id) {
+  for (const auto& s : p.steps)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+}  // namespace offboard

@@ -1,0 +1,1060 @@
+#include "plan/planner.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "checks/catalogue.h"
+#include "plan/observe.h"
+#include "plan/steps.h"
+#include "plan/time_text.h"
+
+namespace offboard {
+namespace {
+
+std::string shown(const DomainInput& d) {
+  std::string a = d.name.toStringNoDot();
+  return d.unicode.empty() ? a : d.unicode + " (" + a + ")";
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+std::string joinedTxt(const Record& r) {
+  std::string s;
+  for (const auto& part : r.strings) s += part;
+  return s;
+}
+
+// TXT presentation form of one string (RFC 1035 §5.1): quoted, '"' and '\' escaped, other
+// non-printable octets as \DDD.
+std::string quoteTxt(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\%03u", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+Record makeTxt(const DnsName& name, std::uint32_t ttl, const std::string& text) {
+  Record r;
+  r.name = name;
+  r.type = RRType::TXT;
+  r.ttl = ttl;
+  r.strings = {text};
+  r.data = quoteTxt(text);
+  return r;
+}
+
+Record makeMx(const DnsName& name, std::uint32_t ttl, const MailTarget& t) {
+  Record r;
+  r.name = name;
+  r.type = RRType::MX;
+  r.ttl = ttl;
+  r.target = t.host;
+  r.preference = t.preference;
+  r.data = std::to_string(t.preference) + " " + t.host.toString();
+  return r;
+}
+
+// An SPF record without its Microsoft 365 include:/redirect= terms (m365-dns.md §3.7), with
+// `add` inserted before the final all-term when given and not already there. Tolerates
+// "include: spf…" (a space after the colon, as Microsoft's Graph examples print it).
+std::string spfWithout(const std::string& text, const std::optional<DnsName>& add) {
+  std::vector<std::string> tokens;
+  std::string cur;
+  for (char c : text) {
+    if (c == ' ' || c == '\t') {
+      if (!cur.empty()) tokens.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) tokens.push_back(cur);
+  std::vector<std::string> kept;
+  bool hasAdd = false;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    std::string t = tokens[i];
+    std::string l = lower(t);
+    bool mech = false;
+    for (std::string_view p : {"include:", "+include:", "~include:", "?include:", "-include:", "redirect="}) {
+      if (l.rfind(p, 0) == 0) {
+        mech = true;
+        if (l.size() == p.size() && i + 1 < tokens.size()) t += tokens[++i];  // "include: spf…"
+        break;
+      }
+    }
+    if (mech) {
+      std::string target = t.substr(t.find_first_of(":=") + 1);
+      if (matchSpf("v=spf1 include:" + target)) continue;  // Microsoft 365's: drop it
+      if (add) {
+        auto n = DnsName::parse(target);
+        if (n && *n == *add) hasAdd = true;
+      }
+    }
+    kept.push_back(t);
+  }
+  if (add && !hasAdd) {
+    std::size_t at = kept.size();
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+      std::string l = lower(kept[i]);
+      if (l == "all" || l == "-all" || l == "~all" || l == "?all" || l == "+all" ||
+          l.rfind("redirect=", 0) == 0) {
+        at = i;
+        break;
+      }
+    }
+    kept.insert(kept.begin() + static_cast<std::ptrdiff_t>(at), "include:" + add->toStringNoDot());
+  }
+  std::string out;
+  for (const auto& k : kept) out += (out.empty() ? "" : " ") + k;
+  return out;
+}
+
+bool isDnssecType(RRType t) {
+  auto v = static_cast<std::uint16_t>(t);
+  return v == 46 || v == 47 || v == 48 || v == 50 || v == 51;  // RRSIG NSEC DNSKEY NSEC3 NSEC3PARAM
+}
+
+bool targetIsMicrosoft(const DnsName& target) {
+  if (target.isEmpty() || target.isRoot()) return false;
+  for (Family f : {Family::Ns, Family::Mx, Family::VerificationMx, Family::Autodiscover, Family::Dkim,
+                   Family::Msoid, Family::Teams, Family::Mdm})
+    if (matchHost(f, target)) return true;
+  return false;
+}
+
+bool severe(const Finding& f) {
+  return f.severity == Severity::Blocker || f.severity == Severity::Required ||
+         f.severity == Severity::Cleanup;
+}
+
+// Is this record one of Microsoft 365's (never recreated at the new host)?
+bool microsoftRecord(const Record& r, const DomainReport& rep, const std::vector<DnsName>& knownMx) {
+  for (const auto& f : rep.findings) {
+    if (!severe(f) || f.name != r.name || f.type != r.type) continue;
+    if (f.data == r.data || f.data.rfind(r.data + " -> ", 0) == 0) return true;
+  }
+  if (r.type == RRType::MX &&
+      std::find(knownMx.begin(), knownMx.end(), r.target) != knownMx.end())
+    return true;
+  if (r.type == RRType::TXT && isVerificationTxt(joinedTxt(r))) return true;
+  return targetIsMicrosoft(r.target);
+}
+
+bool sameRecord(const Record& want, const Record& got) {
+  if (want.name != got.name || want.type != got.type) return false;
+  switch (want.type) {
+    case RRType::TXT: return joinedTxt(want) == joinedTxt(got);
+    case RRType::MX: return want.preference == got.preference && want.target == got.target;
+    case RRType::CNAME:
+    case RRType::NS:
+    case RRType::PTR: return want.target == got.target;
+    default: return lower(want.data) == lower(got.data);
+  }
+}
+
+bool satisfies(const RequiredRecord& req, const Record& got) {
+  if (req.exact) return sameRecord(req.record, got);
+  if (req.record.name != got.name || req.record.type != got.type) return false;
+  if (got.type == RRType::MX) return !got.target.isEmpty() && !matchHost(Family::Mx, got.target);
+  if (got.type == RRType::TXT) return isSpfRecord(joinedTxt(got)) && !matchSpf(joinedTxt(got));
+  return !targetIsMicrosoft(got.target);
+}
+
+std::string findingLine(const Finding& f) {
+  return f.name.toString() + (f.ttl ? " " + std::to_string(*f.ttl) : "") + " IN " +
+         rrTypeName(f.type) + " " + f.data;
+}
+
+enum class Hosted { No, Yes, Unknown };
+
+const AckRow* latestAck(const StateSnapshot& s, const std::string& id) {
+  const AckRow* a = nullptr;
+  for (const auto& r : s.acks)
+    if (r.step == id && (!a || r.at >= a->at)) a = &r;
+  return a;
+}
+
+const WaiverRow* latestWaiver(const StateSnapshot& s, const std::string& id) {
+  const WaiverRow* w = nullptr;
+  for (const auto& r : s.waivers)
+    if (r.step == id && (!w || r.at >= w->at)) w = &r;
+  return w;
+}
+
+struct DomainCtx {
+  DomainInput input;
+  const TenantDomain* td = nullptr;  // null: known only from the state history
+  const DomainReport* report = nullptr;
+  DomainReport empty;                // stands in when no report was made (no evidence at all)
+  const DomainReport& rep() const { return report ? *report : empty; }
+};
+
+class Builder {
+ public:
+  explicit Builder(const PlanInput& in) : in_(in) { plan_.now = in.now; }
+
+  Plan build() {
+    const Tenant& t = in_.tenant;
+    plan_.tenant = t.name;
+    cloud();
+    for (const auto& s : t.skipped) plan_.notes.push_back("Skipped " + s + ".");
+    plan_.domainsMayStay = domainsMayStay(t);
+
+    add("confirm-admin-role", StepKind::Manual, {},
+        "Cancelling a subscription needs a Global or Billing admin (Microsoft, \"Cancel your "
+        "subscription\"); removing domains needs a Global admin or Domain Name Administrator.",
+        "acknowledged with `offboard ack confirm-admin-role --by NAME`");
+    licenses();
+    add("notify-users", StepKind::Manual, {"confirm-admin-role"},
+        "Users are told before the MX change (Microsoft, \"Remove a domain\"): mail moves the "
+        "moment MX changes" +
+            std::string(t.cutover ? ". Tell them the cut-over date (" + *t.cutover + ")" : "") +
+            " and the new provider, and what happens to their Microsoft 365 apps.",
+        "acknowledged with `offboard ack notify-users --by NAME`");
+
+    std::vector<std::string> waits;
+    if (plan_.domainsMayStay) {
+      std::string staying;
+      for (const auto& s : t.subscriptions)
+        if (!s.cancel) staying += (staying.empty() ? "" : ", ") + (s.name.empty() ? s.kind : s.name);
+      plan_.notes.push_back(
+          "Another subscription stays active (" + staying +
+          "): the tenant keeps existing, so its domains may stay and their DNS may keep pointing "
+          "at Microsoft 365. This plan covers only the cancellation; to leave Microsoft 365 "
+          "entirely, mark every subscription \"cancel\": true.");
+    } else {
+      domains();
+      for (auto& d : doms_) dnsSteps(d, waits);
+    }
+
+    add("backup-data", StepKind::Manual, waits.empty() ? std::vector<std::string>{"notify-users"} : waits,
+        "Customer data left behind might be deleted 90 days after cancellation and is deleted no "
+        "later than 180 days after it. Save mailboxes, OneDrive and SharePoint" +
+            std::string(waits.empty() ? "." : " once the waits are over, so the last mail that "
+                                              "reached Microsoft 365 is included."),
+        "acknowledged with `offboard ack backup-data --by NAME`");
+
+    if (!plan_.domainsMayStay)
+      for (auto& d : doms_) removalSteps(d);
+
+    cancelSteps();
+    return std::move(plan_);
+  }
+
+ private:
+  PlanStep& add(const std::string& id, StepKind kind, std::vector<std::string> after,
+                std::string why, std::string verify, const DomainCtx* d = nullptr) {
+    PlanStep s;
+    s.id = id;
+    s.action = id.substr(0, id.find(':'));
+    if (d) {
+      s.domain = d->input.name;
+      s.domainShown = shown(d->input);
+    }
+    s.kind = kind;
+    s.after = std::move(after);
+    s.why = std::move(why);
+    s.verify = std::move(verify);
+    plan_.steps.push_back(std::move(s));
+    PlanStep& ref = plan_.steps.back();
+    if (kind == StepKind::Manual) manualStatus(ref);
+    return ref;
+  }
+
+  // Manual steps: done by acknowledgement unless the evidence says otherwise (set later).
+  void manualStatus(PlanStep& s) {
+    if (const AckRow* a = latestAck(in_.state, s.id)) {
+      s.status = StepStatus::Done;
+      s.ack = *a;
+      s.state = "acknowledged by " + a->by + " at " + formatRfc3339(a->at) +
+                (a->note.empty() ? "" : " (" + a->note + ")");
+    } else {
+      s.status = StepStatus::Open;
+      s.state = "not acknowledged yet";
+    }
+  }
+
+  // A waiver turns anything that is not done into waived, and says who and why.
+  void applyWaiver(PlanStep& s) {
+    if (s.status == StepStatus::Done) return;
+    if (const WaiverRow* w = latestWaiver(in_.state, s.id)) {
+      s.status = StepStatus::Waived;
+      s.waiver = *w;
+      s.state = "waived by " + w->by + " at " + formatRfc3339(w->at) + ": " + w->reason +
+                " (otherwise: " + s.state + ")";
+    }
+  }
+
+  void cloud() {
+    const Tenant& t = in_.tenant;
+    std::optional<Cloud> dns;
+    std::string dnsDomain;
+    for (const auto& r : in_.reports) {
+      if (r.cloud != Cloud::None) {
+        dns = r.cloud;
+        dnsDomain = r.domain.toStringNoDot();
+        break;
+      }
+    }
+    if (t.cloud) {
+      plan_.cloud = *t.cloud;
+      plan_.cloudBasis = "tenant file";
+      if (dns && *dns != *t.cloud)
+        plan_.notes.push_back("The tenant file says the cloud is " + std::string(cloudName(*t.cloud)) +
+                              ", but " + dnsDomain + "'s DNS points at " +
+                              std::string(cloudName(*dns)) + " Microsoft 365 records.");
+    } else if (dns) {
+      plan_.cloud = *dns;
+      plan_.cloudBasis = "DNS (" + dnsDomain + ")";
+    } else {
+      plan_.cloud = Cloud::Worldwide;
+      plan_.cloudBasis = "assumed (no cloud in the input, no Microsoft record in DNS)";
+    }
+    switch (plan_.cloud) {
+      case Cloud::UsGov: plan_.adminCenter = "https://portal.office365.us"; break;
+      case Cloud::China21Vianet: plan_.adminCenter = "https://portal.partner.microsoftonline.cn"; break;
+      default: plan_.adminCenter = "https://admin.microsoft.com"; break;
+    }
+    if (plan_.cloud == Cloud::Germany)
+      plan_.notes.push_back(
+          "Microsoft Cloud Deutschland (Office 365 Germany) was closed in 2021 and its tenants "
+          "were moved to the worldwide service: manage and cancel the tenant in the worldwide "
+          "admin center. Leftover *.outlook.de records are legacy and go like any other.");
+    plan_.afterCancellation = {
+        "After cancellation the subscription is Disabled, with reduced functionality: for most "
+        "subscriptions, in most countries and regions, for 90 days. A Global or Billing admin "
+        "can reactivate it while it is Disabled, not once it is deleted.",
+        "Customer data left behind might be deleted after 90 days and is deleted no later than "
+        "180 days after cancellation.",
+        "Deleting the subscription explicitly skips the Disabled stage: SharePoint Online data, "
+        "including OneDrive, is deleted at once.",
+        "Admin center for this tenant's cloud (" + std::string(cloudName(plan_.cloud)) +
+            "): " + plan_.adminCenter +
+            (plan_.cloud == Cloud::Germany ? " (the legacy German cloud closed in 2021; its "
+                                             "tenants moved to the worldwide service)"
+                                           : ""),
+    };
+  }
+
+  void licenses() {
+    std::string over;
+    for (const auto& s : in_.tenant.subscriptions) {
+      if (!s.cancel || !s.assignedLicenses || *s.assignedLicenses < kOnlineCancelLicenseLimit) continue;
+      over += (over.empty() ? "" : ", ") + (s.name.empty() ? s.kind : s.name) + " (" +
+              std::to_string(*s.assignedLicenses) + " assigned)";
+    }
+    if (over.empty()) return;
+    add("reduce-licenses", StepKind::Manual, {"confirm-admin-role"},
+        "Online cancellation needs fewer than 25 assigned licenses; " + over +
+            ". Remove licenses until fewer than 25 remain, or cancel through Microsoft support. "
+            "(Microsoft's wording moved from \"fewer than 25\" (2020-2021) to \"25 or fewer\" "
+            "(2022); offboard takes the stricter one.)",
+        "acknowledged with `offboard ack reduce-licenses --by NAME`, or a tenant file showing "
+        "fewer than 25 assigned licenses");
+  }
+
+  void domains() {
+    std::map<DnsName, const DomainReport*> reports;
+    for (const auto& r : in_.reports) reports.emplace(r.domain, &r);
+    std::set<DnsName> inTenant;
+    for (const auto& td : in_.tenant.domains) {
+      DomainCtx d;
+      d.input = td.input;
+      d.td = &td;
+      inTenant.insert(td.input.name);
+      doms_.push_back(std::move(d));
+    }
+    for (const auto& di : domainsToCheck(in_.tenant, in_.state)) {
+      if (inTenant.count(di.name)) continue;
+      DomainCtx d;
+      d.input = di;
+      doms_.push_back(std::move(d));
+      plan_.notes.push_back(
+          shown(di) + " is not in the input but the state history has it: it stays in the plan "
+                      "until it is removed from the tenant (" +
+          std::string(in_.tenant.source == TenantSource::GraphList
+                          ? "it is absent from this Graph export, so that is done"
+                          : "ack remove-domain:" + di.name.toStringNoDot()) +
+          ") and its DNS no longer points at Microsoft 365.");
+    }
+    for (auto& d : doms_) {
+      auto it = reports.find(d.input.name);
+      if (it != reports.end()) d.report = it->second;
+      else d.empty.domain = d.input.name;
+    }
+  }
+
+  Hosted hosted(const DomainCtx& d) {
+    const DomainReport& r = d.rep();
+    bool unknown = true;
+    for (const auto& s : subjectsOf(d.input.name)) {
+      if (s.action != "switch-ns") continue;
+      SubjectState st = d.report ? subjectState(r, s) : SubjectState{};
+      if (st.atM365) return Hosted::Yes;
+      if (m365Ttl(historyOf(in_.state, d.input.name, s.key))) return Hosted::Yes;
+      if (st.evidence) unknown = false;
+    }
+    if (d.td && d.td->adminManaged == false) return Hosted::Yes;
+    return unknown ? Hosted::Unknown : Hosted::No;
+  }
+
+  struct Group {
+    std::string action;
+    std::vector<Subject> subjects;
+  };
+
+  std::vector<Group> groups(const DnsName& domain) {
+    std::vector<Group> out;
+    for (auto& s : subjectsOf(domain)) {
+      auto it = std::find_if(out.begin(), out.end(), [&](const Group& g) { return g.action == s.action; });
+      if (it == out.end()) out.push_back(Group{s.action, {s}});
+      else it->subjects.push_back(s);
+    }
+    return out;
+  }
+
+  static std::string why(const std::string& action, Hosted h) {
+    std::string where = h == Hosted::Yes
+                            ? " Make the change in the zone at the new DNS host (and in the "
+                              "Microsoft-hosted zone to match); it takes effect when NS is switched."
+                            : " Make the change at the domain's current DNS host; it takes effect "
+                              "as soon as caches expire.";
+    if (action == "update-mx")
+      return "Inbound mail goes where MX points: after cancellation Microsoft 365 bounces it. "
+             "Point MX at the new mail provider, or publish a null MX (0 ., RFC 7505) if the "
+             "domain will receive no mail." + where;
+    if (action == "update-spf")
+      return "SPF still authorises Microsoft 365's servers to send as this domain: remove that "
+             "term (keep the rest) once users send through the new provider." + where;
+    if (action == "remove-autodiscover")
+      return "Outlook and phones configure themselves from autodiscover; left at Microsoft 365 "
+             "they keep looking for the old mailbox. Point it at the new provider or delete it." + where;
+    if (action == "remove-dkim")
+      return "DKIM selectors still delegate signing keys to Microsoft 365; replace them with the "
+             "new provider's selectors or delete them." + where;
+    if (action == "remove-msoid")
+      return "The msoid CNAME breaks Office activation outside 21Vianet (\"custom domain isn't in "
+             "our system\"). Delete it." + where;
+    if (action == "remove-teams-records")
+      return "Teams/Skype for Business discovery records route federation partners to Microsoft "
+             "365. Delete them." + where;
+    if (action == "remove-mdm-records")
+      return "Device registration/enrolment records send Windows devices to Entra/Intune. Delete "
+             "them or point them at the new MDM." + where;
+    if (action == "remove-verification-records")
+      return "Microsoft 365 domain-verification records (MS=ms… TXT, *.msv1.invalid MX) are "
+             "harmless but stale: delete them once the domain has left the tenant.";
+    return "";
+  }
+
+  static std::string verifyOf(const std::string& action) {
+    if (action == "update-mx")
+      return "re-resolved: no MX at Microsoft 365, and an MX present (equal to new_mail.mx when "
+             "given) or a null MX";
+    return "re-resolved: the matching finding is gone";
+  }
+
+  // A DNS step from its subjects' current states and history.
+  void dnsStatus(PlanStep& step, const DomainCtx& d, const std::vector<Subject>& subjects) {
+    const DomainReport& r = d.rep();
+    std::string atMs, failed;
+    for (const auto& s : subjects) {
+      SubjectState st = d.report ? subjectState(r, s) : SubjectState{"not resolved", false, false, 0,
+                                                                      "the domain was not resolved", true};
+      if (!st.seen) continue;
+      if (st.atM365) atMs += (atMs.empty() ? "" : "; ") + s.key + " " + st.value;
+      else if (!st.evidence && failed.empty()) failed = s.key + ": " + st.detail;
+    }
+    if (!atMs.empty()) {
+      step.status = StepStatus::Open;
+      step.state = "still at Microsoft 365: " + atMs;
+    } else if (!failed.empty()) {
+      step.status = StepStatus::Indeterminate;
+      step.state = "no evidence: " + failed;
+    } else {
+      step.status = StepStatus::Done;
+      step.state = "no longer at Microsoft 365";
+      if (step.action == "update-mx") mxDone(step, d);
+    }
+    // What to change: the Microsoft records seen now, or what was seen before.
+    static const std::map<std::string, std::vector<std::string>> kIds = {
+        {"update-mx", {"mx-at-m365"}},           {"update-spf", {"spf-includes-m365"}},
+        {"remove-autodiscover", {"autodiscover-at-m365"}}, {"remove-dkim", {"dkim-at-m365"}},
+        {"remove-msoid", {"msoid-at-m365"}},     {"remove-teams-records", {"teams-at-m365"}},
+        {"remove-mdm-records", {"mdm-at-m365"}},
+        {"remove-verification-records", {"verification-mx", "verification-txt"}}};
+    auto ids = kIds.find(step.action);
+    for (const auto& f : r.findings) {
+      if (ids == kIds.end() ||
+          std::find(ids->second.begin(), ids->second.end(), f.id) == ids->second.end())
+        continue;
+      if (step.action == "update-spf") continue;  // shown as a replacement below
+      step.records.push_back("delete: " + findingLine(f));
+    }
+    if (step.action == "update-mx" && !r.findings.empty() && step.status != StepStatus::Done) {
+      for (const auto& line : newMxLines(d)) step.records.push_back(line);
+    }
+    if (step.action == "update-spf") {
+      for (const auto& rec : r.records) {
+        if (rec.type != RRType::TXT || rec.name != d.input.name) continue;
+        std::string text = joinedTxt(rec);
+        if (!isSpfRecord(text) || !matchSpf(text)) continue;
+        step.records.push_back("replace: " + recordLine(rec) + "  =>  " +
+                               recordLine(makeTxt(rec.name, rec.ttl,
+                                                  spfWithout(text, in_.tenant.newSpfInclude))));
+      }
+    }
+    if (step.records.empty()) {
+      for (const auto& s : subjects) {
+        auto h = historyOf(in_.state, d.input.name, s.key);
+        for (auto it = h.rbegin(); it != h.rend(); ++it) {
+          if ((*it)->atM365 && (*it)->evidence) {
+            step.records.push_back("was: " + s.key + " " + (*it)->value + " (last seen " +
+                                   formatRfc3339(std::max((*it)->lastSeen, (*it)->at)) + ")");
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  std::vector<std::string> newMxLines(const DomainCtx& d) {
+    std::vector<std::string> out;
+    if (in_.tenant.newMx.empty()) {
+      out.push_back("create: " + d.input.name.toString() +
+                    " IN MX <the new mail provider's MX> (give new_mail.mx or --new-mx), or "
+                    "0 . (null MX, RFC 7505) if the domain receives no mail");
+      return out;
+    }
+    for (const auto& t : in_.tenant.newMx) out.push_back("create: " + recordLine(makeMx(d.input.name, 3600, t)));
+    return out;
+  }
+
+  // update-mx also needs an MX in place: the new provider's (when known) or a null MX.
+  void mxDone(PlanStep& step, const DomainCtx& d) {
+    std::vector<const Record*> mx;
+    for (const auto& rec : d.rep().records)
+      if (rec.type == RRType::MX && rec.name == d.input.name &&
+          !(matchHost(Family::VerificationMx, rec.target)))
+        mx.push_back(&rec);
+    if (mx.empty()) {
+      step.status = StepStatus::Open;
+      step.state = "no MX at all: mail would fall back to the address records (RFC 5321 §5.1). "
+                   "Publish the new provider's MX, or a null MX (0 .) if the domain receives no mail";
+      return;
+    }
+    if (mx.size() == 1 && mx[0]->target.isRoot()) {
+      step.state = "null MX (RFC 7505): the domain receives no mail";
+      return;
+    }
+    std::string now;
+    std::vector<std::pair<std::string, std::uint16_t>> seen, want;
+    for (const Record* r : mx) {
+      seen.emplace_back(r->target.toString(), r->preference);
+      now += (now.empty() ? "" : ", ") + r->data;
+    }
+    step.state = "MX is " + now;
+    if (in_.tenant.newMx.empty()) return;
+    for (const auto& t : in_.tenant.newMx) want.emplace_back(t.host.toString(), t.preference);
+    std::sort(seen.begin(), seen.end());
+    std::sort(want.begin(), want.end());
+    if (seen != want) {
+      std::string w;
+      for (const auto& [h, p] : want) w += (w.empty() ? "" : ", ") + std::to_string(p) + " " + h;
+      step.status = StepStatus::Open;
+      step.state = "MX is " + now + "; the plan expects " + w + " (new_mail.mx)";
+    }
+  }
+
+  void dnsSteps(DomainCtx& d, std::vector<std::string>& waits) {
+    const DnsName& D = d.input.name;
+    const DomainReport& r = d.rep();
+    const bool nx = std::any_of(r.findings.begin(), r.findings.end(),
+                                [](const Finding& f) { return f.id == "domain-nxdomain"; });
+    Hosted h = hosted(d);
+    const std::vector<Subject> subjects = subjectsOf(D);
+    if (d.td && d.td->adminManaged == false && d.report && !hostedByMicrosoftNow(r) &&
+        !std::any_of(subjects.begin(), subjects.end(), [&](const Subject& s) {
+          return s.action == "switch-ns" && m365Ttl(historyOf(in_.state, D, s.key));
+        }))
+      plan_.notes.push_back(shown(d.input) + ": Graph says Microsoft 365 manages its DNS "
+                                             "(isAdminManaged false), but its NS no longer "
+                                             "point at Microsoft; the export may predate the "
+                                             "switch. offboard did not observe the switch, so "
+                                             "it cannot time its propagation.");
+    const std::string prepareId = stepId("prepare-new-dns-host", D);
+    std::vector<std::string> changeIds;
+    std::string mxId;
+
+    if (h != Hosted::No) prepareStep(d, h);
+
+    for (const auto& g : groups(D)) {
+      if (g.action == "switch-ns" || g.action == "remove-verification-records") continue;
+      bool applies = false;
+      for (const auto& s : g.subjects) {
+        SubjectState st = d.report ? subjectState(r, s) : SubjectState{};
+        bool history = m365Ttl(historyOf(in_.state, D, s.key)).has_value();
+        if (history || st.atM365) applies = true;
+        else if (!st.evidence && st.seen && (!nx || g.action == "update-mx")) applies = true;
+      }
+      if (!applies) continue;
+      std::vector<std::string> after;
+      if (g.action == "update-mx" || mxId.empty()) after.push_back("notify-users");
+      if (h != Hosted::No) after.push_back(prepareId);
+      if (g.action != "update-mx" && !mxId.empty()) after = {mxId};
+      const std::string id = stepId(g.action, D);
+      PlanStep& step = add(id, StepKind::Dns, after, why(g.action, h), verifyOf(g.action), &d);
+      dnsStatus(step, d, g.subjects);
+      if (nx && step.status == StepStatus::Indeterminate)
+        step.state = "no evidence: " + d.input.name.toString() +
+                     " does not exist in DNS (a typo, or a lapsed registration); waive " + id +
+                     " with the reason if it lapsed on purpose";
+      applyWaiver(step);
+      if (g.action == "update-mx") mxId = id;
+      changeIds.push_back(id);
+    }
+
+    std::string switchId;
+    if (h != Hosted::No) {
+      switchId = stepId("switch-ns", D);
+      std::vector<std::string> after{prepareId};
+      after.insert(after.end(), changeIds.begin(), changeIds.end());
+      PlanStep& step = add(switchId, StepKind::Dns, after,
+                           "Microsoft hosts this zone (NS at Microsoft): changes elsewhere take "
+                           "effect only when the registrar's delegation names the new DNS host. "
+                           "Switch NS at the registrar once every record is at the new host.",
+                           "parent-side delegation (what the registrar publishes) no longer at "
+                           "Microsoft; the zone's own NS set when the parent side is not seen",
+                           &d);
+      switchStatus(step, d);
+      applyWaiver(step);
+    }
+
+    if (changeIds.empty() && switchId.empty()) return;
+    std::vector<std::string> after = switchId.empty() ? changeIds : std::vector<std::string>{switchId};
+    const std::string waitId = stepId("wait-propagation", D);
+    PlanStep& wait = add(waitId, StepKind::Time, after,
+                         "Resolvers keep answering from cache until the old records' TTL runs "
+                         "out: mail can still reach Microsoft 365 until then (for a delegation "
+                         "switch, the parent's NS TTL, often 48 hours).",
+                         "every changed record seen in its new state for at least the TTL it "
+                         "had before, counted from offboard's first observation of the new value",
+                         &d);
+    waitStatus(wait, d);
+    applyWaiver(wait);
+    waits.push_back(waitId);
+  }
+
+  void prepareStep(DomainCtx& d, Hosted h) {
+    const DnsName& D = d.input.name;
+    auto zl = in_.zoneListings.find(D);
+    const std::vector<Record>* listing = zl == in_.zoneListings.end() ? nullptr : &zl->second;
+    std::vector<RequiredRecord> req = requiredAtNewHost(in_.tenant, d.rep(), listing, in_.state);
+    PlanStep& step = add(stepId("prepare-new-dns-host", D), StepKind::Dns, {"confirm-admin-role"},
+                         "Microsoft hosts this zone. Every record the domain needs (the new MX, "
+                         "SPF, and every non-Microsoft record of the hosted zone: website, DMARC, "
+                         "…) must exist at the new DNS host before NS is switched, or it "
+                         "disappears at the switch.",
+                         "querying the new host's servers directly for every record listed", &d);
+    for (const auto& rr : req)
+      step.records.push_back((rr.exact ? "create: " + recordLine(rr.record)
+                                       : "create: " + rr.record.name.toString() + " IN " +
+                                             rrTypeName(rr.record.type) + " <" + rr.note + ">"));
+    if (!listing && hostedByMicrosoftNow(d.rep()))
+      step.records.push_back("also: every other record of the zone (offboard sees only the names "
+                             "it queries; copy the rest from the admin center's DNS records page)");
+    auto view = in_.newHost.find(D);
+    if (h == Hosted::Unknown) {
+      step.status = StepStatus::Indeterminate;
+      step.state = "no evidence: whether Microsoft hosts the zone could not be established (the NS "
+                   "lookup failed)";
+    } else if (view != in_.newHost.end()) {
+      const NewHostView& v = view->second;
+      std::string missing;
+      for (const auto& rr : req) {
+        bool ok = std::any_of(v.records.begin(), v.records.end(),
+                              [&](const Record& got) { return satisfies(rr, got); });
+        if (!ok)
+          missing += (missing.empty() ? "" : "; ") +
+                     (rr.exact ? recordLine(rr.record)
+                               : rr.record.name.toString() + " " + rrTypeName(rr.record.type) + " (" + rr.note + ")");
+      }
+      if (!v.failures.empty()) {
+        step.status = StepStatus::Indeterminate;
+        step.state = "no evidence: the new DNS host did not answer: " + v.failures.front();
+      } else if (!missing.empty()) {
+        step.status = StepStatus::Open;
+        step.state = "missing at " + v.source + ": " + missing;
+      } else {
+        step.status = StepStatus::Done;
+        step.state = "all " + std::to_string(req.size()) + " records answered by " + v.source;
+      }
+    } else {
+      step.status = StepStatus::Open;
+      step.state = in_.tenant.newNameservers.empty()
+                       ? "not verified yet: name the new DNS host's nameservers (new_dns.nameservers "
+                         "or --new-ns) so offboard can query them directly"
+                       : "not verified yet: the new DNS host's servers were not queried";
+    }
+    applyWaiver(step);
+  }
+
+  void switchStatus(PlanStep& step, const DomainCtx& d) {
+    const DomainReport& r = d.rep();
+    std::vector<Subject> subs;
+    for (auto& s : subjectsOf(d.input.name))
+      if (s.action == "switch-ns") subs.push_back(s);
+    SubjectState p = d.report ? subjectState(r, subs[0]) : SubjectState{};
+    SubjectState c = d.report ? subjectState(r, subs[1]) : SubjectState{};
+    if (!d.report) p.seen = false;
+    std::string target = in_.tenant.newNameservers.empty() ? "the new DNS host's nameservers (give new_dns.nameservers or --new-ns)" : "";
+    for (const auto& n : in_.tenant.newNameservers) target += (target.empty() ? "" : " ") + n.toString();
+    step.records.push_back("at the registrar: set the NS records of " + d.input.name.toString() + " to " + target);
+    if (p.atM365) {
+      step.status = StepStatus::Open;
+      step.state = "the parent (registrar) still delegates to Microsoft: " + p.value;
+    } else if (c.atM365) {
+      step.status = StepStatus::Open;
+      step.state = "the zone's own NS set still names Microsoft's nameservers: " + c.value +
+                   (p.evidence ? " (the parent no longer does: remove them from the zone at the new host)" : "");
+    } else if (p.seen && p.evidence) {
+      step.status = StepStatus::Done;
+      step.state = "the parent-side delegation names " + p.value;
+    } else if (c.evidence) {
+      step.status = StepStatus::Done;
+      step.state = "verified by the zone's own NS set only (" + c.value +
+                   "): the source does not see the parent side; use --authoritative, or --zones "
+                   "with the parent zone, to check the registrar's delegation";
+    } else {
+      step.status = StepStatus::Indeterminate;
+      step.state = "no evidence: " + (c.detail.empty() ? p.detail : c.detail);
+    }
+  }
+
+  void waitStatus(PlanStep& step, const DomainCtx& d) {
+    const DnsName& D = d.input.name;
+    const DomainReport& r = d.rep();
+    bool parentHistory = m365Ttl(historyOf(in_.state, D, "NS(parent) " + D.toString())).has_value();
+    std::string pending, failed;
+    std::optional<std::int64_t> notBefore, start;
+    for (const auto& s : subjectsOf(D)) {
+      if (!s.propagates) continue;
+      auto h = historyOf(in_.state, D, s.key);
+      auto ttl = m365Ttl(h);
+      SubjectState st = d.report ? subjectState(r, s) : SubjectState{};
+      if (!st.seen) continue;
+      if (!ttl) {
+        // Never seen at Microsoft 365: nothing to wait for, unless it cannot be seen now.
+        if (!st.evidence && failed.empty()) failed = s.key + ": " + st.detail;
+        continue;
+      }
+      if (st.atM365) {
+        pending += (pending.empty() ? "" : ", ") + s.key;
+        continue;
+      }
+      if (!st.evidence) {
+        if (failed.empty()) failed = s.key + ": " + st.detail;
+        continue;
+      }
+      std::uint32_t wait = *ttl;
+      std::string basis = "TTL " + formatDuration(wait);
+      if (s.type == RRType::NS && !parentHistory && wait < kAssumedParentNsTtl) {
+        wait = kAssumedParentNsTtl;
+        basis = "the parent NS TTL was not observed: assumed " + formatDuration(wait);
+      }
+      std::int64_t since = changedSince(h).value_or(in_.now);
+      std::int64_t nb = since + wait;
+      notBefore = std::max(notBefore.value_or(nb), nb);
+      start = std::min(start.value_or(since), since);
+      step.records.push_back(s.key + " changed, first seen " + formatRfc3339(since) + "; " + basis +
+                             " -> not before " + formatRfc3339(nb));
+    }
+    step.clockStart = start;
+    if (!pending.empty()) {
+      step.status = StepStatus::Open;
+      step.state = "waiting for the change: still at Microsoft 365: " + pending;
+      return;
+    }
+    if (!failed.empty()) {
+      step.status = StepStatus::Indeterminate;
+      step.state = "no evidence: " + failed;
+      return;
+    }
+    if (!notBefore) {
+      step.status = StepStatus::Done;
+      step.state = "no record of this domain was seen at Microsoft 365 by offboard: nothing to wait for";
+      return;
+    }
+    step.notBefore = notBefore;
+    if (in_.now >= *notBefore) {
+      step.status = StepStatus::Done;
+      step.state = "every changed record has been stable for its old TTL (since " + formatRfc3339(*notBefore) + ")";
+    } else {
+      step.status = StepStatus::Open;
+      step.state = "caches may hold the old records until " + formatRfc3339(*notBefore) + " (" +
+                   formatDuration(*notBefore - in_.now) + " from now)";
+    }
+  }
+
+  void removalSteps(DomainCtx& d) {
+    const DnsName& D = d.input.name;
+    const std::string waitId = stepId("wait-propagation", D);
+    const bool waited = findStep(plan_, waitId) != nullptr;
+    const std::string moveId = stepId("move-users-off-domain", D);
+    PlanStep& move = add(moveId, StepKind::Manual, {waited ? waitId : "notify-users"},
+                         "A domain can be removed only when no user, group, shared or resource "
+                         "mailbox, contact or alias uses it (Microsoft, \"Remove a domain\"). "
+                         "Keep a Global admin on another domain before moving your own account." +
+                             std::string(waited ? " Move them after the wait, so mail still "
+                                                  "reaching Microsoft 365 is delivered."
+                                                : ""),
+                         "Graph domainNameReferences is empty, or acknowledged", &d);
+    if (move.status != StepStatus::Done && d.td && d.td->references) {
+      const auto& refs = *d.td->references;
+      if (refs.empty()) {
+        move.status = StepStatus::Done;
+        move.state = "Graph domainNameReferences is empty in " + in_.tenant.file;
+      } else {
+        std::string list;
+        for (std::size_t i = 0; i < refs.size() && i < 5; ++i) list += (i ? ", " : "") + refs[i];
+        if (refs.size() > 5) list += ", …";
+        move.state = "Graph domainNameReferences lists " + std::to_string(refs.size()) +
+                     " object(s) still using the domain: " + list;
+        for (const auto& x : refs) move.records.push_back("move: " + x);
+      }
+    }
+    applyWaiver(move);
+
+    const std::string removeId = stepId("remove-domain", D);
+    PlanStep& remove = add(removeId, StepKind::Manual, {moveId},
+                           "\"If you added your own domain name to use with your subscription, "
+                           "you must remove the domain before you cancel your subscription\" "
+                           "(Microsoft). Settings > Domains > Remove domain, or Graph DELETE "
+                           "/domains/{id}.",
+                           "the domain is absent from a newer Graph export, or acknowledged", &d);
+    if (remove.status != StepStatus::Done && !d.td && in_.tenant.source == TenantSource::GraphList) {
+      remove.status = StepStatus::Done;
+      remove.state = "absent from the Graph export " + in_.tenant.file;
+    }
+    applyWaiver(remove);
+
+    // Verification leftovers: after the domain has left the tenant.
+    const DomainReport& r = d.rep();
+    for (const auto& g : groups(D)) {
+      if (g.action != "remove-verification-records") continue;
+      bool applies = false;
+      for (const auto& s : g.subjects) {
+        SubjectState st = d.report ? subjectState(r, s) : SubjectState{};
+        if (st.atM365 || m365Ttl(historyOf(in_.state, D, s.key))) applies = true;
+      }
+      if (!applies) continue;
+      PlanStep& step = add(stepId(g.action, D), StepKind::Dns, {removeId}, why(g.action, Hosted::No),
+                           verifyOf(g.action), &d);
+      dnsStatus(step, d, g.subjects);
+      applyWaiver(step);
+    }
+  }
+
+  void cancelSteps() {
+    std::string names;
+    for (const auto& s : in_.tenant.subscriptions)
+      if (s.cancel) names += (names.empty() ? "" : ", ") + (s.name.empty() ? s.kind : s.name);
+    // cancel-subscription follows every gating step that nothing else follows.
+    std::set<std::string> followed;
+    for (const auto& s : plan_.steps)
+      for (const auto& a : s.after) followed.insert(a);
+    std::vector<std::string> after;
+    for (const auto& s : plan_.steps)
+      if (!followed.count(s.id)) after.push_back(s.id);
+    PlanStep& cancel = add("cancel-subscription", StepKind::Manual, after,
+                           "Cancel " + (names.empty() ? std::string("the subscription") : names) +
+                               " in the admin center (" + plan_.adminCenter +
+                               ", Billing > Your products) once `offboard gate` passes.",
+                           "the gate passes (this is the step the gate unlocks)");
+    cancel.gating = false;
+    if (cancel.status != StepStatus::Done) cancel.state = "unlocked when `offboard gate` passes";
+    PlanStep& office = add("uninstall-office", StepKind::Manual, {"cancel-subscription"},
+                           "Optional: after cancellation, Office apps fall back to reduced "
+                           "functionality; uninstall them from devices, or replace them.",
+                           "informational: never blocks");
+    office.gating = false;
+    office.optional = true;
+  }
+
+  const PlanInput& in_;
+  Plan plan_;
+  std::vector<DomainCtx> doms_;
+};
+
+}  // namespace
+
+std::string recordLine(const Record& r) {
+  return r.name.toString() + " " + std::to_string(r.ttl) + " IN " + rrTypeName(r.type) + " " + r.data;
+}
+
+bool hostedByMicrosoftNow(const DomainReport& r) {
+  for (const auto* set : {&r.delegation.parentNs, &r.delegation.childNs})
+    for (const auto& n : *set)
+      if (matchHost(Family::Ns, n)) return true;
+  return false;
+}
+
+bool domainsMayStay(const Tenant& t) {
+  return std::any_of(t.subscriptions.begin(), t.subscriptions.end(),
+                     [](const Subscription& s) { return !s.cancel; });
+}
+
+std::vector<DomainInput> domainsToCheck(const Tenant& t, const StateSnapshot& s) {
+  std::vector<DomainInput> out;
+  if (domainsMayStay(t)) return out;
+  std::set<DnsName> seen;
+  for (const auto& d : t.domains)
+    if (seen.insert(d.input.name).second) out.push_back(d.input);
+  std::set<std::string> extra;
+  for (const auto& row : s.observations) extra.insert(row.domain);
+  for (const auto& name : extra) {
+    std::string why;
+    auto d = normalizeDomain(name, &why);
+    if (!d || isInitialDomainName(d->name) || !seen.insert(d->name).second) continue;
+    out.push_back(*d);
+  }
+  return out;
+}
+
+std::string encodeRequired(const std::vector<RequiredRecord>& rs) {
+  nlohmann::ordered_json a = nlohmann::ordered_json::array();
+  for (const auto& r : rs) {
+    nlohmann::ordered_json o;
+    o["name"] = r.record.name.toString();
+    o["type"] = rrTypeName(r.record.type);
+    o["ttl"] = r.record.ttl;
+    o["data"] = r.record.data;
+    if (r.record.type == RRType::TXT) o["strings"] = r.record.strings;
+    if (!r.exact) o["any"] = r.note;
+    a.push_back(std::move(o));
+  }
+  return a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::optional<std::vector<RequiredRecord>> decodeRequired(const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_array()) return std::nullopt;
+  std::vector<RequiredRecord> out;
+  for (const auto& o : j) {
+    if (!o.is_object() || !o.contains("name") || !o["name"].is_string() || !o.contains("type") ||
+        !o["type"].is_string() || !o.contains("data") || !o["data"].is_string())
+      return std::nullopt;
+    RequiredRecord r;
+    auto name = DnsName::parse(o["name"].get<std::string>());
+    auto type = rrTypeFromName(o["type"].get<std::string>());
+    if (!name || !type) return std::nullopt;
+    r.record.name = *name;
+    r.record.type = *type;
+    r.record.ttl = o.value("ttl", 0u);
+    r.record.data = o["data"].get<std::string>();
+    if (o.contains("strings") && o["strings"].is_array())
+      for (const auto& s : o["strings"])
+        if (s.is_string()) r.record.strings.push_back(s.get<std::string>());
+    if (*type == RRType::MX || *type == RRType::CNAME || *type == RRType::NS) {
+      // "PREF HOST" or "HOST": the last word is the target.
+      std::string d = r.record.data;
+      auto sp = d.rfind(' ');
+      if (auto t = DnsName::parse(sp == std::string::npos ? d : d.substr(sp + 1))) r.record.target = *t;
+      if (*type == RRType::MX && sp != std::string::npos) {
+        try {
+          r.record.preference = static_cast<std::uint16_t>(std::stoul(d.substr(0, sp)));
+        } catch (...) {
+          return std::nullopt;
+        }
+      }
+    }
+    if (o.contains("any") && o["any"].is_string()) {
+      r.exact = false;
+      r.note = o["any"].get<std::string>();
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<RequiredRecord> requiredAtNewHost(const Tenant& t, const DomainReport& report,
+                                              const std::vector<Record>* zoneListing,
+                                              const StateSnapshot& s) {
+  const DnsName& D = report.domain;
+  if (!hostedByMicrosoftNow(report)) {
+    // Switched already: what had to be recreated was captured while Microsoft hosted the zone.
+    auto h = historyOf(s, D, zoneSubjectKey(D));
+    if (!h.empty())
+      if (auto rs = decodeRequired(h.back()->value)) return *rs;
+  }
+  std::vector<DnsName> knownMx;
+  for (const auto& td : t.domains)
+    if (td.input.name == D) knownMx = td.knownMicrosoftMx;
+  const std::vector<Record>& source = zoneListing ? *zoneListing : report.records;
+  std::vector<RequiredRecord> out;
+  auto push = [&](RequiredRecord r) {
+    for (const auto& x : out)
+      if (x.exact == r.exact && sameRecord(x.record, r.record) && x.record.ttl == r.record.ttl) return;
+    out.push_back(std::move(r));
+  };
+  bool microsoftMx = false, anyMx = false, anySpf = false;
+  std::uint32_t mxTtl = 3600;
+  for (const auto& r : source) {
+    if (r.type == RRType::SOA || isDnssecType(r.type)) continue;
+    if (r.type == RRType::NS && r.name == D) continue;  // the new host publishes its own
+    if (r.type == RRType::MX && r.name == D) {
+      anyMx = true;
+      if (microsoftRecord(r, report, knownMx)) {
+        if (!matchHost(Family::VerificationMx, r.target)) {
+          microsoftMx = true;
+          mxTtl = r.ttl;
+        }
+        continue;
+      }
+    }
+    if (r.type == RRType::TXT && r.name == D && isSpfRecord(joinedTxt(r))) {
+      anySpf = true;
+      std::string text = joinedTxt(r);
+      std::string rewritten = matchSpf(text) || t.newSpfInclude ? spfWithout(text, t.newSpfInclude) : text;
+      push(RequiredRecord{makeTxt(D, r.ttl, rewritten), true, ""});
+      continue;
+    }
+    if (microsoftRecord(r, report, knownMx)) continue;
+    push(RequiredRecord{r, true, ""});
+  }
+  if (microsoftMx || !anyMx) {
+    if (t.newMx.empty()) {
+      Record r;
+      r.name = D;
+      r.type = RRType::MX;
+      r.ttl = mxTtl;
+      push(RequiredRecord{r, false, "the new mail provider's MX (give new_mail.mx or --new-mx)"});
+    } else {
+      for (const auto& m : t.newMx) push(RequiredRecord{makeMx(D, mxTtl, m), true, ""});
+    }
+  }
+  if (!anySpf && t.newSpfInclude)
+    push(RequiredRecord{makeTxt(D, 3600, "v=spf1 include:" + t.newSpfInclude->toStringNoDot() + " -all"), true, ""});
+  return out;
+}
+
+Plan buildPlan(const PlanInput& in) { return Builder(in).build(); }
+
+}  // namespace offboard

@@ -1,0 +1,781 @@
+// The planner: which steps, in which order, with which status (SPEC §4), on literal inputs.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "checks/checks.h"
+#include "fake_resolver.h"
+#include "plan/gate.h"
+#include "plan/observe.h"
+#include "plan/planner.h"
+#include "plan/steps.h"
+#include "plan/time_text.h"
+
+using namespace offboard;
+using namespace offboard::testing;
+
+namespace {
+
+// A domain's DNS as literal data; report() runs the real checks on it.
+struct Dns {
+  std::string domain;
+  std::vector<std::string> parentNs = {"ns1.olddns.example"};
+  std::uint32_t parentTtl = 172800;
+  bool parentSide = true;  // false: a stub resolver (the parent side is not seen)
+  std::vector<std::string> childNs = {"ns1.olddns.example"};
+  std::vector<std::pair<std::uint16_t, std::string>> mx = {{10, "mx1.newmail.example"}};
+  std::uint32_t mxTtl = 3600;
+  std::vector<std::string> txt;
+  std::map<std::string, std::string> cname;  // owner (relative) -> target
+  std::set<std::pair<std::string, RRType>> timeouts;  // owner (relative, "@" apex) + type
+  bool nxdomain = false;
+};
+
+std::string rel(const Dns& d, const DnsName& n) {
+  if (n == N(d.domain)) return "@";
+  auto labels = n.labelsBelow(N(d.domain));
+  std::string s;
+  for (const auto& l : labels) s += (s.empty() ? "" : ".") + l;
+  return s;
+}
+
+Observation answer(const Dns& d, const Question& q) {
+  std::string owner = rel(d, q.name);
+  if (d.timeouts.count({owner, q.type})) return obs(q.name.toString(), q.type, Outcome::Timeout, {}, q.parentSide);
+  if (d.nxdomain) return obs(q.name.toString(), q.type, Outcome::NxDomain, {}, q.parentSide);
+  std::vector<Record> rrs;
+  if (q.type == RRType::NS && owner == "@") {
+    for (const auto& n : q.parentSide ? d.parentNs : d.childNs)
+      rrs.push_back(rec(d.domain, RRType::NS, n, q.parentSide ? d.parentTtl : 3600));
+  } else if (q.type == RRType::MX && owner == "@") {
+    for (const auto& [p, h] : d.mx) rrs.push_back(rec(d.domain, RRType::MX, h, d.mxTtl, p));
+  } else if (q.type == RRType::TXT && owner == "@") {
+    for (const auto& t : d.txt) rrs.push_back(txt(d.domain, {t}));
+  } else if (q.type == RRType::CNAME && d.cname.count(owner)) {
+    rrs.push_back(rec(q.name.toString(), RRType::CNAME, d.cname.at(owner)));
+  } else if (q.type == RRType::SRV && d.cname.count(owner)) {
+    rrs.push_back(rec(q.name.toString(), RRType::SRV, d.cname.at(owner)));
+  }
+  return obs(q.name.toString(), q.type, rrs.empty() ? Outcome::NoData : Outcome::Answer, rrs, q.parentSide);
+}
+
+DomainReport report(const Dns& d, const CheckContext& ctx = {}) {
+  std::vector<Observation> seen;
+  for (const auto& q : questionsFor(N(d.domain), d.parentSide)) seen.push_back(answer(d, q));
+  for (int round = 0; round < 10; ++round) {
+    auto more = followUps(N(d.domain), seen, ctx);
+    if (more.empty()) break;
+    for (const auto& q : more) seen.push_back(obs(q.name.toString(), q.type, Outcome::NoData));
+  }
+  return evaluate(N(d.domain), seen, ctx);
+}
+
+const std::vector<std::string> kMsNs = {"ns1.bdm.microsoftonline.com", "ns2.bdm.microsoftonline.com"};
+
+// contoso.com: the zone hosted by Microsoft, every Microsoft 365 record in it.
+Dns hosted() {
+  Dns d;
+  d.domain = "contoso.com";
+  d.parentNs = kMsNs;
+  d.childNs = kMsNs;
+  d.mx = {{0, "contoso-com.mail.protection.outlook.com"}};
+  d.txt = {"v=spf1 include:spf.protection.outlook.com -all", "MS=ms12345678"};
+  d.cname = {{"autodiscover", "autodiscover.outlook.com"},
+             {"selector1._domainkey", "selector1-contoso-com._domainkey.contoso.onmicrosoft.com"},
+             {"sip", "sipdir.online.lync.com"},
+             {"_sip._tls", "sipdir.online.lync.com"},
+             {"enterpriseregistration", "enterpriseregistration.windows.net"}};
+  return d;
+}
+
+// fabrikam.com: NS at the old host, mail at Microsoft, a verification MX.
+Dns mxAtMicrosoft() {
+  Dns d;
+  d.domain = "fabrikam.com";
+  d.mx = {{0, "fabrikam-com.mail.protection.outlook.com"}, {32767, "ms87654321.msv1.invalid"}};
+  d.txt = {"v=spf1 include:spf.protection.outlook.com -all"};
+  d.cname = {{"autodiscover", "autodiscover.outlook.com"}};
+  return d;
+}
+
+// tailspintoys.com: half done: MX moved, SPF and autodiscover still at Microsoft.
+Dns halfDone() {
+  Dns d;
+  d.domain = "tailspintoys.com";
+  d.mx = {{10, "mx1.newmail.example"}, {20, "mx2.newmail.example"}};
+  d.txt = {"v=spf1 include:spf.protection.outlook.com include:_spf.newmail.example -all"};
+  d.cname = {{"autodiscover", "autodiscover.outlook.com"}};
+  return d;
+}
+
+// wingtiptoys.com: clean.
+Dns clean() {
+  Dns d;
+  d.domain = "wingtiptoys.com";
+  d.parentNs = d.childNs = {"ns1.newdns.example"};
+  d.mx = {{10, "mx1.newmail.example"}, {20, "mx2.newmail.example"}};
+  d.txt = {"v=spf1 include:_spf.newmail.example -all"};
+  d.cname = {{"autodiscover", "autodiscover.newmail.example"}};
+  return d;
+}
+
+Tenant tenantOf(std::vector<std::string> domains) {
+  Tenant t;
+  t.source = TenantSource::OwnFile;
+  t.file = "tenant.json";
+  t.name = "contoso.onmicrosoft.com";
+  t.subscriptions.push_back({"Microsoft 365 Business Premium", "business", 12, true});
+  for (const auto& d : domains) {
+    TenantDomain td;
+    std::string err;
+    td.input = *normalizeDomain(d, &err);
+    t.domains.push_back(td);
+  }
+  t.newMx = {{N("mx1.newmail.example"), 10}, {N("mx2.newmail.example"), 20}};
+  t.newSpfInclude = N("_spf.newmail.example");
+  t.newNameservers = {N("ns1.newdns.example"), N("ns2.newdns.example")};
+  return t;
+}
+
+constexpr std::int64_t T0 = 1797328800;  // 2026-12-15T10:00:00Z
+
+// One gate run: record this run's observations (as the gate command does), then plan.
+Plan run(PlanInput& in, std::int64_t now) {
+  in.now = now;
+  for (const auto& r : in.reports) {
+    for (auto row : observationsOf(r, now)) in.state.observations.push_back(row);
+  }
+  return buildPlan(in);
+}
+
+std::vector<std::string> ids(const Plan& p) {
+  std::vector<std::string> out;
+  for (const auto& s : p.steps) out.push_back(s.id);
+  return out;
+}
+
+const PlanStep& step(const Plan& p, const std::string& id) {
+  const PlanStep* s = findStep(p, id);
+  INFO("step ", id, " in ", ids(p).size(), " steps");
+  REQUIRE(s != nullptr);
+  return *s;
+}
+
+bool has(const Plan& p, const std::string& id) { return findStep(p, id) != nullptr; }
+
+bool contains(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// All steps `id` depends on, transitively.
+std::set<std::string> ancestors(const Plan& p, const std::string& id) {
+  std::set<std::string> out;
+  std::vector<std::string> todo{id};
+  while (!todo.empty()) {
+    std::string cur = todo.back();
+    todo.pop_back();
+    const PlanStep* s = findStep(p, cur);
+    if (!s) continue;
+    for (const auto& a : s->after)
+      if (out.insert(a).second) todo.push_back(a);
+  }
+  return out;
+}
+
+// The ordering rules every plan must follow, whatever the tenant.
+void checkOrdering(const Plan& p) {
+  std::set<std::string> seen;
+  for (const auto& s : p.steps) {
+    CAPTURE(s.id);
+    CHECK(stepForm(s.action) != nullptr);
+    for (const auto& a : s.after) {
+      CAPTURE(a);
+      CHECK(has(p, a));
+      CHECK(seen.count(a) == 1);  // execution order respects every dependency
+    }
+    seen.insert(s.id);
+    if (s.action == "update-mx") CHECK(ancestors(p, s.id).count("notify-users") == 1);
+    if (s.action == "switch-ns") {
+      auto up = ancestors(p, s.id);
+      CHECK(up.count(stepId("prepare-new-dns-host", *s.domain)) == 1);
+      if (has(p, stepId("update-mx", *s.domain))) CHECK(up.count(stepId("update-mx", *s.domain)) == 1);
+    }
+    if (s.action == "wait-propagation") {
+      for (const auto& t : p.steps)
+        if (t.domain == s.domain && t.kind == StepKind::Dns && t.action != "remove-verification-records")
+          CHECK(ancestors(p, s.id).count(t.id) == 1);
+    }
+    if (s.action == "remove-domain") {
+      CHECK(ancestors(p, s.id).count(stepId("move-users-off-domain", *s.domain)) == 1);
+      if (has(p, stepId("wait-propagation", *s.domain)))
+        CHECK(ancestors(p, s.id).count(stepId("wait-propagation", *s.domain)) == 1);
+    }
+  }
+  // cancel-subscription comes after every gating step; uninstall-office after it, last.
+  auto beforeCancel = ancestors(p, "cancel-subscription");
+  for (const auto& s : p.steps)
+    if (s.gating) CHECK_MESSAGE(beforeCancel.count(s.id) == 1, s.id);
+  CHECK(p.steps.back().id == "uninstall-office");
+  CHECK(p.steps[p.steps.size() - 2].id == "cancel-subscription");
+  CHECK(ancestors(p, "backup-data").count("notify-users") == 1);
+}
+
+}  // namespace
+
+TEST_CASE("a Microsoft-hosted zone: prepare the new host, update records, switch NS, wait") {
+  PlanInput in;
+  in.tenant = tenantOf({"contoso.com"});
+  in.reports = {report(hosted())};
+  Plan p = run(in, T0);
+  checkOrdering(p);
+  CHECK(ids(p) == std::vector<std::string>{
+                      "confirm-admin-role", "notify-users", "prepare-new-dns-host:contoso.com",
+                      "update-mx:contoso.com", "update-spf:contoso.com", "remove-autodiscover:contoso.com",
+                      "remove-dkim:contoso.com", "remove-teams-records:contoso.com",
+                      "remove-mdm-records:contoso.com", "switch-ns:contoso.com",
+                      "wait-propagation:contoso.com", "backup-data", "move-users-off-domain:contoso.com",
+                      "remove-domain:contoso.com", "remove-verification-records:contoso.com",
+                      "cancel-subscription", "uninstall-office"});
+  const PlanStep& mx = step(p, "update-mx:contoso.com");
+  CHECK(mx.kind == StepKind::Dns);
+  CHECK(mx.status == StepStatus::Open);
+  CHECK(mx.after == std::vector<std::string>{"notify-users", "prepare-new-dns-host:contoso.com"});
+  CHECK(contains(mx.records, "delete: contoso.com. 3600 IN MX 0 contoso-com.mail.protection.outlook.com."));
+  CHECK(contains(mx.records, "create: contoso.com. 3600 IN MX 10 mx1.newmail.example."));
+  const PlanStep& sw = step(p, "switch-ns:contoso.com");
+  CHECK(sw.status == StepStatus::Open);
+  CHECK(sw.state.find("parent") != std::string::npos);
+  CHECK(contains(sw.after, "prepare-new-dns-host:contoso.com"));
+  CHECK(contains(sw.after, "update-mx:contoso.com"));
+  CHECK(step(p, "wait-propagation:contoso.com").after == std::vector<std::string>{"switch-ns:contoso.com"});
+  CHECK(step(p, "wait-propagation:contoso.com").kind == StepKind::Time);
+  CHECK(step(p, "update-spf:contoso.com").after == std::vector<std::string>{"update-mx:contoso.com"});
+  const PlanStep& spf = step(p, "update-spf:contoso.com");
+  REQUIRE(spf.records.size() == 1);
+  CHECK(spf.records[0] ==
+        "replace: contoso.com. 3600 IN TXT \"v=spf1 include:spf.protection.outlook.com -all\"  =>  "
+        "contoso.com. 3600 IN TXT \"v=spf1 include:_spf.newmail.example -all\"");
+  CHECK(step(p, "remove-verification-records:contoso.com").after ==
+        std::vector<std::string>{"remove-domain:contoso.com"});
+  CHECK(decide(p).verdict == GateVerdict::Blocked);
+}
+
+TEST_CASE("prepare-new-dns-host lists every non-Microsoft record of the hosted zone") {
+  Dns d = hosted();
+  DomainReport r = report(d);
+  auto line = [](const std::string& owner, RRType t, const std::string& target, std::uint16_t pref = 0) {
+    return rec(owner, t, target, 3600, pref);
+  };
+  Record a;
+  a.name = N("contoso.com");
+  a.type = RRType::A;
+  a.ttl = 3600;
+  a.data = "203.0.113.10";
+  Record soa;
+  soa.name = N("contoso.com");
+  soa.type = RRType::SOA;
+  soa.data = "ns1.bdm.microsoftonline.com. hostmaster.microsoftonline.com. 1 3600 300 2419200 3600";
+  std::vector<Record> zone = {
+      soa,
+      line("contoso.com", RRType::NS, "ns1.bdm.microsoftonline.com"),
+      line("contoso.com", RRType::MX, "contoso-com.mail.protection.outlook.com"),
+      txt("contoso.com", {"v=spf1 include:spf.protection.outlook.com -all"}),
+      txt("contoso.com", {"MS=ms12345678"}),
+      line("autodiscover.contoso.com", RRType::CNAME, "autodiscover.outlook.com"),
+      line("selector2._domainkey.contoso.com", RRType::CNAME, "selector2-contoso-com._domainkey.contoso.onmicrosoft.com"),
+      line("lyncdiscover.contoso.com", RRType::CNAME, "webdir.online.lync.com"),
+      line("enterpriseenrollment.contoso.com", RRType::CNAME, "enterpriseenrollment-s.manage.microsoft.com"),
+      a,
+      line("www.contoso.com", RRType::CNAME, "contoso.com"),
+      txt("_dmarc.contoso.com", {"v=DMARC1; p=quarantine"}),
+  };
+  Tenant t = tenantOf({"contoso.com"});
+  auto req = requiredAtNewHost(t, r, &zone, {});
+  std::vector<std::string> lines;
+  for (const auto& x : req) lines.push_back(recordLine(x.record));
+  CHECK(lines == std::vector<std::string>{
+                     "contoso.com. 3600 IN TXT \"v=spf1 include:_spf.newmail.example -all\"",
+                     "contoso.com. 3600 IN A 203.0.113.10",
+                     "www.contoso.com. 3600 IN CNAME contoso.com.",
+                     "_dmarc.contoso.com. 3600 IN TXT \"v=DMARC1; p=quarantine\"",
+                     "contoso.com. 3600 IN MX 10 mx1.newmail.example.",
+                     "contoso.com. 3600 IN MX 20 mx2.newmail.example.",
+                 });
+
+  SUBCASE("the list round-trips through the state and is used after the switch") {
+    auto decoded = decodeRequired(encodeRequired(req));
+    REQUIRE(decoded);
+    REQUIRE(decoded->size() == req.size());
+    for (std::size_t i = 0; i < req.size(); ++i) CHECK(recordLine((*decoded)[i].record) == lines[i]);
+    StateSnapshot s;
+    for (auto row : observationsOf(r, T0, encodeRequired(req))) s.observations.push_back(row);
+    Dns after = clean();
+    after.domain = "contoso.com";
+    auto again = requiredAtNewHost(t, report(after), nullptr, s);
+    CHECK(again.size() == req.size());
+  }
+  SUBCASE("without a zone listing: the records the check saw, and a warning to copy the rest") {
+    PlanInput in;
+    in.tenant = t;
+    in.reports = {r};
+    Plan p = run(in, T0);
+    const PlanStep& prep = step(p, "prepare-new-dns-host:contoso.com");
+    CHECK(contains(prep.records, "create: contoso.com. 3600 IN MX 10 mx1.newmail.example."));
+    CHECK(std::any_of(prep.records.begin(), prep.records.end(),
+                      [](const std::string& s) { return s.rfind("also: every other record", 0) == 0; }));
+    CHECK(prep.status == StepStatus::Open);
+  }
+  SUBCASE("without new_mail.mx the MX is a placeholder any non-Microsoft MX satisfies") {
+    t.newMx.clear();
+    auto r2 = requiredAtNewHost(t, r, &zone, {});
+    auto mx = std::find_if(r2.begin(), r2.end(), [](const RequiredRecord& x) { return x.record.type == RRType::MX; });
+    REQUIRE(mx != r2.end());
+    CHECK_FALSE(mx->exact);
+  }
+}
+
+TEST_CASE("prepare-new-dns-host is verified against what the new host's servers answer") {
+  PlanInput in;
+  in.tenant = tenantOf({"contoso.com"});
+  in.reports = {report(hosted())};
+  auto req = requiredAtNewHost(in.tenant, in.reports[0], nullptr, {});
+  NewHostView all{"ns1.newdns.example. (127.77.0.30)", {}, {}};
+  for (const auto& x : req) all.records.push_back(x.record);
+  SUBCASE("every record present: done") {
+    in.newHost[N("contoso.com")] = all;
+    CHECK(step(run(in, T0), "prepare-new-dns-host:contoso.com").status == StepStatus::Done);
+  }
+  SUBCASE("one missing: open, naming it") {
+    NewHostView v = all;
+    v.records.pop_back();
+    in.newHost[N("contoso.com")] = v;
+    const PlanStep s = step(run(in, T0), "prepare-new-dns-host:contoso.com");
+    CHECK(s.status == StepStatus::Open);
+    CHECK(s.state.find("mx2.newmail.example") != std::string::npos);
+  }
+  SUBCASE("a lookup at the new host failed: indeterminate, never done") {
+    NewHostView v = all;
+    v.failures.push_back("contoso.com. MX: timeout at 127.77.0.30");
+    in.newHost[N("contoso.com")] = v;
+    CHECK(step(run(in, T0), "prepare-new-dns-host:contoso.com").status == StepStatus::Indeterminate);
+  }
+  SUBCASE("not queried: open") {
+    CHECK(step(run(in, T0), "prepare-new-dns-host:contoso.com").status == StepStatus::Open);
+  }
+}
+
+TEST_CASE("MX at Microsoft with NS elsewhere: change MX at the current host, then wait") {
+  PlanInput in;
+  in.tenant = tenantOf({"fabrikam.com"});
+  in.reports = {report(mxAtMicrosoft())};
+  Plan p = run(in, T0);
+  checkOrdering(p);
+  CHECK_FALSE(has(p, "prepare-new-dns-host:fabrikam.com"));
+  CHECK_FALSE(has(p, "switch-ns:fabrikam.com"));
+  CHECK(step(p, "update-mx:fabrikam.com").after == std::vector<std::string>{"notify-users"});
+  CHECK(step(p, "update-mx:fabrikam.com").why.find("current DNS host") != std::string::npos);
+  CHECK(step(p, "update-spf:fabrikam.com").after == std::vector<std::string>{"update-mx:fabrikam.com"});
+  CHECK(step(p, "remove-autodiscover:fabrikam.com").after == std::vector<std::string>{"update-mx:fabrikam.com"});
+  CHECK(has(p, "remove-verification-records:fabrikam.com"));
+  CHECK(step(p, "wait-propagation:fabrikam.com").after ==
+        std::vector<std::string>{"update-mx:fabrikam.com", "update-spf:fabrikam.com",
+                                 "remove-autodiscover:fabrikam.com"});
+  CHECK(step(p, "move-users-off-domain:fabrikam.com").after ==
+        std::vector<std::string>{"wait-propagation:fabrikam.com"});
+  CHECK(step(p, "backup-data").after == std::vector<std::string>{"wait-propagation:fabrikam.com"});
+}
+
+TEST_CASE("a half-done domain lists only what is left; a clean one only the manual steps") {
+  PlanInput in;
+  in.tenant = tenantOf({"tailspintoys.com", "wingtiptoys.com"});
+  in.reports = {report(halfDone()), report(clean())};
+  Plan p = run(in, T0);
+  checkOrdering(p);
+  CHECK_FALSE(has(p, "update-mx:tailspintoys.com"));
+  CHECK(step(p, "update-spf:tailspintoys.com").after == std::vector<std::string>{"notify-users"});
+  CHECK(step(p, "update-spf:tailspintoys.com").status == StepStatus::Open);
+  CHECK(has(p, "remove-autodiscover:tailspintoys.com"));
+  CHECK(has(p, "wait-propagation:tailspintoys.com"));
+  for (const auto& s : p.steps)
+    if (s.domain == N("wingtiptoys.com"))
+      CHECK_MESSAGE(s.kind == StepKind::Manual, s.id);
+  CHECK(step(p, "move-users-off-domain:wingtiptoys.com").after == std::vector<std::string>{"notify-users"});
+  CHECK(has(p, "remove-domain:wingtiptoys.com"));
+}
+
+TEST_CASE("a failed lookup makes its step indeterminate, never done, and never hides a blocker") {
+  Dns d = clean();
+  d.timeouts = {{"@", RRType::MX}};
+  PlanInput in;
+  in.tenant = tenantOf({"wingtiptoys.com"});
+  in.reports = {report(d)};
+  Plan p = run(in, T0);
+  const PlanStep& mx = step(p, "update-mx:wingtiptoys.com");
+  CHECK(mx.status == StepStatus::Indeterminate);
+  CHECK(mx.state.find("timeout") != std::string::npos);
+  CHECK(step(p, "wait-propagation:wingtiptoys.com").status != StepStatus::Done);
+  // With every manual step acknowledged, the gate is indeterminate (3), not ready.
+  for (const auto& s : p.steps)
+    if (s.kind == StepKind::Manual) in.state.acks.push_back({s.id, "ops", "", T0});
+  GateDecision g = decide(run(in, T0));
+  CHECK(g.verdict == GateVerdict::Indeterminate);
+  CHECK(gateExitCode(g) == 3);
+
+  SUBCASE("a domain that does not exist: update-mx indeterminate, the rest not listed") {
+    Dns nx = clean();
+    nx.nxdomain = true;
+    PlanInput in2;
+    in2.tenant = tenantOf({"wingtiptoys.com"});
+    in2.reports = {report(nx)};
+    Plan p2 = run(in2, T0);
+    CHECK(step(p2, "update-mx:wingtiptoys.com").status == StepStatus::Indeterminate);
+    CHECK(step(p2, "update-mx:wingtiptoys.com").state.find("does not exist") != std::string::npos);
+    CHECK_FALSE(has(p2, "update-spf:wingtiptoys.com"));
+  }
+  SUBCASE("an NS lookup failure: Microsoft hosting unknown, so switch-ns is indeterminate") {
+    Dns ns = clean();
+    ns.timeouts = {{"@", RRType::NS}};
+    ns.parentSide = false;
+    PlanInput in3;
+    in3.tenant = tenantOf({"wingtiptoys.com"});
+    in3.reports = {report(ns)};
+    Plan p3 = run(in3, T0);
+    CHECK(step(p3, "switch-ns:wingtiptoys.com").status == StepStatus::Indeterminate);
+    CHECK(step(p3, "prepare-new-dns-host:wingtiptoys.com").status == StepStatus::Indeterminate);
+  }
+}
+
+TEST_CASE("update-mx needs an MX in place: the new provider's, or a null MX") {
+  Dns before = mxAtMicrosoft();
+  PlanInput in;
+  in.tenant = tenantOf({"fabrikam.com"});
+  in.reports = {report(before)};
+  run(in, T0);  // history: MX at Microsoft
+  struct Case {
+    std::vector<std::pair<std::uint16_t, std::string>> mx;
+    StepStatus expected;
+    const char* state;
+  };
+  const Case cases[] = {
+      {{{10, "mx1.newmail.example"}, {20, "mx2.newmail.example"}}, StepStatus::Done, "MX is"},
+      {{{10, "mx1.newmail.example"}}, StepStatus::Open, "the plan expects"},
+      {{{5, "mx.other.example"}}, StepStatus::Open, "the plan expects"},
+      {{{0, "."}}, StepStatus::Done, "null MX"},
+      {{}, StepStatus::Open, "no MX at all"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.state);
+    Dns after = before;
+    after.mx = c.mx;
+    PlanInput next = in;
+    next.reports = {report(after)};
+    const PlanStep s = step(run(next, T0 + 60), "update-mx:fabrikam.com");
+    CHECK(s.status == c.expected);
+    CHECK(s.state.find(c.state) != std::string::npos);
+  }
+}
+
+TEST_CASE("a finished DNS step stays in the plan as done, with what it was") {
+  PlanInput in;
+  in.tenant = tenantOf({"fabrikam.com"});
+  in.reports = {report(mxAtMicrosoft())};
+  run(in, T0);
+  Dns fixed = mxAtMicrosoft();
+  fixed.mx = {{10, "mx1.newmail.example"}, {20, "mx2.newmail.example"}};
+  in.reports = {report(fixed)};
+  Plan p = run(in, T0 + 100);
+  const PlanStep& mx = step(p, "update-mx:fabrikam.com");
+  CHECK(mx.status == StepStatus::Done);
+  REQUIRE_FALSE(mx.records.empty());
+  CHECK(mx.records[0].rfind("was: MX fabrikam.com. 0 fabrikam-com.mail.protection.outlook.com.", 0) == 0);
+  CHECK(step(p, "update-spf:fabrikam.com").status == StepStatus::Open);
+}
+
+TEST_CASE("the propagation clock: old TTL counted from the first observation of the new value") {
+  Dns before = mxAtMicrosoft();
+  before.mxTtl = 3600;
+  before.txt.clear();
+  before.cname.clear();
+  before.mx = {{0, "fabrikam-com.mail.protection.outlook.com"}};
+  Dns after = before;
+  after.mx = {{10, "mx1.newmail.example"}, {20, "mx2.newmail.example"}};
+  after.mxTtl = 300;  // the new record's TTL does not matter: the old one's does
+  PlanInput in;
+  in.tenant = tenantOf({"fabrikam.com"});
+  in.reports = {report(before)};
+  Plan p0 = run(in, T0);
+  CHECK(step(p0, "wait-propagation:fabrikam.com").status == StepStatus::Open);
+  CHECK_FALSE(step(p0, "wait-propagation:fabrikam.com").notBefore.has_value());
+  in.reports = {report(after)};
+  const std::int64_t changed = T0 + 600;
+  Plan p1 = run(in, changed);
+  const PlanStep& w1 = step(p1, "wait-propagation:fabrikam.com");
+  CHECK(w1.status == StepStatus::Open);
+  REQUIRE(w1.notBefore.has_value());
+  CHECK(*w1.notBefore == changed + 3600);
+  CHECK(w1.clockStart == changed);
+
+  SUBCASE("one second before the boundary: open") {
+    Plan p = run(in, changed + 3599);
+    CHECK(step(p, "wait-propagation:fabrikam.com").status == StepStatus::Open);
+    CHECK(*step(p, "wait-propagation:fabrikam.com").notBefore == changed + 3600);
+  }
+  SUBCASE("at the boundary second: done") {
+    Plan p = run(in, changed + 3600);
+    CHECK(step(p, "wait-propagation:fabrikam.com").status == StepStatus::Done);
+    CHECK(formatRfc3339(*step(p, "wait-propagation:fabrikam.com").notBefore) == "2026-12-15T11:10:00Z");
+  }
+  SUBCASE("a failed lookup in between restarts the clock") {
+    Dns failing = after;
+    failing.timeouts = {{"@", RRType::MX}};
+    in.reports = {report(failing)};
+    Plan pf = run(in, changed + 1000);
+    CHECK(step(pf, "wait-propagation:fabrikam.com").status == StepStatus::Indeterminate);
+    in.reports = {report(after)};
+    Plan p = run(in, changed + 3600);
+    CHECK(step(p, "wait-propagation:fabrikam.com").status == StepStatus::Open);
+    CHECK(*step(p, "wait-propagation:fabrikam.com").notBefore == changed + 3600 + 3600);
+  }
+  SUBCASE("the largest TTL seen at Microsoft counts (recursive caches count down)") {
+    PlanInput in2;
+    in2.tenant = in.tenant;
+    Dns b2 = before;
+    b2.mxTtl = 7200;
+    in2.reports = {report(b2)};
+    run(in2, T0);
+    b2.mxTtl = 1800;
+    in2.reports = {report(b2)};
+    run(in2, T0 + 5400);
+    in2.reports = {report(after)};
+    Plan p = run(in2, changed + 6000);
+    CHECK(*step(p, "wait-propagation:fabrikam.com").notBefore == changed + 6000 + 7200);
+  }
+}
+
+TEST_CASE("a delegation switch waits for the parent NS TTL") {
+  Dns before = hosted();
+  Dns after = clean();
+  after.domain = "contoso.com";
+  after.parentNs = after.childNs = {"ns1.newdns.example", "ns2.newdns.example"};
+  PlanInput in;
+  in.tenant = tenantOf({"contoso.com"});
+  in.reports = {report(before)};
+  run(in, T0);
+  in.reports = {report(after)};
+  Plan p = run(in, T0 + 60);
+  const PlanStep& sw = step(p, "switch-ns:contoso.com");
+  CHECK(sw.status == StepStatus::Done);
+  CHECK(sw.state.find("parent-side delegation") != std::string::npos);
+  const PlanStep& w = step(p, "wait-propagation:contoso.com");
+  REQUIRE(w.notBefore.has_value());
+  CHECK(*w.notBefore == T0 + 60 + 172800);
+  CHECK(step(run(in, T0 + 60 + 172799), "wait-propagation:contoso.com").status == StepStatus::Open);
+  CHECK(step(run(in, T0 + 60 + 172800), "wait-propagation:contoso.com").status == StepStatus::Done);
+
+  SUBCASE("without the parent side: verified by the child NS, and 48 h assumed") {
+    Dns b = before, a = after;
+    b.parentSide = a.parentSide = false;
+    b.childNs = kMsNs;
+    a.childNs = {"ns1.newdns.example"};
+    PlanInput in2;
+    in2.tenant = in.tenant;
+    in2.reports = {report(b)};
+    run(in2, T0);
+    in2.reports = {report(a)};
+    Plan p2 = run(in2, T0 + 60);
+    CHECK(step(p2, "switch-ns:contoso.com").status == StepStatus::Done);
+    CHECK(step(p2, "switch-ns:contoso.com").state.find("zone's own NS set only") != std::string::npos);
+    CHECK(*step(p2, "wait-propagation:contoso.com").notBefore == T0 + 60 + kAssumedParentNsTtl);
+  }
+}
+
+TEST_CASE("acks complete manual steps; waivers pass any step with a recorded reason") {
+  PlanInput in;
+  in.tenant = tenantOf({"fabrikam.com"});
+  in.reports = {report(mxAtMicrosoft())};
+  in.state.acks.push_back({"notify-users", "alice", "mail sent 2026-12-01", T0 - 100});
+  in.state.acks.push_back({"update-mx:fabrikam.com", "bob", "", T0 - 50});  // DNS: acks do not count
+  in.state.waivers.push_back({"remove-autodiscover:fabrikam.com", "carol", "the new provider reuses it", T0 - 10});
+  Plan p = run(in, T0);
+  const PlanStep& n = step(p, "notify-users");
+  CHECK(n.status == StepStatus::Done);
+  CHECK(n.state.find("alice") != std::string::npos);
+  CHECK(n.state.find("2026-12-15T09:58:20Z") != std::string::npos);
+  CHECK(step(p, "update-mx:fabrikam.com").status == StepStatus::Open);
+  const PlanStep& a = step(p, "remove-autodiscover:fabrikam.com");
+  CHECK(a.status == StepStatus::Waived);
+  CHECK(a.state.find("the new provider reuses it") != std::string::npos);
+  REQUIRE(a.waiver.has_value());
+  CHECK(a.waiver->by == "carol");
+  GateDecision g = decide(p);
+  REQUIRE(g.waived.size() == 1);
+  CHECK(g.waived[0].id == "remove-autodiscover:fabrikam.com");
+  CHECK(std::none_of(g.open.begin(), g.open.end(), [](const GateItem& i) { return i.id == "notify-users"; }));
+}
+
+TEST_CASE("reduce-licenses appears at 25 assigned licenses on a cancelled subscription, not at 24") {
+  struct Case {
+    int licenses;
+    bool cancel;
+    bool expected;
+  };
+  for (const Case& c : {Case{24, true, false}, Case{25, true, true}, Case{300, true, true},
+                        Case{30, false, false}}) {
+    CAPTURE(c.licenses);
+    CAPTURE(c.cancel);
+    PlanInput in;
+    in.tenant = tenantOf({"wingtiptoys.com"});
+    in.tenant.subscriptions = {{"E3", "enterprise", c.licenses, c.cancel}};
+    if (!c.cancel) in.tenant.subscriptions.push_back({"Business Basic", "business", 3, true});
+    in.reports = {report(clean())};
+    Plan p = run(in, T0);
+    CHECK(has(p, "reduce-licenses") == c.expected);
+    if (c.expected) {
+      CHECK(step(p, "reduce-licenses").after == std::vector<std::string>{"confirm-admin-role"});
+      CHECK(step(p, "reduce-licenses").why.find(std::to_string(c.licenses) + " assigned") != std::string::npos);
+    }
+    checkOrdering(p);
+  }
+}
+
+TEST_CASE("a second active subscription: the domains may stay, the plan says so") {
+  PlanInput in;
+  in.tenant = tenantOf({"fabrikam.com"});
+  in.tenant.subscriptions.push_back({"Exchange Online (Plan 1)", "business", 5, false});
+  CHECK(domainsToCheck(in.tenant, {}).empty());
+  Plan p = buildPlan(in);
+  CHECK(p.domainsMayStay);
+  CHECK(ids(p) == std::vector<std::string>{"confirm-admin-role", "notify-users", "backup-data",
+                                           "cancel-subscription", "uninstall-office"});
+  CHECK(std::any_of(p.notes.begin(), p.notes.end(), [](const std::string& n) {
+    return n.find("Exchange Online (Plan 1)") != std::string::npos && n.find("may stay") != std::string::npos;
+  }));
+  checkOrdering(p);
+}
+
+TEST_CASE("move-users-off-domain is done when Graph domainNameReferences is empty") {
+  PlanInput in;
+  in.tenant = tenantOf({"wingtiptoys.com"});
+  in.reports = {report(clean())};
+  SUBCASE("empty") {
+    in.tenant.domains[0].references = std::vector<std::string>{};
+    CHECK(step(run(in, T0), "move-users-off-domain:wingtiptoys.com").status == StepStatus::Done);
+  }
+  SUBCASE("still referenced") {
+    in.tenant.domains[0].references = std::vector<std::string>{"adele@wingtiptoys.com"};
+    const PlanStep s = step(run(in, T0), "move-users-off-domain:wingtiptoys.com");
+    CHECK(s.status == StepStatus::Open);
+    CHECK(s.state.find("adele@wingtiptoys.com") != std::string::npos);
+  }
+  SUBCASE("not exported: an ack") {
+    CHECK(step(run(in, T0), "move-users-off-domain:wingtiptoys.com").status == StepStatus::Open);
+    in.state.acks.push_back({"move-users-off-domain:wingtiptoys.com", "alice", "", T0});
+    CHECK(step(run(in, T0), "move-users-off-domain:wingtiptoys.com").status == StepStatus::Done);
+  }
+}
+
+TEST_CASE("a domain dropped from the input stays in the plan until removed or acknowledged") {
+  PlanInput in;
+  in.tenant = tenantOf({"fabrikam.com", "wingtiptoys.com"});
+  in.reports = {report(mxAtMicrosoft()), report(clean())};
+  run(in, T0);
+  Tenant smaller = tenantOf({"fabrikam.com"});
+  auto domains = domainsToCheck(smaller, in.state);
+  REQUIRE(domains.size() == 2);
+  CHECK(domains[1].name == N("wingtiptoys.com"));
+  in.tenant = smaller;
+  SUBCASE("own tenant file: remove-domain needs an ack") {
+    Plan p = run(in, T0 + 10);
+    CHECK(step(p, "remove-domain:wingtiptoys.com").status == StepStatus::Open);
+    CHECK(decide(p).verdict == GateVerdict::Blocked);
+  }
+  SUBCASE("a Graph export without the domain: removed") {
+    in.tenant.source = TenantSource::GraphList;
+    Plan p = run(in, T0 + 10);
+    CHECK(step(p, "remove-domain:wingtiptoys.com").status == StepStatus::Done);
+  }
+}
+
+TEST_CASE("the runbook ends with what follows cancellation and the admin center of the cloud") {
+  struct Case {
+    Cloud cloud;
+    const char* url;
+  };
+  for (const Case& c : {Case{Cloud::Worldwide, "https://admin.microsoft.com"},
+                        Case{Cloud::UsGov, "https://portal.office365.us"},
+                        Case{Cloud::China21Vianet, "https://portal.partner.microsoftonline.cn"},
+                        Case{Cloud::Germany, "https://admin.microsoft.com"}}) {
+    CAPTURE(c.url);
+    PlanInput in;
+    in.tenant = tenantOf({});
+    in.tenant.cloud = c.cloud;
+    Plan p = buildPlan(in);
+    CHECK(p.adminCenter == c.url);
+    std::string all;
+    for (const auto& l : p.afterCancellation) all += l + "\n";
+    CHECK(all.find("Disabled") != std::string::npos);
+    CHECK(all.find("90 days") != std::string::npos);
+    CHECK(all.find("180 days") != std::string::npos);
+    CHECK(all.find("explicitly") != std::string::npos);
+    CHECK(all.find(c.url) != std::string::npos);
+    if (c.cloud == Cloud::Germany) CHECK(all.find("closed in 2021") != std::string::npos);
+  }
+  SUBCASE("the cloud comes from DNS when the input does not say") {
+    PlanInput in;
+    in.tenant = tenantOf({"adatum.com"});
+    Dns gov = mxAtMicrosoft();
+    gov.domain = "adatum.com";
+    gov.mx = {{0, "adatum.mail.protection.office365.us"}};
+    in.reports = {report(gov)};
+    Plan p = run(in, T0);
+    CHECK(p.cloud == Cloud::UsGov);
+    CHECK(p.adminCenter == "https://portal.office365.us");
+  }
+}
+
+TEST_CASE("step identifiers parse strictly, with the list of valid forms on a typo") {
+  std::string err;
+  auto a = parseStepId("update-mx:Bücher.Example", &err);
+  REQUIRE(a);
+  CHECK(a->id == "update-mx:xn--bcher-kva.example");
+  CHECK(parseStepId("backup-data", &err)->id == "backup-data");
+  CHECK_FALSE(parseStepId("update-mxx:contoso.com", &err));
+  CHECK(err.find("is not a step of the plan") != std::string::npos);
+  CHECK(err.find("wait-propagation:DOMAIN") != std::string::npos);
+  CHECK_FALSE(parseStepId("update-mx", &err));
+  CHECK(err.find("needs a domain") != std::string::npos);
+  CHECK_FALSE(parseStepId("backup-data:contoso.com", &err));
+  CHECK_FALSE(parseStepId("remove-domain:contoso.onmicrosoft.com", &err));
+  CHECK(err.find("initial") != std::string::npos);
+  CHECK_FALSE(parseStepId("update-mx:not a domain", &err));
+  CHECK(stepForms().size() == 19);
+}
+
+TEST_CASE("observation subjects cover every question the checks ask") {
+  const DnsName d = N("contoso.com");
+  auto subjects = subjectsOf(d);
+  for (const auto& q : questionsFor(d, true)) {
+    CAPTURE(q.name.toString());
+    CHECK(std::any_of(subjects.begin(), subjects.end(),
+                      [&](const Subject& s) { return s.name == q.name && s.type == q.type; }));
+  }
+  auto rows = observationsOf(report(hosted()), T0);
+  auto row = std::find_if(rows.begin(), rows.end(), [](const ObservationRow& r) { return r.subject == "MX contoso.com."; });
+  REQUIRE(row != rows.end());
+  CHECK(row->atM365);
+  CHECK(row->evidence);
+  CHECK(row->ttl == 3600);
+  CHECK(row->value == "0 contoso-com.mail.protection.outlook.com.");
+  CHECK(row->domain == "contoso.com");
+  auto parent = std::find_if(rows.begin(), rows.end(), [](const ObservationRow& r) { return r.subject == "NS(parent) contoso.com."; });
+  REQUIRE(parent != rows.end());
+  CHECK(parent->ttl == 172800);
+  CHECK(parent->atM365);
+  Dns stub = clean();
+  stub.parentSide = false;
+  auto stubRows = observationsOf(report(stub), T0);
+  CHECK(std::none_of(stubRows.begin(), stubRows.end(),
+                     [](const ObservationRow& r) { return r.subject.rfind("NS(parent)", 0) == 0; }));
+}
