@@ -37,6 +37,9 @@ void addSourceOptions(CLI::App& cmd, SourceOptions& o) {
       ->group(group);
   cmd.add_option("--resolv-conf", o.resolvConf, "Where to read the default resolvers")
       ->group(group);
+  cmd.add_option("--concurrency", o.maxInFlight, "Queries in flight at most (default 512)")
+      ->check(CLI::Range(1, 30000))
+      ->group(group);
 }
 
 bool parseDomainArgs(const std::vector<std::string>& args, std::vector<DomainInput>& out,

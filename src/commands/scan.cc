@@ -100,7 +100,6 @@ class Progress {
 struct ScanOptions {
   std::string input = "-";
   SourceOptions source;
-  std::size_t concurrency = 512;
   double rate = 0;  // queries per second; 0 = unlimited
 };
 
@@ -168,14 +167,11 @@ Runner setupScan(CLI::App& app) {
       "  grep -v '^#' tenants.txt | offboard scan - --resolver 127.0.0.53 --concurrency 1000");
   cmd->add_option("input", o->input, "FILE with one domain per line, or - for stdin (default)");
   addSourceOptions(*cmd, o->source);
-  cmd->add_option("--concurrency", o->concurrency, "Queries in flight at most (default 512)")
-      ->check(CLI::Range(1, 65535));
   cmd->add_option("--rate", o->rate, "Queries per second at most (default: unlimited)")
       ->check(CLI::Range(0.0, 1e7));
   return [o, cmd](Io& io) -> int {
     if (!cmd->parsed()) return -1;
     SourceOptions source = o->source;
-    source.maxInFlight = o->concurrency;
     source.ratePerSecond = o->rate;
     ResolverBuild rb = makeResolver(source);
     if (!rb.resolver) {
@@ -194,7 +190,7 @@ Runner setupScan(CLI::App& app) {
     }
     std::signal(SIGINT, onInterrupt);
     // Enough domains active to keep the query window full (≈12 questions per domain).
-    std::size_t active = std::max<std::size_t>(16, o->concurrency / 4);
+    std::size_t active = std::max<std::size_t>(16, o->source.maxInFlight / 4);
     return runScan(o->input == "-" ? "stdin" : o->input, *in, *rb.resolver, active, io,
                    io.errIsTerminal ? countDomainLines(o->input) : std::nullopt);
   };
