@@ -402,17 +402,22 @@ class Builder {
   }
 
   Hosted hosted(const DomainCtx& d) {
+    // Unknown when any side of the delegation that the source sees could not be read: a gate
+    // must not conclude "not at Microsoft" from half the evidence.
     const DomainReport& r = d.rep();
-    bool unknown = true;
+    bool unknown = false;
     for (const auto& s : subjectsOf(d.input.name)) {
       if (s.action != "switch-ns") continue;
       SubjectState st = d.report ? subjectState(r, s) : SubjectState{};
       if (st.atM365) return Hosted::Yes;
       if (m365Ttl(historyOf(in_.state, d.input.name, s.key))) return Hosted::Yes;
-      if (st.evidence) unknown = false;
+      if (st.seen && !st.evidence) unknown = true;
     }
     if (d.td && d.td->adminManaged == false) return Hosted::Yes;
-    return unknown ? Hosted::Unknown : Hosted::No;
+    // A domain that does not exist is represented by its indeterminate update-mx step alone.
+    const bool nx = std::any_of(r.findings.begin(), r.findings.end(),
+                                [](const Finding& f) { return f.id == "domain-nxdomain"; });
+    return unknown && !nx ? Hosted::Unknown : Hosted::No;
   }
 
   struct Group {
@@ -734,17 +739,18 @@ class Builder {
       step.status = StepStatus::Open;
       step.state = "the zone's own NS set still names Microsoft's nameservers: " + c.value +
                    (p.evidence ? " (the parent no longer does: remove them from the zone at the new host)" : "");
+    } else if ((p.seen && !p.evidence) || !c.evidence) {
+      // One side unreadable: the other side alone does not prove the switch (fail closed).
+      step.status = StepStatus::Indeterminate;
+      step.state = "no evidence: " + (p.seen && !p.evidence ? p.detail : c.detail);
     } else if (p.seen && p.evidence) {
       step.status = StepStatus::Done;
       step.state = "the parent-side delegation names " + p.value;
-    } else if (c.evidence) {
+    } else {
       step.status = StepStatus::Done;
       step.state = "verified by the zone's own NS set only (" + c.value +
                    "): the source does not see the parent side; use --authoritative, or --zones "
                    "with the parent zone, to check the registrar's delegation";
-    } else {
-      step.status = StepStatus::Indeterminate;
-      step.state = "no evidence: " + (c.detail.empty() ? p.detail : c.detail);
     }
   }
 

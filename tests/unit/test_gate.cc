@@ -1,0 +1,299 @@
+// The gate: ready only when every gating step is done or waived; fails closed (SPEC §4, §5;
+// research reliability.md §6: monotone, never ready on missing evidence).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+
+#include "checks/checks.h"
+#include "fake_resolver.h"
+#include "plan/gate.h"
+#include "plan/observe.h"
+#include "plan/planner.h"
+
+using namespace offboard;
+using namespace offboard::testing;
+
+namespace {
+
+PlanStep st(const std::string& id, StepStatus s, bool gating = true) {
+  PlanStep p;
+  p.id = id;
+  p.action = id.substr(0, id.find(':'));
+  p.status = s;
+  p.gating = gating;
+  p.state = "state of " + id;
+  return p;
+}
+
+Plan planOf(std::vector<PlanStep> steps) {
+  Plan p;
+  p.steps = std::move(steps);
+  return p;
+}
+
+// A domain's DNS as literal data (the same shape as in test_planner.cc).
+struct Dns {
+  std::string domain;
+  std::vector<std::string> parentNs = {"ns1.olddns.example"};
+  std::vector<std::string> childNs = {"ns1.olddns.example"};
+  std::vector<std::pair<std::uint16_t, std::string>> mx = {{10, "mx1.newmail.example"}};
+  std::vector<std::string> txt;
+  std::map<std::string, std::string> cname;
+};
+
+std::vector<Observation> observe(const Dns& d) {
+  const DnsName D = N(d.domain);
+  std::vector<Observation> out;
+  auto answer = [&](const Question& q) {
+    std::vector<Record> rrs;
+    std::string owner;
+    if (q.name != D)
+      for (const auto& l : q.name.labelsBelow(D)) owner += (owner.empty() ? "" : ".") + l;
+    if (q.type == RRType::NS && q.name == D)
+      for (const auto& n : q.parentSide ? d.parentNs : d.childNs)
+        rrs.push_back(rec(d.domain, RRType::NS, n, q.parentSide ? 172800 : 3600));
+    else if (q.type == RRType::MX && q.name == D)
+      for (const auto& [p, h] : d.mx) rrs.push_back(rec(d.domain, RRType::MX, h, 3600, p));
+    else if (q.type == RRType::TXT && q.name == D)
+      for (const auto& t : d.txt) rrs.push_back(txt(d.domain, {t}));
+    else if ((q.type == RRType::CNAME || q.type == RRType::SRV) && d.cname.count(owner))
+      rrs.push_back(rec(q.name.toString(), q.type, d.cname.at(owner)));
+    return obs(q.name.toString(), q.type, rrs.empty() ? Outcome::NoData : Outcome::Answer, rrs, q.parentSide);
+  };
+  for (const auto& q : questionsFor(D, true)) out.push_back(answer(q));
+  for (int i = 0; i < 10; ++i) {
+    auto more = followUps(D, out);
+    if (more.empty()) break;
+    for (const auto& q : more) out.push_back(obs(q.name.toString(), q.type, Outcome::NoData));
+  }
+  return out;
+}
+
+// The demo tenant before the migration…
+std::vector<Dns> before() {
+  Dns contoso{"contoso.com",
+              {"ns1.bdm.microsoftonline.com", "ns2.bdm.microsoftonline.com"},
+              {"ns1.bdm.microsoftonline.com", "ns2.bdm.microsoftonline.com"},
+              {{0, "contoso-com.mail.protection.outlook.com"}},
+              {"v=spf1 include:spf.protection.outlook.com -all", "MS=ms12345678"},
+              {{"autodiscover", "autodiscover.outlook.com"}, {"sip", "sipdir.online.lync.com"}}};
+  Dns fabrikam{"fabrikam.com", {"ns1.olddns.example"}, {"ns1.olddns.example"},
+               {{0, "fabrikam-com.mail.protection.outlook.com"}},
+               {"v=spf1 include:spf.protection.outlook.com -all"},
+               {{"selector1._domainkey", "selector1-fabrikam-com._domainkey.fabrikam.onmicrosoft.com"}}};
+  Dns tailspin{"tailspintoys.com", {"ns1.olddns.example"}, {"ns1.olddns.example"},
+               {{10, "mx1.newmail.example"}},
+               {"v=spf1 include:spf.protection.outlook.com include:_spf.newmail.example -all"},
+               {{"autodiscover", "autodiscover.outlook.com"}}};
+  Dns wingtip{"wingtiptoys.com", {"ns1.newdns.example"}, {"ns1.newdns.example"},
+              {{10, "mx1.newmail.example"}}, {"v=spf1 include:_spf.newmail.example -all"}, {}};
+  return {contoso, fabrikam, tailspin, wingtip};
+}
+
+// …and after it: nothing left at Microsoft 365.
+std::vector<Dns> after() {
+  std::vector<Dns> out;
+  for (Dns d : before()) {
+    d.parentNs = d.childNs = {"ns1.newdns.example"};
+    d.mx = {{10, "mx1.newmail.example"}};
+    d.txt = {"v=spf1 include:_spf.newmail.example -all"};
+    d.cname = {{"autodiscover", "autodiscover.newmail.example"}};
+    out.push_back(d);
+  }
+  return out;
+}
+
+Tenant tenant() {
+  Tenant t;
+  t.source = TenantSource::OwnFile;
+  t.file = "tenant.json";
+  t.subscriptions.push_back({"Business Premium", "business", 12, true});
+  for (const auto& d : before()) {
+    TenantDomain td;
+    std::string err;
+    td.input = *normalizeDomain(d.domain, &err);
+    t.domains.push_back(td);
+  }
+  t.newMx = {{N("mx1.newmail.example"), 10}};
+  t.newSpfInclude = N("_spf.newmail.example");
+  t.newNameservers = {N("ns1.newdns.example")};
+  return t;
+}
+
+constexpr std::int64_t T0 = 1797328800;
+constexpr std::int64_t T1 = T0 + 3600;
+constexpr std::int64_t NOW = T1 + 172800 + 60;  // every wait over
+
+std::vector<std::vector<Observation>> observeAll(const std::vector<Dns>& world) {
+  std::vector<std::vector<Observation>> out;
+  for (const auto& d : world) out.push_back(observe(d));
+  return out;
+}
+
+// One gate run at `now` over `observed` (one vector per domain), on top of `base`.
+Plan gateRun(const StateSnapshot& base, const std::vector<std::vector<Observation>>& observed,
+             std::int64_t now, const std::map<DnsName, NewHostView>& newHost = {}) {
+  PlanInput in;
+  in.tenant = tenant();
+  in.state = base;
+  in.now = now;
+  in.newHost = newHost;
+  auto domains = before();
+  for (std::size_t i = 0; i < domains.size(); ++i) {
+    DomainReport r = evaluate(N(domains[i].domain), observed[i]);
+    for (auto row : observationsOf(r, now)) in.state.observations.push_back(row);
+    in.reports.push_back(std::move(r));
+  }
+  return buildPlan(in);
+}
+
+// History: the tenant seen before the migration at T0 and after it at T1; every manual step
+// acknowledged; the new DNS host verified for contoso.com.
+struct World {
+  StateSnapshot state;
+  std::map<DnsName, NewHostView> newHost;
+};
+
+World migrated() {
+  World w;
+  PlanInput first;
+  first.tenant = tenant();
+  auto b = before();
+  for (const auto& d : b) {
+    DomainReport r = evaluate(N(d.domain), observe(d));
+    std::optional<std::string> zone;
+    if (hostedByMicrosoftNow(r)) zone = encodeRequired(requiredAtNewHost(first.tenant, r, nullptr, {}));
+    for (auto row : observationsOf(r, T0, zone)) w.state.observations.push_back(row);
+    if (zone) {
+      NewHostView v{"ns1.newdns.example.", {}, {}};
+      const auto required = decodeRequired(*zone);
+      REQUIRE(required.has_value());
+      for (const auto& x : *required) {
+        Record got = x.record;
+        if (!x.exact) got = rec(d.domain, RRType::MX, "mx1.newmail.example", 3600, 10);
+        v.records.push_back(got);
+      }
+      w.newHost[N(d.domain)] = v;
+    }
+  }
+  Plan p = gateRun(w.state, observeAll(after()), T1, w.newHost);
+  for (const auto& row : p.steps)
+    if (row.kind == StepKind::Manual) w.state.acks.push_back({row.id, "ops", "", T1});
+  // T1's observations are part of the history too.
+  auto a = after();
+  for (const auto& d : a)
+    for (auto row : observationsOf(evaluate(N(d.domain), observe(d)), T1)) w.state.observations.push_back(row);
+  return w;
+}
+
+std::set<std::string> doneSet(const Plan& p) {
+  std::set<std::string> out;
+  for (const auto& s : p.steps)
+    if (s.gating && (s.status == StepStatus::Done || s.status == StepStatus::Waived)) out.insert(s.id);
+  return out;
+}
+
+int rank(GateVerdict v) { return v == GateVerdict::Ready ? 0 : 1; }
+
+}  // namespace
+
+TEST_CASE("ready only when every gating step is done or waived") {
+  CHECK(decide(planOf({st("a", StepStatus::Done), st("b", StepStatus::Waived)})).verdict == GateVerdict::Ready);
+  CHECK(gateExitCode(decide(planOf({st("a", StepStatus::Done)}))) == 0);
+  GateDecision open = decide(planOf({st("a", StepStatus::Done), st("b", StepStatus::Open)}));
+  CHECK(open.verdict == GateVerdict::Blocked);
+  CHECK(gateExitCode(open) == 1);
+  REQUIRE(open.open.size() == 1);
+  CHECK(open.open[0].id == "b");
+  CHECK(open.open[0].why == "state of b");
+}
+
+TEST_CASE("missing evidence is exit 3 only when nothing definite blocks") {
+  GateDecision ind = decide(planOf({st("a", StepStatus::Done), st("b", StepStatus::Indeterminate)}));
+  CHECK(ind.verdict == GateVerdict::Indeterminate);
+  CHECK(gateExitCode(ind) == 3);
+  GateDecision both = decide(planOf({st("a", StepStatus::Open), st("b", StepStatus::Indeterminate)}));
+  CHECK(both.verdict == GateVerdict::Blocked);
+  CHECK(gateExitCode(both) == 1);
+  CHECK(both.indeterminate.size() == 1);
+}
+
+TEST_CASE("cancel-subscription never counts as open and uninstall-office never blocks") {
+  GateDecision d = decide(planOf({st("backup-data", StepStatus::Done),
+                                  st("cancel-subscription", StepStatus::Open, false),
+                                  st("uninstall-office", StepStatus::Open, false)}));
+  CHECK(d.verdict == GateVerdict::Ready);
+  CHECK(d.open.empty());
+}
+
+TEST_CASE("an empty plan is never ready") {
+  CHECK(decide(planOf({})).verdict != GateVerdict::Ready);
+  CHECK(decide(planOf({st("cancel-subscription", StepStatus::Open, false)})).verdict != GateVerdict::Ready);
+}
+
+TEST_CASE("the demo tenant: blocked before the migration, ready after it and its waits") {
+  World w = migrated();
+  Plan blocked = gateRun({}, observeAll(before()), T0);
+  CHECK(decide(blocked).verdict == GateVerdict::Blocked);
+  Plan early = gateRun(w.state, observeAll(after()), T1 + 3600, w.newHost);
+  GateDecision e = decide(early);
+  CHECK(e.verdict == GateVerdict::Blocked);
+  CHECK(std::all_of(e.open.begin(), e.open.end(),
+                    [](const GateItem& i) { return i.id.rfind("wait-propagation:", 0) == 0; }));
+  Plan ready = gateRun(w.state, observeAll(after()), NOW, w.newHost);
+  GateDecision r = decide(ready);
+  for (const auto& i : r.open) INFO(i.id, ": ", i.why);
+  CHECK(r.verdict == GateVerdict::Ready);
+  CHECK(gateExitCode(r) == 0);
+}
+
+TEST_CASE("monotone: turning observations into failures never improves the gate (fixed seed)") {
+  World w = migrated();
+  std::mt19937 rng(20261215);
+  struct Base {
+    const char* name;
+    std::vector<std::vector<Observation>> observed;
+    StateSnapshot state;
+  };
+  std::vector<Base> bases = {{"before", observeAll(before()), {}},
+                             {"after", observeAll(after()), w.state}};
+  const Outcome failures[] = {Outcome::Timeout, Outcome::ServFail, Outcome::Refused, Outcome::Malformed};
+  for (const auto& base : bases) {
+    Plan reference = gateRun(base.state, base.observed, NOW, w.newHost);
+    GateDecision ref = decide(reference);
+    std::set<std::string> refDone = doneSet(reference);
+    std::size_t total = 0;
+    for (const auto& v : base.observed) total += v.size();
+    for (int iter = 0; iter < 150; ++iter) {
+      // A random non-empty subset of the observations fails.
+      auto observed = base.observed;
+      std::bernoulli_distribution pick(iter < 50 ? 1.0 / static_cast<double>(total) : 0.08);
+      std::size_t failed = 0;
+      std::string which;
+      while (failed == 0) {
+        for (auto& v : observed)
+          for (auto& o : v)
+            if (pick(rng)) {
+              o.outcome = failures[rng() % 4];
+              o.answer.clear();
+              o.negativeTtl.reset();
+              ++failed;
+              which += o.question.name.toString() + "/" + rrTypeName(o.question.type) +
+                       (o.question.parentSide ? "(parent) " : " ");
+            }
+      }
+      std::string baseName = base.name;
+      CAPTURE(baseName);
+      CAPTURE(iter);
+      CAPTURE(which);
+      Plan p = gateRun(base.state, observed, NOW, w.newHost);
+      GateDecision d = decide(p);
+      CHECK(rank(d.verdict) >= rank(ref.verdict));
+      CHECK(d.verdict != GateVerdict::Ready);  // never ready on missing evidence
+      for (const auto& id : doneSet(p)) CHECK_MESSAGE(refDone.count(id) == 1, id);
+    }
+  }
+}
