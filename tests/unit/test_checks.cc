@@ -380,9 +380,15 @@ TEST_CASE("CNAME and SRV families: positive, negative, look-alike, outcome") {
 
 TEST_CASE("severity decides the verdict and the domain's cloud") {
   CHECK(verdictOf({}) == Verdict::Clear);
-  Finding warn{"no-mx", Severity::Warning};
-  Finding ind{"lookup-failed", Severity::Indeterminate};
-  Finding cleanup{"verification-txt", Severity::Cleanup};
+  auto finding = [](const char* id, Severity s) {
+    Finding f;
+    f.id = id;
+    f.severity = s;
+    return f;
+  };
+  Finding warn = finding("no-mx", Severity::Warning);
+  Finding ind = finding("lookup-failed", Severity::Indeterminate);
+  Finding cleanup = finding("verification-txt", Severity::Cleanup);
   CHECK(verdictOf({warn}) == Verdict::Clear);
   CHECK(verdictOf({warn, ind}) == Verdict::Indeterminate);
   CHECK(verdictOf({ind, cleanup}) == Verdict::PointsAtM365);
