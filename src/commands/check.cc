@@ -29,6 +29,14 @@ Runner setupCheck(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "check", "DNS diagnostics: list every record of each DOMAIN that still points at Microsoft 365");
   cmd->footer(
+      "What it asks, per domain: NS (and the parent's delegation when the source sees it), MX\n"
+      "(each exchange followed through CNAMEs), TXT (SPF, MS=ms verification), and the CNAME/SRV\n"
+      "names Microsoft 365 asks for: autodiscover, selector1/selector2._domainkey, msoid, sip,\n"
+      "lyncdiscover, _sip._tls, _sipfederationtls._tcp, enterpriseregistration,\n"
+      "enterpriseenrollment. Every cloud: worldwide, us-gov (GCC High/DoD), 21vianet, germany.\n"
+      "A lookup that fails (timeout, SERVFAIL, REFUSED, malformed) is a lookup-failed finding and\n"
+      "never read as \"absent\": the domain is then indeterminate unless something else blocks.\n"
+      "\n"
       "Examples:\n"
       "  offboard check contoso.com fabrikam.com\n"
       "  offboard check contoso.com --resolver 127.0.0.53 --format json\n"
@@ -38,9 +46,11 @@ Runner setupCheck(CLI::App& app) {
   cmd->add_option("domains", o->domains, "Domains to check (U-labels or A-labels)")->required();
   addSourceOptions(*cmd, o->source);
   cmd->add_option("--format", o->format, "Output format")
-      ->check(CLI::IsMember({"text", "json", "markdown"}));
+      ->check(CLI::IsMember({"text", "json", "markdown"}))
+      ->capture_default_str();
   cmd->add_option("--color", o->color, "Colour in text output")
-      ->check(CLI::IsMember({"auto", "always", "never"}));
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
   return [o, cmd](Io& io) -> int {
     if (!cmd->parsed()) return -1;
     std::vector<DomainInput> domains;
