@@ -374,6 +374,13 @@ TEST_CASE("a zone file named by a U-label, an empty or a missing directory is re
   CHECK(err.rfind(kZones + "does-not-exist: ", 0) == 0);
 }
 
+// Sanitizers slow ldns' per-record allocations several times over; the budget is for real builds.
+#ifdef __SANITIZE_ADDRESS__
+constexpr auto kLoadBudget = std::chrono::milliseconds(5000);
+#else
+constexpr auto kLoadBudget = std::chrono::milliseconds(1000);
+#endif
+
 TEST_CASE("loading 1,000 small zones takes well under a second") {
   namespace fs = std::filesystem;
   fs::path dir = fs::temp_directory_path() / ("offboard-zones-" + std::to_string(::getpid()));
@@ -400,5 +407,5 @@ TEST_CASE("loading 1,000 small zones takes well under a second") {
   CHECK(z->resolve(Question{name("d500.example"), RRType::MX, false}).outcome == Outcome::Answer);
   MESSAGE("loaded 1000 zones in "
           << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
-  CHECK(took < std::chrono::milliseconds(1000));
+  CHECK(took < kLoadBudget);
 }
