@@ -1,5 +1,7 @@
 // Building the Resolver that the source options ask for (SPEC §2).
 #include "commands/commands.h"
+#include "resolvers/authoritative_resolver.h"
+#include "resolvers/root_hints.h"
 #include "resolvers/stub_resolver.h"
 #include "resolvers/system_resolvers.h"
 #include "resolvers/zone_resolver.h"
@@ -31,8 +33,21 @@ ResolverBuild makeResolver(const SourceOptions& o) {
     return b;
   }
   if (o.authoritative) {
-    b.error = "--authoritative is not available in this build yet";
-    b.exitCode = kExitUsage;
+    AuthoritativeOptions a;
+    if (!o.rootHints.empty()) {
+      std::string err;
+      auto hints = loadRootHints(o.rootHints, &err);
+      if (!hints) {
+        b.error = "--root-hints " + err;
+        b.exitCode = kExitUsage;
+        return b;
+      }
+      a.rootHints = std::move(*hints);
+    }
+    a.transport.timeoutMs = o.timeoutMs;
+    a.transport.tries = o.tries;
+    a.transport.maxInFlight = o.maxInFlight;
+    b.resolver = std::make_unique<AuthoritativeResolver>(std::move(a));
     return b;
   }
   std::vector<std::string> servers;
