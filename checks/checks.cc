@@ -203,10 +203,17 @@ void checkNs(Builder& b, const std::vector<Observation>& obs) {
     }
     bool parentFound = false;
     for (const auto& f : b.report().findings) parentFound = parentFound || f.id == "ns-at-m365";
+    // A parent-side answer owned by another name is the delegation of the zone enclosing d
+    // (d has no zone of its own): d is judged by that delegation.
+    const DnsName& owner = o->answer.empty() ? d : o->answer.front().name;
+    std::string subject = parent && owner != d
+                              ? owner.toStringNoDot() + " (the zone containing " + d.toStringNoDot() +
+                                    ", which has no zone of its own and is judged by this delegation)"
+                              : d.toStringNoDot();
     if (first && !parentFound) {
       b.add(Finding{"ns-at-m365", Severity::Blocker, first->cloud, d, RRType::NS, hosts,
                     std::string(parent ? "The parent zone delegates " : "The zone's NS set names ") +
-                        d.toStringNoDot() +
+                        subject +
                         " to Microsoft 365's nameservers: Microsoft hosts this zone. Recreate every "
                         "record at the new DNS host, then switch NS at the registrar; MX changes "
                         "made elsewhere do not take effect before that.",
