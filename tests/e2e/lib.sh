@@ -203,12 +203,14 @@ e2e_init() {
   # with a "/" is a zone file path, named after its file: DIR/contoso.com.zone).
   ZONES_ROOT=(.)
   ZONES_TLD=(com example cn)
-  ZONES_MICROSOFT=(microsoftonline.com contoso.com)
+  ZONES_MICROSOFT=(microsoftonline.com contoso.com lucernepublishing.com
+    "$SRC"/fixtures/zones/stale/{woodgrovebank,bellowscollege,humongousinsurance}.com.zone)
   ZONES_21VIANET=(microsoftonline.cn fourthcoffee.com)
   ZONES_OLDDNS=(olddns.example fabrikam.com tailspintoys.com adatum.com proseware.com
     relecloud.com northwindtraders.com litwareinc.com alpineskihouse.com cohowinery.com
     xn--bcher-kva.example evil.example treyresearch.com margiestravel.com)
-  ZONES_NEWDNS=(newdns.example newmail.example wingtiptoys.com treyresearch.com)
+  ZONES_NEWDNS=(newdns.example newmail.example wingtiptoys.com treyresearch.com
+    woodgrovebank.com bellowscollege.com humongousinsurance.com)
 
   # This test's copy of the fixture zones, on its own addresses.
   mkdir -p "$WORK/zones"
