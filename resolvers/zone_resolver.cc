@@ -578,6 +578,19 @@ std::optional<DnsName> ZoneResolver::zoneFor(const DnsName& name) const {
   }
 }
 
+DnsName ZoneResolver::containingApex(const DnsName& name) const {
+  auto held = zoneFor(name);
+  if (!held) return name;
+  const Zone& z = *zones_.at(*held);
+  // The highest cut between the held zone's apex and the name starts the zone the name is in.
+  DnsName apex = *held;
+  for (DnsName n = name; n != z.apex; n = n.parent()) {
+    auto it = z.nodes.find(n);
+    if (it != z.nodes.end() && it->second.cut) apex = n;
+  }
+  return apex;
+}
+
 ZoneResolver::Step ZoneResolver::lookup(const DnsName& name, RRType type,
                                         bool parentSide) const {
   Step s;
@@ -678,6 +691,9 @@ Observation ZoneResolver::resolve(const Question& q) const {
   }
   std::unordered_set<DnsName, DnsNameHash> seen{q.name};
   DnsName name = q.name;
+  // The parent side is the delegation of the zone that contains the name (Question::parentSide):
+  // for a name inside a zone without a cut of its own, that is the enclosing zone's apex.
+  if (q.parentSide && q.type == RRType::NS) name = containingApex(q.name);
   for (;;) {
     Step s = lookup(name, q.type, parentSide);
     obs.server = std::move(s.server);

@@ -51,6 +51,9 @@ class ZoneResolver : public Resolver {
 
   // The answer to one question, computed synchronously (what run() hands to callbacks).
   Observation resolve(const Question& q) const;
+  // The apex of the zone that contains `name`: the held zone, or the delegated zone below it
+  // (a cut in the held zone) that the name lies in. `name` itself when no held zone encloses it.
+  DnsName containingApex(const DnsName& name) const;
 
   struct Zone;  // one loaded zone: its records indexed by owner name (defined in the .cc)
 
