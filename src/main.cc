@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "commands/commands.h"
+#include "commands/plan_commands.h"
 
 int main(int argc, char** argv) {
   using namespace offboard;
@@ -25,7 +26,8 @@ int main(int argc, char** argv) {
                "offboard"};
   app.set_version_flag("--version", std::string("offboard ") + OFFBOARD_VERSION);
   app.require_subcommand(1);
-  std::vector<Runner> runners = {setupCheck(app), setupScan(app)};
+  std::vector<Runner> runners = {setupCheck(app), setupScan(app), setupPlan(app), setupGate(app),
+                                 setupAck(app),   setupWaive(app), setupStatus(app), setupHistory(app)};
 
   try {
     app.parse(argc, argv);

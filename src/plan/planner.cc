@@ -126,6 +126,23 @@ std::string spfWithout(const std::string& text, const std::optional<DnsName>& ad
   return out;
 }
 
+// True when an SPF record has no mechanism that authorises a sender (only an all-term).
+bool spfAuthorisesNothing(const std::string& text) {
+  std::size_t terms = 0;
+  std::string cur;
+  for (char c : text + " ") {
+    if (c != ' ') {
+      cur += c;
+      continue;
+    }
+    if (cur.empty()) continue;
+    std::string l = lower(cur);
+    if (l != "v=spf1" && l != "-all" && l != "~all" && l != "?all" && l.rfind("exp=", 0) != 0) ++terms;
+    cur.clear();
+  }
+  return terms == 0;
+}
+
 bool isDnssecType(RRType t) {
   auto v = static_cast<std::uint16_t>(t);
   return v == 46 || v == 47 || v == 48 || v == 50 || v == 51;  // RRSIG NSEC DNSKEY NSEC3 NSEC3PARAM
@@ -224,9 +241,9 @@ class Builder {
     licenses();
     add("notify-users", StepKind::Manual, {"confirm-admin-role"},
         "Users are told before the MX change (Microsoft, \"Remove a domain\"): mail moves the "
-        "moment MX changes" +
-            std::string(t.cutover ? ". Tell them the cut-over date (" + *t.cutover + ")" : "") +
-            " and the new provider, and what happens to their Microsoft 365 apps.",
+        "moment MX changes. Tell them the cut-over date" +
+            std::string(t.cutover ? " (" + *t.cutover + ")" : "") +
+            ", the new provider, and what happens to their Microsoft 365 apps.",
         "acknowledged with `offboard ack notify-users --by NAME`");
 
     std::vector<std::string> waits;
@@ -521,9 +538,13 @@ class Builder {
         if (rec.type != RRType::TXT || rec.name != d.input.name) continue;
         std::string text = joinedTxt(rec);
         if (!isSpfRecord(text) || !matchSpf(text)) continue;
+        std::string rewritten = spfWithout(text, in_.tenant.newSpfInclude);
         step.records.push_back("replace: " + recordLine(rec) + "  =>  " +
-                               recordLine(makeTxt(rec.name, rec.ttl,
-                                                  spfWithout(text, in_.tenant.newSpfInclude))));
+                               recordLine(makeTxt(rec.name, rec.ttl, rewritten)) +
+                               (spfAuthorisesNothing(rewritten)
+                                    ? "  (authorises no sender: add the new provider's include, "
+                                      "new_mail.spf_include, unless the domain sends no mail)"
+                                    : ""));
       }
     }
     if (step.records.empty()) {
@@ -690,6 +711,9 @@ class Builder {
       step.status = StepStatus::Indeterminate;
       step.state = "no evidence: whether Microsoft hosts the zone could not be established (the NS "
                    "lookup failed)";
+    } else if (view != in_.newHost.end() && !view->second.unavailable.empty()) {
+      step.status = StepStatus::Open;
+      step.state = "not verified yet: " + view->second.unavailable;
     } else if (view != in_.newHost.end()) {
       const NewHostView& v = view->second;
       std::string missing;

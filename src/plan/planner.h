@@ -48,6 +48,7 @@ struct NewHostView {
   std::string source;                 // "ns1.newdns.example. (127.77.0.30)", "zones DIR"
   std::vector<Record> records;
   std::vector<std::string> failures;  // lookups that failed: the step cannot be verified
+  std::string unavailable;            // why the new host could not be asked at all (step open)
 };
 
 struct PlanInput {

@@ -168,7 +168,7 @@ World migrated() {
     if (hostedByMicrosoftNow(r)) zone = encodeRequired(requiredAtNewHost(first.tenant, r, nullptr, {}));
     for (auto row : observationsOf(r, T0, zone)) w.state.observations.push_back(row);
     if (zone) {
-      NewHostView v{"ns1.newdns.example.", {}, {}};
+      NewHostView v{"ns1.newdns.example.", {}, {}, ""};
       const auto required = decodeRequired(*zone);
       REQUIRE(required.has_value());
       for (const auto& x : *required) {

@@ -341,7 +341,7 @@ TEST_CASE("prepare-new-dns-host is verified against what the new host's servers 
   in.tenant = tenantOf({"contoso.com"});
   in.reports = {report(hosted())};
   auto req = requiredAtNewHost(in.tenant, in.reports[0], nullptr, {});
-  NewHostView all{"ns1.newdns.example. (127.77.0.30)", {}, {}};
+  NewHostView all{"ns1.newdns.example. (127.77.0.30)", {}, {}, ""};
   for (const auto& x : req) all.records.push_back(x.record);
   SUBCASE("every record present: done") {
     in.newHost[N("contoso.com")] = all;

@@ -1,0 +1,91 @@
+// `offboard gate`: re-resolve, record, read the state back, decide (SPEC §4, §5).
+#include <CLI/CLI.hpp>
+
+#include <ostream>
+
+#include "commands/plan_commands.h"
+#include "plan/gate.h"
+#include "render/plan_render.h"
+
+namespace offboard {
+
+int runGate(const GateOptions& o, const Tenant& t, Resolver& resolver, StateStore& store,
+            std::int64_t now, const DirectResolverFactory& direct, Io& io) {
+  std::string err;
+  StateSnapshot before = store.snapshot(&err);
+  if (!err.empty()) {
+    io.err << "offboard gate: " << err << "\n";
+    return kExitInternal;
+  }
+  Evidence ev = gatherEvidence(t, resolver, before, now, direct);
+  // Recorded before deciding: the propagation clock counts from the first observation of a new
+  // value, and a run that cannot record must not pass (fail closed).
+  if (!store.recordObservations(ev.rows, &err)) {
+    io.err << "offboard gate: " << err << "\n";
+    return kExitInternal;
+  }
+  PlanInput in;
+  in.tenant = t;
+  in.state = store.snapshot(&err);
+  if (!err.empty()) {
+    io.err << "offboard gate: " << err << "\n";
+    return kExitInternal;
+  }
+  in.reports = std::move(ev.reports);
+  in.zoneListings = std::move(ev.zoneListings);
+  in.newHost = std::move(ev.newHost);
+  in.now = now;
+  Plan plan = buildPlan(in);
+  GateDecision d = decide(plan);
+  if (o.format == "json") io.out << renderGateJson(plan, d);
+  else if (o.format == "junit") io.out << renderGateJunit(plan, d);
+  else if (o.format == "sarif") io.out << renderGateSarif(plan, d, t.file);
+  else io.out << renderGateText(plan, d, TextStyle{useColor(o.color, io.outIsTerminal)});
+  return gateExitCode(d);
+}
+
+Runner setupGate(CLI::App& app) {
+  auto o = std::make_shared<GateOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "gate", "Pre-cancellation check: exit 0 only when every step is verified done or waived");
+  cmd->footer(
+      "Re-resolves every domain, records what it sees in the state (--state), and decides.\n"
+      "cancel-subscription is the step the gate unlocks; uninstall-office never blocks.\n"
+      "Examples:\n"
+      "  offboard gate --tenant tenant.json\n"
+      "  offboard gate --tenant tenant.json --format junit > gate.xml\n"
+      "  offboard gate contoso.com --zones fixtures/zones --now 2026-12-17T10:00:00Z\n"
+      "Exit: 0 ready, 1 blocked (steps open), 2 usage or input error,\n"
+      "      3 indeterminate (evidence missing, nothing definite open), 4 internal or storage error.");
+  addTenantOptions(*cmd, o->input);
+  addSourceOptions(*cmd, o->source);
+  addStateOptions(*cmd, o->state, o->now);
+  cmd->add_option("--format", o->format, "Output format")
+      ->check(CLI::IsMember({"text", "json", "junit", "sarif"}));
+  cmd->add_option("--color", o->color, "Colour in text output")->check(CLI::IsMember({"auto", "always", "never"}));
+  return [o, cmd](Io& io) -> int {
+    if (!cmd->parsed()) return -1;
+    std::string err;
+    auto now = commandNow(o->now, &err);
+    if (!now) {
+      io.err << "offboard gate: " << err << "\n";
+      return kExitUsage;
+    }
+    auto tenant = loadTenant(o->input, false, &err);
+    if (!tenant) {
+      io.err << "offboard gate: " << err << "\n";
+      return kExitUsage;
+    }
+    ResolverBuild rb = makeResolver(o->source);
+    if (!rb.resolver) {
+      io.err << "offboard gate: " << rb.error << "\n";
+      return rb.exitCode;
+    }
+    int rc = kExitInternal;
+    auto store = openStateFor("gate", o->state, OpenMode::CreateIfMissing, io, &rc);
+    if (!store) return rc;
+    return runGate(*o, *tenant, *rb.resolver, *store, *now, directResolvers(o->source), io);
+  };
+}
+
+}  // namespace offboard

@@ -1,0 +1,348 @@
+// `offboard plan`, and the pipeline plan, gate and status share: load the tenant, resolve every
+// domain, gather the zone listings and the new DNS host's answers, record what was seen.
+#include <CLI/CLI.hpp>
+
+#include <ctime>
+#include <fstream>
+#include <ostream>
+#include <set>
+#include <sstream>
+
+#include "commands/plan_commands.h"
+#include "engine/check_engine.h"
+#include "plan/gate.h"
+#include "plan/observe.h"
+#include "plan/time_text.h"
+#include "render/plan_render.h"
+#include "resolvers/zone_resolver.h"
+
+namespace offboard {
+namespace {
+
+constexpr std::size_t kMaxTenantFile = 64u << 20;  // a tenant export is kilobytes; refuse a disk image
+
+std::optional<std::string> readFile(const std::string& path, std::string* error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = path + ": cannot be read";
+    return std::nullopt;
+  }
+  std::string bytes;
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    bytes.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (bytes.size() > kMaxTenantFile) {
+      *error = path + ": larger than 64 MiB; not a tenant file";
+      return std::nullopt;
+    }
+  }
+  if (in.bad()) {
+    *error = path + ": read error";
+    return std::nullopt;
+  }
+  return bytes;
+}
+
+bool nsHistoryAtMicrosoft(const StateSnapshot& s, const DnsName& d) {
+  for (const auto& sub : subjectsOf(d))
+    if (sub.action == "switch-ns" && m365Ttl(historyOf(s, d, sub.key))) return true;
+  return false;
+}
+
+// Asks the new DNS host's own servers for every required record (RD is irrelevant to an
+// authoritative server: it answers from its zones).
+NewHostView queryNewHost(Resolver& resolver, const std::vector<DnsName>& servers,
+                         const std::vector<RequiredRecord>& required, const DirectResolverFactory& direct) {
+  NewHostView v;
+  std::vector<std::string> addrs;
+  std::vector<std::string> shown;
+  for (const auto& ns : servers) {
+    for (RRType t : {RRType::A, RRType::AAAA}) {
+      resolver.submit(Question{ns, t}, [&, ns](Observation o) {
+        if (o.outcome != Outcome::Answer) return;
+        for (const auto& r : o.answer) {
+          if (r.type != RRType::A && r.type != RRType::AAAA) continue;
+          if (std::find(addrs.begin(), addrs.end(), r.data) == addrs.end()) {
+            addrs.push_back(r.data);
+            shown.push_back(ns.toString() + " (" + r.data + ")");
+          }
+        }
+      });
+    }
+  }
+  resolver.run();
+  std::string names;
+  for (const auto& ns : servers) names += (names.empty() ? "" : ", ") + ns.toString();
+  if (addrs.empty()) {
+    v.source = names;
+    v.failures.push_back("no address found for the new DNS host's servers (" + names + ")");
+    return v;
+  }
+  for (const auto& s : shown) v.source += (v.source.empty() ? "" : ", ") + s;
+  std::unique_ptr<Resolver> r = direct ? direct(addrs) : nullptr;
+  if (!r) {
+    v.failures.push_back("cannot query " + v.source);
+    return v;
+  }
+  std::set<std::pair<DnsName, RRType>> asked;
+  for (const auto& req : required) {
+    if (!asked.insert({req.record.name, req.record.type}).second) continue;
+    r->submit(Question{req.record.name, req.record.type}, [&v](Observation o) {
+      if (o.outcome == Outcome::Answer) {
+        for (auto& rec : o.answer) v.records.push_back(rec);
+      } else if (!isEvidence(o.outcome)) {
+        v.failures.push_back(o.question.name.toString() + " " + rrTypeName(o.question.type) + ": " +
+                             std::string(outcomeName(o.outcome)) + (o.server.empty() ? "" : " at " + o.server));
+      }
+    });
+  }
+  r->run();
+  return v;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> commandNow(const std::string& nowOption, std::string* error) {
+  if (nowOption.empty()) return static_cast<std::int64_t>(std::time(nullptr));
+  std::string why;
+  auto t = parseRfc3339(nowOption, &why);
+  if (!t) *error = "--now " + quoteForMessage(nowOption) + " " + why;
+  return t;
+}
+
+std::optional<Tenant> loadTenant(const TenantArgs& a, bool allowEmpty, std::string* error) {
+  if (!a.tenantFile.empty() && !a.domains.empty()) {
+    *error = "give --tenant FILE or DOMAIN arguments, not both";
+    return std::nullopt;
+  }
+  Tenant t;
+  if (!a.tenantFile.empty()) {
+    auto bytes = readFile(a.tenantFile, error);
+    if (!bytes) return std::nullopt;
+    auto parsed = parseTenant(*bytes, a.tenantFile, error);
+    if (!parsed) return std::nullopt;
+    t = std::move(*parsed);
+  } else if (a.domains.empty()) {
+    if (!allowEmpty) {
+      *error = "give --tenant FILE (a tenant file or a Graph export) or at least one DOMAIN";
+      return std::nullopt;
+    }
+  } else {
+    t.source = TenantSource::Arguments;
+    std::set<DnsName> seen;
+    for (const auto& arg : a.domains) {
+      std::string why;
+      auto d = normalizeDomain(arg, &why);
+      if (!d) {
+        *error = "argument " + quoteForMessage(arg) + " " + why;
+        return std::nullopt;
+      }
+      if (isInitialDomainName(d->name)) {
+        t.skipped.push_back(d->name.toStringNoDot() + " (argument): an initial Microsoft domain; it can never be removed, so it is not offboarded");
+        continue;
+      }
+      if (!seen.insert(d->name).second) continue;
+      TenantDomain td;
+      td.input = std::move(*d);
+      t.domains.push_back(std::move(td));
+    }
+  }
+  if (!a.newMx.empty()) {
+    t.newMx.clear();
+    for (const auto& m : a.newMx) {
+      std::string why;
+      auto target = parseMailTarget(m, &why);
+      if (!target) {
+        *error = "--new-mx " + why;
+        return std::nullopt;
+      }
+      t.newMx.push_back(*target);
+    }
+  }
+  if (!a.newNs.empty()) {
+    t.newNameservers.clear();
+    for (const auto& n : a.newNs) {
+      std::string why;
+      auto name = DnsName::parse(n, &why);
+      if (!name || name->labelCount() < 2) {
+        *error = "--new-ns " + quoteForMessage(n) + " is not a host name" + (why.empty() ? "" : ": " + why);
+        return std::nullopt;
+      }
+      t.newNameservers.push_back(*name);
+    }
+  }
+  return t;
+}
+
+Evidence gatherEvidence(const Tenant& t, Resolver& resolver, const StateSnapshot& state,
+                        std::int64_t now, const DirectResolverFactory& direct) {
+  Evidence ev;
+  std::vector<DomainJob> jobs;
+  for (const auto& d : domainsToCheck(t, state)) {
+    CheckContext ctx;
+    for (const auto& td : t.domains)
+      if (td.input.name == d.name) ctx.knownMicrosoftMx = td.knownMicrosoftMx;
+    jobs.push_back(DomainJob{d, ctx});
+  }
+  ev.reports = checkAll(resolver, jobs);
+  auto* zones = dynamic_cast<ZoneResolver*>(&resolver);
+  for (const auto& report : ev.reports) {
+    const DnsName& d = report.domain;
+    const std::vector<Record>* listing = nullptr;
+    if (zones)
+      if (const auto* z = zones->zoneRecords(d)) listing = &(ev.zoneListings[d] = *z);
+    const bool hostedNow = hostedByMicrosoftNow(report);
+    std::vector<RequiredRecord> required;
+    std::optional<std::string> zoneValue;
+    if (hostedNow) {
+      required = requiredAtNewHost(t, report, listing, state);
+      zoneValue = encodeRequired(required);
+    }
+    for (auto& row : observationsOf(report, now, zoneValue)) ev.rows.push_back(std::move(row));
+
+    bool adminManagedFalse = false;
+    for (const auto& td : t.domains)
+      if (td.input.name == d && td.adminManaged == false) adminManagedFalse = true;
+    if (!hostedNow && !nsHistoryAtMicrosoft(state, d) && !adminManagedFalse) continue;
+    if (!hostedNow) required = requiredAtNewHost(t, report, listing, state);
+    if (zones) {
+      // Offline: no server is ever asked. Once the delegation has left Microsoft, the zone file
+      // in DIR is what the new host serves.
+      if (!hostedNow && listing)
+        ev.newHost[d] = NewHostView{"the zone file for " + d.toString() + " (" + zones->describe() + ")", *listing, {}, ""};
+      else
+        ev.newHost[d] = NewHostView{zones->describe(), {}, {},
+                                    "offline (--zones), the new DNS host cannot be asked; the zone "
+                                    "file is checked once the delegation has left Microsoft"};
+      continue;
+    }
+    std::vector<DnsName> servers = t.newNameservers;
+    if (servers.empty() && !hostedNow)
+      servers = report.delegation.parentSeen && !report.delegation.parentNs.empty() ? report.delegation.parentNs
+                                                                                   : report.delegation.childNs;
+    if (servers.empty()) continue;
+    ev.newHost[d] = queryNewHost(resolver, servers, required, direct);
+  }
+  return ev;
+}
+
+void addTenantOptions(CLI::App& cmd, TenantArgs& a) {
+  const char* group = "Tenant";
+  cmd.add_option("domains", a.domains, "Custom domains of the tenant (instead of --tenant)");
+  cmd.add_option("--tenant", a.tenantFile,
+                 "Tenant FILE: offboard's tenant JSON, or a Microsoft Graph export (GET /domains, "
+                 "Get-MgDomain | ConvertTo-Json -Depth 5)")
+      ->group(group);
+  cmd.add_option("--new-mx", a.newMx, "The new mail provider's MX HOST[:PREF] (repeatable; default PREF 10)")
+      ->group(group);
+  cmd.add_option("--new-ns", a.newNs, "The new DNS host's nameserver HOST (repeatable)")->group(group);
+}
+
+void addStateOptions(CLI::App& cmd, std::string& state, std::string& now) {
+  const char* group = "State and clock";
+  cmd.add_option("--state", state, "State FILE: acks, waivers and observation history (default ./offboard.db)")
+      ->group(group);
+  cmd.add_option("--now", now, "Use this time instead of the clock (RFC 3339, e.g. 2026-12-15T10:00:00Z)")
+      ->group(group);
+}
+
+std::unique_ptr<StateStore> openStateFor(const char* cmd, const std::string& path, OpenMode mode,
+                                         Io& io, int* rc) {
+  std::string err;
+  int code = kExitInternal;
+  auto store = StateStore::open(path, mode, &err, &code);
+  if (!store) {
+    io.err << "offboard " << cmd << ": " << err << "\n";
+    *rc = code == kExitOk ? kExitInternal : code;
+  }
+  return store;
+}
+
+DirectResolverFactory directResolvers(const SourceOptions& source) {
+  return [source](const std::vector<std::string>& servers) -> std::unique_ptr<Resolver> {
+    SourceOptions s;
+    s.resolvers = servers;
+    s.timeoutMs = source.timeoutMs;
+    s.tries = source.tries;
+    ResolverBuild b = makeResolver(s);
+    return std::move(b.resolver);
+  };
+}
+
+int runPlan(const PlanOptions& o, const Tenant& t, Resolver& resolver, StateStore& store,
+            std::int64_t now, const DirectResolverFactory& direct, Io& io) {
+  std::string err;
+  StateSnapshot before = store.snapshot(&err);
+  if (!err.empty()) {
+    io.err << "offboard plan: " << err << "\n";
+    return kExitInternal;
+  }
+  Evidence ev = gatherEvidence(t, resolver, before, now, direct);
+  if (!store.recordObservations(ev.rows, &err)) {
+    io.err << "offboard plan: " << err << "\n";
+    return kExitInternal;
+  }
+  PlanInput in;
+  in.tenant = t;
+  in.state = store.snapshot(&err);
+  if (!err.empty()) {
+    io.err << "offboard plan: " << err << "\n";
+    return kExitInternal;
+  }
+  in.reports = std::move(ev.reports);
+  in.zoneListings = std::move(ev.zoneListings);
+  in.newHost = std::move(ev.newHost);
+  in.now = now;
+  Plan plan = buildPlan(in);
+  if (o.format == "json") io.out << renderPlanJson(plan);
+  else if (o.format == "markdown") io.out << renderPlanMarkdown(plan);
+  else if (o.format == "html") io.out << renderPlanHtml(plan);
+  else io.out << renderPlanText(plan, TextStyle{useColor(o.color, io.outIsTerminal)});
+  return gateExitCode(decide(plan));
+}
+
+Runner setupPlan(CLI::App& app) {
+  auto o = std::make_shared<PlanOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "plan", "Runbook: the ordered migration plan for the tenant's domains, with records, waits and checks");
+  cmd->footer(
+      "The plan records what it resolves in the state (--state), so that the propagation clock\n"
+      "has its \"before\"; acks and waivers there mark steps done or waived.\n"
+      "Examples:\n"
+      "  offboard plan --tenant tenant.json --format html > runbook.html\n"
+      "  offboard plan contoso.com --new-mx mx1.newmail.example:10 --new-ns ns1.newdns.example\n"
+      "  offboard plan --tenant domains.json --zones fixtures/zones --now 2026-12-15T10:00:00Z\n"
+      "Exit: 0 every step done or waived, 1 steps open, 2 usage or input error,\n"
+      "      3 evidence missing and nothing definite open, 4 internal or storage error.");
+  addTenantOptions(*cmd, o->input);
+  addSourceOptions(*cmd, o->source);
+  addStateOptions(*cmd, o->state, o->now);
+  cmd->add_option("--format", o->format, "Output format")
+      ->check(CLI::IsMember({"text", "markdown", "json", "html"}));
+  cmd->add_option("--color", o->color, "Colour in text output")->check(CLI::IsMember({"auto", "always", "never"}));
+  return [o, cmd](Io& io) -> int {
+    if (!cmd->parsed()) return -1;
+    std::string err;
+    auto now = commandNow(o->now, &err);
+    if (!now) {
+      io.err << "offboard plan: " << err << "\n";
+      return kExitUsage;
+    }
+    auto tenant = loadTenant(o->input, false, &err);
+    if (!tenant) {
+      io.err << "offboard plan: " << err << "\n";
+      return kExitUsage;
+    }
+    ResolverBuild rb = makeResolver(o->source);
+    if (!rb.resolver) {
+      io.err << "offboard plan: " << rb.error << "\n";
+      return rb.exitCode;
+    }
+    int rc = kExitInternal;
+    auto store = openStateFor("plan", o->state, OpenMode::CreateIfMissing, io, &rc);
+    if (!store) return rc;
+    return runPlan(*o, *tenant, *rb.resolver, *store, *now, directResolvers(o->source), io);
+  };
+}
+
+}  // namespace offboard

@@ -1,0 +1,342 @@
+// `offboard ack`, `waive`, `status` and `history`: the state's writers and readers.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "commands/plan_commands.h"
+#include "plan/gate.h"
+#include "plan/observe.h"
+#include "plan/steps.h"
+#include "plan/time_text.h"
+#include "render/plan_render.h"
+
+namespace offboard {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+std::string clean(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
+  return out;
+}
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+// Who, a note, a reason: printable text of bounded length (they end up in terminals and HTML).
+bool checkText(const char* flag, const std::string& value, std::size_t max, bool required,
+               std::string* error) {
+  if (required && trim(value).empty()) {
+    *error = std::string(flag) + " is required and must not be blank";
+    return false;
+  }
+  if (value.size() > max) {
+    *error = std::string(flag) + " is longer than " + std::to_string(max) + " characters";
+    return false;
+  }
+  for (unsigned char c : value)
+    if (c < 0x20 || c == 0x7f) {
+      *error = std::string(flag) + " contains a control character";
+      return false;
+    }
+  return true;
+}
+
+std::optional<StepId> validStep(const char* cmd, const std::string& step, Io& io) {
+  std::string err;
+  auto id = parseStepId(step, &err);
+  if (!id) io.err << "offboard " << cmd << ": " << err;
+  return id;
+}
+
+bool fileExists(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec);
+}
+
+int statusSummary(const StatusOptions& o, const StateSnapshot& s, Io& io) {
+  // The latest row of each domain+subject is its current value.
+  std::map<std::pair<std::string, std::string>, const ObservationRow*> latest;
+  std::map<std::pair<std::string, std::string>, std::int64_t> firstSeen;
+  for (const auto& row : s.observations) {
+    auto key = std::make_pair(row.domain, row.subject);
+    auto it = latest.find(key);
+    if (it == latest.end() || it->second->value != row.value || it->second->atM365 != row.atM365 ||
+        it->second->evidence != row.evidence)
+      firstSeen[key] = row.at;
+    latest[key] = &row;
+  }
+  if (o.format == "json") {
+    ojson j;
+    j["schema"] = "offboard.status/1";
+    j["state"] = o.state;
+    j["acks"] = ojson::array();
+    for (const auto& a : s.acks)
+      j["acks"].push_back({{"step", a.step}, {"by", a.by}, {"note", a.note}, {"at", formatRfc3339(a.at)}});
+    j["waivers"] = ojson::array();
+    for (const auto& w : s.waivers)
+      j["waivers"].push_back({{"step", w.step}, {"by", w.by}, {"reason", w.reason}, {"at", formatRfc3339(w.at)}});
+    j["subjects"] = ojson::array();
+    for (const auto& [key, row] : latest) {
+      if (row->subject.rfind("ZONE ", 0) == 0) continue;
+      j["subjects"].push_back({{"domain", row->domain}, {"subject", row->subject}, {"value", row->value},
+                               {"at_m365", row->atM365}, {"evidence", row->evidence}, {"ttl", row->ttl},
+                               {"since", formatRfc3339(firstSeen[key])},
+                               {"last_seen", formatRfc3339(std::max(row->lastSeen, row->at))}});
+    }
+    io.out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return kExitOk;
+  }
+  io.out << "state " << clean(o.state) << "\n";
+  io.out << fmt::format("acknowledgements ({}):\n", s.acks.size());
+  for (const auto& a : s.acks)
+    io.out << "  " << formatRfc3339(a.at) << "  " << clean(a.step) << "  by " << clean(a.by)
+           << (a.note.empty() ? "" : "  (" + clean(a.note) + ")") << "\n";
+  io.out << fmt::format("waivers ({}):\n", s.waivers.size());
+  for (const auto& w : s.waivers)
+    io.out << "  " << formatRfc3339(w.at) << "  " << clean(w.step) << "  by " << clean(w.by) << ": "
+           << clean(w.reason) << "\n";
+  io.out << "latest observations:\n";
+  std::string domain;
+  for (const auto& [key, row] : latest) {
+    if (row->subject.rfind("ZONE ", 0) == 0) continue;
+    if (row->domain != domain) io.out << "  " << clean(row->domain) << "\n";
+    domain = row->domain;
+    std::string tag = !row->evidence ? "no evidence" : row->atM365 ? "at Microsoft 365" : "ok";
+    io.out << "    " << clean(row->subject) << "  " << clean(row->value) << "  [" << tag << "] since "
+           << formatRfc3339(firstSeen[key]) << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int runAck(const AckOptions& o, StateStore& store, std::int64_t now, Io& io) {
+  auto id = validStep("ack", o.step, io);
+  if (!id) return kExitUsage;
+  if (id->form->kind != StepKind::Manual) {
+    io.err << "offboard ack: " << id->id << " is a " << stepKindName(id->form->kind)
+           << " step: offboard verifies it itself and an acknowledgement would not count. For a "
+              "deliberate exception: offboard waive "
+           << id->id << " --by NAME --reason TEXT\n";
+    return kExitUsage;
+  }
+  std::string err;
+  if (!checkText("--by", o.by, 200, true, &err) || !checkText("--note", o.note, 2000, false, &err)) {
+    io.err << "offboard ack: " << err << "\n";
+    return kExitUsage;
+  }
+  if (!store.addAck(AckRow{id->id, trim(o.by), o.note, now}, &err)) {
+    io.err << "offboard ack: " << err << "\n";
+    return kExitInternal;
+  }
+  io.out << "acknowledged " << id->id << " by " << trim(o.by) << " at " << formatRfc3339(now) << "\n";
+  return kExitOk;
+}
+
+int runWaive(const WaiveOptions& o, StateStore& store, std::int64_t now, Io& io) {
+  auto id = validStep("waive", o.step, io);
+  if (!id) return kExitUsage;
+  if (id->id == "cancel-subscription") {
+    io.err << "offboard waive: cancel-subscription is the step the gate unlocks; there is nothing "
+              "to waive\n";
+    return kExitUsage;
+  }
+  std::string err;
+  if (!checkText("--by", o.by, 200, true, &err) || !checkText("--reason", o.reason, 2000, true, &err)) {
+    io.err << "offboard waive: " << err << "\n";
+    return kExitUsage;
+  }
+  if (!store.addWaiver(WaiverRow{id->id, trim(o.by), trim(o.reason), now}, &err)) {
+    io.err << "offboard waive: " << err << "\n";
+    return kExitInternal;
+  }
+  io.out << "waived " << id->id << " by " << trim(o.by) << " at " << formatRfc3339(now) << ": "
+         << trim(o.reason) << "\n";
+  return kExitOk;
+}
+
+int runStatus(const StatusOptions& o, const std::optional<Tenant>& t, Resolver* resolver,
+              StateStore* store, std::int64_t now, const DirectResolverFactory& direct, Io& io) {
+  std::string err;
+  StateSnapshot snap;
+  if (store) {
+    snap = store->snapshot(&err);
+    if (!err.empty()) {
+      io.err << "offboard status: " << err << "\n";
+      return kExitInternal;
+    }
+  }
+  if (!t || !resolver) return statusSummary(o, snap, io);
+  // Re-resolved but not recorded: status never changes the state.
+  Evidence ev = gatherEvidence(*t, *resolver, snap, now, direct);
+  PlanInput in;
+  in.tenant = *t;
+  in.state = snap;
+  for (auto& row : ev.rows) in.state.observations.push_back(std::move(row));
+  in.reports = std::move(ev.reports);
+  in.zoneListings = std::move(ev.zoneListings);
+  in.newHost = std::move(ev.newHost);
+  in.now = now;
+  Plan plan = buildPlan(in);
+  GateDecision d = decide(plan);
+  if (o.format == "json") {
+    io.out << renderPlanJson(plan);
+  } else {
+    for (const auto& s : plan.steps)
+      io.out << fmt::format("{:<14} {:<44} {}\n", "[" + std::string(stepStatusName(s.status)) + "]", clean(s.id),
+                            clean(s.state));
+    io.out << "gate: " << gateVerdictName(d.verdict) << " (as of " << formatRfc3339(now) << ")\n";
+  }
+  return gateExitCode(d);
+}
+
+int runHistory(const HistoryOptions& o, StateStore& store, Io& io) {
+  std::string err;
+  auto events = store.history(&err);
+  if (!err.empty()) {
+    io.err << "offboard history: " << err << "\n";
+    return kExitInternal;
+  }
+  if (o.format == "json") {
+    ojson j;
+    j["schema"] = "offboard.history/1";
+    j["events"] = ojson::array();
+    for (const auto& e : events)
+      j["events"].push_back({{"id", e.id}, {"at", formatRfc3339(e.at)}, {"kind", e.kind},
+                             {"target", e.target}, {"by", e.by}, {"text", e.text}});
+    io.out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return kExitOk;
+  }
+  for (const auto& e : events)
+    io.out << formatRfc3339(e.at) << "  " << fmt::format("{:<8}", clean(e.kind)) << clean(e.target)
+           << (e.by.empty() ? "" : "  by " + clean(e.by)) << (e.text.empty() ? "" : "  " + clean(e.text)) << "\n";
+  if (events.empty()) io.out << "(no events yet)\n";
+  return kExitOk;
+}
+
+Runner setupAck(CLI::App& app) {
+  auto o = std::make_shared<AckOptions>();
+  CLI::App* cmd = app.add_subcommand("ack", "Record that a manual step is done (who, when)");
+  cmd->footer("Examples:\n  offboard ack notify-users --by alice --note \"mail sent 2026-12-01\"\n"
+              "  offboard ack move-users-off-domain:contoso.com --by bob\n"
+              "Manual steps: confirm-admin-role, reduce-licenses, notify-users, backup-data,\n"
+              "move-users-off-domain:DOMAIN, remove-domain:DOMAIN, cancel-subscription, uninstall-office.\n"
+              "Exit: 0 recorded, 2 usage error (unknown step, not a manual step), 4 storage error.");
+  cmd->add_option("step", o->step, "Step identifier, e.g. notify-users or remove-domain:contoso.com")->required();
+  cmd->add_option("--by", o->by, "Who did it")->required();
+  cmd->add_option("--note", o->note, "A note for the audit log");
+  addStateOptions(*cmd, o->state, o->now);
+  return [o, cmd](Io& io) -> int {
+    if (!cmd->parsed()) return -1;
+    std::string err;
+    auto now = commandNow(o->now, &err);
+    if (!now) {
+      io.err << "offboard ack: " << err << "\n";
+      return kExitUsage;
+    }
+    if (!parseStepId(o->step, &err)) {  // a typo never creates a state file
+      io.err << "offboard ack: " << err;
+      return kExitUsage;
+    }
+    int rc = kExitInternal;
+    auto store = openStateFor("ack", o->state, OpenMode::CreateIfMissing, io, &rc);
+    if (!store) return rc;
+    return runAck(*o, *store, *now, io);
+  };
+}
+
+Runner setupWaive(CLI::App& app) {
+  auto o = std::make_shared<WaiveOptions>();
+  CLI::App* cmd = app.add_subcommand("waive", "Record a deliberate exception to a step (the gate then passes it)");
+  cmd->footer("Example:\n  offboard waive remove-teams-records:contoso.com --by alice \\\n"
+              "      --reason \"Teams federation records are managed by the new provider\"\n"
+              "Exit: 0 recorded, 2 usage error (unknown step, no reason), 4 storage error.");
+  cmd->add_option("step", o->step, "Step identifier, e.g. remove-dkim:contoso.com")->required();
+  cmd->add_option("--by", o->by, "Who decided it")->required();
+  cmd->add_option("--reason", o->reason, "Why the step is waived (shown in the runbook and the gate)")->required();
+  addStateOptions(*cmd, o->state, o->now);
+  return [o, cmd](Io& io) -> int {
+    if (!cmd->parsed()) return -1;
+    std::string err;
+    auto now = commandNow(o->now, &err);
+    if (!now) {
+      io.err << "offboard waive: " << err << "\n";
+      return kExitUsage;
+    }
+    if (!parseStepId(o->step, &err)) {
+      io.err << "offboard waive: " << err;
+      return kExitUsage;
+    }
+    int rc = kExitInternal;
+    auto store = openStateFor("waive", o->state, OpenMode::CreateIfMissing, io, &rc);
+    if (!store) return rc;
+    return runWaive(*o, *store, *now, io);
+  };
+}
+
+Runner setupStatus(CLI::App& app) {
+  auto o = std::make_shared<StatusOptions>();
+  CLI::App* cmd = app.add_subcommand("status", "The plan's state: acks, waivers, observations; with a tenant, each step's status");
+  cmd->footer("Without --tenant or DOMAIN: what the state holds. With them: every step's status now\n"
+              "(re-resolved; status never writes the state).\n"
+              "Exit: 0 (state only) or as `gate`; 2 usage error or not an offboard state; 4 storage error.");
+  addTenantOptions(*cmd, o->input);
+  addSourceOptions(*cmd, o->source);
+  addStateOptions(*cmd, o->state, o->now);
+  cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  return [o, cmd](Io& io) -> int {
+    if (!cmd->parsed()) return -1;
+    std::string err;
+    auto now = commandNow(o->now, &err);
+    if (!now) {
+      io.err << "offboard status: " << err << "\n";
+      return kExitUsage;
+    }
+    auto tenant = loadTenant(o->input, true, &err);
+    if (!tenant) {
+      io.err << "offboard status: " << err << "\n";
+      return kExitUsage;
+    }
+    const bool withTenant = !o->input.tenantFile.empty() || !o->input.domains.empty();
+    std::unique_ptr<StateStore> store;
+    if (fileExists(o->state) || !withTenant) {
+      int rc = kExitInternal;
+      store = openStateFor("status", o->state, OpenMode::MustExist, io, &rc);
+      if (!store) return rc;
+    }
+    if (!withTenant) return runStatus(*o, std::nullopt, nullptr, store.get(), *now, nullptr, io);
+    ResolverBuild rb = makeResolver(o->source);
+    if (!rb.resolver) {
+      io.err << "offboard status: " << rb.error << "\n";
+      return rb.exitCode;
+    }
+    return runStatus(*o, tenant, rb.resolver.get(), store.get(), *now, directResolvers(o->source), io);
+  };
+}
+
+Runner setupHistory(CLI::App& app) {
+  auto o = std::make_shared<HistoryOptions>();
+  CLI::App* cmd = app.add_subcommand("history", "The audit log: acks, waivers and observations over time");
+  cmd->footer("Exit: 0, 2 when --state is missing or not an offboard state, 4 storage error.");
+  cmd->add_option("--state", o->state, "State FILE (default ./offboard.db)");
+  cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  return [o, cmd](Io& io) -> int {
+    if (!cmd->parsed()) return -1;
+    int rc = kExitInternal;
+    auto store = openStateFor("history", o->state, OpenMode::MustExist, io, &rc);
+    if (!store) return rc;
+    return runHistory(*o, *store, io);
+  };
+}
+
+}  // namespace offboard
