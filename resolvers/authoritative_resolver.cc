@@ -131,9 +131,9 @@ Step classifyStep(const DnsName& zone, const DnsName& next, const WireAnswer& w,
 }
 
 Observation judgeZoneAnswer(const DnsName& zone, WireAnswer w) {
+  auto ref = referralIn(w);
   Observation o = std::move(w.obs);
   if (w.referral) {
-    auto ref = referralIn(w);
     DnsName to = ref ? ref->zone : zone;
     if (to.isPartOf(zone) && to != zone) {
       o.outcome = Outcome::NotAvailable;
@@ -354,6 +354,16 @@ struct AuthoritativeResolver::Impl {
       auto g = z.glue.find(host);
       if (g != z.glue.end() && !g->second.empty()) {
         for (const auto& a : g->second) pending->found.push_back(makeServer(host, a));
+        finishOne();
+        continue;
+      }
+      if (!z.parent) {
+        // The root's servers can only come from the hints: looking them up needs the root.
+        pending->failed.emplace_back(
+            host, Fail{Outcome::NotAvailable,
+                       std::string("no usable address in the root hints") +
+                           (opt.ipv6 ? "" : " (IPv6 addresses are not used)"),
+                       {}});
         finishOne();
         continue;
       }
