@@ -211,7 +211,7 @@ std::string svgTimeline(const Plan& p) {
   }
   if (hi == lo) hi = lo + 1;
   const int LABEL = 260, BAR = 560, ROW = 30, TOP = 30, PAD = 10;
-  int width = PAD * 2 + LABEL + BAR + 10;
+  int width = PAD * 2 + LABEL + BAR + 150;  // room for the last end time
   int height = TOP + static_cast<int>(waits.size()) * ROW + 34;
   auto x = [&](std::int64_t t) {
     return PAD + LABEL + static_cast<int>((static_cast<double>(t - lo) / static_cast<double>(hi - lo)) * BAR);

@@ -2,12 +2,19 @@
 // research reliability.md §6: monotone, never ready on missing evidence).
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
+#include <sstream>
 
 #include "checks/checks.h"
+#include "commands/plan_commands.h"
 #include "fake_resolver.h"
 #include "plan/gate.h"
 #include "plan/observe.h"
@@ -296,4 +303,220 @@ TEST_CASE("monotone: turning observations into failures never improves the gate 
       for (const auto& id : doneSet(p)) CHECK_MESSAGE(refDone.count(id) == 1, id);
     }
   }
+}
+
+// ---- the commands around the gate (runGate, runAck, runWaive, runStatus, runHistory) ---------
+
+namespace {
+
+// A state file in a fresh temporary directory, removed afterwards.
+struct TempState {
+  std::filesystem::path dir;
+  std::string path;
+  TempState() {
+    static int counter = 0;
+    dir = std::filesystem::temp_directory_path() /
+          ("offboard-test-gate-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::create_directories(dir);
+    path = (dir / "offboard.db").string();
+  }
+  ~TempState() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  std::unique_ptr<StateStore> open() {
+    std::string err;
+    int rc = 0;
+    auto s = StateStore::open(path, OpenMode::CreateIfMissing, &err, &rc);
+    INFO(err);
+    REQUIRE(s);
+    return s;
+  }
+};
+
+// A fake resolver that answers every question of the given world (and NODATA otherwise).
+std::unique_ptr<FakeResolver> resolverFor(const std::vector<Dns>& world) {
+  auto r = std::make_unique<FakeResolver>(Outcome::NoData, true);
+  for (const auto& d : world)
+    for (auto& o : observe(d)) r->set(o);
+  return r;
+}
+
+struct Out {
+  std::ostringstream out, err;
+  Io io{out, err};
+};
+
+}  // namespace
+
+TEST_CASE("gate command: records what it saw, decides, and renders each format") {
+  TempState ts;
+  auto store = ts.open();
+  auto resolver = resolverFor(before());
+  GateOptions o;
+  o.format = "json";
+  Out a;
+  CHECK(runGate(o, tenant(), *resolver, *store, T0, nullptr, a.io) == 1);
+  auto j = nlohmann::json::parse(a.out.str());
+  CHECK(j["schema"] == "offboard.gate/1");
+  CHECK(j["ready"] == false);
+  std::string err;
+  CHECK_FALSE(store->snapshot(&err).observations.empty());
+  for (const char* f : {"text", "junit", "sarif"}) {
+    CAPTURE(f);
+    o.format = f;
+    Out b;
+    CHECK(runGate(o, tenant(), *resolver, *store, T0 + 1, nullptr, b.io) == 1);
+    CHECK_FALSE(b.out.str().empty());
+  }
+}
+
+TEST_CASE("ack and waive validate the step, the kind, and the text") {
+  TempState ts;
+  auto store = ts.open();
+  struct Case {
+    std::string step, by, note;
+    int rc;
+    const char* err;
+  };
+  const Case acks[] = {
+      {"notify-users", "alice", "sent", 0, ""},
+      {"move-users-off-domain:Bücher.Example", "alice", "", 0, ""},
+      {"notfy-users", "alice", "", 2, "valid steps are:"},
+      {"update-mx:contoso.com", "alice", "", 2, "offboard waive update-mx:contoso.com"},
+      {"wait-propagation:contoso.com", "alice", "", 2, "is a time step"},
+      {"notify-users", "   ", "", 2, "--by is required"},
+      {"notify-users", "al\x1b[31mice", "", 2, "control character"},
+  };
+  for (const auto& c : acks) {
+    CAPTURE(c.step);
+    Out x;
+    AckOptions o;
+    o.step = c.step;
+    o.by = c.by;
+    o.note = c.note;
+    CHECK(runAck(o, *store, T0, x.io) == c.rc);
+    CHECK(x.err.str().find(c.err) != std::string::npos);
+  }
+  std::string err;
+  auto snap = store->snapshot(&err);
+  REQUIRE(snap.acks.size() == 2);
+  CHECK(snap.acks[1].step == "move-users-off-domain:xn--bcher-kva.example");
+
+  Out w1, w2, w3;
+  WaiveOptions wo;
+  wo.step = "remove-dkim:fabrikam.com";
+  wo.by = "carol";
+  CHECK(runWaive(wo, *store, T0, w1.io) == 2);  // no reason
+  CHECK(w1.err.str().find("--reason is required") != std::string::npos);
+  wo.reason = "the new provider signs with its own selectors";
+  CHECK(runWaive(wo, *store, T0, w2.io) == 0);
+  wo.step = "cancel-subscription";
+  CHECK(runWaive(wo, *store, T0, w3.io) == 2);
+  CHECK(store->snapshot(&err).waivers.size() == 1);
+
+  Out h;
+  CHECK(runHistory(HistoryOptions{}, *store, h.io) == 0);
+  CHECK(h.out.str().find("notify-users  by alice  sent") != std::string::npos);
+  CHECK(h.out.str().find("remove-dkim:fabrikam.com  by carol") != std::string::npos);
+  Out s;
+  CHECK(runStatus(StatusOptions{}, std::nullopt, nullptr, store.get(), T0, nullptr, s.io) == 0);
+  CHECK(s.out.str().find("waivers (1):") != std::string::npos);
+}
+
+TEST_CASE("the whole cut-over through the commands: blocked, then ready after the TTL") {
+  TempState ts;
+  auto store = ts.open();
+  GateOptions o;
+  auto old = resolverFor(before());
+  Out first;
+  CHECK(runGate(o, tenant(), *old, *store, T0, nullptr, first.io) == 1);
+  // Every manual step acknowledged.
+  PlanInput in;
+  in.tenant = tenant();
+  for (const auto& s : buildPlan(in).steps) {
+    if (s.kind != StepKind::Manual || !s.gating) continue;
+    Out x;
+    CHECK(runAck(AckOptions{s.id, "ops", "", "", ts.path}, *store, T0 + 10, x.io) == 0);
+  }
+  for (const char* d : {"contoso.com", "fabrikam.com", "tailspintoys.com", "wingtiptoys.com"}) {
+    Out x;
+    CHECK(runAck(AckOptions{std::string("move-users-off-domain:") + d, "ops", "", "", ts.path}, *store, T0 + 10, x.io) == 0);
+    CHECK(runAck(AckOptions{std::string("remove-domain:") + d, "ops", "", "", ts.path}, *store, T0 + 10, x.io) == 0);
+  }
+  // The new DNS host answers for contoso.com (queried directly through the factory).
+  std::vector<std::string> asked;
+  auto newWorld = after();
+  DirectResolverFactory direct = [&](const std::vector<std::string>& servers) -> std::unique_ptr<Resolver> {
+    asked = servers;
+    auto r = std::make_unique<FakeResolver>(Outcome::NoData);
+    for (auto& ob : observe(newWorld[0])) r->set(ob);
+    return r;
+  };
+  auto fresh = resolverFor(after());
+  fresh->set(obs("ns1.newdns.example", RRType::A, Outcome::Answer, {[] {
+                   Record r = rec("ns1.newdns.example", RRType::A, "ns1.newdns.example");
+                   r.data = "127.0.0.1";
+                   r.target = DnsName();
+                   return r;
+                 }()}));
+  Out mid;
+  o.format = "json";
+  CHECK(runGate(o, tenant(), *fresh, *store, T1, direct, mid.io) == 1);
+  CHECK(asked == std::vector<std::string>{"127.0.0.1"});
+  auto j = nlohmann::json::parse(mid.out.str());
+  for (const auto& item : j["open"]) CHECK(item["id"].get<std::string>().rfind("wait-propagation:", 0) == 0);
+  Out before48h, at48h;
+  CHECK(runGate(o, tenant(), *fresh, *store, T1 + 172799, direct, before48h.io) == 1);
+  CHECK(runGate(o, tenant(), *fresh, *store, T1 + 172800, direct, at48h.io) == 0);
+  CHECK(nlohmann::json::parse(at48h.out.str())["ready"] == true);
+}
+
+TEST_CASE("tenant arguments: exclusive, validated, files named in errors") {
+  std::string err;
+  TenantArgs both;
+  both.tenantFile = "t.json";
+  both.domains = {"contoso.com"};
+  CHECK_FALSE(loadTenant(both, false, &err));
+  CHECK(err.find("not both") != std::string::npos);
+  CHECK_FALSE(loadTenant(TenantArgs{}, false, &err));
+  CHECK(loadTenant(TenantArgs{}, true, &err).has_value());
+  TenantArgs missing;
+  missing.tenantFile = "/nonexistent/tenant.json";
+  CHECK_FALSE(loadTenant(missing, false, &err));
+  CHECK(err.find("/nonexistent/tenant.json") == 0);
+  TenantArgs args;
+  args.domains = {"Contoso.COM", "contoso.onmicrosoft.com", "contoso.com"};
+  args.newMx = {"mx1.newmail.example:5"};
+  args.newNs = {"ns1.newdns.example"};
+  auto t = loadTenant(args, false, &err);
+  REQUIRE(t);
+  REQUIRE(t->domains.size() == 1);
+  CHECK(t->skipped.size() == 1);
+  CHECK(t->newMx[0].preference == 5);
+  args.newMx = {"mx1.newmail.example:x"};
+  CHECK_FALSE(loadTenant(args, false, &err));
+  CHECK(err.rfind("--new-mx ", 0) == 0);
+  TempState ts;
+  std::string file = (ts.dir / "family.json").string();
+  std::ofstream(file) << R"({"domains": [], "subscriptions": [{"name": "Microsoft 365 Family", "kind": "family"}]})";
+  TenantArgs fam;
+  fam.tenantFile = file;
+  CHECK_FALSE(loadTenant(fam, false, &err));
+  CHECK(err.find("consumer plan") != std::string::npos);
+}
+
+TEST_CASE("a file that is not an offboard state is refused, never overwritten") {
+  TempState ts;
+  std::ofstream(ts.path) << "not a database, just text\n";
+  Out x;
+  int rc = 0;
+  auto store = openStateFor("gate", ts.path, OpenMode::CreateIfMissing, x.io, &rc);
+  CHECK_FALSE(store);
+  CHECK(rc == 2);
+  CHECK(x.err.str().rfind("offboard gate: ", 0) == 0);
+  std::ifstream in(ts.path);
+  std::string line;
+  std::getline(in, line);
+  CHECK(line == "not a database, just text");
 }
