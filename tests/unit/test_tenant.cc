@@ -78,7 +78,7 @@ TEST_CASE("every documented Graph example in the fixtures imports or is refused 
   namespace fs = std::filesystem;
   int files = 0;
   for (const auto& entry : fs::directory_iterator(std::string(OFFBOARD_SOURCE_DIR) +
-                                                  "/fixtures/tenants/unit/graph")) {
+                                                  "/fixtures/graph")) {
     std::string name = entry.path().filename().string();
     CAPTURE(name);
     ++files;
@@ -132,6 +132,21 @@ TEST_CASE("every documented Graph example in the fixtures imports or is refused 
     }
   }
   CHECK(files == 7);
+}
+
+TEST_CASE("the demo tenant files import: the tool's own, PowerShell, and PowerShell as UTF-16") {
+  Tenant own = parseOk(fixture("fixtures/tenants/demo.json"));
+  CHECK(own.source == TenantSource::OwnFile);
+  const std::vector<std::string> demo{"contoso.com", "fabrikam.com", "tailspintoys.com", "wingtiptoys.com"};
+  CHECK(names(own) == demo);
+  for (const char* f : {"fixtures/tenants/graph-powershell.json", "fixtures/tenants/graph-powershell-utf16le.json"}) {
+    CAPTURE(f);
+    Tenant ps = parseOk(fixture(f));
+    CHECK(ps.source == TenantSource::GraphList);
+    CHECK(names(ps) == demo);
+    CHECK(ps.domains[0].adminManaged == false);  // contoso.com: Microsoft hosts its DNS
+    CHECK(ps.skipped.size() == 1);                // contoso.onmicrosoft.com
+  }
 }
 
 TEST_CASE("a Graph list with embedded serviceConfigurationRecords and domainNameReferences") {
