@@ -520,3 +520,41 @@ TEST_CASE("a file that is not an offboard state is refused, never overwritten") 
   std::getline(in, line);
   CHECK(line == "not a database, just text");
 }
+
+TEST_CASE("an exact MX host from serviceConfigurationRecords makes the check see Microsoft") {
+  // A host no suffix rule knows: only the Graph export says it is Microsoft's.
+  Dns d{"fabrikam.com", {"ns1.olddns.example"}, {"ns1.olddns.example"}, {{0, "inbound.fabrikam-mail.example"}}, {}, {}};
+  auto resolver = resolverFor({d});
+  Tenant t = tenant();
+  t.domains.resize(2);
+  t.domains[1].knownMicrosoftMx = {N("inbound.fabrikam-mail.example")};
+  Evidence withGraph = gatherEvidence(t, *resolver, {}, T0, nullptr);
+  REQUIRE(withGraph.reports.size() == 2);
+  const DomainReport& r = withGraph.reports[1];
+  CHECK(r.domain == N("fabrikam.com"));
+  CHECK(std::any_of(r.findings.begin(), r.findings.end(), [](const Finding& f) { return f.id == "mx-at-m365"; }));
+  t.domains[1].knownMicrosoftMx.clear();
+  auto resolver2 = resolverFor({d});
+  Evidence without = gatherEvidence(t, *resolver2, {}, T0, nullptr);
+  CHECK(std::none_of(without.reports[1].findings.begin(), without.reports[1].findings.end(),
+                     [](const Finding& f) { return f.id == "mx-at-m365"; }));
+}
+
+TEST_CASE("plan command: records the observations and renders every format") {
+  TempState ts;
+  auto store = ts.open();
+  auto resolver = resolverFor(before());
+  for (const char* f : {"text", "markdown", "json", "html"}) {
+    CAPTURE(f);
+    PlanOptions o;
+    o.format = f;
+    Out x;
+    CHECK(runPlan(o, tenant(), *resolver, *store, T0, nullptr, x.io) == 1);
+    CHECK(x.out.str().find("update-mx:fabrikam.com") != std::string::npos);
+  }
+  std::string err;
+  auto snap = store->snapshot(&err);
+  CHECK(std::any_of(snap.observations.begin(), snap.observations.end(), [](const ObservationRow& r) {
+    return r.domain == "contoso.com" && r.subject == "ZONE contoso.com.";
+  }));
+}
