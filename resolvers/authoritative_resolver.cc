@@ -287,6 +287,37 @@ struct AuthoritativeResolver::Impl {
     });
   }
 
+  // ---- pacing: at most maxInFlightPerServer queries at one server address ----------------------
+
+  struct ServerQueue {
+    std::size_t inFlight = 0;
+    std::deque<std::function<void()>> waiting;
+  };
+  std::unordered_map<std::string, ServerQueue> queues;
+
+  void sendTo(const std::string& address, const Question& q, std::function<void(WireAnswer)> cb) {
+    auto go = [this, address, q, cb = std::move(cb)]() mutable {
+      transport.send(address, q, /*rd=*/false, [this, address, cb = std::move(cb)](WireAnswer w) {
+        --queues[address].inFlight;
+        pump(address);
+        cb(std::move(w));
+      });
+    };
+    queues[address].waiting.push_back(std::move(go));
+    pump(address);
+  }
+
+  void pump(const std::string& address) {
+    ServerQueue& sq = queues[address];
+    std::size_t limit = std::max<std::size_t>(1, opt.maxInFlightPerServer);
+    while (sq.inFlight < limit && !sq.waiting.empty()) {
+      auto go = std::move(sq.waiting.front());
+      sq.waiting.pop_front();
+      ++sq.inFlight;
+      go();
+    }
+  }
+
   // ---- one query to the servers of a zone in turn, until one is usable -----------------------
 
   // Sends `q` (RD=0) to servers[i], then the next while `judge` says the answer is unusable.
@@ -301,7 +332,7 @@ struct AuthoritativeResolver::Impl {
     }
     const Server& s = (*servers)[i];
     std::string label = s.label;
-    transport.send(s.address, q, /*rd=*/false,
+    sendTo(s.address, q,
                    [this, servers, i, q, judge, attempts, done, label](WireAnswer w) mutable {
                      w.obs.server = label;
                      Observation judged;
@@ -711,7 +742,7 @@ struct AuthoritativeResolver::Impl {
     for (std::size_t i = 0; i < z.allServers.size(); ++i) {
       const Server& s = z.allServers[i];
       std::string label = s.label;
-      transport.send(s.address, q, /*rd=*/false,
+      sendTo(s.address, q,
                      [pending, i, judge, label, finishOne](WireAnswer w) {
                        w.obs.server = label;
                        pending->results[i] = judge(std::move(w));

@@ -47,6 +47,10 @@ struct AuthoritativeOptions {
   std::size_t maxReferrals = 16;       // referrals followed for one name (RFC 1034 §5.3.3 bound)
   std::size_t maxGluelessDepth = 6;    // nested glue-less nameserver lookups
   std::size_t maxCnameZones = 8;       // zones a CNAME chain may cross
+  // Queries in flight to one server address at once (the rest wait their turn). A burst of
+  // hundreds of datagrams overflows a server's socket buffer (or trips its response-rate
+  // limit) and each lost one costs a whole timeout; a polite resolver paces each server.
+  std::size_t maxInFlightPerServer = 32;
   // Test seam: server IP → "IP:PORT" actually contacted (a fake server on another port).
   // Reports still name the IP with port 53. Empty in production.
   std::map<std::string, std::string> redirect;
