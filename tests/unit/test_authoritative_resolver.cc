@@ -553,3 +553,35 @@ TEST_CASE("a root with no reachable server fails every question, in bounded time
   CHECK(mx.outcome == Outcome::NotAvailable);
   CHECK(mx.detail.find("no address for any nameserver of .") != std::string::npos);
 }
+
+TEST_CASE("one server gets at most maxInFlightPerServer queries at once; the rest wait their turn") {
+  // One server, authoritative for everything, slow to answer.
+  FakeDns slow([](const ParsedQuery& pq, bool) {
+    std::string n = lower(pq.qname);
+    Message m = base(pq);
+    m.aa = true;
+    if (n.empty() && pq.qtype == type::NS) {
+      m.answer = {nsRecord("", "a.root.test", 518400)};
+      m.additional = {aRecord("a.root.test", 127, 0, 0, 10)};
+    } else if (pq.qtype == type::A && !n.empty()) {
+      m.answer = {aRecord(n, 127, 0, 0, 99)};
+    } else {
+      m.authority = {soaRecord("", 86400, 86400)};
+    }
+    Reply r = send(m);
+    r.delayMs = 20;
+    return r;
+  });
+  AuthoritativeOptions o;
+  o.rootHints.servers = {N("a.root.test")};
+  o.rootHints.addresses = {{N("a.root.test"), {"127.0.0.10"}}};
+  o.redirect = {{"127.0.0.10", slow.address()}};
+  o.maxInFlightPerServer = 8;
+  AuthoritativeResolver r(o);
+  std::vector<Question> qs;
+  for (int i = 0; i < 40; ++i) qs.push_back(ask("h" + std::to_string(i) + ".test", RRType::A));
+  Collected c = resolveAll(r, qs);
+  for (const auto& q : qs) CHECK(c.byKey.at(key(q)).outcome == Outcome::Answer);
+  CHECK(slow.receivedBeforeFirstReply() <= 8);
+  CHECK(slow.received().size() >= 40);
+}
