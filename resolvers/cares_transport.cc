@@ -26,6 +26,8 @@ using Clock = std::chrono::steady_clock;
 // timeouts with this tick rather than ares_timeout(): one fixed cadence for all channels.
 constexpr int kTickMs = 25;
 constexpr std::size_t kMaxWindow = 30000;  // keeps a channel's 16-bit ID space at most half used
+// The adaptive window never shrinks below this (or maxInFlight when that is smaller).
+constexpr std::size_t kMinAdaptiveWindow = 16;
 
 void setError(std::string* error, std::string message) {
   if (error) *error = std::move(message);
@@ -94,14 +96,31 @@ struct CaresTransport::Impl {
     bool tcp = false;
     bool edns = false;      // the channel's ARES_FLAG_EDNS (c-ares clears it after a FORMERR)
     std::string initError;  // non-empty: the channel is unusable
-    std::unordered_set<std::uint16_t> ids;  // IDs of this channel's queries in flight
+    std::vector<std::uint64_t> ids = std::vector<std::uint64_t>(65536 / 64);  // IDs in flight
     std::size_t inFlight = 0;
+    std::size_t answered = 0;  // packets received: the server is alive
+    bool processed = false;    // c-ares read from it since the last EDNS refresh
+
+    bool hasId(std::uint16_t id) const { return (ids[id >> 6] >> (id & 63)) & 1; }
+    void setId(std::uint16_t id, bool on) {
+      if (on) ids[id >> 6] |= std::uint64_t{1} << (id & 63);
+      else ids[id >> 6] &= ~(std::uint64_t{1} << (id & 63));
+    }
+  };
+
+  // One server address as the callers spell it: parsed once, with its channels.
+  struct Server {
+    std::string error;  // non-empty: not an address (every query to it ends NotAvailable)
+    ServerEndpoint ep;
+    std::vector<Channel*> udp;
+    Channel* tcp = nullptr;
+    std::size_t next = 0;  // round-robin over `udp`
   };
 
   struct Query {
     Impl* impl = nullptr;
     std::uint64_t serial = 0;
-    std::string server;
+    Server* server = nullptr;
     Question q;
     bool rd = true;
     bool tcp = false;  // on the TCP-only channel (tcpOnly, or our retry after TC over TCP)
@@ -111,11 +130,11 @@ struct CaresTransport::Impl {
     bool withOpt = false;
   };
 
-  // What a c-ares callback leaves behind: copied, acted on after ares_process_fd returns.
-  struct Completion {
-    std::uint64_t serial;
-    int status;
-    std::vector<std::uint8_t> abuf;
+  // A FORMERR to a query sent with OPT: whether to ask again without OPT depends on the
+  // channel's EDNS flag, which can only be read outside the c-ares callback.
+  struct FormErr {
+    std::unique_ptr<Query> q;
+    WireAnswer answer;
   };
 
   struct Ready {
@@ -130,25 +149,36 @@ struct CaresTransport::Impl {
   };
 
   TransportOptions opts;
+  std::size_t maxWindow = 1;
+  std::size_t minWindow = 1;
   std::size_t window = 1;
+  std::size_t growCredit = 0;        // clean answers since the window last grew
+  std::uint64_t recoverSerial = 0;   // losses of queries sent up to here were already acted on
   bool libraryInit = false;
-  std::map<std::string, std::unique_ptr<Channel>> channels;  // key: canonical + "/udp" | "/tcp"
+  std::vector<std::unique_ptr<Channel>> channelList;
+  std::vector<std::unique_ptr<Server>> serverList;
+  std::unordered_map<std::string, Server*> serversByText;   // as callers spell them
+  std::unordered_map<std::string, Server*> serversByAddress;  // canonical "IP:PORT"
   std::deque<std::unique_ptr<Query>> queued;
-  std::unordered_map<std::uint64_t, std::unique_ptr<Query>> inFlight;
-  std::vector<Completion> completions;
+  std::size_t inFlight = 0;  // queries handed to c-ares whose callback has not run
+  std::vector<FormErr> formErrs;
   std::deque<Ready> ready;
   std::unordered_map<ares_socket_t, SocketInterest> sockets;
+  std::vector<pollfd> pollScratch;
   std::uint64_t nextSerial = 1;
-  std::size_t peak = 0;
-  std::size_t sent = 0;
+  TransportStats stats;
   bool expired = false;  // the overall deadline of the current run() has passed
   std::vector<std::uint8_t> randomPool;
   std::size_t randomUsed = 0;
+  // Token bucket (ratePerSecond > 0).
+  double tokens = 0;
+  double bucketSize = 1;
+  Clock::time_point lastRefill{};
 
   ~Impl() {
     // ares_destroy runs the callbacks of anything still in flight (EDESTRUCTION); they only
-    // append to `completions`, which is still alive here.
-    for (auto& [key, c] : channels) {
+    // move the query to `ready`, which is still alive here and dropped afterwards.
+    for (auto& c : channelList) {
       if (c->ch) ares_destroy(c->ch);
     }
     if (libraryInit) ares_library_cleanup();
@@ -167,18 +197,17 @@ struct CaresTransport::Impl {
     }
   }
 
-  static void onAnswer(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
+  static void onAnswer(void* arg, int status, int timeouts, unsigned char* abuf, int alen) {
     auto* q = static_cast<Query*>(arg);
-    Completion done{q->serial, status, {}};
-    if (abuf && alen > 0) done.abuf.assign(abuf, abuf + alen);
-    q->impl->completions.push_back(std::move(done));
+    q->impl->complete(std::unique_ptr<Query>(q), status, timeouts, abuf,
+                      abuf && alen > 0 ? static_cast<std::size_t>(alen) : 0);
   }
 
   // --- query IDs ------------------------------------------------------------------------------
 
   std::uint16_t randomId() {
     if (randomUsed + 2 > randomPool.size()) {
-      randomPool.assign(512, 0);
+      randomPool.assign(4096, 0);
       std::size_t got = 0;
       while (got < randomPool.size()) {
         ssize_t n = getrandom(randomPool.data() + got, randomPool.size() - got, 0);
@@ -196,23 +225,59 @@ struct CaresTransport::Impl {
   std::uint16_t uniqueId(const Channel& c) {
     for (;;) {
       std::uint16_t id = randomId();
-      if (!c.ids.count(id)) return id;
+      if (!c.hasId(id)) return id;
     }
   }
 
-  // --- channels -------------------------------------------------------------------------------
+  // --- servers and channels -------------------------------------------------------------------
 
-  Channel* channelFor(const ServerEndpoint& ep, bool tcp) {
-    std::string key = ep.canonical + (tcp ? "/tcp" : "/udp");
-    auto it = channels.find(key);
-    if (it != channels.end()) return it->second.get();
+  // The server for an address as a caller spells it, parsed once; spellings of one address
+  // share one Server (and so its channels).
+  Server* serverFor(const std::string& text) {
+    auto it = serversByText.find(text);
+    if (it != serversByText.end()) return it->second;
+    auto s = std::make_unique<Server>();
+    auto ep = parseServerEndpoint(text, &s->error);
+    Server* found = nullptr;
+    if (ep) {
+      auto same = serversByAddress.find(ep->canonical);
+      if (same != serversByAddress.end()) found = same->second;
+    }
+    if (!found) {
+      if (ep) s->ep = *ep;
+      found = s.get();
+      serverList.push_back(std::move(s));
+      if (ep) serversByAddress.emplace(ep->canonical, found);
+    }
+    serversByText.emplace(text, found);
+    return found;
+  }
+
+  Channel* newChannel(const ServerEndpoint& ep, bool tcp) {
     auto c = std::make_unique<Channel>();
     c->impl = this;
     c->ep = ep;
     c->tcp = tcp;
     c->edns = opts.edns;
     initChannel(*c);
-    return channels.emplace(key, std::move(c)).first->second.get();
+    channelList.push_back(std::move(c));
+    return channelList.back().get();
+  }
+
+  // The channel for the next query to `s`: its TCP channel, or its UDP channels in turn.
+  Channel* channelFor(Server& s, bool tcp) {
+    if (tcp) {
+      if (!s.tcp) s.tcp = newChannel(s.ep, true);
+      return s.tcp;
+    }
+    const std::size_t count = static_cast<std::size_t>(std::clamp(opts.socketsPerServer, 1, 16));
+    if (s.udp.size() < count) {
+      s.udp.push_back(newChannel(s.ep, false));
+      return s.udp.back();
+    }
+    Channel* c = s.udp[s.next];
+    s.next = (s.next + 1) % s.udp.size();
+    return c;
   }
 
   // Every field whose absence makes c-ares 1.18.1 read resolv.conf, nsswitch.conf, host.conf or
@@ -247,6 +312,12 @@ struct CaresTransport::Impl {
     o.sock_state_cb_data = &c;
     mask |= ARES_OPT_SOCK_STATE_CB;
     mask |= ARES_OPT_NOROTATE;
+    if (!c.tcp) {
+      // A burst of answers must fit in the socket until we read it: the kernel caps this at
+      // net.core.rmem_max, and whatever it grants is more than the 208 KiB default only then.
+      o.socket_receive_buffer_size = 4 << 20;
+      mask |= ARES_OPT_SOCK_RCVBUF;
+    }
     if (c.edns) {
       o.ednspsz = kEdnsPayload;
       mask |= ARES_OPT_EDNSPSZ;
@@ -286,9 +357,12 @@ struct CaresTransport::Impl {
   // After a FORMERR without OPT to a query with OPT, c-ares switches EDNS off for the whole
   // channel and retries that query without the OPT by itself, silently. Every query must follow
   // the channel's flag: an OPT-less query on an EDNS channel is corrupted by c-ares on FORMERR,
-  // and an OPT query on a non-EDNS channel gets no EDNS fallback (reliability §0.6). So the
-  // flag is read back (ares_save_options) before each send while it is still on.
+  // and an OPT query on a non-EDNS channel gets no EDNS fallback (reliability §0.6). c-ares
+  // changes the flag only while it processes an answer, so the flag is read back
+  // (ares_save_options, which copies the whole configuration) after c-ares has read from the
+  // channel and before the next send, not before every send.
   void refreshEdns(Channel& c) {
+    c.processed = false;
     if (!c.ch || !c.edns) return;
     ares_options o{};
     int mask = 0;
@@ -303,7 +377,11 @@ struct CaresTransport::Impl {
   WireAnswer failure(const Query& q, Outcome o, std::string detail) const {
     WireAnswer w;
     w.obs.question = q.q;
-    w.obs.server = q.channel ? q.channel->ep.canonical : q.server;
+    if (q.channel) {
+      w.obs.server = q.channel->ep.canonical;
+    } else if (q.server && q.server->error.empty()) {
+      w.obs.server = q.server->ep.canonical;
+    }
     w.obs.outcome = o;
     w.obs.detail = std::move(detail);
     return w;
@@ -319,46 +397,90 @@ struct CaresTransport::Impl {
 
   // Hands one queued query to c-ares (or ends it when it cannot be sent).
   void start(std::unique_ptr<Query> q) {
-    std::string err;
-    auto ep = parseServerEndpoint(q->server, &err);
-    if (!ep) {
-      auto w = failure(*q, Outcome::NotAvailable, err);
+    if (!q->server->error.empty()) {
+      auto w = failure(*q, Outcome::NotAvailable, q->server->error);
       return finish(std::move(q), std::move(w));
     }
-    Channel* c = channelFor(*ep, q->tcp);
+    Channel* c = channelFor(*q->server, q->tcp);
     q->channel = c;
     if (!c->initError.empty()) {
       auto w = failure(*q, Outcome::NotAvailable, c->initError);
       return finish(std::move(q), std::move(w));
     }
+    if (c->processed) refreshEdns(*c);
     q->id = uniqueId(*c);
-    refreshEdns(*c);
     q->withOpt = opts.edns && c->edns;
-    auto wire = buildQuery(q->q, q->id, q->rd, q->withOpt);
+    buildQueryInto(wire, q->q, q->id, q->rd, q->withOpt);
     if (wire.empty()) {
       auto w = failure(*q, Outcome::NotAvailable, "no query can be built for an empty name");
       return finish(std::move(q), std::move(w));
     }
-    c->ids.insert(q->id);
+    c->setId(q->id, true);
+    q->serial = nextSerial++;
     ++c->inFlight;
-    Query* raw = q.get();
-    inFlight.emplace(q->serial, std::move(q));
-    peak = std::max(peak, inFlight.size());
-    ++sent;
-    // ares_send may call onAnswer synchronously (e.g. ENOMEM); that only queues a completion.
+    ++inFlight;
+    stats.peakInFlight = std::max(stats.peakInFlight, inFlight);
+    ++stats.sent;
+    // Owned by c-ares until onAnswer, which runs exactly once (ENOMEM: synchronously, which
+    // only records the outcome).
+    Query* raw = q.release();
     ares_send(c->ch, wire.data(), static_cast<int>(wire.size()), &Impl::onAnswer, raw);
+  }
+  std::vector<std::uint8_t> wire;  // the query being sent (reused: c-ares copies it)
+
+  // Refills the token bucket; true when a query may be sent now.
+  bool mayStart(Clock::time_point now) {
+    if (opts.ratePerSecond <= 0) return true;
+    if (tokens < 1) {
+      double secs = std::chrono::duration<double>(now - lastRefill).count();
+      tokens = std::min(bucketSize, tokens + secs * opts.ratePerSecond);
+      lastRefill = now;
+    }
+    return tokens >= 1;
   }
 
   void pump() {
-    while (!queued.empty() && inFlight.size() < window) {
-      auto q = std::move(queued.front());
-      queued.pop_front();
+    if (queued.empty() || inFlight >= window) return;
+    const auto now = opts.ratePerSecond > 0 ? Clock::now() : Clock::time_point{};
+    while (!queued.empty() && inFlight < window) {
       if (expired) {
+        auto q = std::move(queued.front());
+        queued.pop_front();
         auto w = failure(*q, Outcome::Timeout, deadlineText());
         finish(std::move(q), std::move(w));
         continue;
       }
+      if (!mayStart(now)) break;
+      if (opts.ratePerSecond > 0) tokens -= 1;
+      auto q = std::move(queued.front());
+      queued.pop_front();
       start(std::move(q));
+    }
+  }
+
+  // Milliseconds until the bucket holds a token again (0 when it does or there is no rate).
+  int msUntilToken() const {
+    if (opts.ratePerSecond <= 0 || tokens >= 1) return 0;
+    double ms = (1 - tokens) * 1000.0 / opts.ratePerSecond;
+    return static_cast<int>(std::clamp(ms + 1, 1.0, static_cast<double>(kTickMs)));
+  }
+
+  // The window follows the losses (RFC 5681's idea, per query instead of per segment): one
+  // cut per round of queries in flight, growth while answers come back on the first try.
+  void lost(const Query& q) {
+    if (!opts.adaptiveWindow || q.serial <= recoverSerial) return;
+    recoverSerial = nextSerial;
+    window = std::max(minWindow, window / 2);
+    growCredit = 0;
+    ++stats.windowCuts;
+    stats.minWindow = std::min(stats.minWindow, window);
+  }
+
+  void clean() {
+    if (!opts.adaptiveWindow || window >= maxWindow) return;
+    if (++growCredit >= std::max<std::size_t>(1, window / 8)) {
+      growCredit = 0;
+      ++window;
     }
   }
 
@@ -382,46 +504,61 @@ struct CaresTransport::Impl {
     }
   }
 
-  void processCompletions() {
-    while (!completions.empty()) {
-      std::vector<Completion> batch;
-      batch.swap(completions);
-      for (auto& done : batch) {
-        auto it = inFlight.find(done.serial);
-        if (it == inFlight.end()) continue;  // cannot happen: one callback per ares_send
-        std::unique_ptr<Query> q = std::move(it->second);
-        inFlight.erase(it);
-        Channel* c = q->channel;
-        c->ids.erase(q->id);
-        --c->inFlight;
+  // One query's end, from inside its c-ares callback: classify the packet (pure) and queue the
+  // result; nothing here calls into c-ares.
+  void complete(std::unique_ptr<Query> q, int status, int timeouts, const unsigned char* abuf,
+                std::size_t alen) {
+    Channel* c = q->channel;
+    c->setId(q->id, false);
+    --c->inFlight;
+    --inFlight;
+    c->processed = true;
+    stats.retries += static_cast<std::size_t>(std::max(0, timeouts));
 
-        if (done.abuf.empty()) {
-          auto w = fromStatus(*q, done.status);
-          finish(std::move(q), std::move(w));
-          continue;
-        }
-        // A packet is classified from its bytes whatever the status says.
-        auto w = classifyResponse(q->q, q->id, done.abuf.data(), done.abuf.size(),
-                                  c->ep.canonical);
-        if (w.obs.outcome == Outcome::FormErr && q->withOpt && !expired) {
-          // Sent with OPT before c-ares turned EDNS off for this server: ask again without it.
-          refreshEdns(*c);
-          if (!c->edns) {
-            q->channel = nullptr;
-            queued.push_front(std::move(q));
-            continue;
-          }
-        }
-        if (w.tc && !q->tcp && !expired) {
-          // c-ares already moves a truncated UDP answer to TCP; if a TC answer still arrives,
-          // ask once more on a TCP-only channel, and take what that says.
-          q->tcp = true;
-          q->channel = nullptr;
-          queued.push_front(std::move(q));
-          continue;
-        }
-        if (w.tc) w.obs.detail = "truncated (also over TCP)";
-        finish(std::move(q), std::move(w));
+    if (alen == 0) {
+      if (status == ARES_ETIMEOUT) {
+        ++stats.timedOut;
+        if (c->answered > 0) lost(*q);  // a live server dropping packets, not a dead one
+      }
+      auto w = fromStatus(*q, status);
+      return finish(std::move(q), std::move(w));
+    }
+    ++c->answered;
+    ++stats.answered;
+    if (timeouts > 0) lost(*q);
+    else clean();
+    // A packet is classified from its bytes whatever the status says.
+    auto w = classifyResponse(q->q, q->id, abuf, alen, c->ep.canonical, opts.keepSections);
+    if (w.obs.outcome == Outcome::FormErr && q->withOpt && !expired) {
+      formErrs.push_back({std::move(q), std::move(w)});
+      return;
+    }
+    if (w.tc && !q->tcp && !expired) {
+      // c-ares already moves a truncated UDP answer to TCP; if a TC answer still arrives,
+      // ask once more on a TCP-only channel, and take what that says.
+      q->tcp = true;
+      q->channel = nullptr;
+      queued.push_front(std::move(q));
+      return;
+    }
+    if (w.tc) w.obs.detail = "truncated (also over TCP)";
+    finish(std::move(q), std::move(w));
+  }
+
+  // FORMERRs to OPT queries, outside any c-ares callback: sent with OPT before c-ares turned
+  // EDNS off for this server, so ask again without it.
+  void processFormErrs() {
+    if (formErrs.empty()) return;
+    std::vector<FormErr> batch;
+    batch.swap(formErrs);
+    for (auto& f : batch) {
+      Channel* c = f.q->channel;
+      refreshEdns(*c);
+      if (!c->edns) {
+        f.q->channel = nullptr;
+        queued.push_front(std::move(f.q));
+      } else {
+        finish(std::move(f.q), std::move(f.answer));
       }
     }
   }
@@ -444,23 +581,22 @@ struct CaresTransport::Impl {
       auto w = failure(*q, Outcome::Timeout, deadlineText());
       finish(std::move(q), std::move(w));
     }
-    for (auto& [key, c] : channels) {
+    for (auto& c : channelList) {
       if (c->ch && c->inFlight > 0) ares_cancel(c->ch);
     }
   }
 
   void waitForIo(int waitMs) {
-    std::vector<pollfd> fds;
-    fds.reserve(sockets.size());
+    pollScratch.clear();
     for (const auto& [fd, interest] : sockets) {
       short events = 0;
       if (interest.read) events |= POLLIN;
       if (interest.write) events |= POLLOUT;
-      fds.push_back({fd, events, 0});
+      pollScratch.push_back({fd, events, 0});
     }
-    int n = poll(fds.empty() ? nullptr : fds.data(), fds.size(), waitMs);
+    int n = poll(pollScratch.empty() ? nullptr : pollScratch.data(), pollScratch.size(), waitMs);
     if (n <= 0) return;  // timeout or EINTR: the caller loops
-    for (const auto& p : fds) {
+    for (const auto& p : pollScratch) {
       if (!p.revents) continue;
       // Look the socket up again: an earlier ares_process_fd may have closed it.
       auto it = sockets.find(p.fd);
@@ -476,8 +612,11 @@ struct CaresTransport::Impl {
     }
   }
 
+  // c-ares 1.18.1 expires tries only when it processes a channel: give every busy channel a
+  // pass at a fixed cadence. Each pass looks only at c-ares' timeout bucket of the current
+  // second, never at every query in flight (ares_timeout() would walk them all).
   void processTimeouts() {
-    for (auto& [key, c] : channels) {
+    for (auto& c : channelList) {
       if (c->ch && c->inFlight > 0) ares_process_fd(c->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
     }
   }
@@ -490,19 +629,21 @@ struct CaresTransport::Impl {
     expired = false;
     for (;;) {
       pump();
-      processCompletions();
+      processFormErrs();
       deliver();
-      if (!queued.empty() && inFlight.size() < window) continue;
-      if (queued.empty() && inFlight.empty() && completions.empty() && ready.empty()) break;
+      const bool canSend = !queued.empty() && inFlight < window;
+      if (canSend && msUntilToken() == 0) continue;
+      if (queued.empty() && inFlight == 0 && formErrs.empty() && ready.empty()) break;
       auto now = Clock::now();
       if (hasDeadline && !expired && now >= deadline) {
         expire();
         continue;
       }
       int waitMs = kTickMs;
+      if (canSend) waitMs = std::min(waitMs, msUntilToken());
       if (hasDeadline && !expired) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
-        waitMs = static_cast<int>(std::clamp<long long>(left + 1, 0, kTickMs));
+        waitMs = static_cast<int>(std::clamp<long long>(left + 1, 0, waitMs));
       }
       waitForIo(waitMs);
       now = Clock::now();
@@ -516,13 +657,22 @@ struct CaresTransport::Impl {
 };
 
 CaresTransport::CaresTransport(TransportOptions options) : impl_(std::make_unique<Impl>()) {
-  impl_->opts = options;
-  impl_->window = std::clamp<std::size_t>(options.maxInFlight, 1, kMaxWindow);
+  Impl& m = *impl_;
+  m.opts = options;
+  m.maxWindow = std::clamp<std::size_t>(options.maxInFlight, 1, kMaxWindow);
+  m.window = m.maxWindow;
+  m.minWindow = std::min<std::size_t>(m.maxWindow, kMinAdaptiveWindow);
+  m.stats.window = m.stats.minWindow = m.window;
+  if (options.ratePerSecond > 0) {
+    m.bucketSize = std::max(1.0, options.ratePerSecond * kTickMs / 1000.0);
+    m.tokens = 1;  // the first query goes at once, the rest at the rate
+    m.lastRefill = Clock::now();
+  }
   int rc = ares_library_init(ARES_LIB_INIT_ALL);
   if (rc != ARES_SUCCESS) {
     throw std::runtime_error(std::string("c-ares library init: ") + ares_strerror(rc));
   }
-  impl_->libraryInit = true;
+  m.libraryInit = true;
 }
 
 CaresTransport::~CaresTransport() = default;
@@ -531,8 +681,7 @@ void CaresTransport::send(const std::string& server, const Question& q, bool rd,
                           bool tcpOnly) {
   auto query = std::make_unique<Impl::Query>();
   query->impl = impl_.get();
-  query->serial = impl_->nextSerial++;
-  query->server = server;
+  query->server = impl_->serverFor(server);
   query->q = q;
   query->rd = rd;
   query->tcp = tcpOnly;
@@ -543,13 +692,19 @@ void CaresTransport::send(const std::string& server, const Question& q, bool rd,
 void CaresTransport::run() { impl_->run(); }
 
 std::size_t CaresTransport::outstanding() const {
-  return impl_->queued.size() + impl_->inFlight.size();
+  return impl_->queued.size() + impl_->inFlight;
 }
 
-std::size_t CaresTransport::peakInFlight() const { return impl_->peak; }
+std::size_t CaresTransport::peakInFlight() const { return impl_->stats.peakInFlight; }
 
-std::size_t CaresTransport::queriesSent() const { return impl_->sent; }
+std::size_t CaresTransport::queriesSent() const { return impl_->stats.sent; }
 
 const TransportOptions& CaresTransport::options() const { return impl_->opts; }
+
+TransportStats CaresTransport::stats() const {
+  TransportStats s = impl_->stats;
+  s.window = impl_->window;
+  return s;
+}
 
 }  // namespace offboard

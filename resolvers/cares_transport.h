@@ -45,6 +45,34 @@ struct TransportOptions {
   int overallDeadlineMs = 0;
   // Send an EDNS0 OPT (payload 1232) and let c-ares accept answers of that size over UDP.
   bool edns = true;
+  // Queries per second at most over all servers; 0 = unlimited. A token bucket refilled as
+  // run() loops (at least every tick) and holding one tick's worth of tokens, so sends are
+  // spread over each second rather than sent in one burst. c-ares' own retries are not metered.
+  double ratePerSecond = 0;
+  // Adapt the window: start at maxInFlight, halve it when a live server's answers needed
+  // retries (lost packets: a socket buffer overflowing is the usual cause on a fast path), grow
+  // it back by one for every window/8 answers that come back on the first try. False: the
+  // window stays at maxInFlight.
+  bool adaptiveWindow = true;
+  // UDP sockets per server (1..16): each is its own c-ares channel and queries go to them in
+  // turn, so one socket's receive buffer and ID space do not bound the rate to one server.
+  int socketsPerServer = 1;
+  // Fill WireAnswer::authority and ::additional (the authoritative walk reads referrals and
+  // glue there); false leaves them empty, which the stub resolver can afford (it never reads
+  // them) and which saves most of the cost of classifying an answer.
+  bool keepSections = true;
+};
+
+// What a transport has done since construction (scan --stats, the benchmark).
+struct TransportStats {
+  std::size_t sent = 0;          // queries handed to c-ares (TCP re-asks count again)
+  std::size_t answered = 0;      // queries that ended with a packet (any rcode)
+  std::size_t retries = 0;       // tries after the first, over all queries (c-ares' timeouts)
+  std::size_t timedOut = 0;      // queries that ended as Timeout (every try lost)
+  std::size_t peakInFlight = 0;  // the most queries in flight at once
+  std::size_t window = 0;        // the adaptive window now
+  std::size_t minWindow = 0;     // the smallest the window has been
+  std::size_t windowCuts = 0;    // times the window was shrunk after lost packets
 };
 
 // A DNS server address: "IP", "IP:PORT", "[IPv6]", "[IPv6]:PORT" or a bare IPv6 address.
@@ -91,6 +119,8 @@ class CaresTransport {
   // Queries handed to c-ares since construction (TCP retries count again).
   std::size_t queriesSent() const;
   const TransportOptions& options() const;
+  // Counters since construction (see TransportStats).
+  TransportStats stats() const;
 
  private:
   struct Impl;

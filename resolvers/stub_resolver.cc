@@ -5,8 +5,16 @@
 
 namespace offboard {
 
+namespace {
+// A stub passes on the Observation only: the authority and additional sections are not needed.
+TransportOptions withoutSections(TransportOptions o) {
+  o.keepSections = false;
+  return o;
+}
+}  // namespace
+
 StubResolver::StubResolver(std::vector<std::string> servers, TransportOptions options)
-    : transport_(options) {
+    : transport_(withoutSections(options)) {
   for (const auto& s : servers) {
     std::string err;
     auto canonical = parseServerAddress(s, &err);

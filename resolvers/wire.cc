@@ -159,7 +159,14 @@ std::optional<std::uint32_t> soaNegativeTtl(const ldns_rr* rr) {
 std::vector<std::uint8_t> buildQuery(const Question& q, std::uint16_t id, bool recursionDesired,
                                      bool edns) {
   std::vector<std::uint8_t> out;
-  if (q.name.isEmpty()) return out;
+  buildQueryInto(out, q, id, recursionDesired, edns);
+  return out;
+}
+
+void buildQueryInto(std::vector<std::uint8_t>& out, const Question& q, std::uint16_t id,
+                    bool recursionDesired, bool edns) {
+  out.clear();
+  if (q.name.isEmpty()) return;
   out.reserve(kHeaderOctets + q.name.wireLength() + 4 + (edns ? 11 : 0));
   put16(out, id);
   put16(out, recursionDesired ? 0x0100 : 0x0000);  // QR=0, opcode QUERY, RD as asked
@@ -183,11 +190,15 @@ std::vector<std::uint8_t> buildQuery(const Question& q, std::uint16_t id, bool r
     put16(out, 0);
     put16(out, 0);  // RDLENGTH
   }
-  return out;
 }
 
 WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const std::uint8_t* data,
                             std::size_t len, const std::string& server) {
+  return classifyResponse(q, expectedId, data, len, server, true);
+}
+
+WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const std::uint8_t* data,
+                            std::size_t len, const std::string& server, bool keepSections) {
   WireAnswer w;
   w.obs.question = q;
   w.obs.server = server;
@@ -280,8 +291,10 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
   const bool nxdomain = rcode == 3;
 
   auto authority = classInRecords(ldns_pkt_authority(pkt.get()));
-  w.authority = convertAll(authority);
-  w.additional = convertAll(classInRecords(ldns_pkt_additional(pkt.get())));
+  if (keepSections) {
+    w.authority = convertAll(authority);
+    w.additional = convertAll(classInRecords(ldns_pkt_additional(pkt.get())));
+  }
 
   // Walk the answer section from the question name (RFC 1034 §3.6.2, §4.3.2). Records that are
   // not on the chain are dropped: a server has no business answering for other names.

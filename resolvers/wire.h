@@ -34,6 +34,9 @@ inline constexpr std::size_t kMaxCnameChain = 8;
 // fallback relies on that layout). Returns an empty vector when q.name is empty.
 std::vector<std::uint8_t> buildQuery(const Question& q, std::uint16_t id, bool recursionDesired,
                                      bool edns);
+// As buildQuery, into `out` (cleared first; its capacity is reused on the hot path).
+void buildQueryInto(std::vector<std::uint8_t>& out, const Question& q, std::uint16_t id,
+                    bool recursionDesired, bool edns);
 
 // A classified response. `obs.outcome` is Answer/NoData/NxDomain only when every rule passed.
 // `authority` and `additional` hold the class-IN records of those sections (OPT excluded)
@@ -70,5 +73,10 @@ struct WireAnswer {
 //    anything else → Malformed.
 WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const std::uint8_t* data,
                             std::size_t len, const std::string& server);
+// As above; with keepSections false, `authority` and `additional` stay empty (their records
+// are still read for the negative TTL and referral rules): the stub resolver never uses them,
+// and converting them costs more than the rest of the classification.
+WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const std::uint8_t* data,
+                            std::size_t len, const std::string& server, bool keepSections);
 
 }  // namespace offboard

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include "commands/commands.h"
 #include "engine/check_engine.h"
 #include "render/check_render.h"
+#include "resolvers/stub_resolver.h"
 
 namespace offboard {
 namespace {
@@ -44,6 +46,152 @@ std::optional<std::size_t> countDomainLines(const std::string& path) {
   while (std::getline(in, line))
     if (!lineDomain(line).empty()) ++n;
   return n;
+}
+
+// --- one JSON line per domain ----------------------------------------------------------------
+// Byte for byte what domainJson(r).dump(-1, ' ', false, replace) writes, without building the
+// ordered_json tree first (that tree and its dump cost a quarter of a scan's CPU). Strings of
+// plain printable ASCII are written as they are; any other string is handed to nlohmann's own
+// escaping, so the rare hard cases (control octets, UTF-8, invalid UTF-8) cannot differ.
+// tests/unit/test_scan.cc compares the two on reports with every field and awkward strings.
+
+void appendJsonString(std::string& out, std::string_view s) {
+  bool plain = true;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out.push_back('"');
+    out.append(s);
+    out.push_back('"');
+    return;
+  }
+  out += nlohmann::ordered_json(std::string(s))
+             .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+void appendKey(std::string& out, std::string_view key) {
+  out.push_back('"');
+  out.append(key);
+  out += "\":";
+}
+
+void appendNumber(std::string& out, std::uint32_t v) {
+  char buf[16];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+void appendCloud(std::string& out, Cloud c) {
+  if (c == Cloud::None) out += "null";
+  else appendJsonString(out, cloudName(c));
+}
+
+void appendNames(std::string& out, const std::vector<DnsName>& names) {
+  out.push_back('[');
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i) out.push_back(',');
+    appendJsonString(out, names[i].toString());
+  }
+  out.push_back(']');
+}
+
+void appendDomainJsonLine(std::string& out, const DomainReport& r) {
+  out += "{";
+  appendKey(out, "domain");
+  appendJsonString(out, r.domain.toStringNoDot());
+  if (!r.unicode.empty()) {
+    out.push_back(',');
+    appendKey(out, "domain_unicode");
+    appendJsonString(out, r.unicode);
+  }
+  out.push_back(',');
+  appendKey(out, "verdict");
+  appendJsonString(out, verdictName(r.verdict));
+  out.push_back(',');
+  appendKey(out, "cloud");
+  appendCloud(out, r.cloud);
+  out.push_back(',');
+  appendKey(out, "delegation");
+  out.push_back('{');
+  bool first = true;
+  auto side = [&](std::string_view nsKey, std::string_view ttlKey, const std::vector<DnsName>& ns,
+                  const std::optional<std::uint32_t>& ttl) {
+    if (!first) out.push_back(',');
+    first = false;
+    appendKey(out, nsKey);
+    appendNames(out, ns);
+    out.push_back(',');
+    appendKey(out, ttlKey);
+    appendNumber(out, *ttl);
+  };
+  if (r.delegation.parentSeen)
+    side("parent_ns", "parent_ttl", r.delegation.parentNs, r.delegation.parentTtl);
+  if (r.delegation.childSeen)
+    side("child_ns", "child_ttl", r.delegation.childNs, r.delegation.childTtl);
+  out += "},";
+  appendKey(out, "records");
+  out.push_back('[');
+  for (std::size_t i = 0; i < r.records.size(); ++i) {
+    const Record& rec = r.records[i];
+    if (i) out.push_back(',');
+    out.push_back('{');
+    appendKey(out, "name");
+    appendJsonString(out, rec.name.toString());
+    out.push_back(',');
+    appendKey(out, "type");
+    appendJsonString(out, rrTypeName(rec.type));
+    out.push_back(',');
+    appendKey(out, "ttl");
+    appendNumber(out, rec.ttl);
+    out.push_back(',');
+    appendKey(out, "data");
+    appendJsonString(out, rec.data);
+    out.push_back('}');
+  }
+  out += "],";
+  appendKey(out, "findings");
+  out.push_back('[');
+  for (std::size_t i = 0; i < r.findings.size(); ++i) {
+    const Finding& f = r.findings[i];
+    if (i) out.push_back(',');
+    out.push_back('{');
+    appendKey(out, "id");
+    appendJsonString(out, f.id);
+    out.push_back(',');
+    appendKey(out, "severity");
+    appendJsonString(out, severityName(f.severity));
+    out.push_back(',');
+    appendKey(out, "cloud");
+    appendCloud(out, f.cloud);
+    out.push_back(',');
+    appendKey(out, "name");
+    appendJsonString(out, f.name.toString());
+    out.push_back(',');
+    appendKey(out, "type");
+    appendJsonString(out, rrTypeName(f.type));
+    out.push_back(',');
+    appendKey(out, "data");
+    appendJsonString(out, f.data);
+    out.push_back(',');
+    appendKey(out, "message");
+    appendJsonString(out, f.message);
+    if (f.ttl) {
+      out.push_back(',');
+      appendKey(out, "ttl");
+      appendNumber(out, *f.ttl);
+    }
+    if (!f.server.empty()) {
+      out.push_back(',');
+      appendKey(out, "server");
+      appendJsonString(out, f.server);
+    }
+    out.push_back('}');
+  }
+  out += "]}\n";
 }
 
 struct Tally {
@@ -101,7 +249,20 @@ struct ScanOptions {
   std::string input = "-";
   SourceOptions source;
   double rate = 0;  // queries per second; 0 = unlimited
+  bool stats = false;
 };
+
+// What the transport under a stub resolver did, for --stats (other resolvers: nothing).
+std::string transportStats(const Resolver& resolver) {
+  const auto* stub = dynamic_cast<const StubResolver*>(&resolver);
+  if (!stub) return "";
+  TransportStats s = stub->transport().stats();
+  return fmt::format(
+      "offboard scan: queries sent {}, answered {}, retries {}, timed out {}, peak in flight {}, "
+      "window {} (min {}, cuts {})\n",
+      s.sent, s.answered, s.retries, s.timedOut, s.peakInFlight, s.window, s.minWindow,
+      s.windowCuts);
+}
 
 }  // namespace
 
@@ -129,9 +290,11 @@ int runScan(const std::string& inputName, std::istream& in, Resolver& resolver,
     }
     return std::nullopt;
   };
+  std::string lineBuf;
   ReportSink sink = [&](std::size_t, DomainReport r) {
-    io.out << domainJson(r).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
-           << '\n';
+    lineBuf.clear();
+    appendDomainJsonLine(lineBuf, r);
+    io.out.write(lineBuf.data(), static_cast<std::streamsize>(lineBuf.size()));
     ++tally.done;
     switch (r.verdict) {
       case Verdict::PointsAtM365: ++tally.points; break;
@@ -169,6 +332,9 @@ Runner setupScan(CLI::App& app) {
   addSourceOptions(*cmd, o->source);
   cmd->add_option("--rate", o->rate, "Queries per second at most (default: unlimited)")
       ->check(CLI::Range(0.0, 1e7));
+  cmd->add_flag("--stats", o->stats,
+                "At the end, print query statistics to stderr (sent, answered, retries, "
+                "timeouts, window)");
   return [o, cmd](Io& io) -> int {
     if (!cmd->parsed()) return -1;
     SourceOptions source = o->source;
@@ -191,8 +357,10 @@ Runner setupScan(CLI::App& app) {
     std::signal(SIGINT, onInterrupt);
     // Enough domains active to keep the query window full (≈12 questions per domain).
     std::size_t active = std::max<std::size_t>(16, o->source.maxInFlight / 4);
-    return runScan(o->input == "-" ? "stdin" : o->input, *in, *rb.resolver, active, io,
-                   io.errIsTerminal ? countDomainLines(o->input) : std::nullopt);
+    int rc = runScan(o->input == "-" ? "stdin" : o->input, *in, *rb.resolver, active, io,
+                     io.errIsTerminal ? countDomainLines(o->input) : std::nullopt);
+    if (o->stats) io.err << transportStats(*rb.resolver);
+    return rc;
   };
 }
 

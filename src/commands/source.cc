@@ -47,6 +47,7 @@ ResolverBuild makeResolver(const SourceOptions& o) {
     a.transport.timeoutMs = o.timeoutMs;
     a.transport.tries = o.tries;
     a.transport.maxInFlight = o.maxInFlight;
+    a.transport.ratePerSecond = o.ratePerSecond;
     b.resolver = std::make_unique<AuthoritativeResolver>(std::move(a));
     return b;
   }
@@ -79,6 +80,7 @@ ResolverBuild makeResolver(const SourceOptions& o) {
   t.timeoutMs = o.timeoutMs;
   t.tries = o.tries;
   t.maxInFlight = o.maxInFlight;
+  t.ratePerSecond = o.ratePerSecond;
   b.resolver = std::make_unique<StubResolver>(servers, t);
   return b;
 }

@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# bench/scan.sh: `offboard scan` against dnsperf and dig on the same query list (issue 5).
+#
+# A benchmark, not a test (no pass/fail timing in ctest): it generates a synthetic world of N
+# tenant zones (bench/gen_world.sh), serves it with one NSD on loopback (127.N.0.1, chosen and
+# locked by tests/e2e/lib.sh so it never collides with a running e2e test), and runs in this one
+# session, interleaved, ROUNDS times:
+#   offboard scan  over domains.txt, --resolver NSD directly (NSD answers authoritatively for
+#                  every zone it serves; RD=1 is ignored), --concurrency Q
+#   dnsperf        over queries.txt (exactly the questions offboard asks, follow-ups included),
+#                  -q Q queries outstanding, EDNS on as offboard's
+#   dig -f         the same list as a batch file (sequential, one query in flight)
+#   dig loop       one dig process per query on a sample of --dig-sample queries
+# and prints per tool: wall time, queries per second, client CPU µs per query (user+sys of the
+# client process / queries, from /usr/bin/time), peak RSS, failures and retries, and the query
+# rate relative to dnsperf in the same round. Then: offboard scan's peak RSS for 10,000 and for
+# N domains (flat memory), and the wall time of a 5-domain `offboard check` on loopback,
+# process start included (hyperfine when installed).
+#
+# Usage: bench/scan.sh [--domains N] [--rounds R] [--concurrency Q] [--offboard BIN]
+#                      [--dig-queries M] [--dig-sample S] [--keep]
+# Needs root (port 53), nsd, dnsperf, dig, /usr/bin/time; hyperfine optional
+# (scripts/deps.sh installs them). Everything listens and is sent to 127.0.0.0/8 only.
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+N=100000
+ROUNDS=3
+Q=512
+DIG_QUERIES=0      # 0 = the whole list through dig -f
+DIG_SAMPLE=200
+KEEP=0
+OFFBOARD=${OFFBOARD:-}
+while (($#)); do
+  case $1 in
+    --domains) N=$2; shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --concurrency) Q=$2; shift 2 ;;
+    --offboard) OFFBOARD=$2; shift 2 ;;
+    --dig-queries) DIG_QUERIES=$2; shift 2 ;;
+    --dig-sample) DIG_SAMPLE=$2; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench/scan.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+if [[ -z $OFFBOARD ]]; then
+  for b in "$BENCH_DIR"/../build/offboard "$BENCH_DIR"/../build-*/offboard; do
+    [[ -x $b ]] && { OFFBOARD=$(cd "$(dirname "$b")" && pwd)/offboard; break; }
+  done
+fi
+[[ -x ${OFFBOARD:-} ]] || { echo "bench/scan.sh: no offboard binary (build it, or --offboard BIN)" >&2; exit 2; }
+for tool in dnsperf dig /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "bench/scan.sh: $tool is missing (scripts/deps.sh)" >&2; exit 2; }
+done
+
+# The e2e harness gives us a private loopback /16, its lock, a work directory and the EXIT
+# trap that stops NSD however this script ends.
+unset WORK
+source "$BENCH_DIR/../tests/e2e/lib.sh"
+e2e_init bench_scan
+e2e_require_servers
+((KEEP)) && E2E_OWN_WORK=0
+ADDR=$(net_addr 1)
+W=$WORK/world
+
+note "offboard: $OFFBOARD"
+note "generating $N tenant zones"
+t0=$(date +%s%N)
+"$BENCH_DIR/gen_world.sh" "$N" "$W"
+NQ=$(wc -l <"$W/queries.txt")
+note "generated in $((($(date +%s%N) - t0) / 1000000)) ms: $N domains, $NQ queries"
+
+# One NSD, one server process (the machine has 2 cores: NSD and the client share them).
+dir=$WORK/nsd-bench
+mkdir -p "$dir"
+cat >"$dir/nsd.conf" <<EOF
+server:
+    ip-address: $ADDR@53
+    do-ip4: yes
+    do-ip6: no
+    username: ""
+    chroot: ""
+    database: ""
+    zonelistfile: "$dir/zone.list"
+    xfrdfile: "$dir/xfrd.state"
+    xfrdir: "$dir"
+    pidfile: "$dir/nsd.pid"
+    logfile: "$dir/nsd.log"
+    verbosity: 1
+    server-count: 1
+    reuseport: no
+    identity: "bench"
+remote-control:
+    control-enable: no
+include: "$W/nsd-zones.conf"
+EOF
+nsd-checkconf "$dir/nsd.conf" || fail "bad NSD config"
+# Started through the harness (its launcher waits until the server answers, its EXIT trap
+# stops it); the probe zone is the last one generated, so every zone is loaded.
+E2E_KIND[bench]=nsd
+E2E_CONF[bench]=$dir/nsd.conf
+E2E_ADDRS[bench]=$ADDR
+E2E_PROBE[bench]=$(tail -n 1 "$W/domains.txt").
+t0=$(date +%s%N)
+e2e_launch bench
+note "NSD on $ADDR serves $N zones (start-up $((($(date +%s%N) - t0) / 1000000)) ms)"
+
+# Inputs for dig: the batch file (whole list, or its first M lines) and the loop sample
+# (every k-th query, so each kind of question is in it).
+if ((DIG_QUERIES > 0 && DIG_QUERIES < NQ)); then head -n "$DIG_QUERIES" "$W/queries.txt" >"$W/dig-batch.txt"
+else cp "$W/queries.txt" "$W/dig-batch.txt"; fi
+awk -v k=$(((NQ + DIG_SAMPLE - 1) / DIG_SAMPLE)) 'NR % k == 1' "$W/queries.txt" >"$W/dig-sample.txt"
+head -n 10000 "$W/domains.txt" >"$W/domains-10k.txt"
+
+RESULTS=$WORK/results.tsv
+: >"$RESULTS"
+
+# measure TOOL QUERIES OUTFILE CMD...: runs CMD under /usr/bin/time; sets M_WALL (s), M_CPU
+# (s, user+sys) and M_RSS (KiB).
+measure() {
+  local out=$1
+  shift
+  /usr/bin/time -f '%e %U %S %M' -o "$WORK/time.txt" "$@" >"$out" 2>"$out.err" || true
+  # GNU time writes "Command exited with non-zero status N" first when N != 0.
+  read -r M_WALL u s M_RSS < <(tail -n 1 "$WORK/time.txt")
+  M_CPU=$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.3f", u + s}')
+}
+
+# record ROUND TOOL QUERIES FAILURES RETRIES: one row of the results.
+record() {
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$M_WALL" "$M_CPU" "$M_RSS" "$4" "$5" >>"$RESULTS"
+}
+
+run_offboard() {
+  local round=$1 input=${2:-$W/domains.txt} label=${3:-offboard scan}
+  measure "$WORK/scan.jsonl" "$OFFBOARD" scan "$input" --resolver "$ADDR" --concurrency "$Q" --stats
+  local sent retries failed
+  sent=$(sed -n 's/.*queries sent \([0-9]*\).*/\1/p' "$WORK/scan.jsonl.err" | tail -n 1)
+  retries=$(sed -n 's/.*retries \([0-9]*\).*/\1/p' "$WORK/scan.jsonl.err" | tail -n 1)
+  failed=$(grep -c '"lookup-failed"' "$WORK/scan.jsonl" || true)
+  local lines
+  lines=$(wc -l <"$WORK/scan.jsonl")
+  [[ $lines == $(wc -l <"$input") ]] || note "offboard scan wrote $lines lines for $(wc -l <"$input") domains"
+  record "$round" "$label" "${sent:-0}" "$failed" "${retries:-?}"
+}
+
+run_dnsperf() {
+  local round=$1
+  measure "$WORK/dnsperf.out" dnsperf -s "$ADDR" -d "$W/queries.txt" -q "$Q" -n 1 -e -t 5 -c 1 -T 1
+  local completed lost
+  completed=$(awk '/Queries completed:/{print $3}' "$WORK/dnsperf.out")
+  lost=$(awk '/Queries lost:/{print $3}' "$WORK/dnsperf.out")
+  record "$round" dnsperf "$completed" "$lost" 0
+}
+
+run_dig_batch() {
+  local round=$1 n
+  n=$(wc -l <"$W/dig-batch.txt")
+  measure "$WORK/dig.out" dig "@$ADDR" +tries=1 +time=2 +noall +comments -f "$W/dig-batch.txt"
+  local ok
+  ok=$(grep -cE 'status: (NOERROR|NXDOMAIN)' "$WORK/dig.out" || true)
+  record "$round" "dig -f" "$n" $((n - ok)) 0
+}
+
+run_dig_loop() {
+  local round=$1 n
+  n=$(wc -l <"$W/dig-sample.txt")
+  measure "$WORK/digloop.out" bash -c 'while read -r name type; do
+      dig "@$0" +tries=1 +time=2 +noall +comments "$name" "$type"; done <"$1"' "$ADDR" "$W/dig-sample.txt"
+  local ok
+  ok=$(grep -cE 'status: (NOERROR|NXDOMAIN)' "$WORK/digloop.out" || true)
+  record "$round" "dig loop" "$n" $((n - ok)) 0
+}
+
+for ((round = 1; round <= ROUNDS; round++)); do
+  note "round $round/$ROUNDS"
+  # Interleaved, and the order rotates so that no tool always runs first (warm caches).
+  case $((round % 3)) in
+    1) order=(offboard dnsperf dig_batch dig_loop) ;;
+    2) order=(dnsperf dig_batch offboard dig_loop) ;;
+    0) order=(dig_batch offboard dig_loop dnsperf) ;;
+  esac
+  for t in "${order[@]}"; do "run_$t" "$round"; done
+done
+note "memory: 10,000 domains"
+run_offboard rss "$W/domains-10k.txt" "scan 10k"
+verdict_check=$(awk 'NR==FNR{want[$1]=$3; next} {
+    match($0, /"domain": "[^"]*"/); d=substr($0, RSTART+11, RLENGTH-12)
+    match($0, /"verdict": "[^"]*"/); v=substr($0, RSTART+12, RLENGTH-13)
+    n++; if (want[d] != v) bad++ } END {printf "%d of %d domains differ from the generator'"'"'s intent", bad, n}' \
+  "$W/expected.tsv" "$WORK/scan.jsonl")
+note "verdicts (last 10k scan): $verdict_check"
+
+# The 5-domain check, process start included.
+five=$(head -n 5 "$W/domains.txt" | tr '\n' ' ')
+CHECK5=""
+if command -v hyperfine >/dev/null; then
+  # shellcheck disable=SC2086
+  hyperfine -N --warmup 5 --runs 50 --export-json "$WORK/check5.json" -i \
+    "$OFFBOARD check $five --resolver $ADDR" >"$WORK/check5.out" 2>&1 || true
+  CHECK5=$(awk -F'[:,]' '/"mean"/{m=$2} /"stddev"/{s=$2} /"min"/{mi=$2} END{printf "mean %.1f ms ± %.1f, min %.1f ms (hyperfine, 50 runs)", m*1000, s*1000, mi*1000}' "$WORK/check5.json")
+else
+  best=999999; total=0
+  for ((i = 0; i < 50; i++)); do
+    t0=$(date +%s%N)
+    # shellcheck disable=SC2086
+    "$OFFBOARD" check $five --resolver "$ADDR" >/dev/null || true
+    t=$((($(date +%s%N) - t0) / 1000)); total=$((total + t)); ((t < best)) && best=$t
+  done
+  CHECK5="mean $((total / 50 / 1000)) ms, min $((best / 1000)) ms (50 runs, date)"
+fi
+
+# --- the report --------------------------------------------------------------------------------
+echo
+echo "offboard scan benchmark: $N domains, $NQ queries, concurrency $Q, NSD 1 process on $ADDR, $(nproc) cores"
+awk -F'\t' '
+  { round[NR]=$1; tool[NR]=$2; q[NR]=$3; wall[NR]=$4; cpu[NR]=$5; rss[NR]=$6; fail[NR]=$7; retry[NR]=$8
+    if ($2 == "dnsperf") ref[$1] = ($4 > 0 ? $3 / $4 : 0) }
+  END {
+    printf "%-6s %-14s %9s %8s %10s %10s %9s %9s %8s %9s\n", "round", "tool", "queries", "wall s", "q/s", "CPU us/q", "RSS MB", "failures", "retries", "x dnsperf"
+    for (i = 1; i <= NR; i++) {
+      qps = wall[i] > 0 ? q[i] / wall[i] : 0
+      us = q[i] > 0 ? cpu[i] * 1e6 / q[i] : 0
+      ratio = (round[i] in ref && ref[round[i]] > 0) ? sprintf("%.2f", qps / ref[round[i]]) : "-"
+      printf "%-6s %-14s %9d %8.2f %10.0f %10.1f %9.1f %9s %8s %9s\n", round[i], tool[i], q[i], wall[i], qps, us, rss[i] / 1024, fail[i], retry[i], ratio
+    }
+  }' "$RESULTS"
+echo "5-domain check on loopback: $CHECK5"
+echo "results: $RESULTS"
