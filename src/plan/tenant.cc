@@ -559,6 +559,20 @@ std::optional<json> parseJson(std::string_view bytes, std::string* text, std::st
     *error = "not valid JSON at byte " + std::to_string(e.byte) + " (" + lineColumn(*text, at) +
              "): " + what;
     return std::nullopt;
+  } catch (const json::out_of_range& e) {
+    // A number no double can hold ("1e400", nlohmann error 406). Its message quotes the token
+    // but carries no position: find the token to name one.
+    std::string what = e.what();
+    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+    std::size_t q1 = what.find('\''), q2 = what.rfind('\'');
+    std::size_t at = q1 != std::string::npos && q2 > q1
+                         ? text->find(what.substr(q1 + 1, q2 - q1 - 1))
+                         : std::string::npos;
+    *error = at == std::string::npos
+                 ? "not valid JSON: " + what
+                 : "not valid JSON at byte " + std::to_string(at + 1) + " (" +
+                       lineColumn(*text, at) + "): " + what;
+    return std::nullopt;
   }
 }
 

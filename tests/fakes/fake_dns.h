@@ -2,7 +2,8 @@
 //
 // What it is for: exercising the real c-ares transport against the misbehaviours the research
 // lists (reliability §5): SERVFAIL, REFUSED, silence, TC=1 over UDP with the answer over TCP,
-// 0-byte datagrams, wrong-ID spoofs, QR=0, trailing bytes, delayed answers for concurrency. A
+// 0-byte datagrams, wrong-ID spoofs, QR=0, trailing bytes, delayed answers for concurrency, TCP
+// framing faults (a wrong length prefix, a message cut short, a connection closed mid-frame). A
 // test gives a handler that maps each received query to the messages to send back.
 // What it must not do: bind anything but 127.0.0.0/8, or block: replies with a delay are
 // scheduled, so one slow answer never holds up the others.
@@ -35,6 +36,11 @@ namespace offboard::fakes {
 struct Reply {
   std::vector<Bytes> messages;  // UDP datagrams or TCP frames, in order; none = stay silent
   int delayMs = 0;              // wait before sending them
+  // TCP only, for framing faults: send the messages' octets as they are, without the 2-octet
+  // length prefix (the handler writes its own, right or wrong), and/or close the connection
+  // once they are sent (or at once, when there are none).
+  bool rawTcp = false;
+  bool closeAfter = false;
 };
 
 struct Received {
@@ -99,6 +105,8 @@ class FakeDns {
     sockaddr_in peer;     // UDP
     std::uint64_t conn;   // TCP
     Bytes bytes;
+    bool raw = false;         // TCP: no length prefix
+    bool closeAfter = false;  // TCP: close the connection after this one
   };
   struct Conn {
     int fd;
@@ -140,7 +148,12 @@ class FakeDns {
 
   void schedule(const Reply& r, bool tcp, const sockaddr_in& peer, std::uint64_t conn) {
     auto when = std::chrono::steady_clock::now() + std::chrono::milliseconds(r.delayMs);
-    for (const auto& m : r.messages) pending_.push_back({when, tcp, peer, conn, m});
+    for (std::size_t i = 0; i < r.messages.size(); ++i) {
+      bool last = i + 1 == r.messages.size();
+      pending_.push_back({when, tcp, peer, conn, r.messages[i], r.rawTcp, tcp && last && r.closeAfter});
+    }
+    if (tcp && r.closeAfter && r.messages.empty())
+      pending_.push_back({when, tcp, peer, conn, Bytes{}, true, true});
     std::stable_sort(pending_.begin(), pending_.end(),
                      [](const Pending& x, const Pending& y) { return x.when < y.when; });
   }
@@ -173,7 +186,7 @@ class FakeDns {
       auto it = conns_.find(p.conn);
       if (it == conns_.end()) continue;
       Bytes frame;
-      put16(frame, static_cast<unsigned>(p.bytes.size()));
+      if (!p.raw) put16(frame, static_cast<unsigned>(p.bytes.size()));
       frame.insert(frame.end(), p.bytes.begin(), p.bytes.end());
       // Small frames on loopback: a blocking-style loop is enough here.
       std::size_t off = 0;
@@ -181,6 +194,10 @@ class FakeDns {
         ssize_t n = ::send(it->second.fd, frame.data() + off, frame.size() - off, MSG_NOSIGNAL);
         if (n <= 0) break;
         off += static_cast<std::size_t>(n);
+      }
+      if (p.closeAfter) {
+        close(it->second.fd);
+        conns_.erase(it);
       }
     }
   }

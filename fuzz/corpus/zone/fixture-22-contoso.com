@@ -1,0 +1,3 @@
+$TTL 3600
+@ IN SOA ns1.contoso.com. hostmaster.contoso.com. 1 7200 3600 1209600 300
+$INCLUDE records.inc

@@ -1,0 +1,31 @@
+// Hostile input at the unit level: regressions for what the fuzz targets (fuzz/) found, and
+// inputs the command-line tests cannot carry (NUL inside a line). Each refusal must be a clear
+// error naming the input and the position — never a crash, an exception or an internal error.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "plan/tenant.h"
+
+using namespace offboard;
+
+TEST_CASE("a tenant file with a number no double can hold is an input error naming the byte") {
+  // Found by fuzz_tenant: nlohmann throws out_of_range (406), not parse_error, for 1e400; it
+  // escaped parseTenant and would have ended as an internal error (exit 4) instead of exit 2.
+  const std::string text =
+      "{\"domains\": [\"contoso.com\"],\n \"subscriptions\": [{\"name\": \"E3\", "
+      "\"assigned_licenses\": 1e400}]}";
+  std::string err;
+  std::optional<Tenant> t;
+  CHECK_NOTHROW(t = parseTenant(text, "t.json", &err));
+  CHECK_FALSE(t);
+  const std::string at = std::to_string(text.find("1e400") + 1);
+  CHECK_MESSAGE(err.rfind("t.json: not valid JSON at byte " + at + " (line 2, column 56)", 0) == 0,
+                err);
+  CHECK_MESSAGE(err.find("1e400") != std::string::npos, err);
+  std::string mxErr, refErr;
+  CHECK_NOTHROW(CHECK_FALSE(parseServiceConfigurationMx("[{\"preference\": -1e999}]", &mxErr)));
+  CHECK_FALSE(mxErr.empty());
+  CHECK_NOTHROW(CHECK_FALSE(parseDomainNameReferences("{\"value\": [1e309]}", &refErr)));
+  CHECK_FALSE(refErr.empty());
+}
