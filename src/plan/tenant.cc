@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdio>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -534,6 +535,22 @@ std::string lineColumn(std::string_view text, std::size_t byte) {
   return "line " + std::to_string(line) + ", column " + std::to_string(col);
 }
 
+// Control octets that came from the file (a key, a token nlohmann quotes) are shown as \DDD:
+// an error message must not drive the operator's terminal.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) {
+      char buf[5];
+      std::snprintf(buf, sizeof buf, "\\%03u", c);
+      out += buf;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
 std::optional<json> parseJson(std::string_view bytes, std::string* text, std::string* error) {
   std::string err;
   auto utf8 = toUtf8(bytes, &err);
@@ -557,7 +574,7 @@ std::optional<json> parseJson(std::string_view bytes, std::string* text, std::st
       if (auto colon = what.find(": ", p); colon != std::string::npos) what = what.substr(colon + 2);
     }
     *error = "not valid JSON at byte " + std::to_string(e.byte) + " (" + lineColumn(*text, at) +
-             "): " + what;
+             "): " + printable(what);
     return std::nullopt;
   } catch (const json::out_of_range& e) {
     // A number no double can hold ("1e400", nlohmann error 406). Its message quotes the token
@@ -577,7 +594,7 @@ std::optional<json> parseJson(std::string_view bytes, std::string* text, std::st
 }
 
 std::string located(const std::string& file, const InputError& e) {
-  return file + ": " + (e.where.empty() ? "" : e.where + ": ") + e.what;
+  return file + ": " + printable((e.where.empty() ? "" : e.where + ": ") + e.what);
 }
 
 }  // namespace
@@ -644,7 +661,7 @@ std::optional<std::vector<DnsName>> parseServiceConfigurationMx(std::string_view
   try {
     return readRecords(*doc, "").mx;
   } catch (const InputError& e) {
-    *error = (e.where.empty() ? "" : e.where + ": ") + e.what;
+    *error = printable((e.where.empty() ? "" : e.where + ": ") + e.what);
     return std::nullopt;
   }
 }
@@ -660,7 +677,7 @@ std::optional<std::vector<std::string>> parseDomainNameReferences(std::string_vi
   try {
     return readReferences(*doc, "");
   } catch (const InputError& e) {
-    *error = (e.where.empty() ? "" : e.where + ": ") + e.what;
+    *error = printable((e.where.empty() ? "" : e.where + ": ") + e.what);
     return std::nullopt;
   }
 }

@@ -29,3 +29,28 @@ TEST_CASE("a tenant file with a number no double can hold is an input error nami
   CHECK_NOTHROW(CHECK_FALSE(parseDomainNameReferences("{\"value\": [1e309]}", &refErr)));
   CHECK_FALSE(refErr.empty());
 }
+
+TEST_CASE("control characters from a tenant file never reach an error message raw") {
+  // Found by fuzz_tenant: an unknown key "\u001b[2J…" was echoed as raw ESC sequences, and
+  // nlohmann's "last read" token carries DEL octets as they are.
+  const std::string cases[] = {
+      "{\"domains\": [\"contoso.com\"], \"\\u001b[2J\\u001b]0;pwned\\u0007\": 1}",
+      "{\"domains\": [\"cont\x7f\xff",
+      "{\"value\": [{\"id\": \"contoso.com\", \"\\u001b[31m\": {\"\\u0000\": 1}}], \"x\": [1e999]}",
+      "[{\"recordType\": \"Mx\", \"label\": \"\\u001b[5m\", \"mailExchange\": 7}]",
+  };
+  for (const auto& text : cases) {
+    CAPTURE(quoteForMessage(text));
+    std::string errs[3];
+    CHECK_FALSE(parseTenant(text, "t.json", &errs[0]));
+    parseServiceConfigurationMx(text, &errs[1]);
+    parseDomainNameReferences(text, &errs[2]);
+    for (const auto& err : errs) {
+      CAPTURE(err);
+      for (unsigned char c : err) CHECK((c >= 0x20 && c != 0x7f));
+    }
+  }
+  std::string err;
+  CHECK_FALSE(parseTenant(cases[0], "t.json", &err));
+  CHECK_MESSAGE(err.find("\\027[2J\\027]0;pwned\\007: unknown key") != std::string::npos, err);
+}
