@@ -997,7 +997,9 @@ std::optional<std::vector<RequiredRecord>> decodeRequired(const std::string& tex
     if (!name || !type) return std::nullopt;
     r.record.name = *name;
     r.record.type = *type;
-    r.record.ttl = o.value("ttl", 0u);
+    // The state file is ours, but read it as untrusted: a wrong type is "unreadable", not a throw.
+    if (o.contains("ttl") && o["ttl"].is_number_unsigned() && o["ttl"].get<std::uint64_t>() <= 0xFFFFFFFFu)
+      r.record.ttl = static_cast<std::uint32_t>(o["ttl"].get<std::uint64_t>());
     r.record.data = o["data"].get<std::string>();
     if (o.contains("strings") && o["strings"].is_array())
       for (const auto& s : o["strings"])

@@ -779,3 +779,16 @@ TEST_CASE("observation subjects cover every question the checks ask") {
   CHECK(std::none_of(stubRows.begin(), stubRows.end(),
                      [](const ObservationRow& r) { return r.subject.rfind("NS(parent)", 0) == 0; }));
 }
+
+TEST_CASE("a tampered ZONE value in the state is unreadable, never a throw") {
+  for (const char* text : {"", "not json", "{}", "[1]", R"([{"name": 5, "type": "A", "data": "x"}])",
+                           R"([{"name": "a.example.", "type": "NOPE", "data": "x"}])",
+                           R"([{"name": "a.example.", "type": "MX", "data": "x y z"}])"}) {
+    CAPTURE(std::string(text));
+    CHECK_NOTHROW(decodeRequired(text));
+    CHECK_FALSE(decodeRequired(text).has_value());
+  }
+  auto ok = decodeRequired(R"([{"name": "a.example.", "type": "A", "ttl": "3600", "data": "192.0.2.1"}])");
+  REQUIRE(ok);
+  CHECK((*ok)[0].record.ttl == 0);  // a wrong-typed TTL is dropped, not trusted
+}
