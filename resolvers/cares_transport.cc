@@ -26,7 +26,7 @@ using Clock = std::chrono::steady_clock;
 // timeouts with this tick rather than ares_timeout(): one fixed cadence for all channels.
 constexpr int kTickMs = 25;
 constexpr std::size_t kMaxWindow = 30000;  // keeps a channel's 16-bit ID space at most half used
-// The adaptive window never shrinks below this (or maxInFlight when that is smaller).
+// The adaptive window never shrinks below this (or below maxInFlight when that is smaller).
 constexpr std::size_t kMinAdaptiveWindow = 16;
 
 void setError(std::string* error, std::string message) {
@@ -465,8 +465,12 @@ struct CaresTransport::Impl {
     return static_cast<int>(std::clamp(ms + 1, 1.0, static_cast<double>(kTickMs)));
   }
 
-  // The window follows the losses (RFC 5681's idea, per query instead of per segment): one
-  // cut per round of queries in flight, growth while answers come back on the first try.
+  // The window follows the losses, as TCP's congestion window does (RFC 5681, counted in
+  // queries instead of segments). It starts at maxInFlight. A retry answered by a server that
+  // has answered before is a lost packet (on a fast path, a socket buffer that overflowed):
+  // the window halves, at most once per round of queries in flight, and then grows back by one
+  // per window/8 answers that needed no retry. A server that has never answered is dead, not
+  // congested: its timeouts count as clean, so a dead server does not shrink the window.
   void lost(const Query& q) {
     if (!opts.adaptiveWindow || q.serial <= recoverSerial) return;
     recoverSerial = nextSerial;
@@ -513,12 +517,15 @@ struct CaresTransport::Impl {
     --c->inFlight;
     --inFlight;
     c->processed = true;
-    stats.retries += static_cast<std::size_t>(std::max(0, timeouts));
+    // c-ares counts every try that timed out, the last one of a query that timed out too.
+    const int retried = alen == 0 && status == ARES_ETIMEOUT ? timeouts - 1 : timeouts;
+    stats.retries += static_cast<std::size_t>(std::max(0, retried));
 
     if (alen == 0) {
       if (status == ARES_ETIMEOUT) {
         ++stats.timedOut;
-        if (c->answered > 0) lost(*q);  // a live server dropping packets, not a dead one
+        if (c->answered > 0) lost(*q);  // a live server dropping packets
+        else clean();                   // a dead one: not a reason to hold back
       }
       auto w = fromStatus(*q, status);
       return finish(std::move(q), std::move(w));
@@ -660,9 +667,10 @@ CaresTransport::CaresTransport(TransportOptions options) : impl_(std::make_uniqu
   Impl& m = *impl_;
   m.opts = options;
   m.maxWindow = std::clamp<std::size_t>(options.maxInFlight, 1, kMaxWindow);
-  m.window = m.maxWindow;
   m.minWindow = std::min<std::size_t>(m.maxWindow, kMinAdaptiveWindow);
-  m.stats.window = m.stats.minWindow = m.window;
+  m.window = m.maxWindow;
+  m.stats.window = m.window;
+  m.stats.minWindow = m.maxWindow;
   if (options.ratePerSecond > 0) {
     m.bucketSize = std::max(1.0, options.ratePerSecond * kTickMs / 1000.0);
     m.tokens = 1;  // the first query goes at once, the rest at the rate

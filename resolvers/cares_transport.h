@@ -51,8 +51,9 @@ struct TransportOptions {
   double ratePerSecond = 0;
   // Adapt the window: start at maxInFlight, halve it when a live server's answers needed
   // retries (lost packets: a socket buffer overflowing is the usual cause on a fast path), grow
-  // it back by one for every window/8 answers that come back on the first try. False: the
-  // window stays at maxInFlight.
+  // it back by one for every window/8 answers that come back on the first try. Timeouts of a
+  // server that never answered do not shrink it (dead, not congested). False: the window
+  // stays at maxInFlight.
   bool adaptiveWindow = true;
   // UDP sockets per server (1..16): each is its own c-ares channel and queries go to them in
   // turn, so one socket's receive buffer and ID space do not bound the rate to one server.
@@ -71,7 +72,7 @@ struct TransportStats {
   std::size_t timedOut = 0;      // queries that ended as Timeout (every try lost)
   std::size_t peakInFlight = 0;  // the most queries in flight at once
   std::size_t window = 0;        // the adaptive window now
-  std::size_t minWindow = 0;     // the smallest the window has been
+  std::size_t minWindow = 0;     // the smallest the window was cut to (maxInFlight: never cut)
   std::size_t windowCuts = 0;    // times the window was shrunk after lost packets
 };
 
