@@ -29,6 +29,8 @@ PACKAGES=(
   unbound
   dnsutils
   ldnsutils
+  # end-to-end test of the HTML runbook: rendered in headless Chromium (tests/e2e/test_html_chromium.sh)
+  chromium
   # flock (per-test address allocation) and the usual base tools
   util-linux
   coreutils
