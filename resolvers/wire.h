@@ -79,8 +79,4 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
 WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const std::uint8_t* data,
                             std::size_t len, const std::string& server, bool keepSections);
 
-// True when classifyResponse(…, keepSections = false) reads this message straight from its
-// octets rather than through ldns (a plain, well-formed answer; see wire.cc). For tests.
-bool readsDirectly(const std::uint8_t* data, std::size_t len);
-
 }  // namespace offboard
