@@ -3,6 +3,9 @@
 // chosen, and make sure a failure can never exit 0.
 #include <CLI/CLI.hpp>
 
+#include <fcntl.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +22,20 @@ int main(int argc, char** argv) {
   for (const char* v : {"HOSTALIASES", "LOCALDOMAIN", "RES_OPTIONS"}) unsetenv(v);
   // A file-size limit must become a storage error (exit 4) from write(), not a kill.
   std::signal(SIGXFSZ, SIG_IGN);
+  // A closed standard descriptor would be taken by the next open(): with `>&-`, c-ares' UDP
+  // socket became fd 1 and scan's JSON lines were sent to the DNS server. Fill each gap with
+  // /dev/null (open() takes the lowest free number); a closed stdout is an error at once, as
+  // everything printed would be lost.
+  bool stdoutClosed = false;
+  for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd) {
+    if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    stdoutClosed = stdoutClosed || fd == STDOUT_FILENO;
+    if (open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY) != fd) return kExitInternal;
+  }
+  if (stdoutClosed) {
+    std::cerr << "offboard: standard output is closed; nothing done\n";
+    return kExitInternal;
+  }
 
   CLI::App app{"offboard: take a company off Microsoft 365 without losing mail.\n"
                "Checks what DNS still points at Microsoft 365, writes the ordered runbook, and\n"
@@ -33,6 +50,11 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);  // prints help, version or the error
+    std::cout.flush();
+    if (rc == 0 && (!std::cout.good() || std::fflush(stdout) != 0 || std::ferror(stdout))) {
+      std::cerr << "offboard: cannot write the output\n";
+      return kExitInternal;  // help or version lost (a full disk, a closed pipe)
+    }
     return rc == 0 ? kExitOk : kExitUsage;
   }
 

@@ -13,6 +13,8 @@
 //
 // Usage: fault_dns --fault NAME [--only-type TYPE] [--ip 127.0.0.1] [--port-file FILE]
 //                  [--stats-file FILE] [--delay-ms N] [--lifetime SECONDS]
+// The port goes to --port-file (or stdout) once both sockets are bound; on exit, --stats-file
+// gets "udp N", "tcp N" and one "query QNAME QTYPE udp|tcp" line per query received.
 #include <signal.h>
 #include <time.h>
 
@@ -81,10 +83,13 @@ std::string apexOf(const std::string& qname) {
   return apex;
 }
 
+// The first label of the apex's Microsoft 365 MX host: contoso.com → contoso-com (shortened,
+// as Microsoft does in its own way, when it would exceed a label's 63 octets).
 std::string dashed(const std::string& apex) {
   std::string s = apex;
   for (auto& c : s)
     if (c == '.') c = '-';
+  if (s.size() > 63) s = s.substr(0, 56) + "-01b2c3";
   return s;
 }
 
@@ -174,7 +179,6 @@ Reply respond(const Options& o, const ParsedQuery& q, bool tcp) {
   // A second, different answer with the same ID: a decoy that must never be used.
   Message decoy = replyTo(q);
   decoy.answer = {mxRecord(q.qname, 10, "decoy.example", 60)};
-  decoy.questions.front().type = q.qtype;
   if (q.qtype != type::MX) {
     decoy.rcode = 3;
     decoy.answer.clear();
@@ -296,8 +300,11 @@ int main(int argc, char** argv) {
     timespec limit{o.lifetimeS, 0};
     sigtimedwait(&stop, nullptr, &limit);
     if (!o.statsFile.empty()) {
-      std::ofstream(o.statsFile) << "udp " << server.count(false) << "\ntcp " << server.count(true)
-                                 << "\n";
+      std::ofstream stats(o.statsFile);
+      stats << "udp " << server.count(false) << "\ntcp " << server.count(true) << "\n";
+      for (const auto& r : server.received())
+        stats << "query " << r.query.qname << " " << r.query.qtype << (r.tcp ? " tcp" : " udp")
+              << "\n";
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fault_dns: %s\n", e.what());
