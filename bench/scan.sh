@@ -58,6 +58,7 @@ done
 # trap that stops NSD however this script ends.
 unset WORK
 source "$BENCH_DIR/../tests/e2e/lib.sh"
+source "$BENCH_DIR/world_nsd.sh"
 e2e_init bench_scan
 e2e_require_servers
 ((KEEP)) && E2E_OWN_WORK=0
@@ -71,39 +72,8 @@ t0=$(date +%s%N)
 NQ=$(wc -l <"$W/queries.txt")
 note "generated in $((($(date +%s%N) - t0) / 1000000)) ms: $N domains, $NQ queries"
 
-# One NSD, one server process (the machine has 2 cores: NSD and the client share them).
-dir=$WORK/nsd-bench
-mkdir -p "$dir"
-cat >"$dir/nsd.conf" <<EOF
-server:
-    ip-address: $ADDR@53
-    do-ip4: yes
-    do-ip6: no
-    username: ""
-    chroot: ""
-    database: ""
-    zonelistfile: "$dir/zone.list"
-    xfrdfile: "$dir/xfrd.state"
-    xfrdir: "$dir"
-    pidfile: "$dir/nsd.pid"
-    logfile: "$dir/nsd.log"
-    verbosity: 1
-    server-count: 1
-    reuseport: no
-    identity: "bench"
-remote-control:
-    control-enable: no
-include: "$W/nsd-zones.conf"
-EOF
-nsd-checkconf "$dir/nsd.conf" || fail "bad NSD config"
-# Started through the harness (its launcher waits until the server answers, its EXIT trap
-# stops it); the probe zone is the last one generated, so every zone is loaded.
-E2E_KIND[bench]=nsd
-E2E_CONF[bench]=$dir/nsd.conf
-E2E_ADDRS[bench]=$ADDR
-E2E_PROBE[bench]=$(tail -n 1 "$W/domains.txt").
 t0=$(date +%s%N)
-e2e_launch bench
+start_world_nsd bench "$ADDR" "$W"
 note "NSD on $ADDR serves $N zones (start-up $((($(date +%s%N) - t0) / 1000000)) ms)"
 
 # Inputs for dig: the batch file (whole list, or its first M lines) and the loop sample

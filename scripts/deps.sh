@@ -29,6 +29,12 @@ PACKAGES=(
   unbound
   dnsutils
   ldnsutils
+  # tests/e2e/test_scan.sh: JSON comparisons and a packet-dropping relay
+  jq
+  python3
+  # bench/scan.sh (not run by CI): the tools offboard scan is measured against
+  dnsperf
+  hyperfine
   # end-to-end test of the HTML runbook: rendered in headless Chromium (tests/e2e/test_html_chromium.sh)
   chromium
   # flock (per-test address allocation) and the usual base tools

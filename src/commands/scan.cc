@@ -13,6 +13,7 @@
 #include <iostream>
 #include <memory>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "commands/commands.h"
 #include "engine/check_engine.h"
@@ -24,7 +25,13 @@ namespace {
 
 volatile std::sig_atomic_t gInterrupted = 0;  // set by SIGINT: stop reading, finish in-flight
 
-extern "C" void onInterrupt(int) { gInterrupted = 1; }
+// The first Ctrl-C stops reading and lets the domains in flight finish (each line written is
+// flushed whole, see the sink); a second one ends the process at once, without writing the
+// domains still in flight: every line already out is complete.
+extern "C" void onInterrupt(int) {
+  if (gInterrupted) _exit(130);  // 128 + SIGINT, as a shell reports it
+  gInterrupted = 1;
+}
 
 // Strips a `#` comment and surrounding blanks; returns the domain text (may be empty).
 std::string_view lineDomain(std::string_view line) {
@@ -295,6 +302,9 @@ int runScan(const std::string& inputName, std::istream& in, Resolver& resolver,
     lineBuf.clear();
     appendDomainJsonLine(lineBuf, r);
     io.out.write(lineBuf.data(), static_cast<std::streamsize>(lineBuf.size()));
+    // One line, one flush: a consumer sees each domain as soon as it is done, and a second
+    // Ctrl-C (_exit) can never leave half a line behind.
+    io.out.flush();
     ++tally.done;
     switch (r.verdict) {
       case Verdict::PointsAtM365: ++tally.points; break;
@@ -323,7 +333,8 @@ Runner setupScan(CLI::App& app) {
       "reported on stderr with its line number and skipped.\n"
       "Output: one JSON object per domain (the per-domain object of `check --format json`),\n"
       "written as each domain completes, not in input order. Progress and a summary go to\n"
-      "stderr when it is a terminal. Ctrl-C stops reading and finishes what is in flight.\n"
+      "stderr when it is a terminal. Ctrl-C stops reading and finishes what is in flight; a\n"
+      "second Ctrl-C stops at once (exit 130). Every line written is a complete JSON object.\n"
       "Exit: as `check` over all domains; 2 if lines were skipped and everything else is clear.\n"
       "Examples:\n"
       "  offboard scan domains.txt > results.jsonl\n"
