@@ -51,10 +51,14 @@ std::string verdictLine(const DomainReport& r) {
   return v;
 }
 
-// Markdown: text inside a code span must not contain backticks or line breaks.
+// Markdown: text inside a code span must not contain backticks or line breaks, and a pipe must
+// be escaped even there, or it splits the table cell (GFM tables: cells split before inlines).
 std::string mdCode(const std::string& s) {
   std::string out;
-  for (char c : s) out.push_back(c == '`' ? '\'' : (c == '\n' || c == '\r') ? ' ' : c);
+  for (char c : s) {
+    if (c == '|') out.push_back('\\');
+    out.push_back(c == '`' ? '\'' : (c == '\n' || c == '\r') ? ' ' : c);
+  }
   return "`" + out + "`";
 }
 

@@ -310,6 +310,28 @@ if command -v python3 >/dev/null; then
   python3 -c 'import json,sys; json.load(sys.stdin)' <"$WORK/last.out" || fail "check JSON with escapes is not valid JSON"
   E2E_CHECKS=$((E2E_CHECKS + 1))
 fi
+# A pipe in served data must not split a Markdown table cell: every table row keeps its 5
+# unescaped pipes (4 columns).
+run_sampled 1 "$OFFBOARD" check contoso.com --resolver "$ADDR:$PORT" --timeout "$TIMEOUT_MS" \
+  --tries 1 --format markdown
+assert_contains "$OUT" '\|' "markdown output (the escaped pipe)"
+if sed 's/\\|//g' <<<"$OUT" | awk -F'|' '/^\|/ && NF - 1 != 5 { bad = 1 } END { exit !bad }'; then
+  fail "served data split a Markdown table cell: $(grep -F 'script' <<<"$OUT")"
+fi
+# The runbook in every format: no control octet, no live HTML from the network.
+for format in text markdown json html; do
+  run_sampled 1 "$OFFBOARD" plan contoso.com --resolver "$ADDR:$PORT" --timeout "$TIMEOUT_MS" \
+    --tries 1 --format "$format" --state "$WORK/esc-$format.db" --now 2026-12-15T10:00:00Z
+  if LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$WORK/last.out" "$WORK/last.err"; then
+    fail "control characters reached the plan's $format output"
+  fi
+  # HTML is one self-contained page: served text must arrive as text (Markdown shows it in
+  # fenced blocks, where it is literal).
+  [[ $format != html ]] || assert_not_contains "$OUT" "<script>alert" "plan html output"
+  if [[ $format == json ]] && command -v python3 >/dev/null; then
+    python3 -c 'import json,sys; json.load(sys.stdin)' <"$WORK/last.out" || fail "plan JSON is not valid"
+  fi
+done
 printf 'contoso.com\nfabrikam.com\n' >"$WORK/esc-scan.txt"
 run_sampled 1 "$OFFBOARD" scan "$WORK/esc-scan.txt" --resolver "$ADDR:$PORT" --timeout "$TIMEOUT_MS" --tries 1
 if LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$WORK/last.out"; then

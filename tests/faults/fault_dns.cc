@@ -117,7 +117,8 @@ Message normal(const ParsedQuery& q, bool hostile) {
       break;
     case type::TXT:
       m.answer = {txtRecord(q.qname, {hostile ? "v=spf1 include:spf.protection.outlook.com "
-                                                "\x1b[2J\x1b]0;pwned\x07 -all"
+                                                "\x1b[2J\x1b]0;pwned\x07 | `x` "
+                                                "<script>alert(1)</script> -all"
                                               : "v=spf1 -all"},
                             3600)};
       if (hostile) m.answer.push_back(txtRecord(q.qname, {"MS=ms\x1b[1m12345678"}, 3600));
