@@ -37,10 +37,16 @@ PACKAGES=(
   hyperfine
   # end-to-end test of the HTML runbook: rendered in headless Chromium (tests/e2e/test_html_chromium.sh)
   chromium
-  # flock (per-test address allocation) and the usual base tools
+  # flock (per-test address allocation), unshare (the fault tests' private loopback-only
+  # network) and the usual base tools
   util-linux
   coreutils
   ca-certificates
+  # fault tests: `ip link set lo up` inside that network namespace
+  iproute2
+  # fuzzing: libFuzzer with ASan/UBSan (OFFBOARD_FUZZ=ON, scripts/reliability.sh)
+  clang
+  libclang-rt-14-dev
 )
 
 missing=()

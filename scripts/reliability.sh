@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# The reliability suite (issue 6), and a summary of what it proved:
+#   faults      tests/e2e/test_faults.sh: offboard against misbehaving DNS servers on loopback
+#               (faults tried and held)
+#   hostile     tests/e2e/test_hostile_input.sh: arguments, scan lines, zone, tenant and state
+#               files, environment, closed/full stdout (checks passed)
+#   fuzz        every fuzz target replays its committed corpus (g++ build), then runs under
+#               libFuzzer with ASan+UBSan for FUZZ_SECONDS each (clang build): executions,
+#               new inputs, crashes (crash inputs are kept and named)
+#   state       kill -9 while writing: the state store's unit test (kills inside SQLite
+#               transactions) and tests/faults/kill_state.sh against the real binary (trials,
+#               corrupt states, torn batches, lost commits); concurrent writers and a full disk
+#               (the state store's unit tests)
+#   sanitizers  the whole ctest suite in an -DOFFBOARD_SANITIZE=ON build (ASan+UBSan)
+# Exits 0 only when everything held.
+#
+# Environment: BUILD (default build), ASAN_BUILD (build-asan), FUZZ_BUILD (build-fuzz),
+# FUZZ_SECONDS (45), KILL_TRIALS (200), JOBS (2), SKIP_SANITIZE=1, SKIP_FUZZ=1.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+SRC=$PWD
+BUILD=${BUILD:-build}
+ASAN_BUILD=${ASAN_BUILD:-build-asan}
+FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
+FUZZ_SECONDS=${FUZZ_SECONDS:-45}
+KILL_TRIALS=${KILL_TRIALS:-200}
+JOBS=${JOBS:-2}
+TARGETS=(classify zone tenant domain state)
+LOG=$(mktemp -d "${TMPDIR:-/tmp}/offboard-reliability.XXXXXX")
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+failed=0
+declare -a SUMMARY=()
+say() { echo "== $*" >&2; }
+result() { SUMMARY+=("$1"); }
+bad() {
+  failed=1
+  result "FAILED: $*"
+}
+
+# --- builds -------------------------------------------------------------------------------
+say "building $BUILD"
+if ! { cmake -S . -B "$BUILD" -DOFFBOARD_WERROR=ON >"$LOG/build.log" 2>&1 &&
+  cmake --build "$BUILD" -j"$JOBS" >>"$LOG/build.log" 2>&1; }; then
+  tail -30 "$LOG/build.log" >&2
+  echo "reliability: the build failed (log $LOG/build.log)" >&2
+  exit 1
+fi
+export OFFBOARD=$SRC/$BUILD/offboard SRC
+export FAULT_DNS=$SRC/$BUILD/fault_dns
+
+# --- fault tests --------------------------------------------------------------------------
+say "fault tests"
+if bash tests/e2e/test_faults.sh >"$LOG/faults.log" 2>&1; then
+  result "faults:     $(sed -n 's/^faults: //p' "$LOG/faults.log" | tail -1) (tests/e2e/test_faults.sh)"
+else
+  bad "fault tests ($(grep -m1 '^FAIL' "$LOG/faults.log"); log $LOG/faults.log)"
+fi
+
+# --- hostile input ------------------------------------------------------------------------
+say "hostile input"
+if bash tests/e2e/test_hostile_input.sh >"$LOG/hostile.log" 2>&1; then
+  result "hostile:    $(grep -o 'passed ([0-9]* checks)' "$LOG/hostile.log") (tests/e2e/test_hostile_input.sh)"
+else
+  bad "hostile input ($(grep -m1 '^FAIL' "$LOG/hostile.log"); log $LOG/hostile.log)"
+fi
+
+# --- fuzzing ------------------------------------------------------------------------------
+say "fuzz corpus replays"
+for t in "${TARGETS[@]}"; do
+  inputs=("fuzz/corpus/$t")
+  [[ -d fuzz/regressions/$t ]] && inputs+=("fuzz/regressions/$t")
+  if out=$("$BUILD/fuzz_$t" "${inputs[@]}" 2>"$LOG/replay-$t.log"); then
+    result "fuzz $t:$(printf '%*s' $((9 - ${#t})) '') replay $(grep -o '[0-9]* inputs' <<<"$out")"
+  else
+    bad "fuzz_$t replay ($(grep -a -m1 'invariant broken\|ERROR' "$LOG/replay-$t.log"); log $LOG/replay-$t.log)"
+  fi
+done
+if [[ "${SKIP_FUZZ:-0}" != 1 ]] && command -v clang++ >/dev/null; then
+  say "libFuzzer build ($FUZZ_BUILD, clang++, ASan+UBSan)"
+  if { CXX=clang++ cmake -S . -B "$FUZZ_BUILD" -DOFFBOARD_FUZZ=ON >"$LOG/fuzz-build.log" 2>&1 &&
+    cmake --build "$FUZZ_BUILD" -j"$JOBS" --target "${TARGETS[@]/#/fuzz_}" >>"$LOG/fuzz-build.log" 2>&1; }; then
+    for t in "${TARGETS[@]}"; do
+      say "fuzzing $t for ${FUZZ_SECONDS} s"
+      work=$LOG/fuzz-$t
+      mkdir -p "$work/corpus" "$work/crashes"
+      cp fuzz/corpus/"$t"/* "$work/corpus/"
+      [[ -d fuzz/regressions/$t ]] && cp fuzz/regressions/"$t"/* "$work/corpus/"
+      (cd "$work" && "$SRC/$FUZZ_BUILD/fuzz_$t" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 \
+        -artifact_prefix="$work/crashes/" -timeout=10 -rss_limit_mb=2048 corpus) >"$work/log" 2>&1
+      rc=$?
+      execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log")
+      rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log")
+      added=$(sed -n 's/^stat::new_units_added: *//p' "$work/log")
+      crashes=$(find "$work/crashes" -type f | wc -l)
+      line="fuzz $t:$(printf '%*s' $((9 - ${#t})) '') ${execs:-?} executions in ${FUZZ_SECONDS} s (${rate:-?}/s), ${added:-?} new inputs, $crashes crashes"
+      if ((rc == 0 && crashes == 0)); then
+        result "$line"
+      else
+        bad "$line (exit $rc; inputs in $work/crashes; log $work/log)"
+      fi
+    done
+  else
+    bad "libFuzzer build (log $LOG/fuzz-build.log)"
+  fi
+else
+  result "fuzz:       libFuzzer runs skipped (SKIP_FUZZ=1 or no clang++)"
+fi
+
+# --- state: kill -9, concurrent writers, full disk -----------------------------------------
+say "state store: kill -9, concurrent writers, full disk"
+if "$BUILD/unit_state_store" >"$LOG/state.log" 2>&1; then
+  msg=$(sed -n 's/.*MESSAGE: //p' "$LOG/state.log" | head -1)
+  result "state unit: $(grep -o 'test cases: *[0-9]* | *[0-9]* passed' "$LOG/state.log"); kill test: ${msg:-?}"
+else
+  bad "unit_state_store (log $LOG/state.log)"
+fi
+say "kill -9 campaign: $KILL_TRIALS trials against the real binary"
+if out=$(bash tests/faults/kill_state.sh "$KILL_TRIALS" 2>"$LOG/kill.log"); then
+  result "state e2e:  $out"
+else
+  bad "kill campaign: ${out:-no summary} (log $LOG/kill.log)"
+fi
+
+# --- sanitizers ---------------------------------------------------------------------------
+if [[ "${SKIP_SANITIZE:-0}" != 1 ]]; then
+  say "sanitizer build ($ASAN_BUILD) and the whole ctest suite under ASan+UBSan"
+  if { cmake -S . -B "$ASAN_BUILD" -DOFFBOARD_SANITIZE=ON -DOFFBOARD_WERROR=ON \
+    -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" >"$LOG/asan-build.log" 2>&1 &&
+    cmake --build "$ASAN_BUILD" -j"$JOBS" >>"$LOG/asan-build.log" 2>&1; }; then
+    start=$(date +%s)
+    ctest --test-dir "$ASAN_BUILD" -j"$JOBS" --output-on-failure >"$LOG/asan-ctest.log" 2>&1
+    rc=$?
+    line="sanitizers: $(grep -E '[0-9]+% tests passed' "$LOG/asan-ctest.log" | tail -1) in $(($(date +%s) - start)) s (ASan+UBSan, $ASAN_BUILD)"
+    if ((rc == 0)); then result "$line"; else bad "$line (log $LOG/asan-ctest.log)"; fi
+  else
+    bad "sanitizer build (log $LOG/asan-build.log)"
+  fi
+else
+  result "sanitizers: skipped (SKIP_SANITIZE=1)"
+fi
+
+echo
+echo "offboard reliability summary ($(date -u +%Y-%m-%dT%H:%M:%SZ), logs in $LOG)"
+for line in "${SUMMARY[@]}"; do echo "  $line"; done
+if ((failed)); then
+  echo "RESULT: something did not hold"
+  exit 1
+fi
+echo "RESULT: everything held"
