@@ -615,7 +615,12 @@ struct CaresTransport::Impl {
                             ? p.fd
                             : ARES_SOCKET_BAD;
       if (r == ARES_SOCKET_BAD && w == ARES_SOCKET_BAD) continue;
-      ares_process_fd(it->second.channel->ch, r, w);
+      Channel* c = it->second.channel;
+      // Whatever c-ares read may have been a FORMERR that switched the channel's EDNS off
+      // (and was re-asked inside c-ares, with no callback of ours): read the flag back before
+      // the next send on this channel.
+      if (r != ARES_SOCKET_BAD) c->processed = true;
+      ares_process_fd(c->ch, r, w);
     }
   }
 

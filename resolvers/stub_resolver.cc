@@ -45,9 +45,11 @@ void StubResolver::submit(const Question& q, Callback cb) {
 }
 
 void StubResolver::ask(const Question& q, std::size_t index, std::string failures, Callback cb) {
+  // The question comes back in the answer (obs.question): not captured, one copy fewer of a
+  // name per query.
   transport_.send(
       servers_[index], q, /*rd=*/true,
-      [this, q, index, failures = std::move(failures), cb = std::move(cb)](WireAnswer w) mutable {
+      [this, index, failures = std::move(failures), cb = std::move(cb)](WireAnswer w) mutable {
         Observation obs = std::move(w.obs);
         if (isEvidence(obs.outcome)) {
           cb(std::move(obs));
@@ -58,7 +60,7 @@ void StubResolver::ask(const Question& q, std::size_t index, std::string failure
         failures += servers_[index] + ": " + std::string(outcomeName(obs.outcome));
         if (!obs.detail.empty()) failures += " (" + obs.detail + ")";
         if (index + 1 < servers_.size()) {
-          ask(q, index + 1, std::move(failures), std::move(cb));
+          ask(obs.question, index + 1, std::move(failures), std::move(cb));
           return;
         }
         obs.detail = std::move(failures);

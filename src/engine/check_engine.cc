@@ -1,9 +1,13 @@
 #include "engine/check_engine.h"
 
 #include <memory>
+#include <unordered_map>
 
 namespace offboard {
 namespace {
+
+// Room for the first round of questions and the usual MX follow-ups without regrowing.
+constexpr std::size_t kQuestionsPerDomain = 16;
 
 struct Active {
   std::size_t index = 0;
@@ -24,28 +28,32 @@ class Driver {
 
  private:
   void refill() {
-    while (!exhausted_ && active_ < maxActive_) {
+    while (!exhausted_ && active_.size() < maxActive_) {
       std::optional<DomainJob> job = next_();
       if (!job) {
         exhausted_ = true;
         break;
       }
-      auto a = std::make_shared<Active>();
+      auto owned = std::make_unique<Active>();
+      Active* a = owned.get();
       a->index = pulled_++;
       a->job = std::move(*job);
-      ++active_;
+      a->observed.reserve(kQuestionsPerDomain);
+      active_.emplace(a, std::move(owned));
       submit(a, questionsFor(a->job.input.name, resolver_.seesParentSide()));
     }
   }
 
-  void submit(const std::shared_ptr<Active>& a, const std::vector<Question>& qs) {
+  // Each callback holds two plain pointers, so std::function keeps it in place (no allocation
+  // per question); the domain is owned by active_ until its last answer.
+  void submit(Active* a, const std::vector<Question>& qs) {
     a->outstanding += qs.size();
     for (const auto& q : qs) {
       resolver_.submit(q, [this, a](Observation o) { completed(a, std::move(o)); });
     }
   }
 
-  void completed(const std::shared_ptr<Active>& a, Observation o) {
+  void completed(Active* a, Observation o) {
     a->observed.push_back(std::move(o));
     if (--a->outstanding > 0) return;
     std::vector<Question> more = followUps(a->job.input.name, a->observed, a->job.context);
@@ -55,9 +63,9 @@ class Driver {
     }
     DomainReport report = evaluate(a->job.input.name, a->observed, a->job.context);
     report.unicode = a->job.input.unicode;
-    a->observed.clear();
-    --active_;
-    sink_(a->index, std::move(report));
+    const std::size_t index = a->index;
+    active_.erase(a);  // no callback of this domain is left
+    sink_(index, std::move(report));
     refill();
   }
 
@@ -65,7 +73,7 @@ class Driver {
   const JobSource& next_;
   const ReportSink& sink_;
   std::size_t maxActive_;
-  std::size_t active_ = 0;
+  std::unordered_map<Active*, std::unique_ptr<Active>> active_;  // the domains in flight
   std::size_t pulled_ = 0;
   bool exhausted_ = false;
 };
