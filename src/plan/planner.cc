@@ -291,7 +291,10 @@ class Builder {
     s.verify = std::move(verify);
     plan_.steps.push_back(std::move(s));
     PlanStep& ref = plan_.steps.back();
-    if (kind == StepKind::Manual) manualStatus(ref);
+    if (kind == StepKind::Manual) {
+      manualStatus(ref);
+      applyWaiver(ref);  // every manual step can be waived (SPEC §4: "the gate then passes it")
+    }
     return ref;
   }
 
@@ -310,7 +313,7 @@ class Builder {
 
   // A waiver turns anything that is not done into waived, and says who and why.
   void applyWaiver(PlanStep& s) {
-    if (s.status == StepStatus::Done) return;
+    if (s.status == StepStatus::Done || s.status == StepStatus::Waived) return;
     if (const WaiverRow* w = latestWaiver(in_.state, s.id)) {
       s.status = StepStatus::Waived;
       s.waiver = *w;
@@ -796,6 +799,8 @@ class Builder {
         continue;
       }
       if (st.atM365) {
+        // A record the admin deliberately keeps (its step waived) is not a change to wait for.
+        if (latestWaiver(in_.state, stepId(s.action, D))) continue;
         pending += (pending.empty() ? "" : ", ") + s.key;
         continue;
       }
