@@ -63,7 +63,8 @@ start_fault() {
 start_testns() {
   local role=$1 data=$2 dir=$WORK/$1 i
   mkdir -p "$dir"
-  ldns-testns -r "$data" </dev/null >"$dir/server.out" 2>&1 9>&- &
+  : >"$dir/server.out"  # exists before the loop below reads it, whenever the child opens it
+  ldns-testns -r "$data" </dev/null >>"$dir/server.out" 2>&1 9>&- &
   e2e_register "$role" $! "$dir"
   for ((i = 0; i < 100; i++)); do
     PORT=$(sed -n 's/^Listening on port \([0-9]*\)$/\1/p' "$dir/server.out")
