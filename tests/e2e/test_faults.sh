@@ -275,7 +275,7 @@ for spec in servfail:MX:3 qr0:MX:3 slow:MX:3 tcp-cut:MX:3 wrong-id:MX:3 pointer-
   stop_server "p-$fault"
 done
 
-# A failing first server does not hide a working second one; a working first is believed.
+# A failing first server does not hide a working second one (the stub asks the next server).
 start_fault s-bad "$ADDR" servfail
 bad=$ADDR:$PORT
 start_fault s-good "$(net_addr 41)" none
