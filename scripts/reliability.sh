@@ -127,7 +127,7 @@ fi
 if [[ "${SKIP_SANITIZE:-0}" != 1 ]]; then
   say "sanitizer build ($ASAN_BUILD) and the whole ctest suite under ASan+UBSan"
   if { cmake -S . -B "$ASAN_BUILD" -DOFFBOARD_SANITIZE=ON -DOFFBOARD_WERROR=ON \
-    -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" >"$LOG/asan-build.log" 2>&1 &&
+    -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1 -O0" >"$LOG/asan-build.log" 2>&1 &&
     cmake --build "$ASAN_BUILD" -j"$JOBS" >>"$LOG/asan-build.log" 2>&1; }; then
     start=$(date +%s)
     ctest --test-dir "$ASAN_BUILD" -j"$JOBS" --output-on-failure >"$LOG/asan-ctest.log" 2>&1
