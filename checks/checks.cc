@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <span>
 #include <string_view>
 
 #include "checks/catalogue.h"
@@ -12,7 +13,7 @@ namespace {
 
 // The fixed names below a domain where Microsoft 365 asks for records (m365-dns.md §3.7).
 struct Probe {
-  std::string_view owner;  // relative to the domain
+  std::array<std::string_view, 2> owner;  // labels below the domain, leftmost first ("" = none)
   RRType type;
   Family family;
   std::string_view id;
@@ -20,21 +21,22 @@ struct Probe {
 };
 
 constexpr std::array<Probe, 10> kProbes{{
-    {"autodiscover", RRType::CNAME, Family::Autodiscover, "autodiscover-at-m365", Severity::Required},
-    {"selector1._domainkey", RRType::CNAME, Family::Dkim, "dkim-at-m365", Severity::Required},
-    {"selector2._domainkey", RRType::CNAME, Family::Dkim, "dkim-at-m365", Severity::Required},
-    {"msoid", RRType::CNAME, Family::Msoid, "msoid-at-m365", Severity::Required},
-    {"sip", RRType::CNAME, Family::Teams, "teams-at-m365", Severity::Cleanup},
-    {"lyncdiscover", RRType::CNAME, Family::Teams, "teams-at-m365", Severity::Cleanup},
-    {"_sip._tls", RRType::SRV, Family::Teams, "teams-at-m365", Severity::Cleanup},
-    {"_sipfederationtls._tcp", RRType::SRV, Family::Teams, "teams-at-m365", Severity::Cleanup},
-    {"enterpriseregistration", RRType::CNAME, Family::Mdm, "mdm-at-m365", Severity::Cleanup},
-    {"enterpriseenrollment", RRType::CNAME, Family::Mdm, "mdm-at-m365", Severity::Cleanup},
+    {{"autodiscover"}, RRType::CNAME, Family::Autodiscover, "autodiscover-at-m365", Severity::Required},
+    {{"selector1", "_domainkey"}, RRType::CNAME, Family::Dkim, "dkim-at-m365", Severity::Required},
+    {{"selector2", "_domainkey"}, RRType::CNAME, Family::Dkim, "dkim-at-m365", Severity::Required},
+    {{"msoid"}, RRType::CNAME, Family::Msoid, "msoid-at-m365", Severity::Required},
+    {{"sip"}, RRType::CNAME, Family::Teams, "teams-at-m365", Severity::Cleanup},
+    {{"lyncdiscover"}, RRType::CNAME, Family::Teams, "teams-at-m365", Severity::Cleanup},
+    {{"_sip", "_tls"}, RRType::SRV, Family::Teams, "teams-at-m365", Severity::Cleanup},
+    {{"_sipfederationtls", "_tcp"}, RRType::SRV, Family::Teams, "teams-at-m365", Severity::Cleanup},
+    {{"enterpriseregistration"}, RRType::CNAME, Family::Mdm, "mdm-at-m365", Severity::Cleanup},
+    {{"enterpriseenrollment"}, RRType::CNAME, Family::Mdm, "mdm-at-m365", Severity::Cleanup},
 }};
 
-DnsName below(const DnsName& domain, std::string_view relative) {
-  auto n = DnsName::parse(std::string(relative) + "." + domain.toString());
-  return n ? *n : DnsName();
+DnsName below(const DnsName& domain, const Probe& p) {
+  std::size_t count = p.owner[1].empty() ? 1 : 2;
+  auto n = domain.prepend(std::span<const std::string_view>(p.owner.data(), count));
+  return n ? std::move(*n) : DnsName();
 }
 
 // An RRset in a stable order (servers rotate RRsets): by preference, then data.
@@ -315,10 +317,33 @@ void checkTxt(Builder& b, const std::vector<Observation>& obs) {
   }
 }
 
-void checkProbes(Builder& b, const std::vector<Observation>& obs) {
-  const DnsName& d = b.report().domain;
-  for (const auto& p : kProbes) {
-    DnsName name = below(d, p.owner);
+using ProbeNames = std::array<DnsName, kProbes.size()>;
+
+ProbeNames probeNames(const DnsName& domain) {
+  ProbeNames names;
+  for (std::size_t i = 0; i < kProbes.size(); ++i) names[i] = below(domain, kProbes[i]);
+  return names;
+}
+
+// The questions every domain gets (SPEC §3), in asking order; probes whose name would break
+// the limits of a DNS name (a domain near 255 octets) are left out.
+std::vector<Question> baseQuestions(const DnsName& domain, const ProbeNames& names,
+                                    bool parentSide) {
+  std::vector<Question> qs;
+  qs.reserve(4 + names.size());
+  if (parentSide) qs.push_back(Question{domain, RRType::NS, true});
+  qs.push_back(Question{domain, RRType::NS});
+  qs.push_back(Question{domain, RRType::MX});
+  qs.push_back(Question{domain, RRType::TXT});
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (!names[i].isEmpty()) qs.push_back(Question{names[i], kProbes[i].type});
+  return qs;
+}
+
+void checkProbes(Builder& b, const std::vector<Observation>& obs, const ProbeNames& names) {
+  for (std::size_t i = 0; i < kProbes.size(); ++i) {
+    const Probe& p = kProbes[i];
+    const DnsName& name = names[i];
     if (name.isEmpty()) continue;
     const Observation* o = find(obs, name, p.type);
     if (!o) continue;
@@ -422,16 +447,7 @@ int severityRank(Severity s) {
 }  // namespace
 
 std::vector<Question> questionsFor(const DnsName& domain, bool parentSide) {
-  std::vector<Question> qs;
-  if (parentSide) qs.push_back(Question{domain, RRType::NS, true});
-  qs.push_back(Question{domain, RRType::NS});
-  qs.push_back(Question{domain, RRType::MX});
-  qs.push_back(Question{domain, RRType::TXT});
-  for (const auto& p : kProbes) {
-    DnsName n = below(domain, p.owner);
-    if (!n.isEmpty()) qs.push_back(Question{std::move(n), p.type});
-  }
-  return qs;
+  return baseQuestions(domain, probeNames(domain), parentSide);
 }
 
 std::vector<Question> followUps(const DnsName& domain, const std::vector<Observation>& observed,
@@ -469,11 +485,12 @@ DomainReport evaluate(const DnsName& domain, const std::vector<Observation>& obs
   checkNs(b, observed);
   checkMx(b, observed);
   checkTxt(b, observed);
-  checkProbes(b, observed);
+  ProbeNames names = probeNames(domain);
+  checkProbes(b, observed, names);
   checkServers(b, observed);
   // Every question the engine should have asked must have an observation: a missing one is
   // missing evidence, never absence.
-  for (const auto& q : questionsFor(domain, false)) {
+  for (const auto& q : baseQuestions(domain, names, false)) {
     if (!find(observed, q.name, q.type, q.parentSide)) {
       Observation missing;
       missing.question = q;

@@ -149,10 +149,14 @@ DnsName DnsName::parent() const {
 }
 
 std::optional<DnsName> DnsName::prepend(std::string_view label) const {
+  return prepend(std::span<const std::string_view>(&label, 1));
+}
+
+std::optional<DnsName> DnsName::prepend(std::span<const std::string_view> labels) const {
   if (!valid_) return std::nullopt;
   std::vector<std::string> l;
-  l.reserve(labels_.size() + 1);
-  l.emplace_back(label);
+  l.reserve(labels_.size() + labels.size());
+  for (auto label : labels) l.emplace_back(label);
   l.insert(l.end(), labels_.begin(), labels_.end());
   return fromLabels(std::move(l));
 }

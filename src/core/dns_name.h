@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,9 @@ class DnsName {
   DnsName parent() const;
   // `label.this`; nullopt when limits would be broken.
   std::optional<DnsName> prepend(std::string_view label) const;
+  // `a.b.this` for labels {"a", "b"} (raw labels, no escapes, leftmost first), without a
+  // text round trip; nullopt when a label is empty or limits would be broken.
+  std::optional<DnsName> prepend(std::span<const std::string_view> labels) const;
   // This name relative to `origin` (labels above it removed); requires isPartOf(origin).
   std::vector<std::string> labelsBelow(const DnsName& origin) const;
 

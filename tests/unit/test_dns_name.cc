@@ -80,3 +80,28 @@ TEST_CASE("parent, prepend, labelsBelow") {
   REQUIRE(below.size() == 2);
   CHECK(below[0] == "selector1");
 }
+
+TEST_CASE("prepending several labels equals parsing the longer name, and keeps the limits") {
+  const std::string_view two[] = {"Selector1", "_domainkey"};
+  auto n = DnsName::parse("Contoso.COM")->prepend(two);
+  REQUIRE(n);
+  CHECK(*n == *DnsName::parse("selector1._domainkey.contoso.com"));
+  CHECK(n->toString() == "selector1._domainkey.contoso.com.");
+  CHECK(n->labelCount() == 4);
+  // A label with a dot stays one label (raw, not presentation text).
+  const std::string_view dotted[] = {"a.b"};
+  auto d = DnsName::root().prepend(dotted);
+  REQUIRE(d);
+  CHECK(d->labelCount() == 1);
+  CHECK(d->toString() == "a\\.b.");
+  const std::string_view empty[] = {""};
+  CHECK(!DnsName::root().prepend(empty));
+  CHECK(!DnsName().prepend(two));
+  // 4 labels of 63 octets = 257 octets of wire form: one too many.
+  std::string l63(63, 'x');
+  const std::string_view big[] = {l63, l63, l63};
+  auto three = DnsName::parse(l63)->prepend(big);
+  CHECK(!three);
+  const std::string_view fits[] = {l63, l63};
+  CHECK(DnsName::parse(l63)->prepend(fits));
+}
