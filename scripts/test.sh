@@ -4,9 +4,12 @@
 # with AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/) and runs the same suite
 # there. Exits non-zero if either pass fails.
 #
-# Environment: SANITIZE=0 skips the sanitizer pass (a quick local run); FUZZ_SECONDS=N adds a
-# libFuzzer run of N seconds per fuzz target (clang build in build-fuzz/; scripts/reliability.sh
-# does the same and reports executions).
+# Last, a short libFuzzer run per fuzz target (clang, ASan+UBSan, build-fuzz/), starting from the
+# committed corpus and regressions; a crash fails the run and its input is kept in build-fuzz/.
+#
+# Environment: SANITIZE=0 skips the sanitizer pass (a quick local run); FUZZ_SECONDS=N sets the
+# libFuzzer run per target (default 20; 0 skips it; scripts/reliability.sh runs longer and
+# reports executions).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -33,14 +36,27 @@ if [[ "${SANITIZE:-1}" != 0 ]]; then
   ((asan == 0)) || status=$asan
 fi
 
-if [[ "${FUZZ_SECONDS:-0}" -gt 0 ]]; then
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+if [[ "$FUZZ_SECONDS" -gt 0 ]]; then
+  start=$(date +%s)
   CXX=clang++ cmake -S . -B build-fuzz -DOFFBOARD_FUZZ=ON
-  for t in classify zone tenant domain state; do
-    cmake --build build-fuzz -j"$(nproc)" --target "fuzz_$t"
+  targets=(classify zone tenant domain state)
+  cmake --build build-fuzz -j"$(nproc)" --target "${targets[@]/#/fuzz_}"
+  for t in "${targets[@]}"; do
     mkdir -p "build-fuzz/run-$t"
     cp -r "fuzz/corpus/$t/." "build-fuzz/run-$t/"
-    (cd build-fuzz && "./fuzz_$t" -max_total_time="$FUZZ_SECONDS" -artifact_prefix="crash-$t-" \
-      "run-$t") || status=1
+    [[ -d fuzz/regressions/$t ]] && cp -r "fuzz/regressions/$t/." "build-fuzz/run-$t/"
+    fuzz=0
+    (cd build-fuzz && "./fuzz_$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+      -print_final_stats=1 -artifact_prefix="crash-$t-" "run-$t" 2>"fuzz-$t.log") || fuzz=$?
+    grep -E '^stat::(number_of_executed_units|new_units_added)' "build-fuzz/fuzz-$t.log" |
+      sed "s/^/test: fuzz_$t /" || true
+    if ((fuzz != 0)); then
+      tail -n 40 "build-fuzz/fuzz-$t.log"
+      echo "test: fuzz_$t failed (exit $fuzz); the input is in build-fuzz/crash-$t-*"
+      status=1
+    fi
   done
+  echo "test: libFuzzer, ${FUZZ_SECONDS} s per target, $(($(date +%s) - start)) s with the build"
 fi
 exit "$status"
