@@ -6,6 +6,8 @@
 
 #include "resolvers/rr_convert.h"
 
+#include <ares.h>
+
 namespace offboard {
 namespace {
 
@@ -480,6 +482,10 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
   }
   return fail(Outcome::Malformed,
               "NOERROR with no answer and no SOA in authority (RFC 2308 §2.2)");
+}
+
+std::string dnsLibraryVersions() {
+  return std::string("c-ares ") + ares_version(nullptr) + ", ldns " + ldns_version();
 }
 
 }  // namespace offboard

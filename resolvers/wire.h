@@ -79,4 +79,8 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
 WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const std::uint8_t* data,
                             std::size_t len, const std::string& server, bool keepSections);
 
+// The versions of the DNS libraries this process runs with (not those it was built against),
+// for --version and bug reports: "c-ares 1.18.1, ldns 1.8.3".
+std::string dnsLibraryVersions();
+
 }  // namespace offboard

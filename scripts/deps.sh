@@ -24,6 +24,7 @@ PACKAGES=(
   libfmt-dev
   libsqlite3-dev
   libidn2-dev
+  libmimalloc-dev  # the offboard binary's allocator (CMakeLists.txt: OFFBOARD_MIMALLOC)
   # end-to-end tests: real DNS servers on loopback, dig, zone checkers
   nsd
   unbound

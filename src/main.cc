@@ -15,6 +15,12 @@
 
 #include "commands/commands.h"
 #include "commands/plan_commands.h"
+#include "resolvers/wire.h"
+#include "state/state_store.h"
+
+#ifdef OFFBOARD_MIMALLOC
+#include <mimalloc.h>
+#endif
 
 int main(int argc, char** argv) {
   using namespace offboard;
@@ -41,7 +47,13 @@ int main(int argc, char** argv) {
                "Checks what DNS still points at Microsoft 365, writes the ordered runbook, and\n"
                "gates cancellation until it is really done.",
                "offboard"};
-  app.set_version_flag("--version", std::string("offboard ") + OFFBOARD_VERSION);
+  std::string version = std::string("offboard ") + OFFBOARD_VERSION + " (" + dnsLibraryVersions() +
+                        ", " + StateStore::libraryVersion();
+#ifdef OFFBOARD_MIMALLOC
+  version += ", mimalloc " + std::to_string(mi_version() / 100) + "." +
+             std::to_string(mi_version() / 10 % 10) + "." + std::to_string(mi_version() % 10);
+#endif
+  app.set_version_flag("--version", version + ")");
   app.require_subcommand(1);
   std::vector<Runner> runners = {setupCheck(app), setupScan(app), setupPlan(app), setupGate(app),
                                  setupAck(app),   setupWaive(app), setupStatus(app), setupHistory(app)};

@@ -371,6 +371,8 @@ bool readHeaderMagic(const std::string& path, bool* isSqlite, std::string* probl
 
 StateStore::StateStore(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
 
+std::string StateStore::libraryVersion() { return std::string("SQLite ") + sqlite3_libversion(); }
+
 StateStore::~StateStore() { sqlite3_close_v2(db_); }
 
 std::unique_ptr<StateStore> StateStore::open(const std::string& path, OpenMode mode,

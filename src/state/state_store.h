@@ -47,6 +47,9 @@ class StateStore {
   static std::unique_ptr<StateStore> open(const std::string& path, OpenMode mode,
                                           std::string* error, int* exitCode);
 
+  // "SQLite 3.40.1": the library this process runs with.
+  static std::string libraryVersion();
+
   ~StateStore();
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;
