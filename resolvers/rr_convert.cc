@@ -54,31 +54,12 @@ std::string ldnsRdataText(const ldns_rr* rr) {
 
 std::optional<DnsName> nameFromRdf(const ldns_rdf* rdf) {
   if (!rdf || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME) return std::nullopt;
-  const std::uint8_t* d = ldns_rdf_data(rdf);
-  std::size_t n = ldns_rdf_size(rdf);
-  std::vector<std::string> labels;
-  std::size_t i = 0;
-  while (i < n) {
-    std::uint8_t len = d[i];
-    if (len == 0) {
-      if (i + 1 != n) return std::nullopt;
-      return DnsName::fromLabels(std::move(labels));
-    }
-    if (len > 63 || i + 1 + len > n) return std::nullopt;
-    labels.emplace_back(reinterpret_cast<const char*>(d + i + 1), len);
-    i += 1 + len;
-  }
-  return std::nullopt;
+  return DnsName::fromWire(std::span<const std::uint8_t>(ldns_rdf_data(rdf), ldns_rdf_size(rdf)));
 }
 
 LdnsRdf rdfFromName(const DnsName& name) {
-  std::vector<std::uint8_t> wire;
-  wire.reserve(name.wireLength());
-  for (const auto& l : name.labels()) {
-    wire.push_back(static_cast<std::uint8_t>(l.size()));
-    wire.insert(wire.end(), l.begin(), l.end());
-  }
-  wire.push_back(0);
+  std::string wire(name.wireLabels());
+  wire.push_back('\0');
   return LdnsRdf(ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, wire.size(), wire.data()));
 }
 

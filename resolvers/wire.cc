@@ -139,18 +139,17 @@ std::size_t rdfLabelCount(const ldns_rdf* rdf) {
 // folded (names compare case-insensitively, RFC 4343; DnsName keeps its labels lower-case).
 bool rdfLabelsMatch(const ldns_rdf* rdf, std::size_t skip, const DnsName& name, std::size_t first) {
   const std::uint8_t* d = ldns_rdf_data(rdf);
-  const auto& labels = name.labels();
+  const std::string_view w = name.wireLabels();
   std::size_t i = 0;
   for (; skip > 0; --skip) i += 1 + d[i];
-  for (std::size_t k = first; k < labels.size(); ++k) {
-    const std::uint8_t len = d[i];
-    if (len != labels[k].size()) return false;
-    for (std::size_t j = 0; j < len; ++j) {
-      char c = static_cast<char>(d[i + 1 + j]);
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (c != labels[k][j]) return false;
-    }
-    i += 1 + len;
+  std::size_t k = 0;
+  for (; first > 0 && k < w.size(); --first) k += 1 + static_cast<std::uint8_t>(w[k]);
+  // From here both are length-prefixed labels; the name's are lower-case, length octets (< 64)
+  // are not letters, so one case-folding comparison covers lengths and data.
+  for (; k < w.size(); ++k, ++i) {
+    char c = static_cast<char>(d[i]);
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != w[k]) return false;
   }
   return d[i] == 0;
 }
@@ -234,10 +233,8 @@ void buildQueryInto(std::vector<std::uint8_t>& out, const Question& q, std::uint
   put16(out, 0);                                   // ANCOUNT
   put16(out, 0);                                   // NSCOUNT
   put16(out, edns ? 1 : 0);                        // ARCOUNT
-  for (const auto& label : q.name.labels()) {
-    out.push_back(static_cast<std::uint8_t>(label.size()));
-    out.insert(out.end(), label.begin(), label.end());
-  }
+  const std::string_view labels = q.name.wireLabels();
+  out.insert(out.end(), labels.begin(), labels.end());
   out.push_back(0);
   put16(out, static_cast<std::uint16_t>(q.type));
   put16(out, 1);  // class IN

@@ -270,7 +270,7 @@ std::optional<DnsName> resolveName(std::string_view tok, const DnsName& origin,
   auto n = DnsName::parse(tok, error);
   if (!n || absolute) return n;
   std::vector<std::string> labels = n->labels();
-  labels.insert(labels.end(), origin.labels().begin(), origin.labels().end());
+  for (auto& l : origin.labels()) labels.push_back(std::move(l));
   return DnsName::fromLabels(std::move(labels), error);
 }
 

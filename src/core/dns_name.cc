@@ -1,6 +1,7 @@
 #include "core/dns_name.h"
 
 #include <algorithm>
+#include <array>
 
 namespace offboard {
 namespace {
@@ -120,31 +121,79 @@ std::optional<DnsName> DnsName::parse(std::string_view text, std::string* error)
 
 std::optional<DnsName> DnsName::fromLabels(std::vector<std::string> labels, std::string* error) {
   if (!checkLimits(labels, error)) return std::nullopt;
-  for (auto& l : labels)
-    for (auto& c : l) c = lowerAscii(c);
   DnsName n;
-  n.labels_ = std::move(labels);
   n.valid_ = true;
+  std::size_t size = 0;
+  for (const auto& l : labels) size += 1 + l.size();
+  n.wire_.reserve(size);
+  for (const auto& l : labels) {
+    n.wire_.push_back(static_cast<char>(l.size()));
+    for (char c : l) n.wire_.push_back(lowerAscii(c));
+  }
   return n;
 }
 
-std::size_t DnsName::wireLength() const {
-  std::size_t w = 1;
-  for (const auto& l : labels_) w += l.size() + 1;
-  return w;
+std::optional<DnsName> DnsName::fromWire(std::span<const std::uint8_t> wire, std::string* error) {
+  std::size_t i = 0;
+  while (i < wire.size()) {
+    const std::uint8_t len = wire[i];
+    if (len == 0) {
+      if (i + 1 != wire.size()) {
+        setError(error, "data after the root label");
+        return std::nullopt;
+      }
+      if (i + 1 > kMaxWire) {
+        setError(error, "name longer than 255 octets");
+        return std::nullopt;
+      }
+      DnsName n;
+      n.valid_ = true;
+      n.wire_.assign(reinterpret_cast<const char*>(wire.data()), i);
+      for (std::size_t k = 0; k < i; k += 1 + static_cast<std::uint8_t>(n.wire_[k]))
+        for (std::size_t j = k + 1; j <= k + static_cast<std::uint8_t>(n.wire_[k]); ++j)
+          n.wire_[j] = lowerAscii(n.wire_[j]);
+      return n;
+    }
+    if (len > kMaxLabel) {
+      setError(error, "label longer than 63 octets (or a compression pointer)");
+      return std::nullopt;
+    }
+    if (i + 1 + len > wire.size()) break;
+    i += 1 + len;
+  }
+  setError(error, "truncated name");
+  return std::nullopt;
+}
+
+std::size_t DnsName::labelCount() const {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < wire_.size(); i += 1 + static_cast<std::uint8_t>(wire_[i])) ++n;
+  return n;
+}
+
+std::vector<std::string> DnsName::labels() const {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < wire_.size(); i += 1 + static_cast<std::uint8_t>(wire_[i]))
+    out.emplace_back(wire_, i + 1, static_cast<std::uint8_t>(wire_[i]));
+  return out;
 }
 
 bool DnsName::isPartOf(const DnsName& zone) const {
   if (!valid_ || !zone.valid_) return false;
-  if (zone.labels_.size() > labels_.size()) return false;
-  return std::equal(zone.labels_.rbegin(), zone.labels_.rend(), labels_.rbegin());
+  if (zone.wire_.size() > wire_.size()) return false;
+  // Step over whole labels until what is left is as long as the zone: a match must start on
+  // a label boundary.
+  std::size_t i = 0;
+  while (wire_.size() - i > zone.wire_.size()) i += 1 + static_cast<std::uint8_t>(wire_[i]);
+  return wire_.size() - i == zone.wire_.size() &&
+         std::string_view(wire_).substr(i) == std::string_view(zone.wire_);
 }
 
 DnsName DnsName::parent() const {
-  if (!valid_ || labels_.empty()) return DnsName();
+  if (!valid_ || wire_.empty()) return DnsName();
   DnsName p;
   p.valid_ = true;
-  p.labels_.assign(labels_.begin() + 1, labels_.end());
+  p.wire_.assign(wire_, 1 + static_cast<std::uint8_t>(wire_[0]));
   return p;
 }
 
@@ -154,39 +203,62 @@ std::optional<DnsName> DnsName::prepend(std::string_view label) const {
 
 std::optional<DnsName> DnsName::prepend(std::span<const std::string_view> labels) const {
   if (!valid_) return std::nullopt;
-  std::vector<std::string> l;
-  l.reserve(labels_.size() + labels.size());
-  for (auto label : labels) l.emplace_back(label);
-  l.insert(l.end(), labels_.begin(), labels_.end());
-  return fromLabels(std::move(l));
+  std::size_t size = wire_.size();
+  for (auto l : labels) {
+    if (l.empty() || l.size() > kMaxLabel) return std::nullopt;
+    size += 1 + l.size();
+  }
+  if (size + 1 > kMaxWire) return std::nullopt;
+  DnsName n;
+  n.valid_ = true;
+  n.wire_.reserve(size);
+  for (auto l : labels) {
+    n.wire_.push_back(static_cast<char>(l.size()));
+    for (char c : l) n.wire_.push_back(lowerAscii(c));
+  }
+  n.wire_.append(wire_);
+  return n;
 }
 
 std::vector<std::string> DnsName::labelsBelow(const DnsName& origin) const {
   if (!isPartOf(origin)) return {};
-  return std::vector<std::string>(labels_.begin(),
-                                  labels_.begin() + (labels_.size() - origin.labels_.size()));
+  std::vector<std::string> out;
+  const std::size_t end = wire_.size() - origin.wire_.size();
+  for (std::size_t i = 0; i < end; i += 1 + static_cast<std::uint8_t>(wire_[i]))
+    out.emplace_back(wire_, i + 1, static_cast<std::uint8_t>(wire_[i]));
+  return out;
 }
 
 std::string DnsName::toString() const {
   if (!valid_) return "";
-  if (labels_.empty()) return ".";
+  if (wire_.empty()) return ".";
   std::string out;
-  out.reserve(wireLength() + 8);
-  for (const auto& l : labels_) {
-    for (unsigned char c : l) {
-      if (plainOctet(c)) {
-        out.push_back(static_cast<char>(c));
-      } else if (c == '.' || c == '\\') {
-        out.push_back('\\');
-        out.push_back(static_cast<char>(c));
-      } else {
-        out.push_back('\\');
-        out.push_back(static_cast<char>('0' + c / 100));
-        out.push_back(static_cast<char>('0' + (c / 10) % 10));
-        out.push_back(static_cast<char>('0' + c % 10));
+  out.reserve(wire_.size() + 8);
+  for (std::size_t i = 0; i < wire_.size();) {
+    const std::size_t len = static_cast<std::uint8_t>(wire_[i]);
+    const char* label = wire_.data() + i + 1;
+    bool plain = true;
+    for (std::size_t j = 0; j < len; ++j) plain &= plainOctet(static_cast<unsigned char>(label[j]));
+    if (plain) {
+      out.append(label, len);
+    } else {
+      for (std::size_t j = 0; j < len; ++j) {
+        const auto c = static_cast<unsigned char>(label[j]);
+        if (plainOctet(c)) {
+          out.push_back(static_cast<char>(c));
+        } else if (c == '.' || c == '\\') {
+          out.push_back('\\');
+          out.push_back(static_cast<char>(c));
+        } else {
+          out.push_back('\\');
+          out.push_back(static_cast<char>('0' + c / 100));
+          out.push_back(static_cast<char>('0' + (c / 10) % 10));
+          out.push_back(static_cast<char>('0' + c % 10));
+        }
       }
     }
     out.push_back('.');
+    i += 1 + len;
   }
   return out;
 }
@@ -198,24 +270,34 @@ std::string DnsName::toStringNoDot() const {
 }
 
 bool operator==(const DnsName& a, const DnsName& b) {
-  return a.valid_ == b.valid_ && a.labels_ == b.labels_;
+  return a.valid_ == b.valid_ && a.wire_ == b.wire_;
 }
+
+namespace {
+// Offsets of the labels of a wire form, leftmost first (at most 127 labels fit in 255 octets).
+std::size_t labelOffsets(const std::string& wire, std::array<std::uint8_t, 128>& at) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < wire.size(); i += 1 + static_cast<std::uint8_t>(wire[i]))
+    at[n++] = static_cast<std::uint8_t>(i);
+  return n;
+}
+}  // namespace
 
 bool operator<(const DnsName& a, const DnsName& b) {
   if (a.valid_ != b.valid_) return !a.valid_;
-  auto ia = a.labels_.rbegin(), ib = b.labels_.rbegin();
-  for (; ia != a.labels_.rend() && ib != b.labels_.rend(); ++ia, ++ib) {
-    if (*ia != *ib) return *ia < *ib;
+  std::array<std::uint8_t, 128> oa, ob;
+  std::size_t na = labelOffsets(a.wire_, oa), nb = labelOffsets(b.wire_, ob);
+  for (std::size_t k = 1; k <= na && k <= nb; ++k) {
+    std::string_view la(a.wire_.data() + oa[na - k] + 1, static_cast<std::uint8_t>(a.wire_[oa[na - k]]));
+    std::string_view lb(b.wire_.data() + ob[nb - k] + 1, static_cast<std::uint8_t>(b.wire_[ob[nb - k]]));
+    if (la != lb) return la < lb;
   }
-  return a.labels_.size() < b.labels_.size();
+  return na < nb;
 }
 
 std::size_t DnsNameHash::operator()(const DnsName& n) const {
   std::size_t h = 1469598103934665603ull;
-  for (const auto& l : n.labels()) {
-    for (unsigned char c : l) h = (h ^ c) * 1099511628211ull;
-    h = (h ^ 0x2e) * 1099511628211ull;
-  }
+  for (unsigned char c : n.wireLabels()) h = (h ^ c) * 1099511628211ull;
   return h;
 }
 

@@ -41,12 +41,21 @@ class DnsName {
   static std::optional<DnsName> fromLabels(std::vector<std::string> labels,
                                            std::string* error = nullptr);
 
+  // Builds from the uncompressed wire form: length-prefixed labels ending in the zero octet,
+  // nothing after it. nullopt (and *error) on a compression pointer, a truncated label, data
+  // after the root octet, or broken limits.
+  static std::optional<DnsName> fromWire(std::span<const std::uint8_t> wire,
+                                         std::string* error = nullptr);
+
   bool isEmpty() const { return !valid_; }
-  bool isRoot() const { return valid_ && labels_.empty(); }
-  std::size_t labelCount() const { return labels_.size(); }
-  const std::vector<std::string>& labels() const { return labels_; }
+  bool isRoot() const { return valid_ && wire_.empty(); }
+  std::size_t labelCount() const;
+  // The labels, leftmost first (a copy: the name is stored in wire form).
+  std::vector<std::string> labels() const;
   // Octets of the uncompressed wire form (root = 1).
-  std::size_t wireLength() const;
+  std::size_t wireLength() const { return wire_.size() + 1; }
+  // The uncompressed wire form, lower-case, without the final zero octet (root: empty).
+  std::string_view wireLabels() const { return wire_; }
 
   // True when this name equals `zone` or lies below it, label-wise and case-insensitively.
   bool isPartOf(const DnsName& zone) const;
@@ -74,7 +83,9 @@ class DnsName {
   friend bool operator<(const DnsName& a, const DnsName& b);
 
  private:
-  std::vector<std::string> labels_;  // stored lower-case (ASCII)
+  // Length-prefixed labels as on the wire, ASCII lower-case, without the root's zero octet: one
+  // allocation per name (none for short ones), and equality is a byte comparison.
+  std::string wire_;
   bool valid_ = false;
 };
 
