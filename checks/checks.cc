@@ -397,19 +397,24 @@ std::string answerSummary(const Observation& o) {
 // lookup-failed naming the server). A silent server is a lookup failure for that server, never
 // a verdict on the zone; lameness needs positive evidence (non-authoritative answer, REFUSED).
 void checkServers(Builder& b, const std::vector<Observation>& obs) {
+  // One lame-delegation finding per server, on the first question it failed: a lame server
+  // fails every question of the zone, and thirteen copies of one fault hide the others.
+  struct Lame {
+    const Observation* first;
+    const Observation* own;  // that server's answer to it
+    std::size_t more = 0;    // further questions the same server failed the same way
+  };
+  std::vector<Lame> lame;
   for (const auto& o : obs) {
     if (o.perServer.empty()) continue;
     const Observation* reference = nullptr;
     bool differ = false;
     for (const auto& s : o.perServer) {
       if (s.outcome == Outcome::Lame || s.outcome == Outcome::Refused) {
-        b.add(Finding{"lame-delegation", Severity::Warning, Cloud::None, o.question.name,
-                      o.question.type, std::string(outcomeName(s.outcome)),
-                      "The delegated server " + s.server + " does not answer authoritatively for " +
-                          o.question.name.toString() +
-                          " (" + (s.detail.empty() ? std::string(outcomeName(s.outcome)) : s.detail) +
-                          "): fix or remove it from the NS set.",
-                      std::nullopt, s.server});
+        auto seen = std::find_if(lame.begin(), lame.end(),
+                                 [&](const Lame& l) { return l.own->server == s.server; });
+        if (seen == lame.end()) lame.push_back(Lame{&o, &s});
+        else ++seen->more;
       } else if (!isEvidence(s.outcome)) {
         b.failed(s, "what this server says about " + o.question.name.toString());
       } else if (!reference) {
@@ -430,6 +435,19 @@ void checkServers(Builder& b, const std::vector<Observation>& obs) {
                         "takes the worst answer.",
                     std::nullopt, ""});
     }
+  }
+  for (const auto& l : lame) {
+    const Observation& o = *l.first;
+    const Observation& s = *l.own;
+    std::string message = "The delegated server " + s.server + " does not answer authoritatively for " +
+                          o.question.name.toString() + " (" +
+                          (s.detail.empty() ? std::string(outcomeName(s.outcome)) : s.detail) + ")";
+    if (l.more > 0)
+      message += ", nor for " + std::to_string(l.more) +
+                 (l.more == 1 ? " other question" : " other questions") + " about this domain";
+    message += ": fix or remove it from the NS set.";
+    b.add(Finding{"lame-delegation", Severity::Warning, Cloud::None, o.question.name, o.question.type,
+                  std::string(outcomeName(s.outcome)), std::move(message), std::nullopt, s.server});
   }
 }
 

@@ -456,6 +456,30 @@ TEST_CASE("a lame server (REFUSED or not authoritative) is a warning when anothe
   }
 }
 
+TEST_CASE("a lame server is reported once per domain, with how many questions it failed") {
+  auto v = baseline("x.example");
+  for (RRType t : {RRType::MX, RRType::TXT}) {
+    auto good = obs("x.example", t, Outcome::NoData);
+    auto lame = obs("x.example", t, Outcome::Refused);
+    put(v, mergeServerAnswers(good.question, {server(good, "127.0.0.1:53"), server(lame, "127.0.0.3:53"),
+                                              server(lame, "127.0.0.4:53")}));
+  }
+  auto probe = obs("autodiscover.x.example", RRType::CNAME, Outcome::NxDomain);
+  auto lameProbe = obs("autodiscover.x.example", RRType::CNAME, Outcome::Lame);
+  put(v, mergeServerAnswers(probe.question, {server(probe, "127.0.0.1:53"), server(lameProbe, "127.0.0.3:53")}));
+  auto r = evaluate(N("x.example"), v);
+  std::vector<const Finding*> lame;
+  for (const auto& f : r.findings)
+    if (f.id == "lame-delegation") lame.push_back(&f);
+  REQUIRE(lame.size() == 2);
+  CHECK(lame[0]->server == "127.0.0.3:53");
+  CHECK(lame[0]->type == RRType::MX);
+  CHECK(lame[0]->message.find("nor for 2 other questions") != std::string::npos);
+  CHECK(lame[1]->server == "127.0.0.4:53");
+  CHECK(lame[1]->message.find("nor for 1 other question about") != std::string::npos);
+  CHECK(r.verdict == Verdict::Clear);
+}
+
 TEST_CASE("merging: union of answers with one TTL; NXDOMAIN only when all agree") {
   auto a = obs("x.example", RRType::MX, Outcome::Answer, {rec("x.example", RRType::MX, "a.example", 300, 10)});
   auto b = obs("x.example", RRType::MX, Outcome::Answer, {rec("x.example", RRType::MX, "b.example", 600, 10)});
