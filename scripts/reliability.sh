@@ -9,8 +9,8 @@
 #               new inputs, crashes (crash inputs are kept and named)
 #   state       kill -9 while writing: the state store's unit test (kills inside SQLite
 #               transactions) and tests/faults/kill_state.sh against the real binary (trials,
-#               corrupt states, torn batches, lost commits); concurrent writers and a full disk
-#               (the state store's unit tests)
+#               corrupt states, torn batches, lost commits); concurrent writers and a file-size
+#               limit (the state store's unit tests); a really full disk (tests/e2e/test_full_disk.sh)
 #   sanitizers  the whole ctest suite in an -DOFFBOARD_SANITIZE=ON build (ASan+UBSan)
 # Exits 0 only when everything held.
 #
@@ -115,6 +115,16 @@ if "$BUILD/unit_state_store" >"$LOG/state.log" 2>&1; then
   result "state unit: $(grep -o 'test cases: *[0-9]* | *[0-9]* passed' "$LOG/state.log"); kill test: ${msg:-?}"
 else
   bad "unit_state_store (log $LOG/state.log)"
+fi
+say "full disk: a filled tmpfs under the state"
+rc=0
+bash tests/e2e/test_full_disk.sh >"$LOG/full-disk.log" 2>&1 || rc=$?
+if ((rc == 0)); then
+  result "full disk:  $(grep -o 'passed ([0-9]* checks)' "$LOG/full-disk.log") (tests/e2e/test_full_disk.sh: ENOSPC at open and mid-write, exit 4, state unchanged)"
+elif ((rc == 77)); then
+  result "full disk:  skipped (needs root and a private mount namespace)"
+else
+  bad "full disk ($(grep -m1 '^FAIL' "$LOG/full-disk.log"); log $LOG/full-disk.log)"
 fi
 say "kill -9 campaign: $KILL_TRIALS trials against the real binary"
 if out=$(bash tests/faults/kill_state.sh "$KILL_TRIALS" 2>"$LOG/kill.log"); then

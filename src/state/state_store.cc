@@ -107,7 +107,15 @@ struct SqlError {
 
 SqlError lastError(sqlite3* db, int rc) {
   const char* msg = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  return SqlError{rc, msg != nullptr ? msg : sqlite3_errstr(rc)};
+  SqlError e{rc, msg != nullptr ? msg : sqlite3_errstr(rc)};
+  // SQLite says "disk I/O error" for a full disk; the system's reason is what the operator
+  // can act on ("No space left on device", "Read-only file system").
+  const int primary = rc & 0xff;
+  const int sys = db != nullptr && (primary == SQLITE_IOERR || primary == SQLITE_FULL)
+                      ? sqlite3_system_errno(db)
+                      : 0;
+  if (sys != 0) e.message += std::string(" (") + std::strerror(sys) + ")";
+  return e;
 }
 
 // Exit code for a failure: a file that is not (or no longer) a readable offboard state is an
