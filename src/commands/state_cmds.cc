@@ -120,21 +120,70 @@ int statusSummary(const StatusOptions& o, const StateSnapshot& s, Io& io) {
 
 }  // namespace
 
-int runAck(const AckOptions& o, StateStore& store, std::int64_t now, Io& io) {
+namespace {
+
+// The usage checks of ack and waive, before any state is opened: a typo, a blank --by or an
+// over-long note is exit 2 and never creates or touches a state file.
+std::optional<StepId> checkAck(const AckOptions& o, Io& io) {
   auto id = validStep("ack", o.step, io);
-  if (!id) return kExitUsage;
+  if (!id) return std::nullopt;
   if (id->form->kind != StepKind::Manual) {
     io.err << "offboard ack: " << id->id << " is a " << stepKindName(id->form->kind)
            << " step: offboard verifies it itself and an acknowledgement would not count. For a "
               "deliberate exception: offboard waive "
            << id->id << " --by NAME --reason TEXT\n";
-    return kExitUsage;
+    return std::nullopt;
   }
   std::string err;
   if (!checkText("--by", o.by, 200, true, &err) || !checkText("--note", o.note, 2000, false, &err)) {
     io.err << "offboard ack: " << err << "\n";
-    return kExitUsage;
+    return std::nullopt;
   }
+  return id;
+}
+
+std::optional<StepId> checkWaive(const WaiveOptions& o, Io& io) {
+  auto id = validStep("waive", o.step, io);
+  if (!id) return std::nullopt;
+  if (id->id == "cancel-subscription") {
+    io.err << "offboard waive: cancel-subscription is the step the gate unlocks; there is nothing "
+              "to waive\n";
+    return std::nullopt;
+  }
+  std::string err;
+  if (!checkText("--by", o.by, 200, true, &err) || !checkText("--reason", o.reason, 2000, true, &err)) {
+    io.err << "offboard waive: " << err << "\n";
+    return std::nullopt;
+  }
+  return id;
+}
+
+// The runner of a command that appends to the state (ack, waive): the clock and the usage
+// checks first, then the state (created if missing), then the write.
+template <class Options, class Check, class Run>
+Runner stateWriter(const char* name, CLI::App* cmd, std::shared_ptr<Options> o, Check check, Run run) {
+  return [name, cmd, o, check, run](Io& io) -> int {
+    if (!cmd->parsed()) return -1;
+    std::string err;
+    auto now = commandNow(o->now, &err);
+    if (!now) {
+      io.err << "offboard " << name << ": " << err << "\n";
+      return kExitUsage;
+    }
+    if (!check(*o, io)) return kExitUsage;
+    int rc = kExitInternal;
+    auto store = openStateFor(name, o->state, OpenMode::CreateIfMissing, io, &rc);
+    if (!store) return rc;
+    return run(*o, *store, *now, io);
+  };
+}
+
+}  // namespace
+
+int runAck(const AckOptions& o, StateStore& store, std::int64_t now, Io& io) {
+  auto id = checkAck(o, io);
+  if (!id) return kExitUsage;
+  std::string err;
   if (!store.addAck(AckRow{id->id, trim(o.by), o.note, now}, &err)) {
     io.err << "offboard ack: " << err << "\n";
     return kExitInternal;
@@ -144,18 +193,9 @@ int runAck(const AckOptions& o, StateStore& store, std::int64_t now, Io& io) {
 }
 
 int runWaive(const WaiveOptions& o, StateStore& store, std::int64_t now, Io& io) {
-  auto id = validStep("waive", o.step, io);
+  auto id = checkWaive(o, io);
   if (!id) return kExitUsage;
-  if (id->id == "cancel-subscription") {
-    io.err << "offboard waive: cancel-subscription is the step the gate unlocks; there is nothing "
-              "to waive\n";
-    return kExitUsage;
-  }
   std::string err;
-  if (!checkText("--by", o.by, 200, true, &err) || !checkText("--reason", o.reason, 2000, true, &err)) {
-    io.err << "offboard waive: " << err << "\n";
-    return kExitUsage;
-  }
   if (!store.addWaiver(WaiverRow{id->id, trim(o.by), trim(o.reason), now}, &err)) {
     io.err << "offboard waive: " << err << "\n";
     return kExitInternal;
@@ -236,23 +276,7 @@ Runner setupAck(CLI::App& app) {
   cmd->add_option("--by", o->by, "Who did it")->required();
   cmd->add_option("--note", o->note, "A note for the audit log");
   addStateOptions(*cmd, o->state, o->now);
-  return [o, cmd](Io& io) -> int {
-    if (!cmd->parsed()) return -1;
-    std::string err;
-    auto now = commandNow(o->now, &err);
-    if (!now) {
-      io.err << "offboard ack: " << err << "\n";
-      return kExitUsage;
-    }
-    if (!parseStepId(o->step, &err)) {  // a typo never creates a state file
-      io.err << "offboard ack: " << err;
-      return kExitUsage;
-    }
-    int rc = kExitInternal;
-    auto store = openStateFor("ack", o->state, OpenMode::CreateIfMissing, io, &rc);
-    if (!store) return rc;
-    return runAck(*o, *store, *now, io);
-  };
+  return stateWriter("ack", cmd, o, checkAck, runAck);
 }
 
 Runner setupWaive(CLI::App& app) {
@@ -265,23 +289,7 @@ Runner setupWaive(CLI::App& app) {
   cmd->add_option("--by", o->by, "Who decided it")->required();
   cmd->add_option("--reason", o->reason, "Why the step is waived (shown in the runbook and the gate)")->required();
   addStateOptions(*cmd, o->state, o->now);
-  return [o, cmd](Io& io) -> int {
-    if (!cmd->parsed()) return -1;
-    std::string err;
-    auto now = commandNow(o->now, &err);
-    if (!now) {
-      io.err << "offboard waive: " << err << "\n";
-      return kExitUsage;
-    }
-    if (!parseStepId(o->step, &err)) {
-      io.err << "offboard waive: " << err;
-      return kExitUsage;
-    }
-    int rc = kExitInternal;
-    auto store = openStateFor("waive", o->state, OpenMode::CreateIfMissing, io, &rc);
-    if (!store) return rc;
-    return runWaive(*o, *store, *now, io);
-  };
+  return stateWriter("waive", cmd, o, checkWaive, runWaive);
 }
 
 Runner setupStatus(CLI::App& app) {

@@ -232,6 +232,16 @@ rc=0
 "$OFFBOARD" gate contoso.com "${SRCOPT[@]}" --state "$WORK/missing.db" >/dev/null 2>&1 || rc=$?
 ((rc != 0)) || fail "gate passed with no state"
 
+# ack and waive with bad arguments: exit 2, and no state file is created for them.
+long_note=$(head -c 2001 /dev/zero | tr '\0' n)
+for args in "ack bogus-step --by ana" "ack update-mx:contoso.com --by ana" "ack notify-users --by ' '" \
+  "ack notify-users --by ana --note $long_note" "waive cancel-subscription --by ana --reason r" \
+  "waive update-mx:contoso.com --by ana --reason ' '" "ack notify-users --by ana --now yesterday"; do
+  eval "set -- $args"
+  assert_exit 2 "$OFFBOARD" "$@" --state "$WORK/usage.db"
+  [[ ! -e $WORK/usage.db ]] || fail "offboard ${args:0:60}... created a state file on a usage error"
+done
+
 # --- hostile environment ------------------------------------------------------------------
 note "environment"
 printf 'contoso.com evil.example\n' >"$WORK/hostaliases"
