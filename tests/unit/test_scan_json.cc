@@ -34,6 +34,7 @@ FakeResolver world() {
   r.set(obs("odd.example", RRType::TXT, Outcome::Answer,
             {txt("odd.example", {"v=spf1 include:spf.protection.outlook.com -all"}),
              txt("odd.example", {std::string("v=spf1 \"quoted\" back\\slash tab\t bell\a -all")}),
+             txt("odd.example", {std::string("v=spf1 \"only\" printable \\ \"ascii\" -all")}),
              txt("odd.example", {std::string("v=spf1 caf\xc3\xa9 \xff\xfe broken utf-8 "
                                              "include:spf.protection.outlook.com")})}));
   r.set(obs("odd.example", RRType::MX, Outcome::Timeout));
@@ -89,6 +90,7 @@ TEST_CASE("scan's JSON lines are byte for byte domainJson(...).dump() of the sam
   CHECK(all.find("\"cloud\":\"21vianet\"") != std::string::npos);
   CHECK(all.find("\\u0007") != std::string::npos);      // a control octet, escaped
   CHECK(all.find("\\\"quoted\\\"") != std::string::npos);  // \"quoted\" inside TXT data
+  CHECK(all.find("\\\"only\\\" printable \\\\ ") != std::string::npos);  // the printable-ASCII path
   CHECK(all.find("\xef\xbf\xbd") != std::string::npos);  // invalid UTF-8 replaced by U+FFFD
   CHECK(all.find("\"server\":\"test\"") != std::string::npos);
   CHECK(all.find("lookup-failed") != std::string::npos);
