@@ -253,6 +253,10 @@ struct AuthoritativeResolver::Impl {
   bool inSubmit = false;
 
   explicit Impl(AuthoritativeOptions o) : opt(std::move(o)), transport(opt.transport) {
+    addRootZone();
+  }
+
+  void addRootZone() {
     auto root = std::make_unique<Zone>();
     root->apex = DnsName::root();
     for (const auto& s : opt.rootHints.servers) {
@@ -269,6 +273,21 @@ struct AuthoritativeResolver::Impl {
         if (opt.ipv6 || !isIpv6(a)) root->glue[s].push_back(a);
     }
     zones.emplace(DnsName::root(), std::move(root));
+  }
+
+  std::size_t cacheEntries() const {
+    return zones.size() + hosts.size() + steps.size() + queues.size() + transport.serversKnown();
+  }
+
+  // Only with nothing in flight: every pointer into the caches lives in a callback of a walk.
+  bool trim() {
+    if (!live.empty() || !local.empty() || !transport.forgetServers()) return false;
+    zones.clear();
+    hosts.clear();
+    steps.clear();
+    queues.clear();
+    addRootZone();
+    return true;
   }
 
   // ---- servers -------------------------------------------------------------------------------
@@ -971,5 +990,13 @@ std::string AuthoritativeResolver::describe() const {
 std::size_t AuthoritativeResolver::queriesSent() const { return impl_->transport.queriesSent(); }
 
 std::size_t AuthoritativeResolver::zonesKnown() const { return impl_->zones.size(); }
+
+std::size_t AuthoritativeResolver::cacheEntries() const { return impl_->cacheEntries(); }
+
+bool AuthoritativeResolver::wantsTrim() const {
+  return impl_->cacheEntries() > impl_->opt.maxCacheEntries;
+}
+
+void AuthoritativeResolver::trim() { impl_->trim(); }
 
 }  // namespace offboard

@@ -51,6 +51,11 @@ struct AuthoritativeOptions {
   // hundreds of datagrams overflows a server's socket buffer (or trips its response-rate
   // limit) and each lost one costs a whole timeout; a polite resolver paces each server.
   std::size_t maxInFlightPerServer = 32;
+  // Cache entries (zone cuts, nameserver addresses, delegation steps, server queues, the
+  // transport's servers and their channels) above
+  // which the resolver asks to be trimmed (Resolver::wantsTrim): a scan of 100,000 domains
+  // must not keep 100,000 zones. The root is kept; everything else is walked again.
+  std::size_t maxCacheEntries = 8000;
   // Test seam: server IP → "IP:PORT" actually contacted (a fake server on another port).
   // Reports still name the IP with port 53. Empty in production.
   std::map<std::string, std::string> redirect;
@@ -125,11 +130,18 @@ class AuthoritativeResolver : public Resolver {
   bool seesParentSide() const override { return true; }
   // "authoritative from the root (13 root servers)".
   std::string describe() const override;
+  // More than maxCacheEntries cached.
+  bool wantsTrim() const override;
+  // Forgets every zone but the root, every server address and step; only between runs (with
+  // a question outstanding it does nothing).
+  void trim() override;
 
   // DNS queries handed to the transport so far (TCP retries count again).
   std::size_t queriesSent() const;
   // Zone cuts known so far (the root included).
   std::size_t zonesKnown() const;
+  // Everything cached that trim() forgets, counted as wantsTrim() counts it.
+  std::size_t cacheEntries() const;
 
  private:
   struct Impl;

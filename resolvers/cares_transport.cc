@@ -176,12 +176,28 @@ struct CaresTransport::Impl {
   Clock::time_point lastRefill{};
 
   ~Impl() {
-    // ares_destroy runs the callbacks of anything still in flight (EDESTRUCTION); they only
-    // move the query to `ready`, which is still alive here and dropped afterwards.
+    destroyChannels();
+    if (libraryInit) ares_library_cleanup();
+  }
+
+  // ares_destroy runs the callbacks of anything still in flight (EDESTRUCTION); they only move
+  // the query to `ready`, which is still alive here and dropped afterwards.
+  void destroyChannels() {
     for (auto& c : channelList) {
       if (c->ch) ares_destroy(c->ch);
+      c->ch = nullptr;
     }
-    if (libraryInit) ares_library_cleanup();
+  }
+
+  bool forgetServers() {
+    if (!queued.empty() || inFlight > 0 || !ready.empty() || !formErrs.empty()) return false;
+    destroyChannels();
+    channelList.clear();
+    serverList.clear();
+    serversByText.clear();
+    serversByAddress.clear();
+    sockets.clear();  // ares_destroy closed them (and said so through onSocketState)
+    return true;
   }
 
   // --- c-ares callbacks: record, never call back into c-ares --------------------------------
@@ -689,6 +705,10 @@ CaresTransport::CaresTransport(TransportOptions options) : impl_(std::make_uniqu
 }
 
 CaresTransport::~CaresTransport() = default;
+
+bool CaresTransport::forgetServers() { return impl_->forgetServers(); }
+
+std::size_t CaresTransport::serversKnown() const { return impl_->serverList.size(); }
 
 void CaresTransport::send(const std::string& server, const Question& q, bool rd, Callback cb,
                           bool tcpOnly) {

@@ -115,6 +115,12 @@ class CaresTransport {
 
   // Queries queued or in flight.
   std::size_t outstanding() const;
+  // Closes every channel and forgets every server: memory that grows with the servers asked
+  // (the authoritative walk meets thousands in a long scan). Only when nothing is outstanding;
+  // returns whether it did. The counters (stats) are kept.
+  bool forgetServers();
+  // Servers known (each with its channels).
+  std::size_t serversKnown() const;
   // The most queries that were in flight at once since construction.
   std::size_t peakInFlight() const;
   // Queries handed to c-ares since construction (TCP retries count again).

@@ -37,6 +37,13 @@ class Resolver {
 
   // A short label for reports: "recursive 127.0.0.53", "zones fixtures/demo", …
   virtual std::string describe() const = 0;
+
+  // Caches that grow with the names asked (the authoritative walk's zone cuts and server
+  // addresses): true when the resolver would like to forget them. A bulk caller (the check
+  // engine) then starts no new domain, lets run() return, and calls trim(), which is only ever
+  // called while nothing is outstanding. Memory then stays flat however long the input.
+  virtual bool wantsTrim() const { return false; }
+  virtual void trim() {}
 };
 
 }  // namespace offboard

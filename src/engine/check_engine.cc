@@ -21,14 +21,26 @@ class Driver {
   Driver(Resolver& r, const JobSource& next, const ReportSink& sink, std::size_t maxActive)
       : resolver_(r), next_(next), sink_(sink), maxActive_(maxActive == 0 ? 1 : maxActive) {}
 
+  // When the resolver asks to be trimmed, no new domain starts; once those in flight are done
+  // run() returns with nothing outstanding, the caches are dropped, and the input resumes.
   void run() {
-    refill();
-    resolver_.run();
+    for (;;) {
+      refill();
+      resolver_.run();
+      if (!draining_) return;
+      resolver_.trim();
+      draining_ = false;
+    }
   }
 
  private:
   void refill() {
+    if (draining_) return;
     while (!exhausted_ && active_.size() < maxActive_) {
+      if (!active_.empty() && resolver_.wantsTrim()) {
+        draining_ = true;
+        return;
+      }
       std::optional<DomainJob> job = next_();
       if (!job) {
         exhausted_ = true;
@@ -76,6 +88,7 @@ class Driver {
   std::unordered_map<Active*, std::unique_ptr<Active>> active_;  // the domains in flight
   std::size_t pulled_ = 0;
   bool exhausted_ = false;
+  bool draining_ = false;  // waiting for the domains in flight before Resolver::trim()
 };
 
 }  // namespace

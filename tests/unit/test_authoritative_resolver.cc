@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "core/domain_input.h"
+#include "engine/check_engine.h"
 #include "fakes/fake_dns.h"
 #include "resolvers/authoritative_resolver.h"
 
@@ -459,6 +461,59 @@ TEST_CASE("fifty domains under com. share one walk from the root") {
   std::size_t before = r.queriesSent();
   resolveAll(r, {ask("d7.com", RRType::MX)});
   CHECK(r.queriesSent() == before + 1);
+}
+
+TEST_CASE("a long scan trims the caches between batches and reports exactly what it would without") {
+  // The engine drains the domains in flight whenever the walk holds more than its cap, then the
+  // resolver forgets every zone but the root (and every server channel) and the input resumes.
+  std::vector<DomainJob> jobs;
+  for (int i = 0; i < 40; ++i) {
+    std::string why;
+    auto d = normalizeDomain("d" + std::to_string(i) + ".com", &why);
+    REQUIRE(d);
+    jobs.push_back(DomainJob{*d, {}});
+  }
+  FakeWorld world;
+  AuthoritativeResolver whole(world.options);
+  std::vector<DomainReport> expected = checkAll(whole, jobs);
+  const std::size_t rootBefore = world.root->received().size();
+  CHECK(whole.cacheEntries() > 40);
+
+  AuthoritativeOptions capped = world.options;
+  capped.maxCacheEntries = 25;
+  AuthoritativeResolver trimmed(capped);
+  std::vector<DomainReport> got(jobs.size());
+  std::size_t pulled = 0;
+  JobSource next = [&]() -> std::optional<DomainJob> {
+    if (pulled >= jobs.size()) return std::nullopt;
+    return jobs[pulled++];
+  };
+  ReportSink sink = [&](std::size_t index, DomainReport r) { got[index] = std::move(r); };
+  runChecks(trimmed, next, sink, /*maxActiveDomains=*/4);
+  REQUIRE(got.size() == expected.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    CAPTURE(jobs[i].input.name.toString());
+    CHECK(got[i].verdict == expected[i].verdict);
+    REQUIRE(got[i].findings.size() == expected[i].findings.size());
+    for (std::size_t k = 0; k < got[i].findings.size(); ++k) {
+      CHECK(got[i].findings[k].id == expected[i].findings[k].id);
+      CHECK(got[i].findings[k].data == expected[i].findings[k].data);
+    }
+    CHECK(got[i].records.size() == expected[i].records.size());
+  }
+  // It really trimmed: the root was asked again after each trim, and what is left at the end
+  // is one batch's worth, not the whole input's.
+  CHECK(world.root->received().size() - rootBefore > 1);
+  CHECK(trimmed.cacheEntries() < whole.cacheEntries());
+  // Trimming with a question outstanding does nothing (pointers into the caches are live).
+  trimmed.submit(ask("d1.com", RRType::MX), [](Observation) {});
+  const std::size_t held = trimmed.cacheEntries();
+  trimmed.trim();
+  CHECK(trimmed.cacheEntries() == held);
+  trimmed.run();
+  trimmed.trim();
+  CHECK(trimmed.cacheEntries() < held);
+  CHECK(trimmed.zonesKnown() == 1);
 }
 
 TEST_CASE("a name without a zone of its own gets the enclosing zone's delegation") {
