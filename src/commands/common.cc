@@ -29,7 +29,9 @@ void addSourceOptions(CLI::App& cmd, SourceOptions& o) {
   cmd.add_option("--zones", o.zonesDir,
                  "Offline: answer from zone files DIR/NAME.zone (root.zone for the root)")
       ->group(group);
-  cmd.add_option("--timeout", o.timeoutMs, "Per-query timeout in milliseconds (default 2000)")
+  cmd.add_option("--timeout", o.timeoutMs,
+                 "First try's timeout in milliseconds (default 2000); each further try waits twice "
+                 "as long, so a silent server costs 2000+4000 ms with the defaults")
       ->check(CLI::Range(1, 60000))
       ->group(group);
   cmd.add_option("--tries", o.tries, "Attempts per query and server (default 2)")
