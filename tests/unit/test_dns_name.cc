@@ -105,3 +105,52 @@ TEST_CASE("prepending several labels equals parsing the longer name, and keeps t
   const std::string_view fits[] = {l63, l63};
   CHECK(DnsName::parse(l63)->prepend(fits));
 }
+
+TEST_CASE("fromWire reads the uncompressed wire form and refuses anything else") {
+  auto w = [](std::initializer_list<int> octets) {
+    std::vector<std::uint8_t> v;
+    for (int o : octets) v.push_back(static_cast<std::uint8_t>(o));
+    return v;
+  };
+  auto ok = w({3, 'W', 'w', 'W', 7, 'E', 'x', 'a', 'm', 'p', 'l', 'e', 0});
+  auto n = DnsName::fromWire(ok);
+  REQUIRE(n);
+  CHECK(*n == *DnsName::parse("www.example"));
+  CHECK(n->toString() == "www.example.");
+  CHECK(n->wireLength() == ok.size());
+  CHECK(std::string(n->wireLabels()) == std::string("\3www\7example"));
+  auto root = DnsName::fromWire(w({0}));
+  REQUIRE(root);
+  CHECK(root->isRoot());
+  std::string err;
+  CHECK(!DnsName::fromWire(w({}), &err));
+  CHECK(err == "truncated name");
+  CHECK(!DnsName::fromWire(w({3, 'w', 'w'}), &err));                   // label cut short
+  CHECK(!DnsName::fromWire(w({3, 'w', 'w', 'w'}), &err));              // no root octet
+  CHECK(!DnsName::fromWire(w({0xc0, 12}), &err));                      // compression pointer
+  CHECK(!DnsName::fromWire(w({1, 'a', 0, 0}), &err));                  // data after the root
+  CHECK(err == "data after the root label");
+  // 4 labels of 63 octets: 257 octets with the root, over the limit; 3 fit.
+  std::vector<std::uint8_t> big;
+  for (int k = 0; k < 4; ++k) {
+    big.push_back(63);
+    big.insert(big.end(), 63, 'x');
+  }
+  big.push_back(0);
+  CHECK(!DnsName::fromWire(big, &err));
+  std::vector<std::uint8_t> fits(big.begin() + 64, big.end());
+  CHECK(DnsName::fromWire(fits));
+}
+
+TEST_CASE("ordering and hashing follow the labels from the right, case-insensitively") {
+  auto P = [](const char* s) { return *DnsName::parse(s); };
+  CHECK(P("z.a.example") < P("b.example"));  // a.example sorts before b.example
+  CHECK(P("example") < P("a.example"));
+  CHECK(!(P("A.Example") < P("a.example")));
+  CHECK(offboard::DnsNameHash{}(P("A.Example")) == offboard::DnsNameHash{}(P("a.example")));
+  CHECK(P("ab.c") != P("a.bc"));
+  CHECK(offboard::DnsNameHash{}(P("ab.c")) != offboard::DnsNameHash{}(P("a.bc")));
+  CHECK(!P("mail.protection.outlook.com.evil.example").isPartOf(P("outlook.com")));
+  CHECK(!P("xoutlook.com").isPartOf(P("outlook.com")));
+  CHECK(P("a.outlook.com").isPartOf(P("Outlook.COM")));
+}
