@@ -52,9 +52,9 @@ struct AuthoritativeOptions {
   // limit) and each lost one costs a whole timeout; a polite resolver paces each server.
   std::size_t maxInFlightPerServer = 32;
   // Cache entries (zone cuts, nameserver addresses, delegation steps, server queues, the
-  // transport's servers and their channels) above
-  // which the resolver asks to be trimmed (Resolver::wantsTrim): a scan of 100,000 domains
-  // must not keep 100,000 zones. The root is kept; everything else is walked again.
+  // transport's servers and their channels) above which the resolver asks to be trimmed
+  // (Resolver::wantsTrim): a scan of 100,000 domains must not keep 100,000 zones (about 15 MB
+  // per 1000 domains). The root is kept; everything else is walked again.
   std::size_t maxCacheEntries = 8000;
   // Test seam: server IP → "IP:PORT" actually contacted (a fake server on another port).
   // Reports still name the IP with port 53. Empty in production.
