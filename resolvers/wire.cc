@@ -111,68 +111,12 @@ std::string rcodeText(unsigned rcode) {
   }
 }
 
-// The labels of an owner name as ldns holds it (an uncompressed wire name), walked in place:
-// comparing them with a DnsName needs no DnsName built per record (building one is an
-// allocation per label list, for every record of every answer).
-bool rdfNameValid(const ldns_rdf* rdf) {
-  if (!rdf || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME) return false;
-  const std::uint8_t* d = ldns_rdf_data(rdf);
-  const std::size_t n = ldns_rdf_size(rdf);
-  if (n > DnsName::kMaxWire) return false;
-  for (std::size_t i = 0; i < n;) {
-    const std::uint8_t len = d[i];
-    if (len == 0) return i + 1 == n;
-    if (len > DnsName::kMaxLabel || i + 1 + len > n) return false;
-    i += 1 + len;
-  }
-  return false;
-}
-
-std::size_t rdfLabelCount(const ldns_rdf* rdf) {
-  const std::uint8_t* d = ldns_rdf_data(rdf);
-  std::size_t count = 0;
-  for (std::size_t i = 0; d[i] != 0; i += 1 + d[i]) ++count;
-  return count;
-}
-
-// The labels of `rdf` from the `skip`-th on equal name's labels from `first` on, ASCII case
-// folded (names compare case-insensitively, RFC 4343; DnsName keeps its labels lower-case).
-bool rdfLabelsMatch(const ldns_rdf* rdf, std::size_t skip, const DnsName& name, std::size_t first) {
-  const std::uint8_t* d = ldns_rdf_data(rdf);
-  const std::string_view w = name.wireLabels();
-  std::size_t i = 0;
-  for (; skip > 0; --skip) i += 1 + d[i];
-  std::size_t k = 0;
-  for (; first > 0 && k < w.size(); --first) k += 1 + static_cast<std::uint8_t>(w[k]);
-  // From here both are length-prefixed labels; the name's are lower-case, length octets (< 64)
-  // are not letters, so one case-folding comparison covers lengths and data.
-  for (; k < w.size(); ++k, ++i) {
-    char c = static_cast<char>(d[i]);
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != w[k]) return false;
-  }
-  return d[i] == 0;
-}
-
-// A class-IN record with a valid owner name, left in ldns' form.
+// A class-IN record with a valid owner name. DnsName is the wire form itself, so decoding the
+// owner costs one copy (none for a short name) and comparisons are byte compares.
 struct AnswerRr {
-  const ldns_rdf* owner;
+  DnsName owner;
   RRType type;
   const ldns_rr* rr;
-
-  // owner == name
-  bool ownedBy(const DnsName& name) const {
-    return name.isEmpty() ? false
-                          : rdfLabelCount(owner) == name.labelCount() &&
-                                rdfLabelsMatch(owner, 0, name, 0);
-  }
-  // name.isPartOf(owner): the owner is `name` or encloses it.
-  bool encloses(const DnsName& name) const {
-    if (name.isEmpty()) return false;
-    const std::size_t zoneLabels = rdfLabelCount(owner);
-    if (zoneLabels > name.labelCount()) return false;
-    return rdfLabelsMatch(owner, 0, name, name.labelCount() - zoneLabels);
-  }
 };
 
 std::vector<AnswerRr> classInRecords(const ldns_rr_list* list) {
@@ -182,8 +126,9 @@ std::vector<AnswerRr> classInRecords(const ldns_rr_list* list) {
   for (std::size_t i = 0; i < ldns_rr_list_rr_count(list); ++i) {
     const ldns_rr* rr = ldns_rr_list_rr(list, i);
     if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) continue;  // CH/HS/… answer nothing we asked
-    if (!rdfNameValid(ldns_rr_owner(rr))) continue;
-    out.push_back({ldns_rr_owner(rr), static_cast<RRType>(ldns_rr_get_type(rr)), rr});
+    auto owner = nameFromRdf(ldns_rr_owner(rr));
+    if (!owner) continue;
+    out.push_back({std::move(*owner), static_cast<RRType>(ldns_rr_get_type(rr)), rr});
   }
   return out;
 }
@@ -323,9 +268,8 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
   }
   {
     const ldns_rr* qrr = ldns_rr_list_rr(question, 0);
-    const ldns_rdf* qname = ldns_rr_owner(qrr);
-    if (!rdfNameValid(qname) ||
-        !AnswerRr{qname, RRType::ANY, qrr}.ownedBy(q.name) ||
+    auto qname = nameFromRdf(ldns_rr_owner(qrr));
+    if (!qname || *qname != q.name ||
         static_cast<RRType>(ldns_rr_get_type(qrr)) != q.type ||
         ldns_rr_get_class(qrr) != LDNS_RR_CLASS_IN) {
       return fail(Outcome::Malformed, "the response is for another question");
@@ -363,7 +307,7 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
   for (;;) {
     std::vector<const ldns_rr*> typed, cnames;
     for (const auto& e : answers) {
-      if (!e.ownedBy(current)) continue;
+      if (e.owner != current) continue;
       if (e.type == q.type || q.type == RRType::ANY) {
         typed.push_back(e.rr);
       } else if (e.type == RRType::CNAME) {
@@ -428,7 +372,7 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
 
   std::optional<std::uint32_t> negativeTtl;
   for (const auto& e : authority) {
-    if (e.type == RRType::SOA && e.encloses(current)) {
+    if (e.type == RRType::SOA && current.isPartOf(e.owner)) {
       negativeTtl = soaNegativeTtl(e.rr);
       if (negativeTtl) break;
     }
@@ -460,8 +404,8 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
     // A delegation: NS records for a zone enclosing the name, no SOA (RFC 1034 §4.3.2 step 3b).
     std::optional<DnsName> zone;
     for (const auto& e : authority) {
-      if (e.type == RRType::NS && e.encloses(current)) {
-        zone = nameFromRdf(e.owner);
+      if (e.type == RRType::NS && current.isPartOf(e.owner)) {
+        zone = e.owner;
         break;
       }
     }
