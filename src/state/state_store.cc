@@ -14,12 +14,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <limits>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 namespace offboard {
@@ -446,16 +448,27 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& path, OpenMode m
   std::vector<SchemaObject> expected;
   if (auto e = expectedSchema(&expected)) return fail(4, "internal error: " + e.message);
   Inspection ins;
+  // Switching to WAL needs the file to itself, and SQLite does not wait for that through the
+  // busy handler: a process initialising the same blank file at this moment makes it fail with
+  // "database is locked" at once. Look again (the other process may be done) until the
+  // busy timeout has passed.
+  const auto busyUntil = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  bool walBusy = false;
   for (int attempt = 0;; ++attempt) {
     ins = Inspection{};
     if (auto e = inspect(db.get(), &ins)) return storageFail("reading its header", e);
     if (!ins.blank) break;
     if (mode == OpenMode::MustExist)
       return fail(2, "holds no offboard state (an SQLite database without tables)");
-    if (attempt > 0) return fail(4, "initialisation by another process did not complete");
+    if (attempt > 0 && !walBusy) return fail(4, "initialisation by another process did not complete");
     // WAL must be chosen outside a transaction; it is persistent in the file header.
-    if (auto e = exec(db.get(), "PRAGMA journal_mode = WAL"))
-      return storageFail("switching to WAL mode", e);
+    if (auto e = exec(db.get(), "PRAGMA journal_mode = WAL")) {
+      walBusy = (e.code & 0xff) == SQLITE_BUSY && std::chrono::steady_clock::now() < busyUntil;
+      if (!walBusy) return storageFail("switching to WAL mode", e);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
+    walBusy = false;
     bool raced = false;
     if (auto e = initialise(db.get(), &raced)) return storageFail("creating the schema", e);
   }

@@ -616,6 +616,34 @@ TEST_CASE("two processes adding 200 acks each at the same time lose none of them
   CHECK(store->history(&err).size() == 400);
 }
 
+TEST_CASE("first runs creating the same state at the same moment all succeed") {
+  // Switching a blank file to WAL fails at once with "database is locked" while the other
+  // process holds it (no busy handler there): it must wait and look again, not exit 4.
+  for (int round = 0; round < 30; ++round) {
+    CAPTURE(round);
+    TempDir tmp;
+    const std::string path = tmp.file("offboard.db");
+    auto first = [path](const char* who) {
+      return [path, who]() {
+        std::string err;
+        int code = 0;
+        auto store = StateStore::open(path, OpenMode::CreateIfMissing, &err, &code);
+        if (!store) {
+          std::fprintf(stderr, "%s: open: %s\n", who, err.c_str());
+          return 10 + code;
+        }
+        return store->addAck({std::string(who), who, "", 1}, &err) ? 0 : 20;
+      };
+    };
+    const char* const names[] = {"alpha", "beta", "gamma", "delta"};
+    std::vector<pid_t> pids;
+    for (const char* who : names) pids.push_back(spawn(first(who)));
+    for (pid_t p : pids) CHECK(waitFor(p) == 0);
+    std::string err;
+    CHECK(openOk(path, OpenMode::MustExist)->snapshot(&err).acks.size() == 4);
+  }
+}
+
 TEST_CASE("two processes recording the same observation at the same time fold it into one run") {
   TempDir tmp;
   const std::string path = tmp.file("offboard.db");
