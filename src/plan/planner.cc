@@ -272,6 +272,9 @@ class Builder {
       for (auto& d : doms_) removalSteps(d);
 
     cancelSteps();
+    // Waivers last, once every step's own status is known: any step can be waived (SPEC §4:
+    // "the gate then passes it"), and a waiver never hides what the step found.
+    for (auto& step : plan_.steps) applyWaiver(step);
     return std::move(plan_);
   }
 
@@ -291,10 +294,7 @@ class Builder {
     s.verify = std::move(verify);
     plan_.steps.push_back(std::move(s));
     PlanStep& ref = plan_.steps.back();
-    if (kind == StepKind::Manual) {
-      manualStatus(ref);
-      applyWaiver(ref);  // every manual step can be waived (SPEC §4: "the gate then passes it")
-    }
+    if (kind == StepKind::Manual) manualStatus(ref);
     return ref;
   }
 
@@ -313,7 +313,7 @@ class Builder {
 
   // A waiver turns anything that is not done into waived, and says who and why.
   void applyWaiver(PlanStep& s) {
-    if (s.status == StepStatus::Done || s.status == StepStatus::Waived) return;
+    if (s.status == StepStatus::Done) return;
     if (const WaiverRow* w = latestWaiver(in_.state, s.id)) {
       s.status = StepStatus::Waived;
       s.waiver = *w;
@@ -655,7 +655,6 @@ class Builder {
         step.state = "no evidence: " + d.input.name.toString() +
                      " does not exist in DNS (a typo, or a lapsed registration); waive " + id +
                      " with the reason if it lapsed on purpose";
-      applyWaiver(step);
       if (g.action == "update-mx") mxId = id;
       changeIds.push_back(id);
     }
@@ -673,7 +672,6 @@ class Builder {
                            "Microsoft; the zone's own NS set when the parent side is not seen",
                            &d);
       switchStatus(step, d);
-      applyWaiver(step);
     }
 
     if (changeIds.empty() && switchId.empty()) return;
@@ -687,7 +685,6 @@ class Builder {
                          "had before, counted from offboard's first observation of the new value",
                          &d);
     waitStatus(wait, d);
-    applyWaiver(wait);
     waits.push_back(waitId);
   }
 
@@ -745,7 +742,6 @@ class Builder {
                          "or --new-ns) so offboard can query them directly"
                        : "not verified yet: the new DNS host's servers were not queried";
     }
-    applyWaiver(step);
   }
 
   void switchStatus(PlanStep& step, const DomainCtx& d) {
@@ -875,7 +871,6 @@ class Builder {
         for (const auto& x : refs) move.records.push_back("move: " + x);
       }
     }
-    applyWaiver(move);
 
     const std::string removeId = stepId("remove-domain", D);
     PlanStep& remove = add(removeId, StepKind::Manual, {moveId},
@@ -888,7 +883,6 @@ class Builder {
       remove.status = StepStatus::Done;
       remove.state = "absent from the Graph export " + in_.tenant.file;
     }
-    applyWaiver(remove);
 
     // Verification leftovers: after the domain has left the tenant.
     const DomainReport& r = d.rep();
@@ -903,7 +897,6 @@ class Builder {
       PlanStep& step = add(stepId(g.action, D), StepKind::Dns, {removeId}, why(g.action, Hosted::No),
                            verifyOf(g.action), &d);
       dnsStatus(step, d, g.subjects);
-      applyWaiver(step);
     }
   }
 

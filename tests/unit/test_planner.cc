@@ -669,6 +669,14 @@ TEST_CASE("move-users-off-domain is done when Graph domainNameReferences is empt
     CHECK(s.status == StepStatus::Open);
     CHECK(s.state.find("adele@wingtiptoys.com") != std::string::npos);
   }
+  SUBCASE("still referenced, waived: the waiver and what Graph still lists, both shown") {
+    in.tenant.domains[0].references = std::vector<std::string>{"adele@wingtiptoys.com"};
+    in.state.waivers.push_back({"move-users-off-domain:wingtiptoys.com", "carol", "a leftover alias", T0});
+    const PlanStep s = step(run(in, T0), "move-users-off-domain:wingtiptoys.com");
+    CHECK(s.status == StepStatus::Waived);
+    CHECK(s.state.find("a leftover alias") != std::string::npos);
+    CHECK(s.state.find("adele@wingtiptoys.com") != std::string::npos);
+  }
   SUBCASE("not exported: an ack") {
     CHECK(step(run(in, T0), "move-users-off-domain:wingtiptoys.com").status == StepStatus::Open);
     in.state.acks.push_back({"move-users-off-domain:wingtiptoys.com", "alice", "", T0});
