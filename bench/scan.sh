@@ -13,8 +13,10 @@
 #   dig loop       one dig process per query on a sample of --dig-sample queries
 # and prints per tool: wall time, queries per second, client CPU µs per query (user+sys of the
 # client process / queries, from /usr/bin/time), peak RSS, failures and retries, and the query
-# rate relative to dnsperf in the same round. Then: offboard scan's peak RSS for 10,000 and for
-# N domains (flat memory), and the wall time of a 5-domain `offboard check` on loopback,
+# rate relative to dnsperf in the same round. "NSD us/q" is the server's CPU (user+sys, from
+# /proc, 10 ms ticks) while that tool ran, per query: client and server share the 2 cores, so a
+# round where the server costs more per query is slower for whichever tool runs in it.
+# Then: offboard scan's peak RSS for 10,000 and for N domains (flat memory), and the wall time of a 5-domain `offboard check` on loopback,
 # process start included (hyperfine when installed).
 #
 # Usage: bench/scan.sh [--domains N] [--rounds R] [--concurrency Q] [--offboard BIN]
@@ -86,12 +88,27 @@ head -n 10000 "$W/domains.txt" >"$W/domains-10k.txt"
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
 
+# server_ticks: CPU clock ticks (user+sys) used so far by NSD's processes, from /proc: the one
+# started (NSD 4.6 turns it into xfrd) and all its descendants (main, the server that answers).
+NSD_PID=${E2E_PID[bench]}
+CLK_TCK=$(getconf CLK_TCK)
+server_ticks() {
+  awk -v root="$NSD_PID" '
+    FNR == 1 { line = $0; sub(/^.*\) /, "", line); split(line, f, " ")
+               parent[$1] = f[2]; ticks[$1] = f[12] + f[13] }
+    END { for (p in parent) { for (a = p; a != "" && a != 0 && a != root; a = parent[a]) {}
+                              if (a == root) t += ticks[p] }
+          print t + 0 }' /proc/[0-9]*/stat 2>/dev/null || true
+}
+
 # measure TOOL QUERIES OUTFILE CMD...: runs CMD under /usr/bin/time; sets M_WALL (s), M_CPU
-# (s, user+sys) and M_RSS (KiB).
+# (s, user+sys), M_RSS (KiB) and M_SERVER (s of NSD CPU while CMD ran).
 measure() {
-  local out=$1
+  local out=$1 t0
   shift
+  t0=$(server_ticks)
   /usr/bin/time -f '%e %U %S %M' -o "$WORK/time.txt" "$@" >"$out" 2>"$out.err" || true
+  M_SERVER=$(awk -v a="$t0" -v b="$(server_ticks)" -v hz="$CLK_TCK" 'BEGIN{printf "%.3f", (b - a) / hz}')
   # GNU time writes "Command exited with non-zero status N" first when N != 0.
   read -r M_WALL u s M_RSS < <(tail -n 1 "$WORK/time.txt")
   M_CPU=$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.3f", u + s}')
@@ -99,7 +116,7 @@ measure() {
 
 # record ROUND TOOL QUERIES FAILURES RETRIES: one row of the results.
 record() {
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$M_WALL" "$M_CPU" "$M_RSS" "$4" "$5" >>"$RESULTS"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$M_WALL" "$M_CPU" "$M_RSS" "$4" "$5" "$M_SERVER" >>"$RESULTS"
 }
 
 run_offboard() {
@@ -188,15 +205,16 @@ fi
 echo
 echo "offboard scan benchmark: $N domains, $NQ queries, concurrency $Q, NSD 1 process on $ADDR, $(nproc) cores"
 awk -F'\t' '
-  { round[NR]=$1; tool[NR]=$2; q[NR]=$3; wall[NR]=$4; cpu[NR]=$5; rss[NR]=$6; fail[NR]=$7; retry[NR]=$8
+  { round[NR]=$1; tool[NR]=$2; q[NR]=$3; wall[NR]=$4; cpu[NR]=$5; rss[NR]=$6; fail[NR]=$7; retry[NR]=$8; srv[NR]=$9
     if ($2 == "dnsperf") ref[$1] = ($4 > 0 ? $3 / $4 : 0) }
   END {
-    printf "%-6s %-14s %9s %8s %10s %10s %9s %9s %8s %9s\n", "round", "tool", "queries", "wall s", "q/s", "CPU us/q", "RSS MB", "failures", "retries", "x dnsperf"
+    printf "%-6s %-14s %9s %8s %10s %10s %10s %9s %9s %8s %9s\n", "round", "tool", "queries", "wall s", "q/s", "CPU us/q", "NSD us/q", "RSS MB", "failures", "retries", "x dnsperf"
     for (i = 1; i <= NR; i++) {
       qps = wall[i] > 0 ? q[i] / wall[i] : 0
       us = q[i] > 0 ? cpu[i] * 1e6 / q[i] : 0
+      sus = q[i] > 0 ? srv[i] * 1e6 / q[i] : 0
       ratio = (round[i] in ref && ref[round[i]] > 0) ? sprintf("%.2f", qps / ref[round[i]]) : "-"
-      printf "%-6s %-14s %9d %8.2f %10.0f %10.1f %9.1f %9s %8s %9s\n", round[i], tool[i], q[i], wall[i], qps, us, rss[i] / 1024, fail[i], retry[i], ratio
+      printf "%-6s %-14s %9d %8.2f %10.0f %10.1f %10.1f %9.1f %9s %8s %9s\n", round[i], tool[i], q[i], wall[i], qps, us, sus, rss[i] / 1024, fail[i], retry[i], ratio
     }
   }' "$RESULTS"
 echo "5-domain check on loopback: $CHECK5"
