@@ -4,6 +4,7 @@
 #include <array>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include "checks/catalogue.h"
 #include "core/server_merge.h"
@@ -39,13 +40,17 @@ DnsName below(const DnsName& domain, const Probe& p) {
   return n ? std::move(*n) : DnsName();
 }
 
-// An RRset in a stable order (servers rotate RRsets): by preference, then data.
-std::vector<Record> sorted(std::vector<Record> rrs) {
-  std::sort(rrs.begin(), rrs.end(), [](const Record& a, const Record& b) {
-    if (a.preference != b.preference) return a.preference < b.preference;
-    return a.data < b.data;
+// An RRset in a stable order (servers rotate RRsets): by preference, then data. Pointers into
+// `rrs` (no copies), which must outlive the result.
+std::vector<const Record*> sorted(const std::vector<Record>& rrs) {
+  std::vector<const Record*> out;
+  out.reserve(rrs.size());
+  for (const auto& r : rrs) out.push_back(&r);
+  std::sort(out.begin(), out.end(), [](const Record* a, const Record* b) {
+    if (a->preference != b->preference) return a->preference < b->preference;
+    return a->data < b->data;
   });
-  return rrs;
+  return out;
 }
 
 const Observation* find(const std::vector<Observation>& obs, const DnsName& name, RRType type,
@@ -196,7 +201,8 @@ void checkNs(Builder& b, const std::vector<Observation>& obs) {
     // One finding per delegation side, naming every Microsoft nameserver in it.
     std::string hosts;
     const Signature* first = nullptr;
-    for (const auto& r : sorted(o->answer)) {
+    for (const Record* rp : sorted(o->answer)) {
+      const Record& r = *rp;
       if (!parent) b.addRecord(r);
       if (const Signature* s = matchHost(Family::Ns, r.target)) {
         if (!first) first = s;
@@ -256,7 +262,8 @@ void checkMx(Builder& b, const std::vector<Observation>& obs) {
                   o->negativeTtl, o->server});
     return;
   }
-  for (const auto& r : sorted(o->answer)) {
+  for (const Record* rp : sorted(o->answer)) {
+    const Record& r = *rp;
     b.addRecord(r);
     if (r.target.isRoot()) continue;  // null MX, RFC 7505
     if (const Signature* s = matchHost(Family::VerificationMx, r.target)) {
@@ -298,7 +305,8 @@ void checkTxt(Builder& b, const std::vector<Observation>& obs) {
     b.failed(*o, "whether SPF still authorises Microsoft 365");
     return;
   }
-  for (const auto& r : sorted(o->answer)) {
+  for (const Record* rp : sorted(o->answer)) {
+    const Record& r = *rp;
     std::string text = joinTxt(r);
     if (isSpfRecord(text)) {
       b.addRecord(r);
@@ -325,19 +333,18 @@ ProbeNames probeNames(const DnsName& domain) {
   return names;
 }
 
-// The questions every domain gets (SPEC §3), in asking order; probes whose name would break
-// the limits of a DNS name (a domain near 255 octets) are left out.
-std::vector<Question> baseQuestions(const DnsName& domain, const ProbeNames& names,
-                                    bool parentSide) {
-  std::vector<Question> qs;
-  qs.reserve(4 + names.size());
-  if (parentSide) qs.push_back(Question{domain, RRType::NS, true});
-  qs.push_back(Question{domain, RRType::NS});
-  qs.push_back(Question{domain, RRType::MX});
-  qs.push_back(Question{domain, RRType::TXT});
+// Calls f(name, type, parentSide) for each question every domain gets (SPEC §3), in asking
+// order; probes whose name would break the limits of a DNS name (a domain near 255 octets) are
+// left out. The probe names are passed as `names` holds them (mutable when it is), the domain
+// as const.
+template <typename Names, typename F>
+void forEachBaseQuestion(const DnsName& domain, Names& names, bool parentSide, F&& f) {
+  if (parentSide) f(domain, RRType::NS, true);
+  f(domain, RRType::NS, false);
+  f(domain, RRType::MX, false);
+  f(domain, RRType::TXT, false);
   for (std::size_t i = 0; i < names.size(); ++i)
-    if (!names[i].isEmpty()) qs.push_back(Question{names[i], kProbes[i].type});
-  return qs;
+    if (!names[i].isEmpty()) f(names[i], kProbes[i].type, false);
 }
 
 void checkProbes(Builder& b, const std::vector<Observation>& obs, const ProbeNames& names) {
@@ -351,7 +358,8 @@ void checkProbes(Builder& b, const std::vector<Observation>& obs, const ProbeNam
       b.failed(*o, "whether " + name.toString() + " points at Microsoft 365");
       continue;
     }
-    for (const auto& r : sorted(o->answer)) {
+    for (const Record* rp : sorted(o->answer)) {
+      const Record& r = *rp;
       if (r.type != p.type) continue;
       b.addRecord(r);
       const Signature* s = matchHost(p.family, r.target);
@@ -465,7 +473,18 @@ int severityRank(Severity s) {
 }  // namespace
 
 std::vector<Question> questionsFor(const DnsName& domain, bool parentSide) {
-  return baseQuestions(domain, probeNames(domain), parentSide);
+  ProbeNames names = probeNames(domain);
+  std::vector<Question> qs;
+  qs.reserve(4 + names.size());
+  forEachBaseQuestion(domain, names, parentSide, [&](auto& n, RRType t, bool parent) {
+    // The probe names are this function's own: moved, not copied.
+    if constexpr (std::is_const_v<std::remove_reference_t<decltype(n)>>) {
+      qs.push_back(Question{n, t, parent});
+    } else {
+      qs.push_back(Question{std::move(n), t, parent});
+    }
+  });
+  return qs;
 }
 
 std::vector<Question> followUps(const DnsName& domain, const std::vector<Observation>& observed,
@@ -508,15 +527,14 @@ DomainReport evaluate(const DnsName& domain, const std::vector<Observation>& obs
   checkServers(b, observed);
   // Every question the engine should have asked must have an observation: a missing one is
   // missing evidence, never absence.
-  for (const auto& q : baseQuestions(domain, names, false)) {
-    if (!find(observed, q.name, q.type, q.parentSide)) {
-      Observation missing;
-      missing.question = q;
-      missing.outcome = Outcome::NotAvailable;
-      missing.detail = "never asked";
-      b.failed(missing, "the record's state");
-    }
-  }
+  forEachBaseQuestion(domain, names, false, [&](const DnsName& n, RRType t, bool parent) {
+    if (find(observed, n, t, parent)) return;
+    Observation missing;
+    missing.question = Question{n, t, parent};
+    missing.outcome = Outcome::NotAvailable;
+    missing.detail = "never asked";
+    b.failed(missing, "the record's state");
+  });
   DomainReport& r = b.report();
   std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& c) {
     return severityRank(a.severity) < severityRank(c.severity);

@@ -84,17 +84,22 @@ std::string quoteTxtString(const std::string& raw) {
 }
 
 std::optional<Record> recordFromLdns(const ldns_rr* rr, std::string* error) {
-  if (!rr) {
-    setError(error, "null record");
-    return std::nullopt;
-  }
-  Record r;
+  if (!rr) return recordFromLdns(rr, DnsName(), error);
   auto owner = nameFromRdf(ldns_rr_owner(rr));
   if (!owner) {
     setError(error, "record owner is not a valid name");
     return std::nullopt;
   }
-  r.name = std::move(*owner);
+  return recordFromLdns(rr, std::move(*owner), error);
+}
+
+std::optional<Record> recordFromLdns(const ldns_rr* rr, DnsName owner, std::string* error) {
+  if (!rr) {
+    setError(error, "null record");
+    return std::nullopt;
+  }
+  Record r;
+  r.name = std::move(owner);
   r.type = static_cast<RRType>(ldns_rr_get_type(rr));
   r.ttl = ldns_rr_ttl(rr);
   auto bad = [&](const char* what) {

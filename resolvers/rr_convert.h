@@ -42,6 +42,8 @@ LdnsRdf rdfFromName(const DnsName& name);
 // and the presentation `data` for every type (A, AAAA, SOA and others too). Returns nullopt
 // with *error set when the record's fields are not what its type requires.
 std::optional<Record> recordFromLdns(const ldns_rr* rr, std::string* error = nullptr);
+// The same, for a record whose owner the caller has decoded already (`owner` is taken as is).
+std::optional<Record> recordFromLdns(const ldns_rr* rr, DnsName owner, std::string* error = nullptr);
 
 // Presentation of one TXT character-string: quoted, with `"` and `\` escaped and every octet
 // outside printable ASCII as \DDD (RFC 1035 §5.1), so the text is terminal-safe.

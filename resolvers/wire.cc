@@ -1,6 +1,7 @@
 #include "resolvers/wire.h"
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <utility>
 
@@ -13,11 +14,6 @@ namespace {
 
 constexpr std::size_t kHeaderOctets = 12;
 constexpr std::size_t kNoEnd = static_cast<std::size_t>(-1);
-
-void put16(std::vector<std::uint8_t>& out, std::uint16_t v) {
-  out.push_back(static_cast<std::uint8_t>(v >> 8));
-  out.push_back(static_cast<std::uint8_t>(v & 0xff));
-}
 
 std::uint16_t get16(const std::uint8_t* p) {
   return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
@@ -136,7 +132,7 @@ std::vector<AnswerRr> classInRecords(const ldns_rr_list* list) {
 std::vector<Record> convertAll(const std::vector<AnswerRr>& rrs) {
   std::vector<Record> out;
   for (const auto& e : rrs) {
-    if (auto r = recordFromLdns(e.rr)) out.push_back(std::move(*r));
+    if (auto r = recordFromLdns(e.rr, e.owner)) out.push_back(std::move(*r));
   }
   return out;
 }
@@ -171,26 +167,32 @@ void buildQueryInto(std::vector<std::uint8_t>& out, const Question& q, std::uint
                     bool recursionDesired, bool edns) {
   out.clear();
   if (q.name.isEmpty()) return;
-  out.reserve(kHeaderOctets + q.name.wireLength() + 4 + (edns ? 11 : 0));
-  put16(out, id);
-  put16(out, recursionDesired ? 0x0100 : 0x0000);  // QR=0, opcode QUERY, RD as asked
-  put16(out, 1);                                   // QDCOUNT
-  put16(out, 0);                                   // ANCOUNT
-  put16(out, 0);                                   // NSCOUNT
-  put16(out, edns ? 1 : 0);                        // ARCOUNT
   const std::string_view labels = q.name.wireLabels();
-  out.insert(out.end(), labels.begin(), labels.end());
-  out.push_back(0);
-  put16(out, static_cast<std::uint16_t>(q.type));
-  put16(out, 1);  // class IN
+  out.resize(kHeaderOctets + labels.size() + 1 + 4 + (edns ? 11 : 0));
+  std::uint8_t* p = out.data();
+  auto put = [&p](std::uint16_t v) {
+    *p++ = static_cast<std::uint8_t>(v >> 8);
+    *p++ = static_cast<std::uint8_t>(v & 0xff);
+  };
+  put(id);
+  put(recursionDesired ? 0x0100 : 0x0000);  // QR=0, opcode QUERY, RD as asked
+  put(1);                                   // QDCOUNT
+  put(0);                                   // ANCOUNT
+  put(0);                                   // NSCOUNT
+  put(edns ? 1 : 0);                        // ARCOUNT
+  std::memcpy(p, labels.data(), labels.size());
+  p += labels.size();
+  *p++ = 0;
+  put(static_cast<std::uint16_t>(q.type));
+  put(1);  // class IN
   if (edns) {
     // OPT pseudo-RR (RFC 6891 §6.1.2): root owner, CLASS = payload, TTL = 0 (version 0, DO=0).
-    out.push_back(0);
-    put16(out, static_cast<std::uint16_t>(RRType::OPT));
-    put16(out, kEdnsPayload);
-    put16(out, 0);
-    put16(out, 0);
-    put16(out, 0);  // RDLENGTH
+    *p++ = 0;
+    put(static_cast<std::uint16_t>(RRType::OPT));
+    put(kEdnsPayload);
+    put(0);
+    put(0);
+    put(0);  // RDLENGTH
   }
 }
 
@@ -301,27 +303,30 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
   // Walk the answer section from the question name (RFC 1034 §3.6.2, §4.3.2). Records that are
   // not on the chain are dropped: a server has no business answering for other names.
   auto answers = classInRecords(ldns_pkt_answer(pkt.get()));
-  DnsName current = q.name;
+  // The name being looked up: the question's, then each CNAME's target as it is followed. It
+  // points into `chain` (whose buffer moves with it into w.obs.chain) and is reset after every
+  // push_back.
+  const DnsName* current = &q.name;
   std::vector<DnsName> seen;  // the names of the chain, from the first CNAME followed on
   std::vector<Record> answer, chain;
   for (;;) {
-    std::vector<const ldns_rr*> typed, cnames;
+    std::vector<const AnswerRr*> typed, cnames;
     for (const auto& e : answers) {
-      if (e.owner != current) continue;
+      if (e.owner != *current) continue;
       if (e.type == q.type || q.type == RRType::ANY) {
-        typed.push_back(e.rr);
+        typed.push_back(&e);
       } else if (e.type == RRType::CNAME) {
-        cnames.push_back(e.rr);
+        cnames.push_back(&e);
       }
     }
     if (!typed.empty()) {
       if (!cnames.empty()) {
         return fail(Outcome::Malformed,
-                    "CNAME and other data at " + current.toString() + " (RFC 2181 §10.1)");
+                    "CNAME and other data at " + current->toString() + " (RFC 2181 §10.1)");
       }
-      for (const ldns_rr* rr : typed) {
+      for (const AnswerRr* e : typed) {
         std::string err;
-        auto r = recordFromLdns(rr, &err);
+        auto r = recordFromLdns(e->rr, e->owner, &err);
         if (!r) return fail(Outcome::Malformed, err);
         answer.push_back(std::move(*r));
       }
@@ -329,18 +334,19 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
     }
     if (cnames.empty()) break;
     std::optional<Record> cname;
-    for (const ldns_rr* rr : cnames) {
+    for (const AnswerRr* e : cnames) {
       std::string err;
-      auto r = recordFromLdns(rr, &err);
+      auto r = recordFromLdns(e->rr, e->owner, &err);
       if (!r) return fail(Outcome::Malformed, err);
       if (cname && cname->target != r->target) {
         return fail(Outcome::Malformed,
-                    "several CNAMEs at " + current.toString() + " (RFC 2181 §10.1)");
+                    "several CNAMEs at " + current->toString() + " (RFC 2181 §10.1)");
       }
       if (!cname || r->ttl < cname->ttl) cname = std::move(*r);
     }
-    DnsName next = cname->target;
     chain.push_back(std::move(*cname));
+    current = &chain.back().target;
+    const DnsName& next = *current;
     if (seen.empty()) seen.push_back(q.name);
     seen.push_back(next);
     if (std::find(seen.begin(), seen.end() - 1, next) != seen.end() - 1) {
@@ -351,7 +357,6 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
                                              std::to_string(kMaxCnameChain) + ": " +
                                              chainText(seen));
     }
-    current = std::move(next);
   }
 
   // One RRset, one TTL (RFC 2181 §5.2: differing TTLs are treated as the minimum); identical
@@ -372,7 +377,7 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
 
   std::optional<std::uint32_t> negativeTtl;
   for (const auto& e : authority) {
-    if (e.type == RRType::SOA && current.isPartOf(e.owner)) {
+    if (e.type == RRType::SOA && current->isPartOf(e.owner)) {
       negativeTtl = soaNegativeTtl(e.rr);
       if (negativeTtl) break;
     }
@@ -404,7 +409,7 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
     // A delegation: NS records for a zone enclosing the name, no SOA (RFC 1034 §4.3.2 step 3b).
     std::optional<DnsName> zone;
     for (const auto& e : authority) {
-      if (e.type == RRType::NS && current.isPartOf(e.owner)) {
+      if (e.type == RRType::NS && current->isPartOf(e.owner)) {
         zone = e.owner;
         break;
       }
@@ -418,7 +423,7 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
   }
   if (!w.obs.chain.empty()) {
     w.obs.outcome = Outcome::NotAvailable;
-    w.obs.detail = "CNAME chain ends at " + current.toString() + " without an answer";
+    w.obs.detail = "CNAME chain ends at " + current->toString() + " without an answer";
     return w;
   }
   return fail(Outcome::Malformed,

@@ -32,9 +32,23 @@ bool checkLimits(const std::vector<std::string>& labels, std::string* error) {
   return true;
 }
 
-bool plainOctet(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-         (c >= 'A' && c <= 'Z') || c == '*';
+// Octets a label shows as they are in presentation format; all others are escaped.
+constexpr std::array<bool, 256> kPlainOctets = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[static_cast<std::size_t>(c)] = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                                     c == '-' || c == '_' || (c >= 'A' && c <= 'Z') || c == '*';
+  }
+  return t;
+}();
+
+bool plainOctet(unsigned char c) { return kPlainOctets[c]; }
+
+// Lower-cases ASCII in place over a whole wire-form buffer. Length octets (0-63) are below 'A'
+// and so untouched, which lets one flat loop (that vectorises) do every label at once.
+static_assert(DnsName::kMaxLabel < 'A');
+void lowerWire(std::string& wire) {
+  for (char& c : wire) c = lowerAscii(c);
 }
 
 }  // namespace
@@ -149,9 +163,7 @@ std::optional<DnsName> DnsName::fromWire(std::span<const std::uint8_t> wire, std
       DnsName n;
       n.valid_ = true;
       n.wire_.assign(reinterpret_cast<const char*>(wire.data()), i);
-      for (std::size_t k = 0; k < i; k += 1 + static_cast<std::uint8_t>(n.wire_[k]))
-        for (std::size_t j = k + 1; j <= k + static_cast<std::uint8_t>(n.wire_[k]); ++j)
-          n.wire_[j] = lowerAscii(n.wire_[j]);
+      lowerWire(n.wire_);
       return n;
     }
     if (len > kMaxLabel) {
@@ -214,9 +226,10 @@ std::optional<DnsName> DnsName::prepend(std::span<const std::string_view> labels
   n.wire_.reserve(size);
   for (auto l : labels) {
     n.wire_.push_back(static_cast<char>(l.size()));
-    for (char c : l) n.wire_.push_back(lowerAscii(c));
+    n.wire_.append(l);
   }
-  n.wire_.append(wire_);
+  lowerWire(n.wire_);     // the new labels only:
+  n.wire_.append(wire_);  // *this is lower-case already
   return n;
 }
 
