@@ -1,5 +1,6 @@
 #include "checks/catalogue.h"
 
+#include <array>
 #include <vector>
 
 namespace offboard {
@@ -84,17 +85,20 @@ struct CompiledRow {
   DnsName name;
 };
 
-// The patterns parsed once into DnsNames (the table itself stays constexpr data).
-const std::vector<CompiledRow>& compiled() {
-  static const std::vector<CompiledRow> rows = [] {
-    std::vector<CompiledRow> out;
+constexpr std::size_t kFamilies = static_cast<std::size_t>(Family::Mdm) + 1;
+
+// The patterns parsed once into DnsNames and grouped by family, in table order (the table
+// itself stays constexpr data); a lookup then looks only at its own family's rows.
+const std::vector<CompiledRow>& compiled(Family family) {
+  static const std::array<std::vector<CompiledRow>, kFamilies> rows = [] {
+    std::array<std::vector<CompiledRow>, kFamilies> out;
     for (const auto& s : kRows) {
       auto n = DnsName::parse(s.pattern);
-      if (n) out.push_back({&s, std::move(*n)});
+      if (n) out[static_cast<std::size_t>(s.family)].push_back({&s, std::move(*n)});
     }
     return out;
   }();
-  return rows;
+  return rows[static_cast<std::size_t>(family)];
 }
 
 bool matches(const CompiledRow& row, const DnsName& host) {
@@ -136,8 +140,8 @@ std::span<const Signature> catalogue() {
 
 const Signature* matchHost(Family family, const DnsName& host) {
   if (host.isEmpty()) return nullptr;
-  for (const auto& row : compiled())
-    if (row.sig->family == family && matches(row, host)) return row.sig;
+  for (const auto& row : compiled(family))
+    if (matches(row, host)) return row.sig;
   return nullptr;
 }
 

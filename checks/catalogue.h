@@ -28,7 +28,8 @@ enum class Family {
   Dkim,          // selector1/2._domainkey CNAME targets
   Msoid,         // msoid CNAME target
   Teams,         // sip / lyncdiscover CNAME and _sip._tls / _sipfederationtls._tcp SRV targets
-  Mdm,           // enterpriseregistration / enterpriseenrollment CNAME targets
+  Mdm,           // enterpriseregistration / enterpriseenrollment CNAME targets (keep last:
+                 // catalogue.cc sizes its per-family index by it)
 };
 
 enum class Match {

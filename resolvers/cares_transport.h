@@ -92,7 +92,7 @@ std::optional<ServerEndpoint> parseServerEndpoint(std::string_view text,
 
 class CaresTransport {
  public:
-  using Callback = std::function<void(WireAnswer)>;
+  using Callback = std::function<void(WireAnswer&&)>;  // rvalue: one move less per answer
 
   // Throws std::runtime_error when c-ares cannot be initialised at all (library init).
   explicit CaresTransport(TransportOptions options = {});

@@ -113,7 +113,7 @@ std::optional<Record> recordFromLdns(const ldns_rr* rr, DnsName owner, std::stri
       auto t = nameField(rr, 0);
       if (!t || ldns_rr_rd_count(rr) != 1) return bad(rrTypeName(r.type).c_str());
       r.target = std::move(*t);
-      r.data = r.target.toString();
+      r.target.appendTo(r.data);
       break;
     }
     case RRType::MX: {
@@ -122,7 +122,9 @@ std::optional<Record> recordFromLdns(const ldns_rr* rr, DnsName owner, std::stri
       if (!pref || !t || ldns_rr_rd_count(rr) != 2) return bad("MX");
       r.preference = *pref;
       r.target = std::move(*t);
-      r.data = std::to_string(r.preference) + " " + r.target.toString();
+      r.data = std::to_string(r.preference);
+      r.data.push_back(' ');
+      r.target.appendTo(r.data);
       break;
     }
     case RRType::SRV: {
@@ -134,7 +136,8 @@ std::optional<Record> recordFromLdns(const ldns_rr* rr, DnsName owner, std::stri
       r.port = *port;
       r.target = std::move(*t);
       r.data = std::to_string(r.preference) + " " + std::to_string(r.weight) + " " +
-               std::to_string(r.port) + " " + r.target.toString();
+               std::to_string(r.port) + " ";
+      r.target.appendTo(r.data);
       break;
     }
     case RRType::TXT: {

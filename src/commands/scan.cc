@@ -84,6 +84,20 @@ void appendJsonString(std::string& out, std::string_view s) {
              .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
+// A name as a JSON string: its presentation form is printable ASCII, so it is written in place
+// unless it holds a backslash (an escaped octet), which JSON must escape in turn.
+void appendJsonName(std::string& out, const DnsName& name) {
+  const std::size_t at = out.size();
+  out.push_back('"');
+  name.appendTo(out);
+  if (out.find('\\', at) == std::string::npos) {
+    out.push_back('"');
+    return;
+  }
+  out.resize(at);
+  appendJsonString(out, name.toString());
+}
+
 // `"key":` (the key is one of the literals below, plain ASCII).
 void appendKey(std::string& out, std::string_view key) {
   const std::size_t at = out.size();
@@ -111,7 +125,7 @@ void appendNames(std::string& out, const std::vector<DnsName>& names) {
   out.push_back('[');
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (i) out.push_back(',');
-    appendJsonString(out, names[i].toString());
+    appendJsonName(out, names[i]);
   }
   out.push_back(']');
 }
@@ -157,7 +171,7 @@ void appendDomainJsonLine(std::string& out, const DomainReport& r) {
     if (i) out.push_back(',');
     out.push_back('{');
     appendKey(out, "name");
-    appendJsonString(out, rec.name.toString());
+    appendJsonName(out, rec.name);
     out.push_back(',');
     appendKey(out, "type");
     appendJsonString(out, rrTypeName(rec.type));
@@ -186,7 +200,7 @@ void appendDomainJsonLine(std::string& out, const DomainReport& r) {
     appendCloud(out, f.cloud);
     out.push_back(',');
     appendKey(out, "name");
-    appendJsonString(out, f.name.toString());
+    appendJsonName(out, f.name);
     out.push_back(',');
     appendKey(out, "type");
     appendJsonString(out, rrTypeName(f.type));

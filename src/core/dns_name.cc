@@ -243,10 +243,18 @@ std::vector<std::string> DnsName::labelsBelow(const DnsName& origin) const {
 }
 
 std::string DnsName::toString() const {
-  if (!valid_) return "";
-  if (wire_.empty()) return ".";
   std::string out;
-  out.reserve(wire_.size() + 8);
+  appendTo(out);
+  return out;
+}
+
+void DnsName::appendTo(std::string& out) const {
+  if (!valid_) return;
+  if (wire_.empty()) {
+    out.push_back('.');
+    return;
+  }
+  out.reserve(out.size() + wire_.size() + 8);
   for (std::size_t i = 0; i < wire_.size();) {
     const std::size_t len = static_cast<std::uint8_t>(wire_[i]);
     const char* label = wire_.data() + i + 1;
@@ -273,7 +281,6 @@ std::string DnsName::toString() const {
     out.push_back('.');
     i += 1 + len;
   }
-  return out;
 }
 
 std::string DnsName::toStringNoDot() const {

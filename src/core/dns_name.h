@@ -73,6 +73,8 @@ class DnsName {
   // letter, digit, hyphen or underscore escaped as \DDD (or \. \\ for dot and backslash), so
   // that the text is safe on a terminal and parse(toString()) == *this.
   std::string toString() const;
+  // Appends toString() to `out` (no temporary string).
+  void appendTo(std::string& out) const;
   // As toString() without the trailing dot (root stays ".").
   std::string toStringNoDot() const;
 

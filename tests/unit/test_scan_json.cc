@@ -38,6 +38,11 @@ FakeResolver world() {
              txt("odd.example", {std::string("v=spf1 caf\xc3\xa9 \xff\xfe broken utf-8 "
                                              "include:spf.protection.outlook.com")})}));
   r.set(obs("odd.example", RRType::MX, Outcome::Timeout));
+  // Names whose presentation form has escapes (a space, a dot in a label): their backslashes must be
+  // escaped again in JSON, in the delegation lists as in records.
+  r.set(obs("odd.example", RRType::NS, Outcome::Answer,
+            {rec("odd.example", RRType::NS, "ns\\032one.odd.example", 86400),
+             rec("odd.example", RRType::NS, "ns\\.two.odd.example", 86400)}));
   r.set(obs("autodiscover.odd.example", RRType::CNAME, Outcome::Answer,
             {rec("autodiscover.odd.example", RRType::CNAME, "autodiscover.partner.outlook.cn")}));
   r.set(obs("xn--bcher-kva.example", RRType::MX, Outcome::Answer,
@@ -93,5 +98,7 @@ TEST_CASE("scan's JSON lines are byte for byte domainJson(...).dump() of the sam
   CHECK(all.find("\\\"only\\\" printable \\\\ ") != std::string::npos);  // the printable-ASCII path
   CHECK(all.find("\xef\xbf\xbd") != std::string::npos);  // invalid UTF-8 replaced by U+FFFD
   CHECK(all.find("\"server\":\"test\"") != std::string::npos);
+  CHECK(all.find("\"ns\\\\032one.odd.example.\"") != std::string::npos);  // "ns\\032one…"
+  CHECK(all.find("\"ns\\\\.two.odd.example.\"") != std::string::npos);     // "ns\\.two…"
   CHECK(all.find("lookup-failed") != std::string::npos);
 }
