@@ -57,6 +57,11 @@ std::optional<DnsName> nameFromRdf(const ldns_rdf* rdf) {
   return DnsName::fromWire(std::span<const std::uint8_t>(ldns_rdf_data(rdf), ldns_rdf_size(rdf)));
 }
 
+bool rdfIsName(const ldns_rdf* rdf, const DnsName& name) {
+  if (!rdf || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME) return false;
+  return name.equalsWire(std::span<const std::uint8_t>(ldns_rdf_data(rdf), ldns_rdf_size(rdf)));
+}
+
 LdnsRdf rdfFromName(const DnsName& name) {
   std::string wire(name.wireLabels());
   wire.push_back('\0');

@@ -35,6 +35,8 @@ using LdnsBuffer = std::unique_ptr<ldns_buffer, LdnsBufferDeleter>;
 
 // A DNAME-typed rdf (uncompressed wire labels) as a DnsName; nullopt if it is not a valid name.
 std::optional<DnsName> nameFromRdf(const ldns_rdf* rdf);
+// True when `rdf` is a DNAME rdf holding `name` (case-insensitively); builds no name.
+bool rdfIsName(const ldns_rdf* rdf, const DnsName& name);
 // A DnsName as an ldns DNAME rdf (for building queries and comparing with ldns data).
 LdnsRdf rdfFromName(const DnsName& name);
 

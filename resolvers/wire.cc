@@ -270,8 +270,7 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
   }
   {
     const ldns_rr* qrr = ldns_rr_list_rr(question, 0);
-    auto qname = nameFromRdf(ldns_rr_owner(qrr));
-    if (!qname || *qname != q.name ||
+    if (!rdfIsName(ldns_rr_owner(qrr), q.name) ||
         static_cast<RRType>(ldns_rr_get_type(qrr)) != q.type ||
         ldns_rr_get_class(qrr) != LDNS_RR_CLASS_IN) {
       return fail(Outcome::Malformed, "the response is for another question");

@@ -242,6 +242,16 @@ std::vector<std::string> DnsName::labelsBelow(const DnsName& origin) const {
   return out;
 }
 
+bool DnsName::equalsWire(std::span<const std::uint8_t> wire) const {
+  // Same octets, the final zero octet included: then wire is a well-formed name (it matches
+  // one), and since the length octets agree, a case-folded compare of the rest is exact.
+  if (!valid_ || wire.size() != wire_.size() + 1 || wire.back() != 0) return false;
+  for (std::size_t i = 0; i < wire_.size(); ++i) {
+    if (lowerAscii(static_cast<char>(wire[i])) != wire_[i]) return false;
+  }
+  return true;
+}
+
 std::string DnsName::toString() const {
   std::string out;
   appendTo(out);

@@ -47,6 +47,10 @@ class DnsName {
   static std::optional<DnsName> fromWire(std::span<const std::uint8_t> wire,
                                          std::string* error = nullptr);
 
+  // True when `wire` (the uncompressed wire form, as fromWire takes it) is this very name,
+  // case-insensitively: what fromWire(wire) == *this says, without building a name.
+  bool equalsWire(std::span<const std::uint8_t> wire) const;
+
   bool isEmpty() const { return !valid_; }
   bool isRoot() const { return valid_ && wire_.empty(); }
   std::size_t labelCount() const;

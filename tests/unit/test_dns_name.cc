@@ -142,6 +142,30 @@ TEST_CASE("fromWire reads the uncompressed wire form and refuses anything else")
   CHECK(DnsName::fromWire(fits));
 }
 
+TEST_CASE("equalsWire agrees with fromWire(...) == name, case-insensitively") {
+  auto w = [](std::initializer_list<int> octets) {
+    std::vector<std::uint8_t> v;
+    for (int o : octets) v.push_back(static_cast<std::uint8_t>(o));
+    return v;
+  };
+  const DnsName www = *DnsName::parse("www.example");
+  CHECK(www.equalsWire(w({3, 'W', 'w', 'W', 7, 'E', 'x', 'a', 'm', 'p', 'l', 'e', 0})));
+  CHECK(www.equalsWire(w({3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0})));
+  CHECK_FALSE(www.equalsWire(w({3, 'w', 'w', 'x', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0})));
+  CHECK_FALSE(www.equalsWire(w({3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e'})));  // no root
+  CHECK_FALSE(www.equalsWire(w({3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0, 0})));
+  CHECK_FALSE(www.equalsWire(w({3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 1})));
+  CHECK_FALSE(www.equalsWire(w({})));
+  // Same octets but for a length octet: "ww.wexample" is another name.
+  CHECK_FALSE(www.equalsWire(w({2, 'w', 'w', 8, 'w', 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0})));
+  // A label octet 'A' (65) where the name has a length: case folding must not make them match.
+  const DnsName a = *DnsName::fromWire(w({1, 'a', 0}));
+  CHECK_FALSE(a.equalsWire(w({'A', 'a', 0})));
+  CHECK(DnsName::parse(".")->equalsWire(w({0})));
+  CHECK_FALSE(www.equalsWire(w({0})));
+  CHECK_FALSE(DnsName().equalsWire(w({0})));
+}
+
 TEST_CASE("ordering and hashing follow the labels from the right, case-insensitively") {
   auto P = [](const char* s) { return *DnsName::parse(s); };
   CHECK(P("z.a.example") < P("b.example"));  // a.example sorts before b.example
