@@ -16,8 +16,8 @@
 # rate relative to dnsperf in the same round. "NSD us/q" is the server's CPU (user+sys, from
 # /proc, 10 ms ticks) while that tool ran, per query: client and server share the 2 cores, so a
 # round where the server costs more per query is slower for whichever tool runs in it.
-# Then: offboard scan's peak RSS for 10,000 and for N domains (flat memory), and the wall time of a 5-domain `offboard check` on loopback,
-# process start included (hyperfine when installed).
+# Then: offboard scan's peak RSS for 10,000 and for N domains (flat memory), and the wall time
+# of a 5-domain `offboard check` on loopback, process start included (hyperfine when installed).
 #
 # Usage: bench/scan.sh [--domains N] [--rounds R] [--concurrency Q] [--offboard BIN]
 #                      [--dig-queries M] [--dig-sample S] [--keep]
@@ -88,14 +88,15 @@ head -n 10000 "$W/domains.txt" >"$W/domains-10k.txt"
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
 
-# server_ticks: CPU clock ticks (user+sys) used so far by NSD's processes, from /proc: the one
-# started (NSD 4.6 turns it into xfrd) and all its descendants (main, the server that answers).
+# server_ticks: CPU clock ticks (user+sys, reaped children's included) used so far by NSD's
+# processes, from /proc: the one started (NSD 4.6 turns it into xfrd) and all its descendants
+# (main, the server that answers).
 NSD_PID=${E2E_PID[bench]}
 CLK_TCK=$(getconf CLK_TCK)
 server_ticks() {
   awk -v root="$NSD_PID" '
     FNR == 1 { line = $0; sub(/^.*\) /, "", line); split(line, f, " ")
-               parent[$1] = f[2]; ticks[$1] = f[12] + f[13] }
+               parent[$1] = f[2]; ticks[$1] = f[12] + f[13] + f[14] + f[15] }
     END { for (p in parent) { for (a = p; a != "" && a != 0 && a != root; a = parent[a]) {}
                               if (a == root) t += ticks[p] }
           print t + 0 }' /proc/[0-9]*/stat 2>/dev/null || true

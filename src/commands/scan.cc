@@ -60,28 +60,43 @@ std::optional<std::size_t> countDomainLines(const std::string& path) {
 // --- one JSON line per domain ----------------------------------------------------------------
 // Byte for byte what domainJson(r).dump(-1, ' ', false, replace) writes, without building the
 // ordered_json tree first (that tree and its dump cost a quarter of a scan's CPU). Strings of
-// plain printable ASCII are written as they are; any other string is handed to nlohmann's own
-// escaping, so the rare hard cases (control octets, UTF-8, invalid UTF-8) cannot differ.
-// tests/unit/test_scan.cc compares the two on reports with every field and awkward strings.
+// printable ASCII are written here, with `"` and `\` escaped as JSON (and nlohmann) escape
+// them; any other string is handed to nlohmann's own escaping, so the rare hard cases (control
+// octets, UTF-8, invalid UTF-8) cannot differ.
+// tests/unit/test_scan_json.cc compares the two on reports with every field and awkward strings.
 
-// Octets a JSON string can hold as they are: printable ASCII but the quote and the backslash.
-constexpr std::array<bool, 256> kPlainOctets = [] {
-  std::array<bool, 256> t{};
-  for (int c = 0x20; c < 0x7f; ++c) t[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+// What a JSON string needs for each octet: 0 nothing (printable ASCII), 1 a backslash before it
+// (`"` and `\`), 2 nlohmann's escaping (control octets, DEL, anything not ASCII).
+constexpr std::array<std::uint8_t, 256> kJsonOctet = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[static_cast<std::size_t>(c)] = (c < 0x20 || c >= 0x7f) ? 2 : (c == '"' || c == '\\') ? 1 : 0;
+  }
   return t;
 }();
 
 void appendJsonString(std::string& out, std::string_view s) {
-  bool plain = true;
-  for (unsigned char c : s) plain &= kPlainOctets[c];  // no early exit: the loop vectorises
-  if (plain) {
-    out.push_back('"');
-    out.append(s);
-    out.push_back('"');
+  std::uint8_t need = 0;
+  for (unsigned char c : s) need |= kJsonOctet[c];  // no early exit: most strings are plain
+  if (need >= 2) {
+    out += nlohmann::ordered_json(std::string(s))
+               .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     return;
   }
-  out += nlohmann::ordered_json(std::string(s))
-             .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  out.push_back('"');
+  if (need == 0) {
+    out.append(s);
+  } else {
+    std::size_t from = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      if (kJsonOctet[static_cast<unsigned char>(s[i])] == 0) continue;
+      out.append(s.data() + from, i - from);
+      out.push_back('\\');
+      from = i;  // the octet itself goes out with the next run
+    }
+    out.append(s.data() + from, s.size() - from);
+  }
+  out.push_back('"');
 }
 
 // A name as a JSON string: its presentation form is printable ASCII, so it is written in place

@@ -147,10 +147,11 @@ std::optional<DomainInput> normalizeDomain(std::string_view text, std::string* e
   }
 
   // Every label that is an A-label must decode (rejects fake "xn--" labels), and gives the
-  // U-label form for display.
+  // U-label form for display. A name without one is its own U-label form (libidn2 copies
+  // other labels as they are), so only names with an "xn--" are handed to libidn2.
   std::string unicode;
-  bool anyIdn = false;
-  {
+  const bool anyIdn = alabel.find("xn--") != std::string::npos;
+  if (anyIdn) {
     char* out = nullptr;
     int rc = idn2_to_unicode_8z8z(alabel.c_str(), &out, 0);
     std::unique_ptr<char, FreeDeleter> holder(out);
@@ -159,18 +160,15 @@ std::optional<DomainInput> normalizeDomain(std::string_view text, std::string* e
       return std::nullopt;
     }
     unicode = out;
-    anyIdn = alabel.find("xn--") != std::string::npos;
-    if (anyIdn) {
-      // Round trip: the U-label must map back to the same A-labels (IDNA2008 validity).
-      char* back = nullptr;
-      int rc2 = idn2_lookup_u8(reinterpret_cast<const uint8_t*>(unicode.c_str()),
-                               reinterpret_cast<uint8_t**>(&back),
-                               IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
-      std::unique_ptr<char, FreeDeleter> holder2(back);
-      if (rc2 != IDN2_OK || alabel != back) {
-        fail(error, "has an A-label that is not valid IDNA2008");
-        return std::nullopt;
-      }
+    // Round trip: the U-label must map back to the same A-labels (IDNA2008 validity).
+    char* back = nullptr;
+    int rc2 = idn2_lookup_u8(reinterpret_cast<const uint8_t*>(unicode.c_str()),
+                             reinterpret_cast<uint8_t**>(&back),
+                             IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+    std::unique_ptr<char, FreeDeleter> holder2(back);
+    if (rc2 != IDN2_OK || alabel != back) {
+      fail(error, "has an A-label that is not valid IDNA2008");
+      return std::nullopt;
     }
   }
 
