@@ -16,6 +16,9 @@
 # rate relative to dnsperf in the same round. "NSD us/q" is the server's CPU (user+sys, from
 # /proc, 10 ms ticks) while that tool ran, per query: client and server share the 2 cores, so a
 # round where the server costs more per query is slower for whichever tool runs in it.
+# "preempt/kq" counts how often the client was switched out involuntarily per 1000 queries: a
+# single-threaded client that the scheduler puts on the server's core is preempted at every
+# answer the server sends, and its CPU per query rises with it.
 # Then: offboard scan's peak RSS for 10,000 and for N domains (flat memory), and the wall time
 # of a 5-domain `offboard check` on loopback, process start included (hyperfine when installed).
 #
@@ -103,21 +106,22 @@ server_ticks() {
 }
 
 # measure TOOL QUERIES OUTFILE CMD...: runs CMD under /usr/bin/time; sets M_WALL (s), M_CPU
-# (s, user+sys), M_RSS (KiB) and M_SERVER (s of NSD CPU while CMD ran).
+# (s, user+sys), M_RSS (KiB), M_PREEMPT (times CMD was switched out involuntarily) and
+# M_SERVER (s of NSD CPU while CMD ran).
 measure() {
   local out=$1 t0
   shift
   t0=$(server_ticks)
-  /usr/bin/time -f '%e %U %S %M' -o "$WORK/time.txt" "$@" >"$out" 2>"$out.err" || true
+  /usr/bin/time -f '%e %U %S %M %c' -o "$WORK/time.txt" "$@" >"$out" 2>"$out.err" || true
   M_SERVER=$(awk -v a="$t0" -v b="$(server_ticks)" -v hz="$CLK_TCK" 'BEGIN{printf "%.3f", (b - a) / hz}')
   # GNU time writes "Command exited with non-zero status N" first when N != 0.
-  read -r M_WALL u s M_RSS < <(tail -n 1 "$WORK/time.txt")
+  read -r M_WALL u s M_RSS M_PREEMPT < <(tail -n 1 "$WORK/time.txt")
   M_CPU=$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.3f", u + s}')
 }
 
 # record ROUND TOOL QUERIES FAILURES RETRIES: one row of the results.
 record() {
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$M_WALL" "$M_CPU" "$M_RSS" "$4" "$5" "$M_SERVER" >>"$RESULTS"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$M_WALL" "$M_CPU" "$M_RSS" "$4" "$5" "$M_SERVER" "$M_PREEMPT" >>"$RESULTS"
 }
 
 run_offboard() {
@@ -206,17 +210,35 @@ fi
 echo
 echo "offboard scan benchmark: $N domains, $NQ queries, concurrency $Q, NSD 1 process on $ADDR, $(nproc) cores"
 awk -F'\t' '
-  { round[NR]=$1; tool[NR]=$2; q[NR]=$3; wall[NR]=$4; cpu[NR]=$5; rss[NR]=$6; fail[NR]=$7; retry[NR]=$8; srv[NR]=$9
+  { round[NR]=$1; tool[NR]=$2; q[NR]=$3; wall[NR]=$4; cpu[NR]=$5; rss[NR]=$6; fail[NR]=$7; retry[NR]=$8; srv[NR]=$9; pre[NR]=$10
     if ($2 == "dnsperf") ref[$1] = ($4 > 0 ? $3 / $4 : 0) }
   END {
-    printf "%-6s %-14s %9s %8s %10s %10s %10s %9s %9s %8s %9s\n", "round", "tool", "queries", "wall s", "q/s", "CPU us/q", "NSD us/q", "RSS MB", "failures", "retries", "x dnsperf"
+    printf "%-6s %-14s %9s %8s %10s %10s %10s %11s %9s %9s %8s %9s\n", "round", "tool", "queries", "wall s", "q/s", "CPU us/q", "NSD us/q", "preempt/kq", "RSS MB", "failures", "retries", "x dnsperf"
     for (i = 1; i <= NR; i++) {
       qps = wall[i] > 0 ? q[i] / wall[i] : 0
       us = q[i] > 0 ? cpu[i] * 1e6 / q[i] : 0
       sus = q[i] > 0 ? srv[i] * 1e6 / q[i] : 0
       ratio = (round[i] in ref && ref[round[i]] > 0) ? sprintf("%.2f", qps / ref[round[i]]) : "-"
-      printf "%-6s %-14s %9d %8.2f %10.0f %10.1f %10.1f %9.1f %9s %8s %9s\n", round[i], tool[i], q[i], wall[i], qps, us, sus, rss[i] / 1024, fail[i], retry[i], ratio
+      kpre = q[i] > 0 ? pre[i] * 1000 / q[i] : 0
+      printf "%-6s %-14s %9d %8.2f %10.0f %10.1f %10.1f %11.1f %9.1f %9s %8s %9s\n", round[i], tool[i], q[i], wall[i], qps, us, sus, kpre, rss[i] / 1024, fail[i], retry[i], ratio
     }
+  }' "$RESULTS"
+# The rate target is a ratio in the same round; on a shared machine single rounds swing, so the
+# median over the rounds is the figure to quote (and the spread says how noisy the run was).
+awk -F'\t' '
+  $2 == "dnsperf" { ref[$1] = $4 > 0 ? $3 / $4 : 0 }
+  $2 == "offboard scan" { qps[$1] = $4 > 0 ? $3 / $4 : 0; cpu[$1] = $3 > 0 ? $5 * 1e6 / $3 : 0 }
+  END {
+    n = 0
+    for (r in qps) if (r in ref && ref[r] > 0) { x[++n] = qps[r] / ref[r]; c[n] = cpu[r] }
+    if (n == 0) exit
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) {
+      if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
+      if (c[j] < c[i]) { t = c[i]; c[i] = c[j]; c[j] = t }
+    }
+    med = n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2
+    cmed = n % 2 ? c[(n + 1) / 2] : (c[n / 2] + c[n / 2 + 1]) / 2
+    printf "offboard scan vs dnsperf over %d rounds: median %.2fx (min %.2fx, max %.2fx); client CPU median %.1f us/q\n", n, med, x[1], x[n], cmed
   }' "$RESULTS"
 echo "5-domain check on loopback: $CHECK5"
 echo "results: $RESULTS"
