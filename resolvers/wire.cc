@@ -129,6 +129,26 @@ std::vector<AnswerRr> classInRecords(const ldns_rr_list* list) {
   return out;
 }
 
+// The class-IN records of the answer section, owners not decoded: the CNAME walk compares each
+// owner with the name it is at (rdfIsName), and a record that matches has that name as owner.
+struct AnswerRef {
+  const ldns_rdf* owner;
+  RRType type;
+  const ldns_rr* rr;
+};
+
+std::vector<AnswerRef> classInRefs(const ldns_rr_list* list) {
+  std::vector<AnswerRef> out;
+  if (!list) return out;
+  out.reserve(ldns_rr_list_rr_count(list));
+  for (std::size_t i = 0; i < ldns_rr_list_rr_count(list); ++i) {
+    const ldns_rr* rr = ldns_rr_list_rr(list, i);
+    if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) continue;
+    out.push_back({ldns_rr_owner(rr), static_cast<RRType>(ldns_rr_get_type(rr)), rr});
+  }
+  return out;
+}
+
 std::vector<Record> convertAll(const std::vector<AnswerRr>& rrs) {
   std::vector<Record> out;
   for (const auto& e : rrs) {
@@ -301,7 +321,7 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
 
   // Walk the answer section from the question name (RFC 1034 §3.6.2, §4.3.2). Records that are
   // not on the chain are dropped: a server has no business answering for other names.
-  auto answers = classInRecords(ldns_pkt_answer(pkt.get()));
+  auto answers = classInRefs(ldns_pkt_answer(pkt.get()));
   // The name being looked up: the question's, then each CNAME's target as it is followed. It
   // points into `chain` (whose buffer moves with it into w.obs.chain) and is reset after every
   // push_back.
@@ -309,9 +329,9 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
   std::vector<DnsName> seen;  // the names of the chain, from the first CNAME followed on
   std::vector<Record> answer, chain;
   for (;;) {
-    std::vector<const AnswerRr*> typed, cnames;
+    std::vector<const AnswerRef*> typed, cnames;
     for (const auto& e : answers) {
-      if (e.owner != *current) continue;
+      if (!rdfIsName(e.owner, *current)) continue;
       if (e.type == q.type || q.type == RRType::ANY) {
         typed.push_back(&e);
       } else if (e.type == RRType::CNAME) {
@@ -323,9 +343,9 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
         return fail(Outcome::Malformed,
                     "CNAME and other data at " + current->toString() + " (RFC 2181 §10.1)");
       }
-      for (const AnswerRr* e : typed) {
+      for (const AnswerRef* e : typed) {
         std::string err;
-        auto r = recordFromLdns(e->rr, e->owner, &err);
+        auto r = recordFromLdns(e->rr, *current, &err);
         if (!r) return fail(Outcome::Malformed, err);
         answer.push_back(std::move(*r));
       }
@@ -333,9 +353,9 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
     }
     if (cnames.empty()) break;
     std::optional<Record> cname;
-    for (const AnswerRr* e : cnames) {
+    for (const AnswerRef* e : cnames) {
       std::string err;
-      auto r = recordFromLdns(e->rr, e->owner, &err);
+      auto r = recordFromLdns(e->rr, *current, &err);
       if (!r) return fail(Outcome::Malformed, err);
       if (cname && cname->target != r->target) {
         return fail(Outcome::Malformed,

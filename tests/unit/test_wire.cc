@@ -108,6 +108,17 @@ TEST_CASE("the question name is compared case-insensitively (RFC 4343)") {
   auto w = classify(ask("contoso.com", RRType::A), m);
   CHECK(w.obs.outcome == Outcome::Answer);
   CHECK(w.obs.answer.size() == 1);
+  // Owners along a CNAME chain too; names come out lower-case whatever the packet said.
+  Message c = response("www.contoso.com", type::A);
+  c.answer = {cnameRecord("WWW.Contoso.com", "Edge.Example.NET", 300),
+              aRecord("edge.EXAMPLE.net", 192, 0, 2, 7)};
+  auto wc = classify(ask("www.contoso.com", RRType::A), c);
+  CHECK(wc.obs.outcome == Outcome::Answer);
+  REQUIRE(wc.obs.chain.size() == 1);
+  CHECK(wc.obs.chain[0].name.toString() == "www.contoso.com.");
+  CHECK(wc.obs.chain[0].target.toString() == "edge.example.net.");
+  REQUIRE(wc.obs.answer.size() == 1);
+  CHECK(wc.obs.answer[0].name.toString() == "edge.example.net.");
 }
 
 TEST_CASE("NODATA needs an SOA for an enclosing zone; its negative TTL is min(TTL, MINIMUM)") {
