@@ -117,6 +117,19 @@ SqlError lastError(sqlite3* db, int rc) {
                       ? sqlite3_system_errno(db)
                       : 0;
   if (sys != 0) e.message += std::string(" (") + std::strerror(sys) + ")";
+  // The first read of a WAL database creates and maps its shared-memory index beside it: on a
+  // full disk that fails before a byte of the file itself is read. Say which file it was.
+  switch (rc) {
+    case SQLITE_IOERR_SHMOPEN:
+    case SQLITE_IOERR_SHMSIZE:
+    case SQLITE_IOERR_SHMMAP: {
+      const char* file = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
+      e.message += std::string(" on its WAL index ") +
+                   (file != nullptr && *file != '\0' ? std::string(file) + "-shm" : "(-shm)");
+      break;
+    }
+    default: break;
+  }
   return e;
 }
 

@@ -81,6 +81,8 @@ note "writes on a full disk: exit 4, named, nothing half-written"
 expect_storage_error plan "$STATE" 2026-12-15T12:00:00Z
 expect_storage_error "$OFFBOARD" ack notify-users --by "ben" --note "written on a full disk" \
   --state "$STATE"
+# The first read of a WAL state maps its index (-shm) beside it: that is what fails, and is named.
+assert_contains "$ERR" "on its WAL index $STATE-shm" "the ack on a full disk"
 expect_storage_error "$OFFBOARD" waive remove-verification-records:fabrikam.com --by "ben" \
   --reason "written on a full disk" --state "$STATE"
 # Creating a state on the full disk is a storage error too, never "not an offboard state".
