@@ -45,7 +45,7 @@ constexpr std::array<bool, 256> kPlainOctets = [] {
 bool plainOctet(unsigned char c) { return kPlainOctets[c]; }
 
 // Lower-cases ASCII in place over a whole wire-form buffer. Length octets (0-63) are below 'A'
-// and so untouched, which lets one flat loop (that vectorises) do every label at once.
+// and so untouched, which lets one flat loop do every label at once.
 static_assert(DnsName::kMaxLabel < 'A');
 void lowerWire(std::string& wire) {
   for (char& c : wire) c = lowerAscii(c);
