@@ -16,9 +16,9 @@
 # rate relative to dnsperf in the same round. "NSD us/q" is the server's CPU (user+sys, from
 # /proc, 10 ms ticks) while that tool ran, per query: client and server share the 2 cores, so a
 # round where the server costs more per query is slower for whichever tool runs in it.
-# "preempt/kq" counts how often the client was switched out involuntarily per 1000 queries: a
-# single-threaded client that the scheduler puts on the server's core is preempted at every
-# answer the server sends, and its CPU per query rises with it.
+# "preempt/kq" counts how often the client was switched out involuntarily per 1000 queries, to
+# tell a client competing with the server for one core from one that is simply running slower
+# (seen here: offboard's CPU per query swung from 9 to 16 us between rounds at 0.2-1 preempt/kq).
 # Then: offboard scan's peak RSS for 10,000 and for N domains (flat memory), and the wall time
 # of a 5-domain `offboard check` on loopback, process start included (hyperfine when installed).
 #
