@@ -107,6 +107,16 @@ std::string rcodeText(unsigned rcode) {
   }
 }
 
+// Calls f(rr) for each record of `list` of class IN (CH/HS/… answer nothing we asked).
+template <typename F>
+void forEachClassIn(const ldns_rr_list* list, F&& f) {
+  if (!list) return;
+  for (std::size_t i = 0; i < ldns_rr_list_rr_count(list); ++i) {
+    const ldns_rr* rr = ldns_rr_list_rr(list, i);
+    if (ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN) f(rr);
+  }
+}
+
 // A class-IN record with a valid owner name. DnsName is the wire form itself, so decoding the
 // owner costs one copy (none for a short name) and comparisons are byte compares.
 struct AnswerRr {
@@ -117,15 +127,11 @@ struct AnswerRr {
 
 std::vector<AnswerRr> classInRecords(const ldns_rr_list* list) {
   std::vector<AnswerRr> out;
-  if (!list) return out;
-  out.reserve(ldns_rr_list_rr_count(list));
-  for (std::size_t i = 0; i < ldns_rr_list_rr_count(list); ++i) {
-    const ldns_rr* rr = ldns_rr_list_rr(list, i);
-    if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) continue;  // CH/HS/… answer nothing we asked
-    auto owner = nameFromRdf(ldns_rr_owner(rr));
-    if (!owner) continue;
-    out.push_back({std::move(*owner), static_cast<RRType>(ldns_rr_get_type(rr)), rr});
-  }
+  out.reserve(list ? ldns_rr_list_rr_count(list) : 0);
+  forEachClassIn(list, [&out](const ldns_rr* rr) {
+    if (auto owner = nameFromRdf(ldns_rr_owner(rr)))
+      out.push_back({std::move(*owner), static_cast<RRType>(ldns_rr_get_type(rr)), rr});
+  });
   return out;
 }
 
@@ -139,13 +145,10 @@ struct AnswerRef {
 
 std::vector<AnswerRef> classInRefs(const ldns_rr_list* list) {
   std::vector<AnswerRef> out;
-  if (!list) return out;
-  out.reserve(ldns_rr_list_rr_count(list));
-  for (std::size_t i = 0; i < ldns_rr_list_rr_count(list); ++i) {
-    const ldns_rr* rr = ldns_rr_list_rr(list, i);
-    if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) continue;
+  out.reserve(list ? ldns_rr_list_rr_count(list) : 0);
+  forEachClassIn(list, [&out](const ldns_rr* rr) {
     out.push_back({ldns_rr_owner(rr), static_cast<RRType>(ldns_rr_get_type(rr)), rr});
-  }
+  });
   return out;
 }
 
