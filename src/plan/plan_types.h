@@ -61,7 +61,31 @@ struct PlanStep {
   std::optional<WaiverRow> waiver;
 };
 
+// Where a run's DNS evidence came from (SPEC §4 "evidence"): every plan and gate output says it.
+enum class EvidenceSource { SystemResolver, Resolver, Authoritative, Zones };
+
+// "system-resolver", "resolver", "authoritative", "zones" (SPEC §4, stable).
+inline std::string_view evidenceSourceName(EvidenceSource s) {
+  switch (s) {
+    case EvidenceSource::SystemResolver: return "system-resolver";
+    case EvidenceSource::Resolver: return "resolver";
+    case EvidenceSource::Authoritative: return "authoritative";
+    case EvidenceSource::Zones: return "zones";
+  }
+  return "system-resolver";
+}
+
+struct EvidenceInfo {
+  EvidenceSource source = EvidenceSource::SystemResolver;
+  // Who was asked: resolver addresses ("127.0.0.53:53"), "root hints (built-in)", or the zone
+  // directory for --zones.
+  std::vector<std::string> servers;
+  // false for zone files: nothing live was asked, so a passing gate is an offline rehearsal.
+  bool live = true;
+};
+
 struct Plan {
+  EvidenceInfo evidence;          // where the DNS evidence came from
   std::string tenant;             // tenant name when known
   Cloud cloud = Cloud::Worldwide;
   std::string cloudBasis;         // "tenant file", "DNS (contoso.com)", "assumed"

@@ -57,6 +57,10 @@ struct TenantDomain {
   std::vector<DnsName> knownMicrosoftMx;
   // domainNameReferences when exported (display names or UPNs); nullopt when not exported.
   std::optional<std::vector<std::string>> references;
+  // Graph supportedServices as exported ("Email", "OfficeCommunicationsOnline", "Intune", …);
+  // nullopt when the source does not say. A service missing from an exported list was never
+  // set up for Microsoft 365 (SPEC §4's first-sight rule uses it).
+  std::optional<std::vector<std::string>> supportedServices;
 };
 
 enum class TenantSource {
