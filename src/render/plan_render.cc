@@ -73,6 +73,16 @@ ojson stepJson(const PlanStep& s) {
   return o;
 }
 
+// SPEC §4 "evidence": the same three keys in plan and gate JSON and in SARIF's property bag.
+ojson evidenceJson(const EvidenceInfo& e) {
+  ojson o;
+  o["source"] = std::string(evidenceSourceName(e.source));
+  o["servers"] = ojson::array();
+  for (const auto& s : e.servers) o["servers"].push_back(s);
+  o["live"] = e.live;
+  return o;
+}
+
 std::string header(const Plan& p) {
   return (p.tenant.empty() ? std::string("the tenant") : p.tenant) + " — cloud " +
          std::string(cloudName(p.cloud)) + " (" + p.cloudBasis + "), as of " + formatRfc3339(p.now);
@@ -243,7 +253,8 @@ std::string svgTimeline(const Plan& p) {
   return out + "</svg>\n";
 }
 
-constexpr const char* kCss = R"(body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:72em;padding:0 1em;color:#222}
+constexpr const char* kCss = R"(.evidence.offline{background:#f8ecc8;border-left:4px solid #c90;padding:.3em .6em}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:72em;padding:0 1em;color:#222}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}
 .scroll{overflow-x:auto;border:1px solid #eee;padding:.5em}
 svg text{font:12px system-ui,sans-serif;fill:#222}svg text.id{font-weight:600}svg text.st{fill:#555}
@@ -278,12 +289,45 @@ std::string escapeXml(const std::string& s) {
   return out;
 }
 
+std::string evidenceText(const EvidenceInfo& e) {
+  std::string who = join(e.servers, ", ");
+  std::string out;
+  switch (e.source) {
+    case EvidenceSource::Zones:
+      out = who.empty() ? "zone files" : "zone files in " + who;
+      break;
+    case EvidenceSource::Resolver:
+      out = e.servers.size() == 1 ? "recursive resolver " + who
+            : who.empty()         ? "recursive resolvers (none named)"
+                                  : "recursive resolvers " + who;
+      break;
+    case EvidenceSource::SystemResolver:
+      out = e.servers.size() == 1 ? "system resolver " + who
+            : who.empty()         ? "the system's resolvers"
+                                  : "system resolvers " + who;
+      break;
+    case EvidenceSource::Authoritative:
+      out = "authoritative servers, walked from the root" + (who.empty() ? "" : " (" + who + ")");
+      break;
+  }
+  if (!e.live) out += " (offline rehearsal: nothing live was asked)";
+  return out;
+}
+
+std::string rehearsalWarning(const EvidenceInfo& e) {
+  if (e.live) return "";
+  return std::string(e.source == EvidenceSource::Zones ? "offline rehearsal on zone files"
+                                                       : "offline rehearsal") +
+         ": not evidence that live DNS is ready";
+}
+
 std::string renderPlanJson(const Plan& p) {
   ojson j;
   j["schema"] = "offboard.plan/1";
   j["tenant"] = p.tenant.empty() ? ojson(nullptr) : ojson(p.tenant);
   j["cloud"] = std::string(cloudName(p.cloud));
   j["as_of"] = formatRfc3339(p.now);
+  j["evidence"] = evidenceJson(p.evidence);
   j["steps"] = ojson::array();
   for (const auto& s : p.steps) j["steps"].push_back(stepJson(s));
   j["domains_may_stay"] = p.domainsMayStay;
@@ -295,6 +339,7 @@ std::string renderPlanJson(const Plan& p) {
 
 std::string renderPlanText(const Plan& p, const TextStyle& style) {
   std::string out = paint(style, "1", "Offboarding runbook") + ": " + clean(header(p)) + "\n";
+  out += "Evidence: " + clean(evidenceText(p.evidence)) + "\n";
   for (const auto& n : p.notes) out += "note: " + clean(n) + "\n";
   out += "\n";
   int i = 0;
@@ -317,6 +362,7 @@ std::string renderPlanText(const Plan& p, const TextStyle& style) {
 
 std::string renderPlanMarkdown(const Plan& p) {
   std::string out = "# Offboarding runbook\n\n" + mdText(header(p)) + "\n\n";
+  out += "**Evidence:** " + mdText(evidenceText(p.evidence)) + "\n\n";
   if (!p.notes.empty()) {
     out += "## Notes\n\n";
     for (const auto& n : p.notes) out += "- " + mdText(n) + "\n";
@@ -374,6 +420,8 @@ std::string renderPlanHtml(const Plan& p) {
       "<title>Offboarding runbook: " + h(p.tenant.empty() ? "tenant" : p.tenant) + "</title>\n"
       "<style>\n" + std::string(kCss) + "</style>\n</head>\n<body>\n";
   out += "<h1>Offboarding runbook</h1>\n<p>" + h(header(p)) + "</p>\n";
+  out += std::string("<p class=\"evidence") + (p.evidence.live ? "" : " offline") +
+         "\"><strong>Evidence:</strong> " + h(evidenceText(p.evidence)) + "</p>\n";
   if (!p.notes.empty()) {
     out += "<h2>Notes</h2>\n<ul>\n";
     for (const auto& n : p.notes) out += "<li>" + h(n) + "</li>\n";
@@ -448,6 +496,7 @@ std::string renderGateJson(const Plan& p, const GateDecision& d) {
   j["indeterminate"] = items(d.indeterminate);
   j["done"] = d.done;
   j["as_of"] = formatRfc3339(p.now);
+  j["evidence"] = evidenceJson(p.evidence);
   return dump(j);
 }
 
@@ -455,8 +504,13 @@ std::string renderGateText(const Plan& p, const GateDecision& d, const TextStyle
   std::string out;
   switch (d.verdict) {
     case GateVerdict::Ready:
-      out += paint(style, "1;32", "READY") + ": every step is verified done or waived; cancel in " +
-             p.adminCenter + "\n";
+      if (p.evidence.live)
+        out += paint(style, "1;32", "READY") + ": every step is verified done or waived; cancel in " +
+               p.adminCenter + "\n";
+      else  // A pass on zone files says what the files say, not what the world resolves.
+        out += paint(style, "1;33", "READY") + " (" + rehearsalWarning(p.evidence) +
+               "): every step is verified done or waived in the rehearsal; run the gate against live "
+               "DNS before cancelling in " + p.adminCenter + "\n";
       break;
     case GateVerdict::Blocked:
       out += paint(style, "1;31", "BLOCKED") + fmt::format(": {} step(s) still open", d.open.size()) +
@@ -468,6 +522,7 @@ std::string renderGateText(const Plan& p, const GateDecision& d, const TextStyle
                          d.indeterminate.size());
       break;
   }
+  out += "Evidence: " + clean(evidenceText(p.evidence)) + "\n";
   out += "as of " + formatRfc3339(p.now) + "\n";
   for (const auto& i : d.open) out += "  " + paint(style, "31", "open") + "           " + clean(i.id) + ": " + clean(i.why) + "\n";
   for (const auto& i : d.indeterminate)
@@ -505,11 +560,21 @@ std::string renderGateJunit(const Plan& p, const GateDecision& d) {
   }
   std::string counts = fmt::format("tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\"", p.steps.size(),
                                    failures, errors, skipped);
+  auto prop = [](const std::string& name, const std::string& value) {
+    return "<property name=\"" + escapeXml(name) + "\" value=\"" + escapeXml(value) + "\"/>";
+  };
+  const EvidenceInfo& e = p.evidence;
+  std::string props = prop("verdict", std::string(gateVerdictName(d.verdict))) +
+                      prop("evidence.source", std::string(evidenceSourceName(e.source))) +
+                      prop("evidence.servers", join(e.servers, ", ")) +
+                      prop("evidence.live", e.live ? "true" : "false");
+  if (!e.live) props += prop("evidence.rehearsal", rehearsalWarning(e));
+  // The testsuite's own output (JUnit allows it after the testcases) says the same in words.
+  std::string suiteOut = "Evidence: " + evidenceText(e) + (e.live ? "" : "\n" + rehearsalWarning(e));
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"offboard gate\" " + counts +
          ">\n  <testsuite name=\"offboard.gate\" " + counts + " timestamp=\"" + formatRfc3339(p.now) +
-         "\">\n    <properties><property name=\"verdict\" value=\"" +
-         std::string(gateVerdictName(d.verdict)) + "\"/></properties>\n" + cases +
-         "  </testsuite>\n</testsuites>\n";
+         "\">\n    <properties>" + props + "</properties>\n" + cases + "    <system-out>" +
+         escapeXml(suiteOut) + "</system-out>\n  </testsuite>\n</testsuites>\n";
 }
 
 std::string renderGateSarif(const Plan& p, const GateDecision& d, const std::string& artifact) {
@@ -547,10 +612,16 @@ std::string renderGateSarif(const Plan& p, const GateDecision& d, const std::str
                              {"version", OFFBOARD_VERSION},
 #endif
                              {"rules", rules}}}};
-  run["invocations"] = ojson::array({{{"executionSuccessful", true},
-                                       {"endTimeUtc", formatRfc3339(p.now)}}});
+  ojson invocation{{"executionSuccessful", true}, {"endTimeUtc", formatRfc3339(p.now)}};
+  if (!p.evidence.live)  // a notification about the run itself (SARIF 2.1.0 invocation), not a result
+    invocation["toolExecutionNotifications"] = ojson::array(
+        {{{"level", "warning"},
+          {"descriptor", {{"id", "offline-rehearsal"}}},
+          {"message", {{"text", rehearsalWarning(p.evidence) + " (evidence: " + evidenceText(p.evidence) + ")"}}}}});
+  run["invocations"] = ojson::array({invocation});
   run["results"] = results;
-  run["properties"] = {{"verdict", std::string(gateVerdictName(d.verdict))}};
+  run["properties"] = {{"verdict", std::string(gateVerdictName(d.verdict))},
+                       {"evidence", evidenceJson(p.evidence)}};
   ojson j;
   j["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
   j["version"] = "2.1.0";

@@ -4,7 +4,9 @@
 // What it is for: the runbook an admin follows (text, Markdown with a Mermaid step graph and a
 // timeline of waits, one self-contained HTML file with the graph and timeline as inline SVG)
 // and the gate's answer for people and CI systems (text, JSON offboard.gate/1, JUnit XML with
-// one testcase per step, SARIF 2.1.0 with one result per blocking step).
+// one testcase per step, SARIF 2.1.0 with one result per blocking step). Every format says where
+// the DNS evidence came from (SPEC §4 "evidence"), and, when nothing live was asked (zone
+// files), that the run is an offline rehearsal — a passing gate included.
 // What it must not do: decide anything (the planner and gate did), read the clock, or let any
 // string through unescaped for its medium: HTML and XML entities, JSON escaping, Markdown
 // escapes, no terminal control octets in text. The HTML has no script, and fetches nothing
@@ -19,22 +21,35 @@
 
 namespace offboard {
 
-// {"schema": "offboard.plan/1", "steps": [{id, kind, status, after, why, verify, not_before?,
-// …}], …}: steps in execution order.
+// What a run's evidence was, for people: "zone files in fixtures/zones (offline rehearsal:
+// nothing live was asked)", "recursive resolver 127.0.0.53:53", "authoritative servers, walked
+// from the root (built-in root hints)". No "Evidence:" prefix; not escaped for any medium.
+std::string evidenceText(const EvidenceInfo& e);
+// "" when e.live; else why a pass proves nothing about live DNS: "offline rehearsal on zone
+// files: not evidence that live DNS is ready".
+std::string rehearsalWarning(const EvidenceInfo& e);
+
+// {"schema": "offboard.plan/1", …, "as_of", "evidence": {source, servers, live}, "steps":
+// [{id, kind, status, after, why, verify, not_before?, …}], …}: steps in execution order.
 std::string renderPlanJson(const Plan& plan);
 std::string renderPlanText(const Plan& plan, const TextStyle& style);
 std::string renderPlanMarkdown(const Plan& plan);
 std::string renderPlanHtml(const Plan& plan);
 
 // {"schema": "offboard.gate/1", "ready", "open": [{id, why}], "waived": [...],
-// "indeterminate": [...]}.
+// "indeterminate": [...], …, "as_of", "evidence": {source, servers, live}}. "ready" stays the
+// gate's verdict on the evidence it had; "evidence.live" false marks an offline rehearsal.
 std::string renderGateJson(const Plan& plan, const GateDecision& d);
 std::string renderGateText(const Plan& plan, const GateDecision& d, const TextStyle& style);
 // JUnit XML: one testcase per step (failure: open; error: indeterminate; skipped: waived and
-// the steps that never block).
+// the steps that never block); the testsuite's properties carry verdict, evidence.source,
+// evidence.servers, evidence.live (and evidence.rehearsal when not live), and its system-out
+// the evidence line.
 std::string renderGateJunit(const Plan& plan, const GateDecision& d);
 // SARIF 2.1.0: one result per open (error) or indeterminate (warning) step. `artifact` (the
-// tenant file, when there is one) becomes each result's physical location.
+// tenant file, when there is one) becomes each result's physical location. run.properties
+// carries "verdict" and "evidence" {source, servers, live}; when not live, the invocation
+// carries a warning notification saying the run is an offline rehearsal.
 std::string renderGateSarif(const Plan& plan, const GateDecision& d, const std::string& artifact);
 
 // HTML/XML text escaping (& < > " '), with control octets other than tab/newline dropped.
