@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "resolvers/rr_convert.h"
+#include "resolvers/wire.h"  // kMaxCnameChain: the same bound as answers from the network
 
 namespace offboard {
 
@@ -47,8 +48,6 @@ namespace {
 constexpr auto kRrsig = static_cast<RRType>(46);
 constexpr auto kNsec = static_cast<RRType>(47);
 constexpr auto kDname = static_cast<RRType>(39);
-// A recursive resolver gives up after a bounded number of CNAMEs (Unbound and BIND use 8–16).
-constexpr std::size_t kMaxCnameChain = 8;
 // Longer than any legal record text: ldns' own rdata buffer is 65535 octets.
 constexpr std::size_t kMaxEntry = 65535;
 
@@ -704,15 +703,19 @@ Observation ZoneResolver::resolve(const Question& q) const {
       obs.detail = std::move(s.detail);
       return obs;
     }
+    // The bound is checked before the CNAME joins the chain, so no observation, however it
+    // ends, holds more than kMaxCnameChain links (a loop of nine names once showed nine).
+    if (obs.chain.size() == kMaxCnameChain) {
+      bool loops = seen.count(s.target) > 0;
+      obs.outcome = loops ? Outcome::CnameLoop : Outcome::ChainTooLong;
+      obs.detail = loops ? "CNAME chain comes back to " + s.target.toString()
+                         : "more than " + std::to_string(kMaxCnameChain) + " CNAMEs";
+      return obs;
+    }
     obs.chain.push_back(std::move(s.records.front()));
     if (!seen.insert(s.target).second) {
       obs.outcome = Outcome::CnameLoop;
       obs.detail = "CNAME chain comes back to " + s.target.toString();
-      return obs;
-    }
-    if (obs.chain.size() > kMaxCnameChain) {
-      obs.outcome = Outcome::ChainTooLong;
-      obs.detail = "more than " + std::to_string(kMaxCnameChain) + " CNAMEs";
       return obs;
     }
     name = s.target;

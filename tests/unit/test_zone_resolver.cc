@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -158,6 +159,41 @@ TEST_CASE("eight CNAMEs are followed, nine are ChainTooLong") {
   auto nine = ask("hop1.contoso.com", RRType::A);
   CHECK(nine.outcome == Outcome::ChainTooLong);
   CHECK(nine.answer.empty());
+  CHECK(nine.chain.size() == 8);  // the ninth CNAME, not followed, is not in the chain either
+}
+
+TEST_CASE("a CNAME loop of nine names shows at most eight CNAMEs, like every chain") {
+  // fuzz/regressions/zone/cname-loop-of-nine: the ninth CNAME closed the loop and joined the
+  // chain, so an observation held nine links though only eight are followed. Loops of 2 to 12
+  // names: each ends without evidence and with a chain of at most eight.
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("offboard-cname-loop-" + std::to_string(::getpid()));
+  for (int n = 2; n <= 12; ++n) {
+    CAPTURE(n);
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    {
+      std::ofstream f(dir / "contoso.com.zone");
+      f << "$ORIGIN contoso.com.\n$TTL 3600\n@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n"
+           "@ IN NS ns1\nns1 IN A 192.0.2.1\n";
+      for (int i = 1; i <= n; ++i) f << "hop" << i << " IN CNAME hop" << (i % n + 1) << "\n";
+    }
+    std::string err;
+    auto z = ZoneResolver::load(dir.string(), &err);
+    INFO(err);
+    REQUIRE(z);
+    for (RRType t : {RRType::A, RRType::TXT}) {
+      Observation o = z->resolve(Question{name("hop1.contoso.com"), t, false});
+      CHECK(o.chain.size() <= 8);
+      CHECK(o.chain.size() == static_cast<std::size_t>(std::min(n, 8)));
+      CHECK(o.answer.empty());
+      CHECK_FALSE(isEvidence(o.outcome));
+      // Up to nine names the loop is seen (the ninth CNAME points back at a name of the chain);
+      // a longer loop is cut by the bound before it comes back.
+      CHECK(o.outcome == (n <= 9 ? Outcome::CnameLoop : Outcome::ChainTooLong));
+    }
+  }
+  fs::remove_all(dir);
 }
 
 TEST_CASE("a wildcard synthesises records owned by the name asked (RFC 4592)") {
