@@ -185,10 +185,13 @@ namespace {
 
 enum class Phase { Idle, Working, Ready, Failed };
 
+// One server address and every nameserver name that has it: a zone whose names share an
+// address is asked once at that address, not once per name (500 names glued to one address
+// must not cost 500 queries per question there).
 struct Server {
-  DnsName host;
-  std::string address;  // what the transport is given ("IP:53", or a redirect)
-  std::string label;    // what reports show: "IP:53 (host)"
+  std::vector<DnsName> hosts;  // sorted, distinct
+  std::string address;         // what the transport is given ("IP:53", or a redirect)
+  std::string label;           // what reports show: "IP:53 (host, host…)"
 };
 
 // Why a walk could not go on.
@@ -216,6 +219,7 @@ struct Zone {
   Phase full = Phase::Idle;
   std::vector<Server> allServers;
   std::vector<Observation> unaddressed;  // NS names without an address, as failures
+  std::optional<Fail> fullFail;          // the set is over a bound: every question fails closed
   std::vector<std::function<void()>> fullWaiters;
 };
 
@@ -295,15 +299,49 @@ struct AuthoritativeResolver::Impl {
   Server makeServer(const DnsName& host, const std::string& ip) {
     std::string canonical = isIpv6(ip) ? "[" + ip + "]:53" : ip + ":53";
     auto it = opt.redirect.find(ip);
-    return Server{host, it == opt.redirect.end() ? canonical : it->second,
+    return Server{{host}, it == opt.redirect.end() ? canonical : it->second,
                   canonical + " (" + host.toString() + ")"};
   }
 
-  static void sortServers(std::vector<Server>& v) {
-    std::sort(v.begin(), v.end(), [](const Server& a, const Server& b) {
-      if (a.host != b.host) return a.host < b.host;
+  // One Server per address (the hosts that share it merged, the label naming them all), in a
+  // stable order: by first host name, then address.
+  static std::vector<Server> mergeServers(const std::vector<Server>& in) {
+    std::vector<Server> out;
+    for (const auto& s : in) {
+      auto it = std::find_if(out.begin(), out.end(), [&](const Server& x) { return x.address == s.address; });
+      if (it == out.end()) {
+        out.push_back(s);
+        continue;
+      }
+      for (const auto& h : s.hosts)
+        if (std::find(it->hosts.begin(), it->hosts.end(), h) == it->hosts.end()) it->hosts.push_back(h);
+    }
+    for (auto& s : out) {
+      std::sort(s.hosts.begin(), s.hosts.end());
+      std::string canonical = s.label.substr(0, s.label.find(' '));
+      s.label = canonical + " (" + namesText(s.hosts, ", ") + ")";
+    }
+    std::sort(out.begin(), out.end(), [](const Server& a, const Server& b) {
+      if (a.hosts.front() != b.hosts.front()) return a.hosts.front() < b.hosts.front();
       return a.address < b.address;
     });
+    return out;
+  }
+
+  // The fail-closed refusal of a zone whose NS set is over the bound (see AuthoritativeOptions).
+  Fail tooManyNames(const DnsName& apex, const char* which, std::size_t n) const {
+    return Fail{Outcome::NotAvailable,
+                std::string(which) + " of " + apex.toString() + " names " + std::to_string(n) +
+                    " nameservers, more than offboard's bound of " + std::to_string(opt.maxNsNames) +
+                    "; not followed",
+                {}};
+  }
+  Fail tooManyAddresses(const DnsName& apex, std::size_t n) const {
+    return Fail{Outcome::NotAvailable,
+                "the nameservers of " + apex.toString() + " have " + std::to_string(n) +
+                    " addresses, more than offboard's bound of " + std::to_string(opt.maxServerAddresses) +
+                    "; not followed",
+                {}};
   }
 
   // ---- pacing: at most maxInFlightPerServer queries at one server address ----------------------
@@ -384,7 +422,15 @@ struct AuthoritativeResolver::Impl {
     for (const auto& r : z.delegation)
       if (std::find(names.begin(), names.end(), r.target) == names.end()) names.push_back(r.target);
     if (names.empty()) {
-      finishServers(z, {}, {});
+      finishServers(z, {}, {}, 0);
+      return;
+    }
+    // A delegation to more names than any real zone uses is an amplification attempt (500
+    // names glued to one victim address, or 500 glue-less names under a victim's zone:
+    // NXNSAttack, CVE-2020-12662/-8616). Using the first N would silently ask only part of
+    // the zone's servers, so the zone fails closed instead: not evidence, lookup-failed.
+    if (names.size() > opt.maxNsNames) {
+      failServers(z, tooManyNames(z.apex, "the delegation", names.size()));
       return;
     }
     std::vector<DnsName> inner = path;
@@ -393,17 +439,27 @@ struct AuthoritativeResolver::Impl {
       std::size_t left;
       std::vector<Server> found;
       std::vector<std::pair<DnsName, Fail>> failed;
+      std::size_t skipped = 0;  // glue-less names over the per-referral bound, not looked up
     };
     auto pending = std::make_shared<Pending>();
     pending->left = names.size();
     Zone* zp = &z;
+    std::size_t glueless = 0;
     for (const auto& host : names) {
       auto finishOne = [this, zp, pending]() {
-        if (--pending->left == 0) finishServers(*zp, pending->found, pending->failed);
+        if (--pending->left == 0) finishServers(*zp, pending->found, pending->failed, pending->skipped);
       };
       auto g = z.glue.find(host);
       if (g != z.glue.end() && !g->second.empty()) {
         for (const auto& a : g->second) pending->found.push_back(makeServer(host, a));
+        finishOne();
+        continue;
+      }
+      // Following a referral needs one server that answers, not all of them: at most
+      // maxGluelessPerReferral glue-less names are looked up for it (every other name's
+      // address is still looked up when the zone itself is asked, in collectAll).
+      if (z.parent && ++glueless > opt.maxGluelessPerReferral) {
+        ++pending->skipped;
         finishOne();
         continue;
       }
@@ -428,12 +484,13 @@ struct AuthoritativeResolver::Impl {
     }
   }
 
-  void finishServers(Zone& z, std::vector<Server> found,
-                     const std::vector<std::pair<DnsName, Fail>>& failed) {
+  void finishServers(Zone& z, const std::vector<Server>& found,
+                     const std::vector<std::pair<DnsName, Fail>>& failed, std::size_t skipped) {
     if (z.servers != Phase::Working) return;
-    sortServers(found);
-    if (!found.empty()) {
-      z.parentServers = std::move(found);
+    std::vector<Server> merged = mergeServers(found);
+    if (merged.size() > opt.maxServerAddresses) return failServers(z, tooManyAddresses(z.apex, merged.size()));
+    if (!merged.empty()) {
+      z.parentServers = std::move(merged);
       z.servers = Phase::Ready;
     } else {
       z.servers = Phase::Failed;
@@ -445,10 +502,23 @@ struct AuthoritativeResolver::Impl {
       if (detail.empty()) {
         detail = "no address for any nameserver of " + z.apex.toString();
         for (const auto& [host, f] : failed) detail += "; " + host.toString() + ": " + f.detail;
-        if (failed.empty()) detail += " (empty NS set)";
+        if (skipped > 0)
+          detail += "; " + std::to_string(skipped) + " more glue-less nameservers not looked up (offboard " +
+                    "looks up at most " + std::to_string(opt.maxGluelessPerReferral) + " per referral)";
+        if (failed.empty() && skipped == 0) detail += " (empty NS set)";
       }
       z.serversFail.detail = std::move(detail);
     }
+    notifyServers(z);
+  }
+
+  void failServers(Zone& z, Fail f) {
+    z.servers = Phase::Failed;
+    z.serversFail = std::move(f);
+    notifyServers(z);
+  }
+
+  void notifyServers(Zone& z) {
     auto waiters = std::move(z.serverWaiters);
     z.serverWaiters.clear();
     for (auto& w : waiters) w(z.servers == Phase::Ready ? nullptr : &z.serversFail);
@@ -681,6 +751,11 @@ struct AuthoritativeResolver::Impl {
                     }
                     apexGlue = bailiwickGlue(w->additional, apexNames, zp->apex, ipv6);
                   }
+                  // The bound holds for the union too: an apex NS set of 500 names (glued or
+                  // glue-less) would amplify just as a delegation would.
+                  if (names.size() > opt.maxNsNames)
+                    return finishFull(*zp, {}, {},
+                                      tooManyNames(zp->apex, "the delegation and apex NS sets", names.size()));
                   collectAll(*zp, names, apexGlue);
                 });
   }
@@ -697,19 +772,18 @@ struct AuthoritativeResolver::Impl {
     Zone* zp = &z;
     auto finishOne = [this, zp, pending]() {
       if (--pending->left > 0) return;
-      sortServers(pending->found);
-      zp->allServers = std::move(pending->found);
-      zp->unaddressed = std::move(pending->missing);
-      zp->full = Phase::Ready;
-      auto waiters = std::move(zp->fullWaiters);
-      zp->fullWaiters.clear();
-      for (auto& w : waiters) w();
+      std::vector<Server> merged = mergeServers(pending->found);
+      if (merged.size() > opt.maxServerAddresses)
+        return finishFull(*zp, {}, {}, tooManyAddresses(zp->apex, merged.size()));
+      finishFull(*zp, std::move(merged), std::move(pending->missing), std::nullopt);
     };
     for (const auto& host : names) {
       bool known = false;
       for (const auto& s : z.parentServers) {
-        if (s.host != host) continue;
-        pending->found.push_back(s);
+        if (std::find(s.hosts.begin(), s.hosts.end(), host) == s.hosts.end()) continue;
+        Server one = s;
+        one.hosts = {host};
+        pending->found.push_back(std::move(one));
         known = true;
       }
       auto g = apexGlue.find(host);
@@ -735,6 +809,17 @@ struct AuthoritativeResolver::Impl {
       });
     }
     finishOne();
+  }
+
+  void finishFull(Zone& z, std::vector<Server> servers, std::vector<Observation> missing,
+                  std::optional<Fail> fail) {
+    z.allServers = std::move(servers);
+    z.unaddressed = std::move(missing);
+    z.fullFail = std::move(fail);
+    z.full = Phase::Ready;
+    auto waiters = std::move(z.fullWaiters);
+    z.fullWaiters.clear();
+    for (auto& w : waiters) w();
   }
 
   // ---- asking every server ---------------------------------------------------------------------
@@ -797,6 +882,7 @@ struct AuthoritativeResolver::Impl {
       Zone* z = l.zone;
       if (q.parentSide && q.type == RRType::NS && !l.nx) return askParent(q, *z, cb);
       ensureFull(*z, [this, q, z, seen, zonesCrossed, cb]() {
+        if (z->fullFail) return cb(failed(q, *z->fullFail));
         Question asked{q.name, q.type};
         DnsName apex = z->apex;
         fanOut(*z, asked, [apex](WireAnswer w) { return judgeZoneAnswer(apex, std::move(w)); },
@@ -819,6 +905,7 @@ struct AuthoritativeResolver::Impl {
     Zone* parent = zones.at(*z.parent).get();
     DnsName child = z.apex;
     ensureFull(*parent, [this, q, parent, child, cb]() {
+      if (parent->fullFail) return cb(failed(q, *parent->fullFail));
       fanOut(*parent, Question{child, RRType::NS},
              [child](WireAnswer w) { return judgeParentAnswer(child, std::move(w)); },
              [q, cb](std::vector<Observation> per) {
@@ -855,10 +942,14 @@ struct AuthoritativeResolver::Impl {
         s.answer = t.answer;
         s.negativeTtl = t.negativeTtl;
         s.detail = isEvidence(t.outcome) ? std::string() : "CNAME target " + target.toString() + ": " + t.detail;
-        if (isEvidence(s.outcome) && s.chain.size() > kMaxCnameChain) {
+        // No observation holds more than kMaxCnameChain links, however it ends (a loop or a
+        // failure further on included): the links past the bound were not to be followed.
+        if (s.chain.size() > kMaxCnameChain) {
+          s.chain.resize(kMaxCnameChain);
           s.outcome = Outcome::ChainTooLong;
           s.detail = "CNAME chain longer than " + std::to_string(kMaxCnameChain);
           s.answer.clear();
+          s.negativeTtl.reset();
         }
       }
       for (const auto& x : t.perServer)

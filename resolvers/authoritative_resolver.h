@@ -17,7 +17,9 @@
 // and server addresses are cached for the resolver's lifetime and concurrent walks for the same
 // zone share one set of queries, so fifty domains under com. cost little more than one.
 // What it must not do: use a recursive resolver, trust glue from outside the sender's
-// bailiwick, hang (a referral that does not get closer to the name, more than maxReferrals
+// bailiwick, amplify (a zone with more nameserver names or addresses than the bounds in
+// AuthoritativeOptions is refused, not truncated; names sharing an address are asked once;
+// glue-less lookups per referral are bounded), hang (a referral that does not get closer to the name, more than maxReferrals
 // referrals, nameservers whose addresses depend on their own zone, or a CNAME chain through
 // more than maxCnameZones zones all end as failure outcomes with a detail), or turn a silent
 // server into a verdict on the zone (silence is Timeout for that server; Lame needs positive
@@ -47,6 +49,25 @@ struct AuthoritativeOptions {
   std::size_t maxReferrals = 16;       // referrals followed for one name (RFC 1034 §5.3.3 bound)
   std::size_t maxGluelessDepth = 6;    // nested glue-less nameserver lookups
   std::size_t maxCnameZones = 8;       // zones a CNAME chain may cross
+  // Amplification bounds (NXNSAttack, CVE-2020-12662 / CVE-2020-8616). Without them one
+  // domain delegated to 500 names glued to one address cost ~6,500 queries to that address,
+  // and 500 glue-less names under a victim's zone 500 queries there. A zone over a bound is
+  // not followed, and fails closed (NotAvailable naming the bound, hence lookup-failed):
+  // using only the first N would silently skip some of the zone's servers.
+  //  - nameserver names per zone (the delegation's, and the union with the apex NS set): 16.
+  //    Real delegations use 2–13 (the root 13; Akamai and UltraDNS 6–8); 16 leaves room for a
+  //    parent and child that disagree during a migration.
+  std::size_t maxNsNames = 16;
+  //  - distinct server addresses per zone: 32 (16 names, each with an IPv4 and an IPv6).
+  //    Names sharing an address are merged: one query per address, never one per name.
+  std::size_t maxServerAddresses = 32;
+  //  - glue-less names whose addresses are looked up to follow one referral: 5 (the May 2020
+  //    fixes, BIND 9.16.3 and Unbound 1.10.1, bound these fetches to a small number per
+  //    referral too). Following a referral needs one server that answers;
+  //    when these 5 give no address the walk fails closed (naming the names not looked up).
+  //    The zone's other glue-less names are looked up only when the zone itself is asked
+  //    (every server is asked, reliability §6), bounded by maxNsNames.
+  std::size_t maxGluelessPerReferral = 5;
   // Queries in flight to one server address at once (the rest wait their turn). A burst of
   // hundreds of datagrams overflows a server's socket buffer (or trips its response-rate
   // limit) and each lost one costs a whole timeout; a polite resolver paces each server.

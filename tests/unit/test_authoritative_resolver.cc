@@ -4,6 +4,7 @@
 // ending without a hang, silence, CNAMEs across zones).
 #include <doctest/doctest.h>
 
+#include <cctype>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -639,4 +640,225 @@ TEST_CASE("one server gets at most maxInFlightPerServer queries at once; the res
   for (const auto& q : qs) CHECK(c.byKey.at(key(q)).outcome == Outcome::Answer);
   CHECK(slow.receivedBeforeFirstReply() <= 8);
   CHECK(slow.received().size() >= 40);
+}
+
+// ---- amplification bounds (NXNSAttack shapes) -----------------------------------------------
+
+namespace {
+
+// The number in a zone's first label ("shared500.com" → 500).
+int countIn(const std::string& zone) {
+  std::string digits;
+  for (char ch : zone.substr(0, zone.find('.')))
+    if (std::isdigit(static_cast<unsigned char>(ch))) digits += ch;
+  return digits.empty() ? 0 : std::stoi(digits);
+}
+
+// Like send(), but a message too big for the advertised UDP size goes out truncated (TC=1,
+// no records) so that the resolver asks again over TCP, as a real server makes it.
+Reply sendSized(Message m, bool tcp) {
+  Bytes b = m.encode();
+  if (tcp || b.size() <= 1232) return Reply{{b}, 0};
+  m.tc = true;
+  m.answer.clear();
+  m.authority.clear();
+  m.additional.clear();
+  return Reply{{m.encode()}, 0};
+}
+
+// com. delegates
+//  - sharedN.com to N names nsK.sharedN.com, all glued to one address (127.0.0.20: `shared`,
+//    which serves every sharedN.com);
+//  - nxnsN.com to N glue-less names nsK-nxnsN.victim.com; victim.com (127.0.0.21: `victim`)
+//    has no such names (NXDOMAIN): the NXNSAttack shape, victim.com the one paying.
+struct AmpWorld {
+  std::unique_ptr<FakeDns> root, com, shared, victim;
+  AuthoritativeOptions options;
+
+  static std::vector<std::string> sharedNames(const std::string& z) {
+    std::vector<std::string> out;
+    for (int k = 0; k < countIn(z); ++k) out.push_back("ns" + std::to_string(k) + "." + z);
+    return out;
+  }
+
+  AmpWorld() {
+    root = std::make_unique<FakeDns>([](const ParsedQuery& pq, bool) {
+      std::string n = lower(pq.qname);
+      Message m = base(pq);
+      if (n.empty() && pq.qtype == type::NS) {
+        m.aa = true;
+        m.answer = {nsRecord("", "a.root.test", 518400)};
+        m.additional = {aRecord("a.root.test", 127, 0, 0, 10)};
+      } else {
+        m.authority = {nsRecord("com", "a.gtld.test", 172800)};
+        m.additional = {aRecord("a.gtld.test", 127, 0, 0, 11)};
+      }
+      return send(m);
+    });
+    com = std::make_unique<FakeDns>([](const ParsedQuery& pq, bool tcp) {
+      std::string n = lower(pq.qname);
+      Message m = base(pq);
+      std::string z = zoneOf(n);
+      if (n == "com") {
+        m.aa = true;
+        if (pq.qtype == type::NS) m.answer = {nsRecord("com", "a.gtld.test", 172800)};
+        else m.authority = {soaRecord("com", 900, 900)};
+      } else if (z == "victim.com") {
+        m.authority = {nsRecord(z, "ns.victim.com", 172800)};
+        m.additional = {aRecord("ns.victim.com", 127, 0, 0, 21)};
+      } else if (z.rfind("shared", 0) == 0) {
+        for (const auto& s : sharedNames(z)) {
+          m.authority.push_back(nsRecord(z, s, 172800));
+          m.additional.push_back(aRecord(s, 127, 0, 0, 20));
+        }
+      } else if (z.rfind("nxns", 0) == 0) {
+        for (int k = 0; k < countIn(z); ++k)
+          m.authority.push_back(nsRecord(z, "ns" + std::to_string(k) + "-" + z.substr(0, z.find('.')) +
+                                                ".victim.com", 172800));
+      } else {
+        m.aa = true;
+        m.rcode = 3;
+        m.authority = {soaRecord("com", 900, 900)};
+      }
+      return sendSized(m, tcp);
+    });
+    shared = std::make_unique<FakeDns>([](const ParsedQuery& pq, bool tcp) {
+      std::string n = lower(pq.qname);
+      std::string z = zoneOf(n);
+      Message m = base(pq);
+      m.aa = true;
+      if (n == z && pq.qtype == type::NS) {
+        for (const auto& s : sharedNames(z)) {
+          m.answer.push_back(nsRecord(z, s, 3600));
+          m.additional.push_back(aRecord(s, 127, 0, 0, 20));
+        }
+      } else if (n == z && pq.qtype == type::MX) {
+        m.answer = {mxRecord(z, 10, "mx." + z, 3600)};
+      } else if (n.rfind("ns", 0) == 0 && pq.qtype == type::A) {
+        m.answer = {aRecord(n, 127, 0, 0, 20)};
+      } else {
+        m.authority = {soaRecord(z, 3600, 300)};
+      }
+      return sendSized(m, tcp);
+    });
+    victim = std::make_unique<FakeDns>([](const ParsedQuery& pq, bool) {
+      std::string n = lower(pq.qname);
+      Message m = base(pq);
+      m.aa = true;
+      if (n == "victim.com" && pq.qtype == type::NS) {
+        m.answer = {nsRecord("victim.com", "ns.victim.com", 3600)};
+        m.additional = {aRecord("ns.victim.com", 127, 0, 0, 21)};
+      } else if (n == "ns.victim.com" && pq.qtype == type::A) {
+        m.answer = {aRecord(n, 127, 0, 0, 21)};
+      } else if (n == "victim.com" || n == "ns.victim.com") {
+        m.authority = {soaRecord("victim.com", 3600, 300)};
+      } else {
+        m.rcode = 3;
+        m.authority = {soaRecord("victim.com", 3600, 300)};
+      }
+      return send(m);
+    });
+    options.rootHints.servers = {N("a.root.test")};
+    options.rootHints.addresses = {{N("a.root.test"), {"127.0.0.10"}}};
+    options.rootHints.ttl = 518400;
+    options.redirect = {{"127.0.0.10", root->address()},
+                        {"127.0.0.11", com->address()},
+                        {"127.0.0.20", shared->address()},
+                        {"127.0.0.21", victim->address()}};
+    options.transport.timeoutMs = 1000;
+    options.transport.tries = 1;
+  }
+};
+
+DomainReport checkOne(Resolver& r, const std::string& domain) {
+  std::string why;
+  auto d = normalizeDomain(domain, &why);
+  REQUIRE(d);
+  std::vector<DomainReport> reports = checkAll(r, {DomainJob{*d, {}}});
+  REQUIRE(reports.size() == 1);
+  return reports.front();
+}
+
+bool hasLookupFailed(const DomainReport& rep, const std::string& text) {
+  for (const auto& f : rep.findings)
+    if (f.id == "lookup-failed" && f.message.find(text) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("nameservers sharing one address are asked once per question, not once per name") {
+  AmpWorld world;
+  AuthoritativeResolver r(world.options);
+  Collected c = resolveAll(r, {ask("shared10.com", RRType::MX)});
+  const Observation& mx = c.byKey.at("shared10.com. MX");
+  REQUIRE(mx.outcome == Outcome::Answer);
+  // Ten names, one address: one server, labelled with every name that has it.
+  REQUIRE(mx.perServer.size() == 1);
+  CHECK(mx.perServer[0].server.rfind("127.0.0.20:53 (ns0.shared10.com., ns1.shared10.com.", 0) == 0);
+  CHECK(mx.perServer[0].server.find("ns9.shared10.com.") != std::string::npos);
+  // At that address: the apex NS question (every server of the zone) and the MX, once each.
+  CHECK(world.shared->received().size() == 2);
+}
+
+TEST_CASE("a delegation to 500 names glued to one address costs that address no query and fails closed") {
+  // Before the bound: 6,510 queries to 127.0.0.20 for one domain (every question to each of
+  // the 500 names).
+  AmpWorld world;
+  AuthoritativeResolver r(world.options);
+  DomainReport rep = checkOne(r, "shared500.com");
+  CHECK(world.shared->received().size() == 0);  // the zone over the bound is not followed at all
+  CHECK(r.queriesSent() < 50);
+  CHECK(rep.verdict == Verdict::Indeterminate);
+  CHECK(hasLookupFailed(rep, "delegation of shared500.com. names 500 nameservers, more than "
+                             "offboard's bound of 16; not followed"));
+}
+
+TEST_CASE("over the nameserver bound, every question is a non-evidence observation naming the bound") {
+  AmpWorld world;
+  AuthoritativeResolver r(world.options);
+  Collected c = resolveAll(r, {ask("shared17.com", RRType::MX), ask("shared17.com", RRType::NS, true),
+                               ask("www.shared17.com", RRType::A), ask("shared16.com", RRType::MX)});
+  for (const char* k : {"shared17.com. MX", "shared17.com. NS parent", "www.shared17.com. A"}) {
+    CAPTURE(k);
+    const Observation& o = c.byKey.at(k);
+    CHECK_FALSE(isEvidence(o.outcome));
+    CHECK(o.outcome == Outcome::NotAvailable);
+    CHECK(o.answer.empty());
+    CHECK(o.detail == "the delegation of shared17.com. names 17 nameservers, more than offboard's "
+                      "bound of 16; not followed");
+  }
+  // At the bound it is followed, and every name is there (merged into one address).
+  const Observation& ok = c.byKey.at("shared16.com. MX");
+  REQUIRE(ok.outcome == Outcome::Answer);
+  REQUIRE(ok.perServer.size() == 1);
+  CHECK(ok.perServer[0].server.find("ns15.shared16.com.") != std::string::npos);
+}
+
+TEST_CASE("500 glue-less nameservers under a victim's zone cost the victim no query (NXNSAttack)") {
+  // Before the bound: one query per name to the victim's server, 500 per domain.
+  AmpWorld world;
+  AuthoritativeResolver r(world.options);
+  DomainReport rep = checkOne(r, "nxns500.com");
+  CHECK(world.victim->received().size() == 0);
+  CHECK(rep.verdict == Verdict::Indeterminate);
+  CHECK(hasLookupFailed(rep, "names 500 nameservers, more than offboard's bound of 16"));
+}
+
+TEST_CASE("following a referral looks up at most 5 glue-less nameservers, then fails closed") {
+  // Twelve glue-less names (within the NS bound), none of which exists: 12 lookups before the
+  // bound, 5 now; the walk says which names it did not look up.
+  AmpWorld world;
+  AuthoritativeResolver r(world.options);
+  Collected c = resolveAll(r, {ask("nxns12.com", RRType::MX), ask("nxns12.com", RRType::TXT)});
+  std::size_t atVictim = 0;
+  for (const auto& q : world.victim->received())
+    if (lower(q.query.qname).find("-nxns12.victim.com") != std::string::npos) ++atVictim;
+  CHECK(atVictim == 5);
+  const Observation& mx = c.byKey.at("nxns12.com. MX");
+  CHECK(mx.outcome == Outcome::NotAvailable);
+  CHECK(mx.detail.find("no address for any nameserver of nxns12.com.") != std::string::npos);
+  CHECK(mx.detail.find("7 more glue-less nameservers not looked up (offboard looks up at most 5 per "
+                       "referral)") != std::string::npos);
+  CHECK(c.byKey.at("nxns12.com. TXT").detail == mx.detail);  // the failure is cached, not redone
 }
