@@ -14,11 +14,32 @@
 #   sanitizers  the whole ctest suite in an -DOFFBOARD_SANITIZE=ON build (ASan+UBSan)
 # Exits 0 only when everything held.
 #
+# Long mode, `scripts/reliability.sh --long [MINUTES]` (or FUZZ_MINUTES=N; default 10 minutes):
+# only the fuzzing, each target for MINUTES under libFuzzer with ASan+UBSan (clang++ needed),
+# starting from its committed corpus and regressions; prints per target the executions and, for
+# a crash (libFuzzer stops that target at its first), the crashing input's path. Exits 0 only
+# when no target crashed.
+#
 # Environment: BUILD (default build), ASAN_BUILD (build-asan), FUZZ_BUILD (build-fuzz),
-# FUZZ_SECONDS (45), KILL_TRIALS (200), JOBS (2), SKIP_SANITIZE=1, SKIP_FUZZ=1.
+# FUZZ_SECONDS (45), FUZZ_MINUTES (long mode), KILL_TRIALS (200), JOBS (2), SKIP_SANITIZE=1,
+# SKIP_FUZZ=1.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SRC=$PWD
+LONG=0
+if [[ "${1:-}" == --long ]]; then
+  LONG=1
+  FUZZ_MINUTES=${2:-${FUZZ_MINUTES:-10}}
+elif [[ $# -gt 0 ]]; then
+  echo "usage: $0 [--long [MINUTES]]" >&2
+  exit 2
+elif [[ -n "${FUZZ_MINUTES:-}" ]]; then
+  LONG=1
+fi
+if ((LONG)) && ! [[ "$FUZZ_MINUTES" =~ ^[1-9][0-9]*$ ]]; then
+  echo "reliability: MINUTES must be a positive whole number, not '$FUZZ_MINUTES'" >&2
+  exit 2
+fi
 BUILD=${BUILD:-build}
 ASAN_BUILD=${ASAN_BUILD:-build-asan}
 FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
@@ -38,6 +59,62 @@ bad() {
   failed=1
   result "FAILED: $*"
 }
+
+# One libFuzzer run of target $1 for $2 seconds, on a copy of its corpus and regressions (the
+# committed ones are not grown). Sets `line` (the summary) and returns 0 when it held.
+fuzz_one() {
+  local t=$1 seconds=$2 work=$LOG/fuzz-$1 rc execs rate added crashes
+  mkdir -p "$work/corpus" "$work/crashes"
+  cp fuzz/corpus/"$t"/* "$work/corpus/"
+  [[ -d fuzz/regressions/$t ]] && cp fuzz/regressions/"$t"/* "$work/corpus/"
+  (cd "$work" && "$SRC/$FUZZ_BUILD/fuzz_$t" -max_total_time="$seconds" -print_final_stats=1 \
+    -artifact_prefix="$work/crashes/" -timeout=10 -rss_limit_mb=2048 corpus) >"$work/log" 2>&1
+  rc=$?
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log")
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log")
+  added=$(sed -n 's/^stat::new_units_added: *//p' "$work/log")
+  crashes=$(find "$work/crashes" -type f | wc -l)
+  line="fuzz $t:$(printf '%*s' $((9 - ${#t})) '') ${execs:-?} executions in ${seconds} s (${rate:-?}/s), ${added:-?} new inputs, $crashes crashes"
+  CRASH_INPUTS=$(find "$work/crashes" -type f | sort)
+  CRASH_LOG=$work/log
+  FUZZ_RC=$rc
+  ((rc == 0 && crashes == 0))
+}
+
+fuzz_build() {
+  CXX=clang++ cmake -S . -B "$FUZZ_BUILD" -DOFFBOARD_FUZZ=ON >"$LOG/fuzz-build.log" 2>&1 &&
+    cmake --build "$FUZZ_BUILD" -j"$JOBS" --target "${TARGETS[@]/#/fuzz_}" >>"$LOG/fuzz-build.log" 2>&1
+}
+
+# --- long mode: fuzzing only ------------------------------------------------------------------
+if ((LONG)); then
+  command -v clang++ >/dev/null || { echo "reliability --long: needs clang++ (libFuzzer)" >&2; exit 1; }
+  say "libFuzzer build ($FUZZ_BUILD, clang++, ASan+UBSan)"
+  if ! fuzz_build; then
+    tail -30 "$LOG/fuzz-build.log" >&2
+    echo "reliability --long: the libFuzzer build failed (log $LOG/fuzz-build.log)" >&2
+    exit 1
+  fi
+  for t in "${TARGETS[@]}"; do
+    say "fuzzing $t for $FUZZ_MINUTES min"
+    if fuzz_one "$t" $((FUZZ_MINUTES * 60)); then
+      result "$line"
+    else
+      bad "$line (exit $FUZZ_RC; log $CRASH_LOG)"
+      while IFS= read -r f; do [[ -n "$f" ]] && result "  crashing input: $f"; done <<<"$CRASH_INPUTS"
+      [[ -z "$CRASH_INPUTS" ]] && result "  no input saved (libFuzzer exited early; see the log)"
+    fi
+  done
+  echo
+  echo "offboard fuzz campaign, $FUZZ_MINUTES min per target ($(date -u +%Y-%m-%dT%H:%M:%SZ), logs in $LOG)"
+  for line in "${SUMMARY[@]}"; do echo "  $line"; done
+  if ((failed)); then
+    echo "RESULT: a target crashed (keep its input under fuzz/regressions/<target>/ once fixed)"
+    exit 1
+  fi
+  echo "RESULT: no crash"
+  exit 0
+fi
 
 # --- builds -------------------------------------------------------------------------------
 say "building $BUILD"
@@ -79,26 +156,13 @@ for t in "${TARGETS[@]}"; do
 done
 if [[ "${SKIP_FUZZ:-0}" != 1 ]] && command -v clang++ >/dev/null; then
   say "libFuzzer build ($FUZZ_BUILD, clang++, ASan+UBSan)"
-  if { CXX=clang++ cmake -S . -B "$FUZZ_BUILD" -DOFFBOARD_FUZZ=ON >"$LOG/fuzz-build.log" 2>&1 &&
-    cmake --build "$FUZZ_BUILD" -j"$JOBS" --target "${TARGETS[@]/#/fuzz_}" >>"$LOG/fuzz-build.log" 2>&1; }; then
+  if fuzz_build; then
     for t in "${TARGETS[@]}"; do
       say "fuzzing $t for ${FUZZ_SECONDS} s"
-      work=$LOG/fuzz-$t
-      mkdir -p "$work/corpus" "$work/crashes"
-      cp fuzz/corpus/"$t"/* "$work/corpus/"
-      [[ -d fuzz/regressions/$t ]] && cp fuzz/regressions/"$t"/* "$work/corpus/"
-      (cd "$work" && "$SRC/$FUZZ_BUILD/fuzz_$t" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 \
-        -artifact_prefix="$work/crashes/" -timeout=10 -rss_limit_mb=2048 corpus) >"$work/log" 2>&1
-      rc=$?
-      execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log")
-      rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log")
-      added=$(sed -n 's/^stat::new_units_added: *//p' "$work/log")
-      crashes=$(find "$work/crashes" -type f | wc -l)
-      line="fuzz $t:$(printf '%*s' $((9 - ${#t})) '') ${execs:-?} executions in ${FUZZ_SECONDS} s (${rate:-?}/s), ${added:-?} new inputs, $crashes crashes"
-      if ((rc == 0 && crashes == 0)); then
+      if fuzz_one "$t" "$FUZZ_SECONDS"; then
         result "$line"
       else
-        bad "$line (exit $rc; inputs in $work/crashes; log $work/log)"
+        bad "$line (exit $FUZZ_RC; inputs in $LOG/fuzz-$t/crashes; log $CRASH_LOG)"
       fi
     done
   else
