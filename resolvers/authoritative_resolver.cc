@@ -935,9 +935,19 @@ struct AuthoritativeResolver::Impl {
     pending->left = targets.size();
     pending->per = std::move(per);
     auto complete = [q, pending, cb](const DnsName& target, const Observation& t) {
+      // The target's own links: mergeServerAnswers keeps a chain only for an Answer, so for a
+      // negative answer or a failure they are those of the first server that ended that way
+      // (without them a chain of any length ending in NXDOMAIN passed the bound unseen).
+      const std::vector<Record>* tail = &t.chain;
+      if (tail->empty())
+        for (const auto& x : t.perServer)
+          if (x.outcome == t.outcome && !x.chain.empty()) {
+            tail = &x.chain;
+            break;
+          }
       for (auto& s : pending->per) {
         if (!aliasWithoutAnswer(s) || s.chain.back().target != target) continue;
-        s.chain.insert(s.chain.end(), t.chain.begin(), t.chain.end());
+        s.chain.insert(s.chain.end(), tail->begin(), tail->end());
         s.outcome = t.outcome;
         s.answer = t.answer;
         s.negativeTtl = t.negativeTtl;

@@ -367,6 +367,16 @@ struct FakeWorld {
         m.answer = {cnameRecord(n, "target.d3.com")};  // leaves the zone: no more here
       } else if (n == "target.d3.com" && pq.qtype == type::A) {
         m.answer = {aRecord(n, 127, 0, 0, 99)};
+      } else if (first.size() == 2 && first[0] == 'c' && (z == "longa.com" || z == "longb.com")) {
+        // c1 → … → c5 in the zone, in one answer as servers give it, then out of the zone:
+        // longa.com into longb.com, longb.com into d3.com (A) or half.com (anything else).
+        for (int i = first[1] - '0'; i <= 5; ++i) {
+          std::string to = i < 5 ? "c" + std::to_string(i + 1) + "." + z
+                           : z == "longa.com"   ? std::string("c1.longb.com")
+                           : pq.qtype == type::A ? std::string("target.d3.com")
+                                                 : std::string("gone.half.com");
+          m.answer.push_back(cnameRecord("c" + std::to_string(i) + "." + z, to));
+        }
       } else if (n == "loopy.d4.com") {
         m.answer = {cnameRecord(n, "loopy.d5.com")};
       } else if (n == "loopy.d5.com") {
@@ -597,6 +607,37 @@ TEST_CASE("a CNAME into another zone is followed there; a CNAME loop across zone
   CHECK(c.byKey.at("loopy.d4.com. TXT").outcome == Outcome::CnameLoop);
   // Asked for the CNAME itself, it is the answer.
   CHECK(c.byKey.at("alias.d2.com. CNAME").answer.front().target == N("target.d3.com"));
+}
+
+TEST_CASE("a CNAME chain across zones never shows more than eight CNAMEs, however it ends") {
+  // Five CNAMEs in longa.com, five in longb.com, then an answer (A) or a zone with a silent
+  // server (TXT): each observation stops at the bound, with the chain cut there.
+  // (The TXT chain ends in NXDOMAIN: the ten links must count though a merged negative
+  // answer keeps no chain of its own.)
+  FakeWorld world;
+  AuthoritativeResolver r(world.options);
+  Collected c = resolveAll(r, {ask("c1.longa.com", RRType::A), ask("c1.longa.com", RRType::TXT),
+                               ask("c1.longb.com", RRType::A), ask("c1.longb.com", RRType::TXT)});
+  for (const char* k : {"c1.longa.com. A", "c1.longa.com. TXT"}) {
+    CAPTURE(k);
+    const Observation& o = c.byKey.at(k);
+    CHECK(o.outcome == Outcome::ChainTooLong);
+    CHECK(o.answer.empty());
+    CHECK(o.chain.size() <= kMaxCnameChain);
+    REQUIRE_FALSE(o.perServer.empty());  // longa.com's server, then (TXT) half.com's silent one
+    CHECK(o.perServer[0].outcome == Outcome::ChainTooLong);
+    CHECK(o.perServer[0].chain.size() == kMaxCnameChain);  // cut at the bound
+    for (const auto& s : o.perServer) CHECK(s.chain.size() <= kMaxCnameChain);
+  }
+  // Within the bound the same chains are followed to their end, every link shown.
+  const Observation& five = c.byKey.at("c1.longb.com. A");
+  REQUIRE(five.outcome == Outcome::Answer);
+  CHECK(five.chain.size() == 5);
+  CHECK(five.answer.front().data == "127.0.0.99");
+  const Observation& nx = c.byKey.at("c1.longb.com. TXT");
+  CHECK(nx.outcome == Outcome::NxDomain);
+  REQUIRE_FALSE(nx.perServer.empty());
+  CHECK(nx.perServer[0].chain.size() == 5);
 }
 
 TEST_CASE("a root with no reachable server fails every question, in bounded time") {
