@@ -23,6 +23,10 @@ class App;
 
 namespace offboard {
 
+// plan/plan_types.h (declared here, not included: at this commit resolvers/authoritative_resolver.h,
+// which source.cc includes, has its own offboard::StepKind, so no file can include both).
+struct EvidenceInfo;
+
 // SPEC §5.
 enum ExitCode : int {
   kExitOk = 0,
@@ -63,6 +67,14 @@ struct ResolverBuild {
 };
 // Builds the resolver the options ask for; a bad option or unreadable input is exit 2.
 ResolverBuild makeResolver(const SourceOptions& o);
+
+// Where the answers of makeResolver(o) come from, for the plan and gate outputs (SPEC §4
+// "evidence"), by the same precedence: --zones DIR is zones {DIR}, not live; --authoritative
+// is authoritative {the --root-hints FILE, or "built-in root hints"}; --resolver is resolver
+// {each address as "IP:PORT"}; otherwise system-resolver {the nameservers of o.resolvConf as
+// "IP:PORT", or none when it cannot be read}. Validates nothing: makeResolver does. Callers
+// include plan/plan_types.h. Defined in evidence_of.cc.
+EvidenceInfo evidenceOf(const SourceOptions& o);
 
 // Normalises DOMAIN arguments (IDNA → A-labels), drops duplicates (first one wins), and on the
 // first bad one writes "offboard: argument 'x' is …" to err and returns false.

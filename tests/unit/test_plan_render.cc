@@ -197,3 +197,224 @@ TEST_CASE("text output carries no terminal control octets from names or notes") 
   std::string colored = renderGateText(p, decide(p), TextStyle{true});
   CHECK(colored.find("\x1b[1;31mBLOCKED") != std::string::npos);
 }
+
+// ---- the evidence block (SPEC §4: every plan and gate output says where its evidence came
+// from; a gate that passes on zone files says it is an offline rehearsal in every format) ----
+
+namespace {
+
+EvidenceInfo zonesEvidence(const std::string& dir = "fixtures/zones") {
+  return {EvidenceSource::Zones, {dir}, false};
+}
+EvidenceInfo resolverEvidence() { return {EvidenceSource::Resolver, {"127.0.0.53:53"}, true}; }
+
+// A plan whose one gating step is done: the gate passes.
+Plan readyPlan(const EvidenceInfo& e) {
+  Plan p;
+  p.evidence = e;
+  p.tenant = "Contoso";
+  p.cloudBasis = "tenant file";
+  p.now = T0;
+  p.adminCenter = "https://admin.microsoft.com";
+  PlanStep backup;
+  backup.id = backup.action = "backup-data";
+  backup.status = StepStatus::Done;
+  backup.why = "mailboxes and files are deleted after cancellation";
+  backup.verify = "an ack";
+  backup.state = "acknowledged by alice";
+  PlanStep cancel;
+  cancel.id = cancel.action = "cancel-subscription";
+  cancel.after = {"backup-data"};
+  cancel.gating = false;
+  cancel.why = "the step the gate unlocks";
+  cancel.verify = "an ack";
+  p.steps = {backup, cancel};
+  return p;
+}
+
+std::vector<std::string> keysOf(const nlohmann::ordered_json& j) {
+  std::vector<std::string> k;
+  for (auto it = j.begin(); it != j.end(); ++it) k.push_back(it.key());
+  return k;
+}
+
+std::string firstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+}  // namespace
+
+TEST_CASE("evidenceText names each source, and says offline rehearsal exactly when not live") {
+  struct Row {
+    EvidenceInfo e;
+    std::string text;
+  };
+  const Row rows[] = {
+      {zonesEvidence(), "zone files in fixtures/zones (offline rehearsal: nothing live was asked)"},
+      {resolverEvidence(), "recursive resolver 127.0.0.53:53"},
+      {{EvidenceSource::Resolver, {"127.0.0.1:53", "[::1]:5353"}, true},
+       "recursive resolvers 127.0.0.1:53, [::1]:5353"},
+      {{EvidenceSource::SystemResolver, {"127.0.0.53:53"}, true}, "system resolver 127.0.0.53:53"},
+      {{EvidenceSource::SystemResolver, {}, true}, "the system's resolvers"},
+      {{EvidenceSource::Authoritative, {"built-in root hints"}, true},
+       "authoritative servers, walked from the root (built-in root hints)"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.text);
+    CHECK(evidenceText(r.e) == r.text);
+    CHECK(rehearsalWarning(r.e).empty() == r.e.live);
+  }
+  CHECK(rehearsalWarning(zonesEvidence()) == "offline rehearsal on zone files: not evidence that live DNS is ready");
+}
+
+TEST_CASE("plan JSON carries the evidence block after as_of; every other key keeps its place") {
+  Plan p = demoPlan();
+  for (const EvidenceInfo& e : {resolverEvidence(), zonesEvidence()}) {
+    p.evidence = e;
+    CAPTURE(evidenceSourceName(e.source));
+    auto j = nlohmann::ordered_json::parse(renderPlanJson(p));
+    CHECK(keysOf(j) == std::vector<std::string>{"schema", "tenant", "cloud", "as_of", "evidence", "steps",
+                                                "domains_may_stay", "notes", "admin_center", "after_cancellation"});
+    CHECK(keysOf(j["evidence"]) == std::vector<std::string>{"source", "servers", "live"});
+    CHECK(j["evidence"]["source"] == std::string(evidenceSourceName(e.source)));
+    CHECK(j["evidence"]["servers"] == nlohmann::ordered_json(e.servers));
+    CHECK(j["evidence"]["live"] == e.live);
+  }
+  // No servers known is an empty array, not null.
+  p.evidence = {EvidenceSource::SystemResolver, {}, true};
+  json j = json::parse(renderPlanJson(p));
+  CHECK(j["evidence"]["servers"].is_array());
+  CHECK(j["evidence"]["servers"].empty());
+}
+
+TEST_CASE("gate JSON on zone files keeps ready true and carries live false") {
+  Plan p = readyPlan(zonesEvidence());
+  GateDecision d = decide(p);
+  REQUIRE(d.verdict == GateVerdict::Ready);
+  auto j = nlohmann::ordered_json::parse(renderGateJson(p, d));
+  CHECK(keysOf(j) == std::vector<std::string>{"schema", "ready", "verdict", "open", "waived", "indeterminate",
+                                              "done", "as_of", "evidence"});
+  CHECK(j["ready"] == true);
+  CHECK(j["evidence"] == nlohmann::ordered_json::parse(
+                             R"({"source": "zones", "servers": ["fixtures/zones"], "live": false})"));
+  p.evidence = resolverEvidence();
+  j = nlohmann::ordered_json::parse(renderGateJson(p, d));
+  CHECK(j["evidence"] == nlohmann::ordered_json::parse(
+                             R"({"source": "resolver", "servers": ["127.0.0.53:53"], "live": true})"));
+}
+
+TEST_CASE("plan text says the evidence on its second line; zone files are an offline rehearsal") {
+  Plan p = demoPlan();
+  p.evidence = resolverEvidence();
+  std::string live = renderPlanText(p, TextStyle{false});
+  CHECK(live.substr(live.find('\n') + 1).rfind("Evidence: recursive resolver 127.0.0.53:53\n", 0) == 0);
+  CHECK(live.find("rehearsal") == std::string::npos);
+  p.evidence = zonesEvidence();
+  std::string offline = renderPlanText(p, TextStyle{false});
+  CHECK(offline.find("\nEvidence: zone files in fixtures/zones (offline rehearsal: nothing live was asked)\n") !=
+        std::string::npos);
+  // A directory name is user input: no control octets reach the terminal.
+  p.evidence = zonesEvidence(kHostile);
+  CHECK(noControl(renderPlanText(p, TextStyle{false})));
+}
+
+TEST_CASE("a gate that passes on zone files says so on its verdict line; a live pass does not") {
+  Plan p = readyPlan(resolverEvidence());
+  GateDecision d = decide(p);
+  REQUIRE(d.verdict == GateVerdict::Ready);
+  std::string live = renderGateText(p, d, TextStyle{false});
+  CHECK(firstLine(live) == "READY: every step is verified done or waived; cancel in https://admin.microsoft.com");
+  CHECK(live.find("\nEvidence: recursive resolver 127.0.0.53:53\n") != std::string::npos);
+  CHECK(live.find("rehearsal") == std::string::npos);
+
+  p.evidence = zonesEvidence();
+  std::string offline = renderGateText(p, d, TextStyle{false});
+  CHECK(offline.rfind("READY (offline rehearsal on zone files: not evidence that live DNS is ready)", 0) == 0);
+  CHECK(firstLine(offline).find("run the gate against live DNS before cancelling") != std::string::npos);
+  CHECK(offline.find("\nEvidence: zone files in fixtures/zones (offline rehearsal: nothing live was asked)\n") !=
+        std::string::npos);
+  // Not painted the green of a real pass.
+  std::string colored = renderGateText(p, d, TextStyle{true});
+  CHECK(colored.find("\x1b[1;32mREADY") == std::string::npos);
+  CHECK(colored.find("\x1b[1;33mREADY") != std::string::npos);
+
+  // A blocked gate on zone files says it too (on its evidence line).
+  Plan blocked = demoPlan();
+  blocked.evidence = zonesEvidence();
+  std::string b = renderGateText(blocked, decide(blocked), TextStyle{false});
+  CHECK(b.rfind("BLOCKED", 0) == 0);
+  CHECK(b.find("\nEvidence: zone files in fixtures/zones (offline rehearsal: nothing live was asked)\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("Markdown and HTML runbooks show the evidence line, escaped, offline marked") {
+  Plan p = demoPlan();
+  p.evidence = {EvidenceSource::Authoritative, {"built-in root hints"}, true};
+  std::string md = renderPlanMarkdown(p);
+  CHECK(md.find("\n**Evidence:** authoritative servers, walked from the root (built-in root hints)\n") !=
+        std::string::npos);
+  CHECK(md.find("rehearsal") == std::string::npos);
+  std::string html = renderPlanHtml(p);
+  CHECK(html.find("<p class=\"evidence\"><strong>Evidence:</strong> authoritative servers, walked from the root "
+                  "(built-in root hints)</p>") != std::string::npos);
+
+  p.evidence = zonesEvidence("zones<b>");
+  md = renderPlanMarkdown(p);
+  CHECK(md.find("\n**Evidence:** zone files in zones\\<b\\> (offline rehearsal: nothing live was asked)\n") !=
+        std::string::npos);
+  html = renderPlanHtml(p);
+  CHECK(html.find("<p class=\"evidence offline\"><strong>Evidence:</strong> zone files in zones&lt;b&gt; "
+                  "(offline rehearsal: nothing live was asked)</p>") != std::string::npos);
+  CHECK(html.find("<b>") == std::string::npos);
+}
+
+TEST_CASE("JUnit carries the evidence as testsuite properties and says offline rehearsal in words") {
+  Plan p = readyPlan(resolverEvidence());
+  GateDecision d = decide(p);
+  std::string live = renderGateJunit(p, d);
+  CHECK(live.find("<property name=\"evidence.source\" value=\"resolver\"/>") != std::string::npos);
+  CHECK(live.find("<property name=\"evidence.servers\" value=\"127.0.0.53:53\"/>") != std::string::npos);
+  CHECK(live.find("<property name=\"evidence.live\" value=\"true\"/>") != std::string::npos);
+  CHECK(live.find("evidence.rehearsal") == std::string::npos);
+  CHECK(live.find("<system-out>Evidence: recursive resolver 127.0.0.53:53</system-out>\n  </testsuite>") !=
+        std::string::npos);
+  // The properties sit inside the testsuite, before its testcases.
+  CHECK(live.find("<testsuite ") < live.find("evidence.source"));
+  CHECK(live.find("evidence.source") < live.find("<testcase "));
+
+  p.evidence = zonesEvidence("z&\"one");
+  std::string offline = renderGateJunit(p, d);
+  CHECK(offline.find("<property name=\"evidence.source\" value=\"zones\"/>") != std::string::npos);
+  CHECK(offline.find("<property name=\"evidence.servers\" value=\"z&amp;&quot;one\"/>") != std::string::npos);
+  CHECK(offline.find("<property name=\"evidence.live\" value=\"false\"/>") != std::string::npos);
+  CHECK(offline.find("<property name=\"evidence.rehearsal\" value=\"offline rehearsal on zone files: not evidence "
+                     "that live DNS is ready\"/>") != std::string::npos);
+  CHECK(offline.find("<system-out>Evidence: zone files in z&amp;&quot;one (offline rehearsal: nothing live was "
+                     "asked)\noffline rehearsal on zone files: not evidence that live DNS is ready</system-out>") !=
+        std::string::npos);
+  CHECK(noControl(offline));
+}
+
+TEST_CASE("SARIF carries the evidence in run.properties and warns of an offline rehearsal") {
+  Plan p = readyPlan(resolverEvidence());
+  GateDecision d = decide(p);
+  json live = json::parse(renderGateSarif(p, d, ""));
+  const json& run = live["runs"][0];
+  CHECK(run["properties"]["verdict"] == "ready");
+  CHECK(run["properties"]["evidence"] ==
+        json::parse(R"({"source": "resolver", "servers": ["127.0.0.53:53"], "live": true})"));
+  CHECK_FALSE(run["invocations"][0].contains("toolExecutionNotifications"));
+
+  p.evidence = zonesEvidence();
+  json offline = json::parse(renderGateSarif(p, d, ""));
+  const json& orun = offline["runs"][0];
+  CHECK(orun["properties"]["evidence"] ==
+        json::parse(R"({"source": "zones", "servers": ["fixtures/zones"], "live": false})"));
+  CHECK(orun["invocations"][0]["executionSuccessful"] == true);
+  const json& notes = orun["invocations"][0]["toolExecutionNotifications"];
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0]["level"] == "warning");
+  CHECK(notes[0]["descriptor"]["id"] == "offline-rehearsal");
+  CHECK(notes[0]["message"]["text"] ==
+        "offline rehearsal on zone files: not evidence that live DNS is ready (evidence: zone files in "
+        "fixtures/zones (offline rehearsal: nothing live was asked))");
+  CHECK(orun["results"].empty());  // a pass: nothing blocks, the rehearsal is a notification
+}
