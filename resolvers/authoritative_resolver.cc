@@ -82,8 +82,8 @@ std::map<DnsName, std::vector<std::string>> bailiwickGlue(const std::vector<Reco
   return glue;
 }
 
-Step classifyStep(const DnsName& zone, const DnsName& next, const WireAnswer& w, bool ipv6) {
-  Step s;
+WalkStep classifyStep(const DnsName& zone, const DnsName& next, const WireAnswer& w, bool ipv6) {
+  WalkStep s;
   s.obs = w.obs;
   const Observation& o = w.obs;
   auto nsNames = [](const std::vector<Record>& ns) {
@@ -94,7 +94,7 @@ Step classifyStep(const DnsName& zone, const DnsName& next, const WireAnswer& w,
   if (w.referral) {
     auto ref = referralIn(w);
     if (ref && ref->zone == next) {
-      s.kind = StepKind::Delegation;
+      s.kind = WalkStepKind::Delegation;
       s.ns = ref->ns;
       s.glue = bailiwickGlue(w.additional, nsNames(s.ns), zone, ipv6);
       return s;
@@ -113,18 +113,18 @@ Step classifyStep(const DnsName& zone, const DnsName& next, const WireAnswer& w,
       return s;
     }
     if (o.outcome == Outcome::NxDomain) {
-      s.kind = StepKind::NoSuchName;
+      s.kind = WalkStepKind::NoSuchName;
       return s;
     }
     if (o.outcome == Outcome::Answer && o.chain.empty() && !o.answer.empty() &&
         o.answer.front().type == RRType::NS && o.answer.front().name == next) {
       // The server serves the child zone too and answers from it (no referral to see).
-      s.kind = StepKind::Delegation;
+      s.kind = WalkStepKind::Delegation;
       s.ns = normaliseRrset(o.answer);
       s.glue = bailiwickGlue(w.additional, nsNames(s.ns), zone, ipv6);
       return s;
     }
-    s.kind = StepKind::InZone;
+    s.kind = WalkStepKind::InZone;
     return s;
   }
   return s;  // a failure: Unusable as classified by the wire layer
@@ -232,7 +232,7 @@ struct Host {
 
 struct StepState {
   Phase phase = Phase::Idle;
-  Step step;
+  WalkStep step;
   Fail fail;  // when no server gave a usable answer
   std::vector<std::function<void()>> waiters;
 };
@@ -638,7 +638,7 @@ struct AuthoritativeResolver::Impl {
           return cb(l);
         }
         switch (s.step.kind) {
-          case StepKind::Delegation: {
+          case WalkStepKind::Delegation: {
             if (referrals + 1 > opt.maxReferrals) {
               Fail tooLong{Outcome::ChainTooLong,
                            "referral chain too long (more than " + std::to_string(opt.maxReferrals) +
@@ -650,13 +650,13 @@ struct AuthoritativeResolver::Impl {
             Zone* child = zones.at(next).get();
             return descend(child, next, name, path, referrals + 1, cb);
           }
-          case StepKind::InZone:
+          case WalkStepKind::InZone:
             return descend(z, next, name, path, referrals, cb);
-          case StepKind::NoSuchName:
+          case WalkStepKind::NoSuchName:
             l.zone = z;
             l.nx = true;
             return cb(l);
-          case StepKind::Unusable:
+          case WalkStepKind::Unusable:
             break;
         }
         Fail odd{Outcome::NotAvailable, "no usable answer", {}};
@@ -679,9 +679,9 @@ struct AuthoritativeResolver::Impl {
     DnsName apex = z.apex;
     bool ipv6 = opt.ipv6;
     Judge judge = [apex, next, ipv6](const WireAnswer& w, Observation& judged) {
-      Step st = classifyStep(apex, next, w, ipv6);
+      WalkStep st = classifyStep(apex, next, w, ipv6);
       judged = st.obs;
-      return st.kind != StepKind::Unusable;
+      return st.kind != WalkStepKind::Unusable;
     };
     Zone* zp = &z;
     firstUsable(std::make_shared<std::vector<Server>>(z.parentServers), 0, q, judge,
@@ -690,7 +690,7 @@ struct AuthoritativeResolver::Impl {
                   if (w) {
                     s->step = classifyStep(zp->apex, next, *w, ipv6);
                     s->phase = Phase::Ready;
-                    if (s->step.kind == StepKind::Delegation) addZone(*zp, next, s->step);
+                    if (s->step.kind == WalkStepKind::Delegation) addZone(*zp, next, s->step);
                   } else {
                     s->phase = Phase::Failed;
                     Observation merged = mergeServerAnswers(Question{next, RRType::NS}, attempts);
@@ -709,7 +709,7 @@ struct AuthoritativeResolver::Impl {
                 });
   }
 
-  void addZone(const Zone& parent, const DnsName& apex, const Step& st) {
+  void addZone(const Zone& parent, const DnsName& apex, const WalkStep& st) {
     if (zones.count(apex)) return;
     auto z = std::make_unique<Zone>();
     z->apex = apex;

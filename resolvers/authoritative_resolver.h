@@ -101,7 +101,7 @@ std::map<DnsName, std::vector<std::string>> bailiwickGlue(const std::vector<Reco
 
 // What one server of zone `zone` says in answer to `next NS?` while looking for a zone cut
 // (`next` is `zone` plus one label of the name sought).
-enum class StepKind {
+enum class WalkStepKind {
   Delegation,  // `next` is a zone cut: `ns` is its NS set (from a referral, or from an AA
                // answer when the server also serves the child), `glue` in bailiwick
   InZone,      // `next` exists inside `zone` with no cut (NODATA, or an alias)
@@ -109,13 +109,13 @@ enum class StepKind {
   Unusable,    // this server gave no usable answer: `obs` says why (Lame for a referral
                // that does not go down, "referral loop at …"); ask another server
 };
-struct Step {
-  StepKind kind = StepKind::Unusable;
+struct WalkStep {
+  WalkStepKind kind = WalkStepKind::Unusable;
   std::vector<Record> ns;
   std::map<DnsName, std::vector<std::string>> glue;
   Observation obs;  // the server's answer, judged
 };
-Step classifyStep(const DnsName& zone, const DnsName& next, const WireAnswer& w, bool ipv6);
+WalkStep classifyStep(const DnsName& zone, const DnsName& next, const WireAnswer& w, bool ipv6);
 
 // One server's answer to `w.obs.question`, asked of a server of `zone` (the zone containing
 // the name): AA answer / NODATA / NXDOMAIN are evidence; an answer without AA, or a referral

@@ -64,8 +64,8 @@ TEST_CASE("a referral one label down is a delegation; glue counts only inside th
   });
   REQUIRE(w.referral);
 
-  Step s = classifyStep(N("com"), N("contoso.com"), w, false);
-  REQUIRE(s.kind == StepKind::Delegation);
+  WalkStep s = classifyStep(N("com"), N("contoso.com"), w, false);
+  REQUIRE(s.kind == WalkStepKind::Delegation);
   CHECK(targets(s.ns) == std::vector<std::string>{"ns1.contoso.com.", "ns2.other.net."});
   CHECK(s.ns.front().ttl == 172800);
   // ns2.other.net is outside com.: a com. server has no say about it (RFC 2181 §5.4.1), and
@@ -117,8 +117,8 @@ TEST_CASE("a referral that does not go down is a referral loop from that server,
     Question q = ask("www.contoso.com", RRType::NS);
     WireAnswer w = respond(q, [&](Message& m) { m.authority = {nsRecord(to, "ns.elsewhere.test")}; });
     REQUIRE(w.referral);
-    Step s = classifyStep(N("contoso.com"), N("www.contoso.com"), w, false);
-    CHECK(s.kind == StepKind::Unusable);
+    WalkStep s = classifyStep(N("contoso.com"), N("www.contoso.com"), w, false);
+    CHECK(s.kind == WalkStepKind::Unusable);
     CHECK(s.obs.outcome == Outcome::Lame);
     CHECK(s.obs.detail.rfind("referral loop at contoso.com.", 0) == 0);
   }
@@ -133,19 +133,19 @@ TEST_CASE("each kind of answer to a zone-cut probe") {
       m.rcode = 3;
       m.authority = {soaRecord("contoso.com", 3600, 300)};
     });
-    CHECK(classifyStep(zone, next, w, false).kind == StepKind::NoSuchName);
+    CHECK(classifyStep(zone, next, w, false).kind == WalkStepKind::NoSuchName);
   }
   SUBCASE("AA NODATA: the name exists in the zone, no cut") {
     WireAnswer w = respond(q, [](Message& m) {
       m.aa = true;
       m.authority = {soaRecord("contoso.com", 3600, 300)};
     });
-    CHECK(classifyStep(zone, next, w, false).kind == StepKind::InZone);
+    CHECK(classifyStep(zone, next, w, false).kind == WalkStepKind::InZone);
   }
   SUBCASE("NODATA without AA: the server is lame for the zone") {
     WireAnswer w = respond(q, [](Message& m) { m.authority = {soaRecord("contoso.com", 3600, 300)}; });
-    Step s = classifyStep(zone, next, w, false);
-    CHECK(s.kind == StepKind::Unusable);
+    WalkStep s = classifyStep(zone, next, w, false);
+    CHECK(s.kind == WalkStepKind::Unusable);
     CHECK(s.obs.outcome == Outcome::Lame);
   }
   SUBCASE("an AA NS answer at the name: the server serves the child zone too") {
@@ -154,8 +154,8 @@ TEST_CASE("each kind of answer to a zone-cut probe") {
       m.answer = {nsRecord("www.contoso.com", "ns1.contoso.com", 3600)};
       m.additional = {aRecord("ns1.contoso.com", 127, 0, 0, 9)};
     });
-    Step s = classifyStep(zone, next, w, false);
-    CHECK(s.kind == StepKind::Delegation);
+    WalkStep s = classifyStep(zone, next, w, false);
+    CHECK(s.kind == WalkStepKind::Delegation);
     CHECK(s.glue.at(N("ns1.contoso.com")) == std::vector<std::string>{"127.0.0.9"});
   }
   SUBCASE("an alias: the name is in the zone") {
@@ -163,12 +163,12 @@ TEST_CASE("each kind of answer to a zone-cut probe") {
       m.aa = true;
       m.answer = {cnameRecord("www.contoso.com", "contoso.com.evil.test")};
     });
-    CHECK(classifyStep(zone, next, w, false).kind == StepKind::InZone);
+    CHECK(classifyStep(zone, next, w, false).kind == WalkStepKind::InZone);
   }
   SUBCASE("REFUSED: ask another server") {
     WireAnswer w = respond(q, [](Message& m) { m.rcode = 5; });
-    Step s = classifyStep(zone, next, w, false);
-    CHECK(s.kind == StepKind::Unusable);
+    WalkStep s = classifyStep(zone, next, w, false);
+    CHECK(s.kind == WalkStepKind::Unusable);
     CHECK(s.obs.outcome == Outcome::Refused);
   }
 }
