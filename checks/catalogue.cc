@@ -154,33 +154,61 @@ bool isSpfRecord(std::string_view record) {
 
 bool isVerificationTxt(std::string_view record) { return startsWithNoCase(record, "MS=ms"); }
 
-std::optional<SpfMatch> matchSpf(std::string_view record) {
-  if (!isSpfRecord(record)) return std::nullopt;
+std::vector<SpfTerm> spfQueryingTerms(std::string_view record) {
+  std::vector<SpfTerm> out;
+  if (!isSpfRecord(record)) return out;
   auto terms = spfTerms(record);
+  std::vector<SpfTerm> redirects;  // evaluated last (RFC 7208 §6.1)
   for (std::size_t i = 1; i < terms.size(); ++i) {
     std::string_view t = terms[i];
-    std::string written(t);
-    char qualifier = '+';
+    SpfTerm term;
+    term.written = std::string(t);
     if (!t.empty() && (t[0] == '+' || t[0] == '-' || t[0] == '~' || t[0] == '?')) {
-      qualifier = t[0];
+      term.negated = t[0] == '-';
       t.remove_prefix(1);
     }
+    // The term's name runs to its first ':', '/' or '=' (RFC 7208 §4.6.1 / §12).
+    std::size_t end = t.find_first_of(":/=");
+    std::string_view name = t.substr(0, end);
+    char sep = end == std::string_view::npos ? '\0' : t[end];
+    auto is = [&](std::string_view n) { return name.size() == n.size() && startsWithNoCase(name, n); };
     std::string_view target;
-    if (startsWithNoCase(t, "include:")) {
-      if (qualifier == '-') continue;
-      target = t.substr(8);
+    if (is("include") && sep == ':') {
+      term.kind = SpfTerm::Kind::Include;
+      target = t.substr(end + 1);
       if (target.empty() && i + 1 < terms.size()) {  // "include: spf.protection…"
-        target = terms[i + 1];
-        written += " " + std::string(target);
+        target = terms[++i];
+        term.written += " " + std::string(target);
       }
-    } else if (startsWithNoCase(t, "redirect=")) {
-      target = t.substr(9);
+    } else if (is("redirect") && sep == '=') {
+      term.kind = SpfTerm::Kind::Redirect;
+      term.negated = false;
+      target = t.substr(end + 1);
+    } else if ((is("a") || is("mx") || is("ptr")) && sep != '=') {
+      term.kind = SpfTerm::Kind::Other;
+    } else if (is("exists") && sep == ':') {
+      term.kind = SpfTerm::Kind::Other;
     } else {
-      continue;
+      continue;  // ip4, ip6, all, exp= and unknown modifiers cost no lookup
     }
-    auto name = DnsName::parse(target);
-    if (!name) continue;
-    if (const Signature* s = matchHost(Family::SpfInclude, *name)) return SpfMatch{s, written};
+    if (term.kind != SpfTerm::Kind::Other) {
+      if (target.find('%') != std::string_view::npos) {
+        term.macro = true;
+      } else if (auto n = DnsName::parse(target)) {
+        term.target = std::move(*n);
+      }
+    }
+    (term.kind == SpfTerm::Kind::Redirect ? redirects : out).push_back(std::move(term));
+  }
+  for (auto& r : redirects) out.push_back(std::move(r));
+  return out;
+}
+
+std::optional<SpfMatch> matchSpf(std::string_view record) {
+  for (auto& t : spfQueryingTerms(record)) {
+    if (t.kind == SpfTerm::Kind::Other || t.negated || !t.target) continue;
+    if (const Signature* s = matchHost(Family::SpfInclude, *t.target))
+      return SpfMatch{s, std::move(t.written)};
   }
   return std::nullopt;
 }

@@ -11,7 +11,9 @@
 
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/dns_name.h"
 #include "core/types.h"
@@ -63,6 +65,21 @@ struct SpfMatch {
   std::string term;
 };
 std::optional<SpfMatch> matchSpf(std::string_view record);
+// One term of an SPF record that costs a DNS lookup when evaluated (RFC 7208 §4.6.4: the
+// include, a, mx, ptr and exists mechanisms and the redirect modifier), as `spfQueryingTerms`
+// lists them.
+struct SpfTerm {
+  enum class Kind { Include, Redirect, Other };
+  Kind kind = Kind::Other;
+  std::string written;            // as written ("include:_spf.example", "mx/24")
+  std::optional<DnsName> target;  // include/redirect: the domain, when it is a plain name
+  bool macro = false;             // include/redirect target holds a macro (RFC 7208 §7)
+  bool negated = false;           // "-include:": its match is a fail, it authorises nothing
+};
+// The DNS-querying terms of `record` (the TXT strings concatenated) in evaluation order:
+// mechanisms left to right, then redirect= (RFC 7208 §6.1: applied only after every mechanism
+// failed). Empty unless it is an SPF record. Accepts "include: x" as matchSpf does.
+std::vector<SpfTerm> spfQueryingTerms(std::string_view record);
 // True when the TXT strings concatenated start with the SPF version term.
 bool isSpfRecord(std::string_view record);
 // True for an `MS=ms…` domain-verification TXT value.

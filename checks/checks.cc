@@ -61,6 +61,16 @@ const Observation* find(const std::vector<Observation>& obs, const DnsName& name
   return nullptr;
 }
 
+// The CNAMEs the resolver followed from the question name (Observation::chain). In
+// authoritative mode a negative answer is merged without them (they stay on each server's own
+// observation), so those of the first server that gave evidence stand in.
+const std::vector<Record>& aliasChain(const Observation& o) {
+  if (!o.chain.empty()) return o.chain;
+  for (const auto& s : o.perServer)
+    if (isEvidence(s.outcome) && !s.chain.empty()) return s.chain;
+  return o.chain;
+}
+
 std::string joinTxt(const Record& r) {
   std::string s;
   for (const auto& part : r.strings) s += part;  // RFC 7208 §3.3: no separator
@@ -78,24 +88,32 @@ Cloud exchangeCloud(const DnsName& host) {
   return s ? s->cloud : Cloud::Worldwide;
 }
 
-// Walks an MX exchange through the CNAME observations gathered so far.
-struct ExchangeWalk {
-  std::vector<Record> hops;     // CNAME records followed
-  DnsName last;                 // the last name reached
+// A name followed through the CNAME observations gathered so far, one hop per observation
+// (a CNAME question is answered with the alias itself, never chased by the resolver).
+struct AliasWalk {
+  std::vector<Record> hops;              // CNAME records followed
+  DnsName last;                          // the last name reached
   const Observation* pending = nullptr;  // an observation that ended the walk without evidence
-  bool needsQuestion = false;   // `last` has not been asked yet
+  bool arrived = false;                  // `last` is what the walk was looking for
+  bool needsQuestion = false;            // `last` has not been asked yet
   bool loop = false;
   bool tooLong = false;
 };
 
-ExchangeWalk walkExchange(const DnsName& exchange, const std::vector<Observation>& obs,
-                          const CheckContext& ctx) {
-  ExchangeWalk w;
-  w.last = exchange;
-  std::vector<DnsName> seen{exchange};
+// Follows `start` until `arrived(name)`, a name that is no alias, a failure, a loop (a name
+// already in `seen` or on the chain) or kMaxAliasChain hops.
+template <typename Arrived>
+AliasWalk walkAliases(const DnsName& start, const std::vector<Observation>& obs, Arrived&& arrived,
+                      std::vector<DnsName> seen = {}) {
+  AliasWalk w;
+  w.last = start;
+  seen.push_back(start);
   for (int depth = 0;; ++depth) {
-    if (isMicrosoftExchange(w.last, ctx) || matchHost(Family::VerificationMx, w.last)) return w;
-    if (depth >= kMaxExchangeChain) {
+    if (arrived(w.last)) {
+      w.arrived = true;
+      return w;
+    }
+    if (depth >= kMaxAliasChain) {
       w.tooLong = true;
       return w;
     }
@@ -118,6 +136,133 @@ ExchangeWalk walkExchange(const DnsName& exchange, const std::vector<Observation
     seen.push_back(cname.target);
     w.last = cname.target;
   }
+}
+
+// An MX exchange, until it is Microsoft's (or a verification host, never delivered to).
+AliasWalk walkExchange(const DnsName& exchange, const std::vector<Observation>& obs,
+                       const CheckContext& ctx) {
+  return walkAliases(exchange, obs, [&](const DnsName& n) {
+    return isMicrosoftExchange(n, ctx) || matchHost(Family::VerificationMx, n) != nullptr;
+  });
+}
+
+// "a. -> b. -> c.": the names of a chain, from `first`.
+std::string chainText(const DnsName& first, const std::vector<Record>& hops) {
+  std::string s = first.toString();
+  for (const auto& h : hops) s += " -> " + h.target.toString();
+  return s;
+}
+
+// SPF evaluated as far as the observations go: the DNS-querying terms of the record and of
+// every record its include:/redirect= targets publish, depth first in evaluation order
+// (RFC 7208 §4.6.4 counts them across the whole tree and stops at kMaxSpfLookups).
+struct SpfFailure {
+  Observation obs;   // the failed lookup, or a synthetic one (limit, loop, macro, never asked)
+  std::string path;  // the terms that led to it, " -> " between records
+  std::string message;  // set for the synthetic ones: why the walk stopped
+  std::vector<const Record*> records;  // the SPF records below the apex on the way to it
+};
+
+struct SpfWalk {
+  int terms = 0;
+  bool overLimit = false;
+  const Signature* found = nullptr;         // the Microsoft SPF domain reached
+  std::vector<std::string> path;            // terms from the apex record down to here
+  std::vector<const Record*> pathRecords;   // records below the apex along `path`
+  std::string foundPath;
+  std::vector<const Record*> foundRecords;
+  std::vector<SpfFailure> failures;
+  std::vector<DnsName> unasked;             // targets whose TXT is not observed yet
+};
+
+std::string joinPath(const std::vector<std::string>& path) {
+  std::string s;
+  for (const auto& p : path) s += (s.empty() ? "" : " -> ") + p;
+  return s;
+}
+
+void walkSpf(SpfWalk& w, std::string_view text, std::vector<DnsName>& owners,
+             const std::vector<Observation>& obs) {
+  for (const SpfTerm& t : spfQueryingTerms(text)) {
+    if (w.found || w.overLimit) return;
+    if (++w.terms > kMaxSpfLookups) {
+      w.overLimit = true;
+      w.path.push_back(t.written);
+      SpfFailure f;
+      f.obs.question = Question{owners.back(), RRType::TXT};
+      f.obs.outcome = Outcome::ChainTooLong;
+      f.path = joinPath(w.path);
+      f.records = w.pathRecords;
+      f.message = "its evaluation needs more than " + std::to_string(kMaxSpfLookups) +
+                  " DNS-querying terms (include, a, mx, ptr, exists, redirect; RFC 7208 "
+                  "§4.6.4), the " + std::to_string(kMaxSpfLookups + 1) + "th being " + f.path +
+                  ": receivers stop there with a permanent error, and offboard looks no further";
+      w.failures.push_back(std::move(f));
+      w.path.pop_back();
+      return;
+    }
+    if (t.kind == SpfTerm::Kind::Other || t.negated) continue;  // no record to read
+    w.path.push_back(t.written);
+    auto synthetic = [&](Outcome outcome, std::string message) {
+      SpfFailure f;
+      f.obs.question = Question{t.target ? *t.target : owners.back(), RRType::TXT};
+      f.obs.outcome = outcome;
+      f.path = joinPath(w.path);
+      f.records = w.pathRecords;
+      f.message = std::move(message);
+      w.failures.push_back(std::move(f));
+    };
+    if (!t.target) {
+      synthetic(Outcome::NotAvailable,
+                t.macro ? "the target of " + t.written +
+                              " is a macro (RFC 7208 §7), which only a receiver can expand"
+                        : "the target of " + t.written + " is not a domain name");
+    } else if (const Signature* s = matchHost(Family::SpfInclude, *t.target)) {
+      w.found = s;
+      w.foundPath = joinPath(w.path);
+      w.foundRecords = w.pathRecords;
+    } else if (std::find(owners.begin(), owners.end(), *t.target) != owners.end()) {
+      synthetic(Outcome::CnameLoop, joinPath(w.path) + " comes back to " + t.target->toString() +
+                                        ", which is already being evaluated (an include loop)");
+    } else if (const Observation* o = find(obs, *t.target, RRType::TXT); !o) {
+      if (std::find(w.unasked.begin(), w.unasked.end(), *t.target) == w.unasked.end())
+        w.unasked.push_back(*t.target);
+      SpfFailure f;
+      f.obs.question = Question{*t.target, RRType::TXT};
+      f.obs.outcome = Outcome::NotAvailable;
+      f.obs.detail = "never asked";
+      f.path = joinPath(w.path);
+      f.records = w.pathRecords;
+      w.failures.push_back(std::move(f));
+    } else if (!isEvidence(o->outcome)) {
+      SpfFailure f;
+      f.obs = *o;
+      f.path = joinPath(w.path);
+      f.records = w.pathRecords;
+      w.failures.push_back(std::move(f));
+    } else if (o->outcome == Outcome::Answer) {
+      // A void target (NXDOMAIN, NODATA, no SPF record) authorises nothing: not Microsoft's.
+      owners.push_back(*t.target);
+      for (const Record* rp : sorted(o->answer)) {
+        std::string sub = joinTxt(*rp);
+        if (!isSpfRecord(sub)) continue;
+        w.pathRecords.push_back(rp);
+        walkSpf(w, sub, owners, obs);
+        w.pathRecords.pop_back();
+        if (w.found || w.overLimit) break;
+      }
+      owners.pop_back();
+    }
+    w.path.pop_back();
+  }
+}
+
+SpfWalk walkSpfRecord(const DnsName& domain, std::string_view text,
+                      const std::vector<Observation>& obs) {
+  SpfWalk w;
+  std::vector<DnsName> owners{domain};
+  walkSpf(w, text, owners, obs);
+  return w;
 }
 
 class Builder {
@@ -154,6 +299,27 @@ class Builder {
                 o.question.type, what, std::move(msg), std::nullopt, o.server});
   }
 
+  // A failed lookup on a chain, reported on the subject the chain starts from (`name`, `type`:
+  // the record whose state it leaves unknown), naming the lookup that failed and its server.
+  void failedOn(const DnsName& name, RRType type, const Observation& o, std::string_view via,
+                std::string_view why) {
+    std::string what = std::string(outcomeName(o.outcome));
+    std::string detail = o.detail.empty() ? what : o.detail;
+    if (!o.server.empty() && detail.find(o.server) == std::string::npos)
+      detail += " (server " + o.server + ")";
+    std::string msg = rrTypeName(o.question.type) + " lookup for " + o.question.name.toString() +
+                      " (reached through " + std::string(via) + ") failed: " + detail + "; " +
+                      std::string(why) + " cannot be established. Retry, or fix the resolver or server.";
+    add(Finding{"lookup-failed", Severity::Indeterminate, Cloud::None, name, type, what,
+                std::move(msg), std::nullopt, o.server});
+  }
+
+  // A chain offboard will not follow further (a loop, a limit): indeterminate on its subject.
+  void unfollowed(const DnsName& name, RRType type, std::string data, std::string message) {
+    add(Finding{"lookup-failed", Severity::Indeterminate, Cloud::None, name, type, std::move(data),
+                std::move(message), std::nullopt, ""});
+  }
+
   void nxdomain(const Observation& o) {
     for (const auto& g : report_.findings)
       if (g.id == "domain-nxdomain") return;
@@ -185,8 +351,9 @@ void checkNs(Builder& b, const std::vector<Observation>& obs) {
   Delegation& del = b.report().delegation;
   auto look = [&](const Observation* o, bool parent) {
     if (!o) return;
+    // After a CNAME (d is an alias) NXDOMAIN is the target's (RFC 6604), and d has no zone cut.
     if (o->outcome == Outcome::NxDomain) {
-      b.nxdomain(*o);
+      if (aliasChain(*o).empty()) b.nxdomain(*o);
       return;
     }
     if (!isEvidence(o->outcome)) {
@@ -242,11 +409,47 @@ void checkNs(Builder& b, const std::vector<Observation>& obs) {
   }
 }
 
+// d itself an alias (the resolver followed its CNAMEs for the MX question): RFC 5321 §5.1 has
+// mail follow the alias and fall back to the target's address, so a chain reaching a Microsoft
+// mail host delivers d's mail to Microsoft 365 whatever the target answers for MX. True when
+// `v`'s chain does (then it is reported, with the chain as the finding's data).
+bool aliasedToMicrosoft(Builder& b, const Observation& v) {
+  if (v.chain.empty()) return false;
+  const DnsName& d = b.report().domain;
+  for (const auto& hop : v.chain) b.addRecord(hop);
+  std::string via, chain = d.toString();
+  std::uint32_t ttl = v.chain.front().ttl;
+  for (const auto& hop : v.chain) {
+    via += (via.empty() ? "CNAME " : " -> ") + hop.target.toString();
+    chain += " -> " + hop.target.toString();
+    ttl = std::min(ttl, hop.ttl);
+    if (!isMicrosoftExchange(hop.target, b.ctx())) continue;
+    b.add(Finding{"mx-at-m365", Severity::Blocker, exchangeCloud(hop.target), d, RRType::MX, via,
+                  d.toStringNoDot() + " is itself an alias (" + chain +
+                      ") of a Microsoft 365 inbound mail host: mail for it follows the alias "
+                      "(RFC 5321 §5.1) and is delivered to Microsoft 365; after cancellation it "
+                      "bounces. Replace the CNAME with the new mail provider's MX.",
+                  ttl, v.server});
+    return true;
+  }
+  return false;
+}
+
+// The merged observation's chain, then each server's own (authoritative mode keeps a negative
+// answer's chain only there): the worst view decides, as for every other record.
+bool checkAliasedDomain(Builder& b, const Observation& o) {
+  if (aliasedToMicrosoft(b, o)) return true;
+  for (const auto& s : o.perServer)
+    if (isEvidence(s.outcome) && aliasedToMicrosoft(b, s)) return true;
+  return false;
+}
+
 void checkMx(Builder& b, const std::vector<Observation>& obs) {
   const DnsName& d = b.report().domain;
   const Observation* o = find(obs, d, RRType::MX);
   if (!o) return;
-  if (o->outcome == Outcome::NxDomain) {
+  if (checkAliasedDomain(b, *o)) return;
+  if (o->outcome == Outcome::NxDomain && aliasChain(*o).empty()) {
     b.nxdomain(*o);
     return;
   }
@@ -254,7 +457,7 @@ void checkMx(Builder& b, const std::vector<Observation>& obs) {
     b.failed(*o, "where mail for the domain goes");
     return;
   }
-  if (o->outcome == Outcome::NoData || o->answer.empty()) {
+  if (o->outcome != Outcome::Answer || o->answer.empty()) {
     b.add(Finding{"no-mx", Severity::Warning, Cloud::None, d, RRType::MX, "nodata",
                   d.toStringNoDot() + " has no MX: mail falls back to its address records (RFC 5321 "
                                  "§5.1). Publish the new provider's MX, or a null MX (0 .) if the "
@@ -271,7 +474,7 @@ void checkMx(Builder& b, const std::vector<Observation>& obs) {
               "A Microsoft 365 domain-verification MX (it never receives mail). Delete it.");
       continue;
     }
-    ExchangeWalk w = walkExchange(r.target, obs, b.ctx());
+    AliasWalk w = walkExchange(r.target, obs, b.ctx());
     for (const auto& hop : w.hops) b.addRecord(hop);
     if (isMicrosoftExchange(w.last, b.ctx())) {
       Record shown = r;
@@ -293,12 +496,53 @@ void checkMx(Builder& b, const std::vector<Observation>& obs) {
   }
 }
 
+// One SPF record of the domain, with the records its include:/redirect= chain leads to.
+void checkSpfTree(Builder& b, const Record& r, std::string_view text,
+                  const std::vector<Observation>& obs) {
+  const DnsName& d = b.report().domain;
+  SpfWalk w = walkSpfRecord(d, text, obs);
+  if (w.found) {
+    if (w.foundRecords.empty()) {
+      b.found("spf-includes-m365", Severity::Required, w.found->cloud, r,
+              "SPF still authorises Microsoft 365's outbound servers (" + w.foundPath +
+                  ") to send as " + d.toStringNoDot() +
+                  ". Remove that term and keep the rest of the record.");
+      return;
+    }
+    for (const Record* hop : w.foundRecords) b.addRecord(*hop);
+    const DnsName& holder = w.foundRecords.back()->name;
+    b.found("spf-includes-m365", Severity::Required, w.found->cloud, r,
+            "SPF still authorises Microsoft 365's outbound servers (through " + w.foundPath +
+                ") to send as " + d.toStringNoDot() + ". Remove the Microsoft term from the "
+                "record at " + holder.toString() + ", or the term of this record that leads "
+                "there, and keep the rest.");
+    return;
+  }
+  // Not found: every way the walk was cut short leaves the answer unknown (never "not
+  // included"); a void target (NXDOMAIN, NODATA, no SPF record) is simply not Microsoft's.
+  const std::string why = "whether SPF for " + d.toStringNoDot() + " still authorises Microsoft 365";
+  for (const auto& f : w.failures) {
+    for (const Record* hop : f.records) b.addRecord(*hop);
+    if (f.message.empty()) {
+      b.failedOn(d, RRType::TXT, f.obs, f.path, why);
+    } else {
+      b.unfollowed(d, RRType::TXT,
+                   f.obs.outcome == Outcome::ChainTooLong ? "too-many-lookups"
+                   : f.obs.outcome == Outcome::CnameLoop  ? "include-loop"
+                                                          : "not-followed",
+                   "SPF for " + d.toStringNoDot() + ": " + f.message + "; " + why +
+                       " cannot be established. Simplify the record (fewer includes), or check "
+                       "it by hand.");
+    }
+  }
+}
+
 void checkTxt(Builder& b, const std::vector<Observation>& obs) {
   const DnsName& d = b.report().domain;
   const Observation* o = find(obs, d, RRType::TXT);
   if (!o) return;
   if (o->outcome == Outcome::NxDomain) {
-    b.nxdomain(*o);
+    if (aliasChain(*o).empty()) b.nxdomain(*o);
     return;
   }
   if (!isEvidence(o->outcome)) {
@@ -310,12 +554,7 @@ void checkTxt(Builder& b, const std::vector<Observation>& obs) {
     std::string text = joinTxt(r);
     if (isSpfRecord(text)) {
       b.addRecord(r);
-      if (auto m = matchSpf(text)) {
-        b.found("spf-includes-m365", Severity::Required, m->signature->cloud, r,
-                "SPF still authorises Microsoft 365's outbound servers (" + m->term +
-                    ") to send as " + d.toStringNoDot() +
-                    ". Remove that term and keep the rest of the record.");
-      }
+      checkSpfTree(b, r, text, obs);
     } else if (isVerificationTxt(text)) {
       b.addRecord(r);
       b.found("verification-txt", Severity::Cleanup, Cloud::None, r,
@@ -323,6 +562,13 @@ void checkTxt(Builder& b, const std::vector<Observation>& obs) {
               "leaves the tenant.");
     }
   }
+}
+
+// A probe's CNAME target followed until it is Microsoft's in the probe's own family.
+AliasWalk walkProbe(const Probe& p, const DnsName& probeName, const DnsName& target,
+                    const std::vector<Observation>& obs) {
+  return walkAliases(target, obs, [&](const DnsName& n) { return matchHost(p.family, n) != nullptr; },
+                     {probeName});
 }
 
 using ProbeNames = std::array<DnsName, kProbes.size()>;
@@ -363,6 +609,34 @@ void checkProbes(Builder& b, const std::vector<Observation>& obs, const ProbeNam
       if (r.type != p.type) continue;
       b.addRecord(r);
       const Signature* s = matchHost(p.family, r.target);
+      Record shown = r;
+      std::string through;
+      if (!s && p.type == RRType::CNAME) {
+        AliasWalk w = walkProbe(p, name, r.target, obs);
+        for (const auto& hop : w.hops) b.addRecord(hop);
+        const std::string chain = name.toString() + " -> " + chainText(r.target, w.hops);
+        const std::string why = "whether " + name.toString() + " points at Microsoft 365";
+        if (w.arrived) {
+          s = matchHost(p.family, w.last);
+          shown.data += " -> " + w.last.toString();
+          through = " (CNAME chain: " + chain + ")";
+        } else if (w.pending) {
+          b.failedOn(name, p.type, *w.pending, "the CNAME chain " + chain, why);
+        } else if (w.needsQuestion) {
+          Observation never;
+          never.question = Question{w.last, RRType::CNAME};
+          never.outcome = Outcome::NotAvailable;
+          never.detail = "never asked";
+          b.failedOn(name, p.type, never, "the CNAME chain " + chain, why);
+        } else if (w.loop || w.tooLong) {
+          b.unfollowed(name, p.type, std::string(outcomeName(w.loop ? Outcome::CnameLoop : Outcome::ChainTooLong)),
+                       "The CNAME chain " + chain +
+                           (w.loop ? " comes back to a name already on it (a loop)"
+                                   : " is longer than " + std::to_string(kMaxAliasChain) +
+                                         " hops and is not followed further") +
+                           "; " + why + " cannot be established. Fix the chain, or check it by hand.");
+        }
+      }
       if (!s) continue;
       std::string what;
       switch (p.family) {
@@ -389,7 +663,7 @@ void checkProbes(Builder& b, const std::vector<Observation>& obs, const ProbeNam
         default:
           break;
       }
-      b.found(p.id, p.severity, s->cloud, r, std::move(what));
+      b.found(p.id, p.severity, s->cloud, shown, what + through);
     }
   }
 }
@@ -490,14 +764,44 @@ std::vector<Question> questionsFor(const DnsName& domain, bool parentSide) {
 std::vector<Question> followUps(const DnsName& domain, const std::vector<Observation>& observed,
                                 const CheckContext& ctx) {
   std::vector<Question> out;
-  const Observation* mx = find(observed, domain, RRType::MX);
-  if (!mx || mx->outcome != Outcome::Answer) return out;
-  for (const auto& r : mx->answer) {
-    if (r.target.isRoot() || r.target.isEmpty()) continue;
-    ExchangeWalk w = walkExchange(r.target, observed, ctx);
-    if (!w.needsQuestion) continue;
-    Question q{w.last, RRType::CNAME};
-    if (std::find(out.begin(), out.end(), q) == out.end()) out.push_back(std::move(q));
+  auto ask = [&](const DnsName& name, RRType type) {
+    Question q{name, type};
+    if (std::find(out.begin(), out.end(), q) != out.end() || find(observed, name, type)) return;
+    out.push_back(std::move(q));
+  };
+  if (const Observation* mx = find(observed, domain, RRType::MX); mx && mx->outcome == Outcome::Answer) {
+    for (const auto& r : mx->answer) {
+      if (r.target.isRoot() || r.target.isEmpty()) continue;
+      AliasWalk w = walkExchange(r.target, observed, ctx);
+      if (w.needsQuestion) ask(w.last, RRType::CNAME);
+    }
+  }
+  if (const Observation* txt = find(observed, domain, RRType::TXT); txt && txt->outcome == Outcome::Answer) {
+    for (const auto& r : txt->answer) {
+      std::string text = joinTxt(r);
+      if (!isSpfRecord(text)) continue;
+      SpfWalk w = walkSpfRecord(domain, text, observed);
+      if (w.found) continue;  // settled: nothing further changes the finding
+      for (const auto& n : w.unasked) ask(n, RRType::TXT);
+    }
+  }
+  // The probe names are built only when some CNAME was answered (most rounds of a scan have
+  // none left to follow).
+  bool anyAlias = std::any_of(observed.begin(), observed.end(), [](const Observation& o) {
+    return o.question.type == RRType::CNAME && o.outcome == Outcome::Answer && !o.answer.empty();
+  });
+  if (!anyAlias) return out;
+  ProbeNames names = probeNames(domain);
+  for (std::size_t i = 0; i < kProbes.size(); ++i) {
+    const Probe& p = kProbes[i];
+    if (p.type != RRType::CNAME || names[i].isEmpty()) continue;
+    const Observation* o = find(observed, names[i], p.type);
+    if (!o || o->outcome != Outcome::Answer) continue;
+    for (const auto& r : o->answer) {
+      if (r.type != RRType::CNAME || r.target.isEmpty()) continue;
+      AliasWalk w = walkProbe(p, names[i], r.target, observed);
+      if (w.needsQuestion) ask(w.last, RRType::CNAME);
+    }
   }
   return out;
 }

@@ -14,9 +14,14 @@
 
 namespace offboard {
 
-// Limits on following MX exchange hosts through CNAMEs (RFC 5321 §5.1 forbids the alias, but
-// the mail still follows it; bound the walk).
-inline constexpr int kMaxExchangeChain = 8;
+// Bound on the CNAME hops followed from an MX exchange host (RFC 5321 §5.1 forbids the alias,
+// but the mail still follows it) or from a probe's CNAME target (autodiscover, DKIM selectors,
+// …: clients and verifiers follow the chain).
+inline constexpr int kMaxAliasChain = 8;
+inline constexpr int kMaxExchangeChain = kMaxAliasChain;
+// RFC 7208 §4.6.4: at most 10 DNS-querying terms (include, a, mx, ptr, exists, redirect) in one
+// SPF evaluation, counted across the whole include/redirect tree; past that, a permerror.
+inline constexpr int kMaxSpfLookups = 10;
 
 // Optional facts from outside DNS that sharpen the checks.
 struct CheckContext {
@@ -29,13 +34,22 @@ struct CheckContext {
 // parents), MX, TXT at the apex, and the CNAME/SRV names of the catalogue.
 std::vector<Question> questionsFor(const DnsName& domain, bool parentSide);
 
-// Further questions implied by what has been observed so far: each MX exchange that is not
-// itself Microsoft's is followed through CNAMEs, one hop per round, up to kMaxExchangeChain.
-// Returns only questions not already in `observed`.
+// Further questions implied by what has been observed so far, one hop per round, only where an
+// answer leads somewhere that is not (yet) Microsoft's:
+//  - each MX exchange that is not itself Microsoft's, through CNAMEs (up to kMaxAliasChain);
+//  - each probe CNAME (autodiscover, selector1/2._domainkey, msoid, sip, lyncdiscover,
+//    enterpriseregistration/-enrollment) whose target is not Microsoft's, through CNAMEs;
+//  - the TXT of each include:/redirect= target of the apex SPF record and of the records they
+//    lead to, within kMaxSpfLookups DNS-querying terms, until Microsoft's SPF domain is reached.
+// Returns only questions not already in `observed`, each once.
 std::vector<Question> followUps(const DnsName& domain, const std::vector<Observation>& observed,
                                 const CheckContext& ctx = {});
 
-// The findings, records of interest, delegation and verdict for `domain`.
+// The findings, records of interest, delegation and verdict for `domain`. A chain that reaches
+// Microsoft is reported on the record it starts from (the apex MX or SPF record, the probe
+// record; an apex that is itself a CNAME to a Microsoft mail host is mx-at-m365 on (domain, MX)),
+// naming every hop; a chain cut short by a failed lookup, a loop or a limit is lookup-failed on
+// that same (name, type), never "not at Microsoft".
 DomainReport evaluate(const DnsName& domain, const std::vector<Observation>& observed,
                       const CheckContext& ctx = {});
 

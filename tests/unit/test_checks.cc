@@ -361,6 +361,9 @@ TEST_CASE("CNAME and SRV families: positive, negative, look-alike, outcome") {
     std::string name = std::string(row.owner) + ".x.example";
     auto v = baseline("x.example");
     put(v, obs(name, row.type, Outcome::Answer, {rec(name, row.type, row.target)}));
+    // A CNAME target that is not Microsoft's is followed (it may alias Microsoft's): here it is
+    // a plain host.
+    if (row.type == RRType::CNAME) put(v, obs(row.target, RRType::CNAME, Outcome::NoData));
     auto r = evaluate(N("x.example"), v);
     if (row.id) {
       REQUIRE(has(r, row.id));
