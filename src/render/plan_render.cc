@@ -73,6 +73,31 @@ ojson stepJson(const PlanStep& s) {
   return o;
 }
 
+// Who was asked, without the rehearsal note.
+std::string evidenceWhere(const EvidenceInfo& e) {
+  std::string who = join(e.servers, ", ");
+  std::string out;
+  switch (e.source) {
+    case EvidenceSource::Zones:
+      out = who.empty() ? "zone files" : "zone files in " + who;
+      break;
+    case EvidenceSource::Resolver:
+      out = e.servers.size() == 1 ? "recursive resolver " + who
+            : who.empty()         ? "recursive resolvers (none named)"
+                                  : "recursive resolvers " + who;
+      break;
+    case EvidenceSource::SystemResolver:
+      out = e.servers.size() == 1 ? "system resolver " + who
+            : who.empty()         ? "the system's resolvers"
+                                  : "system resolvers " + who;
+      break;
+    case EvidenceSource::Authoritative:
+      out = "authoritative servers, walked from the root" + (who.empty() ? "" : " (" + who + ")");
+      break;
+  }
+  return out;
+}
+
 // SPEC §4 "evidence": the same three keys in plan and gate JSON and in SARIF's property bag.
 ojson evidenceJson(const EvidenceInfo& e) {
   ojson o;
@@ -290,28 +315,7 @@ std::string escapeXml(const std::string& s) {
 }
 
 std::string evidenceText(const EvidenceInfo& e) {
-  std::string who = join(e.servers, ", ");
-  std::string out;
-  switch (e.source) {
-    case EvidenceSource::Zones:
-      out = who.empty() ? "zone files" : "zone files in " + who;
-      break;
-    case EvidenceSource::Resolver:
-      out = e.servers.size() == 1 ? "recursive resolver " + who
-            : who.empty()         ? "recursive resolvers (none named)"
-                                  : "recursive resolvers " + who;
-      break;
-    case EvidenceSource::SystemResolver:
-      out = e.servers.size() == 1 ? "system resolver " + who
-            : who.empty()         ? "the system's resolvers"
-                                  : "system resolvers " + who;
-      break;
-    case EvidenceSource::Authoritative:
-      out = "authoritative servers, walked from the root" + (who.empty() ? "" : " (" + who + ")");
-      break;
-  }
-  if (!e.live) out += " (offline rehearsal: nothing live was asked)";
-  return out;
+  return evidenceWhere(e) + (e.live ? "" : " (offline rehearsal: nothing live was asked)");
 }
 
 std::string rehearsalWarning(const EvidenceInfo& e) {
@@ -617,7 +621,7 @@ std::string renderGateSarif(const Plan& p, const GateDecision& d, const std::str
     invocation["toolExecutionNotifications"] = ojson::array(
         {{{"level", "warning"},
           {"descriptor", {{"id", "offline-rehearsal"}}},
-          {"message", {{"text", rehearsalWarning(p.evidence) + " (evidence: " + evidenceText(p.evidence) + ")"}}}}});
+          {"message", {{"text", rehearsalWarning(p.evidence) + " (evidence: " + evidenceWhere(p.evidence) + ")"}}}}});
   run["invocations"] = ojson::array({invocation});
   run["results"] = results;
   run["properties"] = {{"verdict", std::string(gateVerdictName(d.verdict))},
