@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -94,14 +95,38 @@ DnsName hostName(const std::string& text, const std::string& where) {
   return *n;
 }
 
+// Graph pages its collections: a response with "@odata.nextLink" (or, beside an expanded
+// property, "domainNameReferences@odata.nextLink") holds one page, and the rest is behind the
+// link. Read as complete, a domain on a later page would look absent from the export, which is
+// what `remove-domain` takes for "removed". So a page is refused, never read as the whole.
+void refusePage(const json& obj, const std::string& path) {
+  if (!obj.is_object()) return;
+  static constexpr std::string_view kLink = "@odata.nextLink";
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    std::string_view k = it.key();
+    bool link = iequals(k, "odata.nextLink") ||  // the older OData JSON spelling
+                (k.size() >= kLink.size() && iequals(k.substr(k.size() - kLink.size()), kLink));
+    if (!link) continue;
+    bad(join(path, it.key()),
+        std::string("this export is one page of several (Graph put the rest behind this link). "
+                    "Read as the whole list, whatever is on the later pages would look absent "
+                    "from the export, and a domain absent from it looks removed. Export every "
+                    "page: Get-MgDomain -All | ConvertTo-Json -Depth 5 > domains.json, or follow "
+                    "@odata.nextLink until a response has none (Graph's $top sets the page size) "
+                    "and put every page's items in one {\"value\": [...]}"));
+  }
+}
+
 // A collection as Graph returns it ({"value": [...]}) or as PowerShell nests it (a bare array);
-// null means empty. Items are returned with their paths.
+// null means empty. Items are returned with their paths. One page of a paged collection is
+// refused (refusePage).
 std::vector<std::pair<const json*, std::string>> collection(const json& v, const std::string& path) {
   std::vector<std::pair<const json*, std::string>> out;
   if (v.is_null()) return out;
   const json* arr = &v;
   std::string arrPath = path;
   if (v.is_object()) {
+    refusePage(v, path);
     std::string written;
     arr = member(v, "value", &written);
     if (!arr) bad(path, "an object without \"value\" (expected an array, or {\"value\": [...]})");
@@ -215,21 +240,47 @@ class Reader {
  public:
   explicit Reader(Tenant& t) : t_(t) {}
 
-  // Adds a domain unless it is initial or a duplicate. `where` names its position.
+  // Adds a domain unless it is initial or a duplicate. `where` names its position;
+  // `initialFlag` is the export's isInitial.
+  //
+  // The name decides, not the flag. An isInitial domain whose name is an initial domain's
+  // (*.onmicrosoft.com and the like) is the tenant's initial domain: it cannot be removed and is
+  // skipped (and names the tenant, see initialDomain()). One whose name is not is kept and
+  // offboarded like any custom domain, with a note. Why keep it rather than refuse the file:
+  // Microsoft creates the initial domain under onmicrosoft.com, so a custom name marked initial
+  // is an edited or placeholder export (Graph's own example marks contoso.com so); dropping it
+  // would leave a domain that may still point at Microsoft 365 out of the plan and let the gate
+  // pass without it, while keeping it only adds steps the operator can see, ack or waive.
   void addDomain(TenantDomain d, const std::string& where, bool initialFlag) {
     const std::string shown = d.input.name.toStringNoDot();
-    if (initialFlag || isInitialDomainName(d.input.name)) {
+    if (isInitialDomainName(d.input.name)) {
       t_.skipped.push_back(shown + " (" + where +
                            "): an initial Microsoft domain; it can never be removed, so it is not "
                            "offboarded");
+      if (initialFlag) {
+        if (initial_ && initial_->first != d.input.name)
+          bad(where, "a second domain marked isInitial (" + shown + "; the first is " +
+                         initial_->first.toStringNoDot() + " at " + initial_->second +
+                         "): a tenant has exactly one initial domain, so this export mixes two "
+                         "tenants; export each tenant on its own");
+        if (!initial_) initial_.emplace(d.input.name, where.empty() ? "the top level" : where);
+      }
       return;
     }
+    if (initialFlag)
+      t_.skipped.push_back("the isInitial mark on " + shown + " (" + where +
+                           "): initial domains are named under onmicrosoft.com (or "
+                           "onmicrosoft.us, onmicrosoft.de, partner.onmschina.cn) and this name "
+                           "is not, so it is offboarded like any custom domain");
     if (!seen_.insert(d.input.name).second) {
       t_.skipped.push_back(shown + " (" + where + "): listed twice; the first entry is used");
       return;
     }
     t_.domains.push_back(std::move(d));
   }
+
+  // The export's initial domain (isInitial, and an initial domain's name), with its position.
+  const std::optional<std::pair<DnsName, std::string>>& initialDomain() const { return initial_; }
 
   DomainInput domainName(const std::string& text, const std::string& where) {
     std::string why;
@@ -241,6 +292,7 @@ class Reader {
   // A Graph domain object (camelCase or PascalCase), or the tool's {"name": …} object.
   void graphDomain(const json& obj, const std::string& where) {
     requireObject(obj, where, "a domain");
+    refusePage(obj, where);
     std::string w;
     const json* id = member(obj, "id", &w);
     if (!id) id = member(obj, "name", &w);
@@ -251,6 +303,21 @@ class Reader {
     d.isDefault = optionalBool(obj, "isDefault", where).value_or(false);
     d.verified = optionalBool(obj, "isVerified", where);
     bool initial = optionalBool(obj, "isInitial", where).value_or(false);
+    // supportedServices: an array of strings; a lone string is one service (PowerShell unrolls
+    // a one-element array when a property is built from a pipeline). null: not exported.
+    if (const json* svc = member(obj, "supportedServices", &w); svc && !svc->is_null()) {
+      const std::string at = join(where, w);
+      std::vector<std::string> services;
+      if (svc->is_string()) {
+        services.push_back(svc->get<std::string>());
+      } else if (svc->is_array()) {
+        for (std::size_t i = 0; i < svc->size(); ++i)
+          services.push_back(expectString((*svc)[i], index(at, i)));
+      } else {
+        bad(at, std::string("not an array of strings (found ") + typeName(*svc) + ")");
+      }
+      d.supportedServices = std::move(services);
+    }
     if (const json* scr = member(obj, "serviceConfigurationRecords", &w))
       d.knownMicrosoftMx = readRecords(*scr, join(where, w)).mx;
     if (const json* refs = member(obj, "domainNameReferences", &w); refs && !refs->is_null())
@@ -427,6 +494,7 @@ class Reader {
 
   Tenant& t_;
   std::set<DnsName> seen_;
+  std::optional<std::pair<DnsName, std::string>> initial_;
 };
 
 // UTF-8 (BOM stripped) from UTF-8 or UTF-16 with a BOM (Windows PowerShell 5.1's `>` writes
@@ -551,6 +619,162 @@ std::string printable(const std::string& s) {
   return out;
 }
 
+// --- duplicate keys ----------------------------------------------------------------------------
+// RFC 8259 §4: names within an object SHOULD be unique, and a reader's choice among duplicates
+// is its own. nlohmann keeps the last one silently, so `"cancel": true, "cancel": false` would
+// decide a cancellation without a word. Graph's keys are camelCase and Graph PowerShell's are
+// PascalCase, and the importer looks keys up case-insensitively: `"id"` and `"Id"` in one object
+// are the same key to it. nlohmann's SAX and callback interfaces report no positions, so this is
+// a small scanner over text nlohmann has already accepted (the structure is known to be valid).
+
+// The member name as nlohmann sees it: escapes decoded (so "\u0069d" is "id"). `at` is on the
+// opening quote; on return it is just past the closing one.
+std::string decodeJsonString(std::string_view text, std::size_t& at) {
+  std::string out;
+  auto hex4 = [&](std::size_t from) -> std::uint32_t {
+    std::uint32_t v = 0;
+    for (std::size_t k = from; k < from + 4 && k < text.size(); ++k) {
+      char c = text[k];
+      v = v * 16 + static_cast<std::uint32_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return v;
+  };
+  auto putUtf8 = [&](std::uint32_t cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  };
+  std::size_t i = at + 1;
+  while (i < text.size() && text[i] != '"') {
+    if (text[i] != '\\') {
+      out += text[i++];
+      continue;
+    }
+    char e = i + 1 < text.size() ? text[i + 1] : '\\';
+    i += 2;
+    switch (e) {
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case 'u': {
+        std::uint32_t cp = hex4(i);
+        i += 4;
+        // nlohmann refused unpaired surrogates already: a high one is followed by \uDC00-DFFF.
+        if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 <= text.size() && text[i] == '\\' &&
+            text[i + 1] == 'u') {
+          std::uint32_t lo = hex4(i + 2);
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          i += 6;
+        }
+        putUtf8(cp);
+        break;
+      }
+      default: out += e; break;  // \" \\ \/
+    }
+  }
+  at = i + 1;
+  return out;
+}
+
+// A key for a message: at most 80 octets, cut on a UTF-8 boundary (printable() escapes controls).
+std::string shownKey(const std::string& key) {
+  if (key.size() <= 80) return key;
+  std::size_t cut = 80;
+  while (cut > 0 && (static_cast<unsigned char>(key[cut]) & 0xC0) == 0x80) --cut;
+  return key.substr(0, cut) + "…";
+}
+
+// The first member name that repeats an earlier one of its object (ASCII case folded), as an
+// InputError whose `where` is the key path ("subscriptions[0].cancel") and whose `what` gives
+// both lines. nullopt when every object's names are distinct.
+std::optional<InputError> duplicateKey(std::string_view text) {
+  struct Seen {
+    std::string written;
+    std::size_t line;
+  };
+  struct Frame {
+    bool object;
+    std::string path;                     // this container's path, as Reader writes paths
+    std::map<std::string, Seen> keys;     // folded name → first spelling and its line
+    std::string key;                      // the member whose value comes next
+    std::size_t index = 0;                // the array element that comes next
+  };
+  std::vector<Frame> stack;
+  auto childPath = [&]() -> std::string {
+    if (stack.empty()) return "";
+    const Frame& f = stack.back();
+    return f.object ? join(f.path, shownKey(f.key)) : index(f.path, f.index);
+  };
+  std::size_t line = 1;
+  bool expectKey = false;
+  for (std::size_t i = 0; i < text.size();) {
+    char c = text[i];
+    switch (c) {
+      case '\n': ++line; ++i; break;
+      case '{':
+        stack.push_back(Frame{true, childPath(), {}, {}, 0});
+        expectKey = true;
+        ++i;
+        break;
+      case '[':
+        stack.push_back(Frame{false, childPath(), {}, {}, 0});
+        expectKey = false;
+        ++i;
+        break;
+      case '}':
+      case ']':
+        stack.pop_back();
+        expectKey = false;
+        ++i;
+        break;
+      case ',':
+        if (!stack.empty() && stack.back().object) expectKey = true;
+        else if (!stack.empty()) ++stack.back().index;
+        ++i;
+        break;
+      case '"': {
+        std::string s = decodeJsonString(text, i);
+        if (!expectKey || stack.empty() || !stack.back().object) break;
+        expectKey = false;
+        Frame& f = stack.back();
+        std::string folded = s;
+        for (auto& ch : folded) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        auto [it, fresh] = f.keys.emplace(std::move(folded), Seen{s, line});
+        f.key = s;
+        if (fresh) continue;
+        const Seen& first = it->second;
+        std::string what =
+            first.written == s
+                ? "the key appears twice in one object (lines " + std::to_string(first.line) +
+                      " and " + std::to_string(line) + ")"
+                : "the key appears twice in one object, as " + quoteForMessage(first.written) +
+                      " (line " + std::to_string(first.line) + ") and " + quoteForMessage(s) +
+                      " (line " + std::to_string(line) +
+                      "); keys that differ only in case are one key (Graph writes camelCase, "
+                      "Graph PowerShell PascalCase)";
+        what += ". JSON does not say which one counts (RFC 8259 §4) and readers differ: keep one";
+        return InputError{join(f.path, shownKey(s)), what};
+      }
+      default: ++i; break;  // ':', blanks, numbers, true/false/null
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<json> parseJson(std::string_view bytes, std::string* text, std::string* error) {
   std::string err;
   auto utf8 = toUtf8(bytes, &err);
@@ -565,7 +789,12 @@ std::optional<json> parseJson(std::string_view bytes, std::string* text, std::st
     return std::nullopt;
   }
   try {
-    return json::parse(*text);
+    json doc = json::parse(*text);
+    if (auto dup = duplicateKey(*text)) {
+      *error = printable(dup->where + ": " + dup->what);
+      return std::nullopt;
+    }
+    return doc;
   } catch (const json::parse_error& e) {
     // e.byte is 1-based: the position just after the offending character.
     std::size_t at = e.byte > 0 ? e.byte - 1 : 0;
@@ -629,7 +858,9 @@ std::optional<Tenant> parseTenant(std::string_view bytes, const std::string& fil
         else r.graphList(items);
       } else if (top.contains("domains") || top.contains("tenant") || top.contains("subscriptions")) {
         r.ownFile(top);
-      } else if (member(top, "id") || member(top, "Id")) {
+      } else if (member(top, "id") || member(top, "name")) {
+        // The same keys graphDomain() takes inside {"value": [...]}: a lone object keyed
+        // "name" was refused here while its twin in a list was read.
         r.graphDomain(top, "");
         t.source = TenantSource::GraphSingle;
       } else if (member(top, "disableUserAccounts")) {
@@ -643,6 +874,10 @@ std::optional<Tenant> parseTenant(std::string_view bytes, const std::string& fil
       bad("", std::string("the top level is ") + typeName(top) +
                   "; expected a tenant object or a Graph domain export");
     }
+    // The state binds to the tenant's identity, and the planner names the tenant by t.name: a
+    // Graph export says it through its initial domain (the own file through "tenant").
+    if (t.name.empty() && t.source != TenantSource::OwnFile && r.initialDomain())
+      t.name = r.initialDomain()->first.toStringNoDot();
   } catch (const InputError& e) {
     *error = located(file, e);
     return std::nullopt;

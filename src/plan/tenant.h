@@ -15,7 +15,13 @@
 //   - a bare `serviceConfigurationRecords` / `verificationDnsRecords` collection (the domain is
 //     the MX record's label).
 // Initial domains (`*.onmicrosoft.com`, `*.partner.onmschina.cn`, and the `.us`/`.de` initial
-// suffixes) cannot be removed from a tenant (Microsoft: "Remove a domain") and are skipped.
+// suffixes) cannot be removed from a tenant (Microsoft: "Remove a domain") and are skipped; the
+// name decides, so `isInitial` on any other name is noted and the domain offboarded. A Graph
+// export's `isInitial` initial domain names the tenant (Tenant::name) when nothing else does.
+// Inputs are not trusted further than they say: a key repeated in one object (also in another
+// case: `id` and `Id`) is refused with both lines, since JSON leaves the choice to the reader;
+// one page of a paged Graph collection (`@odata.nextLink`) is refused, since a domain on a later
+// page would look removed.
 // Consumer plans (Family, Personal) are refused: they have no admin center or custom domains.
 // What it must not do: read files or the network (the caller hands it the bytes), guess a
 // domain's MX host, or crash on a wrong type: every error names the file and the JSON position
@@ -74,11 +80,15 @@ enum class TenantSource {
 struct Tenant {
   std::string file;                  // where it came from (for messages); empty for arguments
   TenantSource source = TenantSource::Arguments;
-  std::string name;                  // "contoso.onmicrosoft.com" (may be empty)
+  // "contoso.onmicrosoft.com": the own file's "tenant", or a Graph export's initial domain;
+  // may be empty.
+  std::string name;
   std::optional<Cloud> cloud;        // as the tenant file says; nullopt: infer from DNS
   std::vector<Subscription> subscriptions;
   std::vector<TenantDomain> domains; // custom domains to offboard, input order, no duplicates
-  std::vector<std::string> skipped;  // notes on entries left out (initial domains, duplicates)
+  // Notes on entries left out (initial domains, duplicates) and marks set aside (isInitial on a
+  // name that is not an initial domain's); the planner shows each as "Skipped NOTE."
+  std::vector<std::string> skipped;
   std::vector<MailTarget> newMx;
   std::optional<DnsName> newSpfInclude;
   std::vector<DnsName> newNameservers;
@@ -86,7 +96,9 @@ struct Tenant {
 };
 
 // Parses `bytes` (the whole file; UTF-8 with or without BOM, or UTF-16 with a BOM). `file` is
-// used in messages only. nullopt with *error = "FILE: where: what" on any input error.
+// used in messages only. nullopt with *error = "FILE: where: what" on any input error (also a
+// duplicate key, "FILE: subscriptions[0].cancel: … (lines 4 and 5) …", and one page of a
+// paged Graph export).
 std::optional<Tenant> parseTenant(std::string_view bytes, const std::string& file,
                                   std::string* error);
 

@@ -88,17 +88,24 @@ TEST_CASE("every documented Graph example in the fixtures imports or is refused 
     std::string err;
     auto t = parseTenant(s.str(), name, &err);
     if (name == "graph-v1-domains-list.json") {
-      // Microsoft's placeholder marks contoso.com as the initial domain: never offboarded.
+      // Microsoft's placeholder marks contoso.com as the initial domain, but an initial domain
+      // is named under onmicrosoft.com: the mark is set aside (with a note) and contoso.com is
+      // offboarded like any custom domain. It does not name the tenant.
       REQUIRE(t);
       CHECK(t->source == TenantSource::GraphList);
-      CHECK(t->domains.empty());
+      CHECK(names(*t) == std::vector<std::string>{"contoso.com"});
       REQUIRE(t->skipped.size() == 1);
-      CHECK(t->skipped[0].find("contoso.com") == 0);
+      CHECK(t->skipped[0].find("the isInitial mark on contoso.com (value[0])") == 0);
+      CHECK(t->name.empty());
+      CHECK(t->domains[0].supportedServices ==
+            std::vector<std::string>{"Email", "OfficeCommunicationsOnline"});
     } else if (name == "graph-v1-domain-get.json") {
+      // The tenant's own initial domain: skipped, and it names the tenant.
       REQUIRE(t);
       CHECK(t->source == TenantSource::GraphSingle);
       CHECK(t->domains.empty());
       CHECK(t->skipped.size() == 1);
+      CHECK(t->name == "m365x214355.onmicrosoft.com");
     } else if (name == "graph-v1-serviceConfigurationRecords.json" ||
                name == "graph-beta-serviceConfigurationRecords.json") {
       // No @odata.type in beta, "supportedServices" typo, "include: spf…" with a space.
@@ -301,4 +308,148 @@ TEST_CASE("RFC 3339 times round-trip and the boundary second is exact") {
   CHECK_FALSE(parseDate("2023-02-29"));
   CHECK(formatDuration(172800) == "48h");
   CHECK(formatDuration(3661) == "1h 1m 1s");
+}
+
+TEST_CASE("a key repeated in one object is refused with the file, the key path and both lines") {
+  struct Case {
+    std::string json;
+    const char* expected;  // the start of the message
+    const char* lines;     // both lines, as the message gives them
+  };
+  const Case cases[] = {
+      // The own file, read strictly: "domains" twice would have kept the second list only.
+      {"{\n  \"domains\": [\"a.example\"],\n  \"domains\": [\"b.example\"]\n}", "t.json: domains: ",
+       "lines 2 and 3"},
+      // A cancellation decided by whichever "cancel" the reader keeps.
+      {fixture("fixtures/tenants/unit/duplicate-cancel.json"),
+       "t.json: subscriptions[0].cancel: ", "lines 5 and 6"},
+      // Graph's id and PowerShell's Id are one key to the importer.
+      {"{\"value\": [\n {\"id\": \"a.example\",\n  \"Id\": \"b.example\"}\n]}", "t.json: value[0].Id: ",
+       "'id' (line 2) and 'Id' (line 3)"},
+      // An escape spells the same key as nlohmann decodes it.
+      {"[{\"Id\": \"a.example\", \"IsInitial\": false,\n \"\\u0049sInitial\": true}]",
+       "t.json: [0].IsInitial: ", "lines 1 and 2"},
+      // Deep inside a record collection, case folded.
+      {"[{\"Id\": \"a.example\", \"ServiceConfigurationRecords\": [{\"RecordType\": \"Mx\",\n"
+       "  \"MailExchange\": \"a.mail.protection.outlook.com\", \"mailExchange\": \"evil.example\"}]}]",
+       "t.json: [0].ServiceConfigurationRecords[0].mailExchange: ", "(line 2) and 'mailExchange' (line 2)"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.json);
+    std::string err = parseErr(c.json);
+    CHECK_MESSAGE(err.find(c.expected) == 0, err);
+    CHECK_MESSAGE(err.find("twice") != std::string::npos, err);
+    CHECK_MESSAGE(err.find(c.lines) != std::string::npos, err);
+  }
+  // The same key in two different objects, or a value that looks like a key, is no duplicate.
+  Tenant t = parseOk(R"({"value": [{"id": "a.example", "isDefault": true},
+                                   {"id": "b.example", "isDefault": false, "x": "id"}]})");
+  CHECK(names(t) == std::vector<std::string>{"a.example", "b.example"});
+  // The record and reference parsers refuse them too.
+  std::string err;
+  CHECK_FALSE(parseServiceConfigurationMx(
+      R"([{"recordType": "Mx", "mailExchange": "a.example", "MailExchange": "b.example"}])", &err));
+  CHECK(err.find("[0].MailExchange: ") == 0);
+  CHECK_FALSE(parseDomainNameReferences(R"({"value": [], "Value": [{"id": "x"}]})", &err));
+  CHECK(err.find("Value: ") == 0);
+}
+
+TEST_CASE("one page of a paged Graph export is refused, saying how to export every page") {
+  std::string err = parseErr(fixture("fixtures/tenants/unit/graph-paged.json"), "p.json");
+  CHECK_MESSAGE(err.find("p.json: @odata.nextLink: ") == 0, err);
+  CHECK(err.find("one page of several") != std::string::npos);
+  CHECK(err.find("Get-MgDomain -All | ConvertTo-Json -Depth 5") != std::string::npos);
+  CHECK(err.find("$top") != std::string::npos);
+  // A paged collection inside a domain object: its other pages are just as unseen.
+  err = parseErr(R"({"value": [{"id": "a.example", "domainNameReferences":
+                   {"value": [], "@odata.nextLink": "https://graph.microsoft.com/v1.0/x"}}]})");
+  CHECK_MESSAGE(err.find("t.json: value[0].domainNameReferences.@odata.nextLink: ") == 0, err);
+  err = parseErr(R"({"value": [{"id": "a.example", "domainNameReferences": [],
+                   "domainNameReferences@odata.nextLink": "https://graph.microsoft.com/v1.0/x"}]})");
+  CHECK_MESSAGE(err.find("t.json: value[0].domainNameReferences@odata.nextLink: ") == 0, err);
+  // The last page (no nextLink) is a complete list.
+  Tenant t = parseOk(R"({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#domains",
+                         "value": [{"id": "a.example"}]})");
+  CHECK(names(t) == std::vector<std::string>{"a.example"});
+}
+
+TEST_CASE("a single Graph domain object keyed name is read as its twin inside value is") {
+  for (const char* key : {"id", "Id", "name", "Name"}) {
+    CAPTURE(key);
+    const std::string obj = std::string(R"({")") + key + R"(": "contoso.com", "isAdminManaged": false})";
+    Tenant single = parseOk(obj);
+    CHECK(single.source == TenantSource::GraphSingle);
+    CHECK(names(single) == std::vector<std::string>{"contoso.com"});
+    CHECK(single.domains[0].adminManaged == false);
+    Tenant list = parseOk(R"({"value": [)" + obj + "]}");
+    CHECK(names(list) == names(single));
+  }
+}
+
+TEST_CASE("isInitial on a name that is not an initial domain's keeps the domain, with a note") {
+  Tenant t = parseOk(R"({"value": [
+      {"id": "contoso.com", "isInitial": true},
+      {"id": "fabrikam.com", "isInitial": false},
+      {"id": "contoso.mail.onmicrosoft.com", "isInitial": false}]})");
+  // contoso.com is offboarded like any custom domain; the routing domain is never offboarded.
+  CHECK(names(t) == std::vector<std::string>{"contoso.com", "fabrikam.com"});
+  REQUIRE(t.skipped.size() == 2);
+  CHECK(t.skipped[0].find("the isInitial mark on contoso.com (value[0])") == 0);
+  CHECK(t.skipped[0].find("offboarded like any custom domain") != std::string::npos);
+  CHECK(t.skipped[1].find("contoso.mail.onmicrosoft.com (value[2]): an initial") == 0);
+  // Neither names the tenant: only an isInitial *.onmicrosoft.com domain does.
+  CHECK(t.name.empty());
+}
+
+TEST_CASE("supportedServices is read when exported and nullopt when not") {
+  Tenant t = parseOk(R"({"value": [
+      {"id": "a.example", "supportedServices": ["Email", "OfficeCommunicationsOnline"]},
+      {"id": "b.example", "supportedServices": []},
+      {"id": "c.example"},
+      {"id": "d.example", "supportedServices": null},
+      {"id": "e.example", "SupportedServices": "Email"}]})");
+  REQUIRE(t.domains.size() == 5);
+  CHECK(t.domains[0].supportedServices ==
+        std::vector<std::string>{"Email", "OfficeCommunicationsOnline"});
+  REQUIRE(t.domains[1].supportedServices.has_value());
+  CHECK(t.domains[1].supportedServices->empty());  // exported: no service was ever set up
+  CHECK_FALSE(t.domains[2].supportedServices.has_value());
+  CHECK_FALSE(t.domains[3].supportedServices.has_value());
+  CHECK(t.domains[4].supportedServices == std::vector<std::string>{"Email"});
+  // PowerShell's PascalCase export (the demo tenant).
+  Tenant ps = parseOk(fixture("fixtures/tenants/graph-powershell.json"));
+  REQUIRE(ps.domains.size() == 4);
+  CHECK(ps.domains[0].supportedServices ==
+        std::vector<std::string>{"Email", "OfficeCommunicationsOnline", "Intune"});
+  CHECK(ps.domains[1].supportedServices == std::vector<std::string>{"Email"});
+  REQUIRE(ps.domains[3].supportedServices.has_value());
+  CHECK(ps.domains[3].supportedServices->empty());
+  // Wrong types name the path.
+  CHECK(parseErr(R"({"value": [{"id": "a.example", "supportedServices": 5}]})")
+            .find("t.json: value[0].supportedServices: not an array of strings") == 0);
+  CHECK(parseErr(R"({"value": [{"id": "a.example", "supportedServices": ["Email", 5]}]})")
+            .find("t.json: value[0].supportedServices[1]: not a string") == 0);
+}
+
+TEST_CASE("a Graph export names the tenant by its initial domain; the own file by \"tenant\"") {
+  for (const char* f : {"fixtures/tenants/graph-powershell.json",
+                        "fixtures/tenants/graph-powershell-utf16le.json",
+                        "fixtures/tenants/unit/powershell-array.json",
+                        "fixtures/tenants/unit/graph-expanded.json"}) {
+    CAPTURE(f);
+    CHECK(parseOk(fixture(f)).name == "contoso.onmicrosoft.com");
+  }
+  // The own file's "tenant" is what it says, and a file without one does not borrow a name.
+  CHECK(parseOk(R"({"tenant": "fabrikam.onmicrosoft.com", "domains": ["a.example",
+                   {"id": "contoso.onmicrosoft.com", "isInitial": true}]})").name ==
+        "fabrikam.onmicrosoft.com");
+  CHECK(parseOk(R"({"domains": [{"id": "contoso.onmicrosoft.com", "isInitial": true}]})")
+            .name.empty());
+  // A list without an initial domain leaves the name empty.
+  CHECK(parseOk(R"({"value": [{"id": "a.example"}]})").name.empty());
+  // Two initial domains: two tenants in one file, refused rather than bound to either.
+  std::string err = parseErr(R"({"value": [{"id": "contoso.onmicrosoft.com", "isInitial": true},
+                                           {"id": "fabrikam.onmicrosoft.com", "isInitial": true}]})");
+  CHECK_MESSAGE(err.find("t.json: value[1]: a second domain marked isInitial") == 0, err);
+  CHECK(err.find("contoso.onmicrosoft.com at value[0]") != std::string::npos);
 }
