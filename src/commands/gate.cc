@@ -11,36 +11,14 @@ namespace offboard {
 
 int runGate(const GateOptions& o, const Tenant& t, Resolver& resolver, StateStore& store,
             std::int64_t now, const DirectResolverFactory& direct, Io& io) {
-  std::string err;
-  StateSnapshot before = store.snapshot(&err);
-  if (!err.empty()) {
-    io.err << "offboard gate: " << err << "\n";
-    return kExitInternal;
-  }
-  Evidence ev = gatherEvidence(t, resolver, before, now, direct);
-  // Recorded before deciding: the propagation clock counts from the first observation of a new
-  // value, and a run that cannot record must not pass (fail closed).
-  if (!store.recordObservations(ev.rows, &err)) {
-    io.err << "offboard gate: " << err << "\n";
-    return kExitInternal;
-  }
-  PlanInput in;
-  in.tenant = t;
-  in.state = store.snapshot(&err);
-  if (!err.empty()) {
-    io.err << "offboard gate: " << err << "\n";
-    return kExitInternal;
-  }
-  in.reports = std::move(ev.reports);
-  in.zoneListings = std::move(ev.zoneListings);
-  in.newHost = std::move(ev.newHost);
-  in.now = now;
-  Plan plan = buildPlan(in);
-  GateDecision d = decide(plan);
-  if (o.format == "json") io.out << renderGateJson(plan, d);
-  else if (o.format == "junit") io.out << renderGateJunit(plan, d);
-  else if (o.format == "sarif") io.out << renderGateSarif(plan, d, t.file);
-  else io.out << renderGateText(plan, d, TextStyle{useColor(o.color, io.outIsTerminal)});
+  int rc = kExitInternal;
+  auto plan = runPipeline("gate", t, resolver, &store, o.source, now, direct, true, io, &rc);
+  if (!plan) return rc;
+  GateDecision d = decide(*plan);
+  if (o.format == "json") io.out << renderGateJson(*plan, d);
+  else if (o.format == "junit") io.out << renderGateJunit(*plan, d);
+  else if (o.format == "sarif") io.out << renderGateSarif(*plan, d, t.file);
+  else io.out << renderGateText(*plan, d, TextStyle{useColor(o.color, io.outIsTerminal)});
   return gateExitCode(d);
 }
 

@@ -49,8 +49,28 @@ struct Evidence {
   std::map<DnsName, NewHostView> newHost;
   std::vector<ObservationRow> rows;
 };
+// `cacheTtls`: the resolver is a recursive one, whose TTLs are what is left in its cache; each
+// record is then asked once more at its zone's own servers (through `direct`) for its real TTL.
 Evidence gatherEvidence(const Tenant& t, Resolver& resolver, const StateSnapshot& state,
-                        std::int64_t now, const DirectResolverFactory& direct);
+                        std::int64_t now, const DirectResolverFactory& direct, bool cacheTtls = false);
+
+// A state belongs to one tenant (SPEC §4). Its identity: the tenant's name (lower case), or for
+// domains given without one, kUnnamedTenantPrefix and the sorted A-labels.
+inline constexpr std::string_view kUnnamedTenantPrefix = "domains: ";
+std::string tenantIdentity(const Tenant& t);
+// The identity to keep when `current` is the same tenant as the `stored` binding, else nullopt:
+// two names must be equal; two unnamed domain lists must share a domain (the kept list is their
+// union); a name and an unnamed list never match.
+std::optional<std::string> sameTenant(const std::string& stored, const std::string& current);
+
+// The pipeline plan, gate and status share: the tenant binding (bound when `record`, checked
+// otherwise), the state, every domain resolved, the evidence recorded (when `record`), the plan
+// built, and its step ids kept for ack/waive/revoke (when `record`). nullopt after printing the
+// error as "offboard CMD: …", with *rc its exit code (2 another tenant's state, 4 storage).
+// `store` may be null (status without a state).
+std::optional<Plan> runPipeline(const char* cmd, const Tenant& t, Resolver& resolver, StateStore* store,
+                                const SourceOptions& source, std::int64_t now,
+                                const DirectResolverFactory& direct, bool record, Io& io, int* rc);
 
 // The clock for a command: --now when given (RFC 3339), else the system clock.
 std::optional<std::int64_t> commandNow(const std::string& nowOption, std::string* error);
@@ -100,7 +120,8 @@ struct AckOptions {
   std::string state = "offboard.db";
 };
 Runner setupAck(CLI::App& app);
-// Records an acknowledgement of a manual step; a typo or a DNS/time step is exit 2.
+// Records an acknowledgement of a manual step; a typo, a DNS/time step, or a step not in the
+// tenant's plan (as the last plan or gate with this state made it) is exit 2.
 int runAck(const AckOptions& o, StateStore& store, std::int64_t now, Io& io);
 
 struct WaiveOptions {
@@ -113,6 +134,18 @@ struct WaiveOptions {
 Runner setupWaive(CLI::App& app);
 // Records a waiver (a reason is required); a typo is exit 2.
 int runWaive(const WaiveOptions& o, StateStore& store, std::int64_t now, Io& io);
+
+struct RevokeOptions {
+  std::string step;
+  std::string by;
+  std::string reason;
+  std::string now;
+  std::string state = "offboard.db";
+};
+Runner setupRevoke(CLI::App& app);
+// Withdraws every standing ack and waiver of a step (a reason is required); nothing standing,
+// or a typo, is exit 2.
+int runRevoke(const RevokeOptions& o, StateStore& store, std::int64_t now, Io& io);
 
 struct StatusOptions {
   TenantArgs input;

@@ -58,6 +58,55 @@ std::optional<StepId> validStep(const char* cmd, const std::string& step, Io& io
   return id;
 }
 
+std::size_t editDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// Up to three of `known` nearest to `id`, nearest first.
+std::vector<std::string> nearest(const std::string& id, const std::vector<std::string>& known) {
+  std::vector<std::pair<std::size_t, std::string>> scored;
+  for (const auto& k : known) scored.emplace_back(editDistance(id, k), k);
+  std::stable_sort(scored.begin(), scored.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < scored.size() && i < 3; ++i) out.push_back(scored[i].second);
+  return out;
+}
+
+// SPEC §4: ack, waive and revoke accept only the step ids of the tenant's plan, which every
+// plan and gate run keeps in the state. 0 when `id` is one of them, else the exit code after
+// printing why (2: unknown, or no plan made with this state yet; 4: storage).
+int checkInPlan(const char* cmd, const std::string& id, StateStore& store, Io& io) {
+  std::string err;
+  auto known = store.planSteps(&err);
+  if (!known) {
+    io.err << "offboard " << cmd << ": " << err << "\n";
+    return kExitInternal;
+  }
+  if (known->empty()) {
+    io.err << "offboard " << cmd << ": no plan has been made with state file " << store.path()
+           << " yet, so offboard does not know this tenant's steps: run `offboard plan` (or `gate`) "
+              "for the tenant with this --state first\n";
+    return kExitUsage;
+  }
+  if (std::find(known->begin(), known->end(), id) != known->end()) return kExitOk;
+  io.err << "offboard " << cmd << ": step " << clean(id) << " is not in this tenant's plan (state file "
+         << store.path() << "); the nearest steps of the plan are:\n";
+  for (const auto& n : nearest(id, *known)) io.err << "  " << n << "\n";
+  return kExitUsage;
+}
+
 bool fileExists(const std::string& path) {
   std::error_code ec;
   return std::filesystem::exists(path, ec);
@@ -158,7 +207,18 @@ std::optional<StepId> checkWaive(const WaiveOptions& o, Io& io) {
   return id;
 }
 
-// The runner of a command that appends to the state (ack, waive): the clock and the usage
+std::optional<StepId> checkRevoke(const RevokeOptions& o, Io& io) {
+  auto id = validStep("revoke", o.step, io);
+  if (!id) return std::nullopt;
+  std::string err;
+  if (!checkText("--by", o.by, 200, true, &err) || !checkText("--reason", o.reason, 2000, true, &err)) {
+    io.err << "offboard revoke: " << err << "\n";
+    return std::nullopt;
+  }
+  return id;
+}
+
+// The runner of a command that appends to the state (ack, waive, revoke): the clock and the usage
 // checks first, then the state (created if missing), then the write.
 template <class Options, class Check, class Run>
 Runner stateWriter(const char* name, CLI::App* cmd, std::shared_ptr<Options> o, Check check, Run run) {
@@ -183,6 +243,7 @@ Runner stateWriter(const char* name, CLI::App* cmd, std::shared_ptr<Options> o, 
 int runAck(const AckOptions& o, StateStore& store, std::int64_t now, Io& io) {
   auto id = checkAck(o, io);
   if (!id) return kExitUsage;
+  if (int rc = checkInPlan("ack", id->id, store, io); rc != kExitOk) return rc;
   std::string err;
   if (!store.addAck(AckRow{id->id, trim(o.by), o.note, now}, &err)) {
     io.err << "offboard ack: " << err << "\n";
@@ -195,6 +256,7 @@ int runAck(const AckOptions& o, StateStore& store, std::int64_t now, Io& io) {
 int runWaive(const WaiveOptions& o, StateStore& store, std::int64_t now, Io& io) {
   auto id = checkWaive(o, io);
   if (!id) return kExitUsage;
+  if (int rc = checkInPlan("waive", id->id, store, io); rc != kExitOk) return rc;
   std::string err;
   if (!store.addWaiver(WaiverRow{id->id, trim(o.by), trim(o.reason), now}, &err)) {
     io.err << "offboard waive: " << err << "\n";
@@ -202,6 +264,37 @@ int runWaive(const WaiveOptions& o, StateStore& store, std::int64_t now, Io& io)
   }
   io.out << "waived " << id->id << " by " << trim(o.by) << " at " << formatRfc3339(now) << ": "
          << trim(o.reason) << "\n";
+  return kExitOk;
+}
+
+int runRevoke(const RevokeOptions& o, StateStore& store, std::int64_t now, Io& io) {
+  auto id = checkRevoke(o, io);
+  if (!id) return kExitUsage;
+  std::string err;
+  StateSnapshot snap = store.snapshot(&err);
+  if (!err.empty()) {
+    io.err << "offboard revoke: " << err << "\n";
+    return kExitInternal;
+  }
+  // Only what stands can be withdrawn: an ack or waiver recorded after the step's last revocation.
+  std::int64_t revoked = 0;  // event ids start at 1
+  for (const auto& r : snap.revocations)
+    if (r.step == id->id) revoked = std::max(revoked, r.seq);
+  std::size_t acks = 0, waivers = 0;
+  for (const auto& a : snap.acks) acks += a.step == id->id && a.seq > revoked;
+  for (const auto& w : snap.waivers) waivers += w.step == id->id && w.seq > revoked;
+  if (acks + waivers == 0) {
+    io.err << "offboard revoke: " << id->id << " has no ack or waiver to withdraw in state file "
+           << store.path() << (revoked ? " (its last one was revoked already)" : "") << "\n";
+    return kExitUsage;
+  }
+  if (!store.addRevocation(RevocationRow{id->id, trim(o.by), trim(o.reason), now}, &err)) {
+    io.err << "offboard revoke: " << err << "\n";
+    return kExitInternal;
+  }
+  io.out << "revoked " << id->id << " (" << acks << (acks == 1 ? " ack, " : " acks, ") << waivers
+         << (waivers == 1 ? " waiver" : " waivers") << ") by " << trim(o.by) << " at " << formatRfc3339(now)
+         << ": " << trim(o.reason) << "\n";
   return kExitOk;
 }
 
@@ -217,17 +310,11 @@ int runStatus(const StatusOptions& o, const std::optional<Tenant>& t, Resolver* 
     }
   }
   if (!t || !resolver) return statusSummary(o, snap, io);
-  // Re-resolved but not recorded: status never changes the state.
-  Evidence ev = gatherEvidence(*t, *resolver, snap, now, direct);
-  PlanInput in;
-  in.tenant = *t;
-  in.state = snap;
-  for (auto& row : ev.rows) in.state.observations.push_back(std::move(row));
-  in.reports = std::move(ev.reports);
-  in.zoneListings = std::move(ev.zoneListings);
-  in.newHost = std::move(ev.newHost);
-  in.now = now;
-  Plan plan = buildPlan(in);
+  snap = {};
+  int rc = kExitInternal;
+  auto planned = runPipeline("status", *t, *resolver, store, o.source, now, direct, false, io, &rc);
+  if (!planned) return rc;
+  const Plan& plan = *planned;
   GateDecision d = decide(plan);
   if (o.format == "json") {
     io.out << renderPlanJson(plan);
@@ -290,6 +377,19 @@ Runner setupWaive(CLI::App& app) {
   cmd->add_option("--reason", o->reason, "Why the step is waived (shown in the runbook and the gate)")->required();
   addStateOptions(*cmd, o->state, o->now);
   return stateWriter("waive", cmd, o, checkWaive, runWaive);
+}
+
+Runner setupRevoke(CLI::App& app) {
+  auto o = std::make_shared<RevokeOptions>();
+  CLI::App* cmd = app.add_subcommand("revoke", "Withdraw an earlier ack or waiver (a mistake, a step undone)");
+  cmd->footer("The history keeps the ack or waiver and the revocation; the step is open again.\n"
+              "Example:\n  offboard revoke backup-data --by alice --reason \"the export failed; redo it\"\n"
+              "Exit: 0 recorded, 2 usage error (unknown step, nothing to withdraw, no reason), 4 storage error.");
+  cmd->add_option("step", o->step, "Step identifier, e.g. backup-data or remove-domain:contoso.com")->required();
+  cmd->add_option("--by", o->by, "Who withdraws it")->required();
+  cmd->add_option("--reason", o->reason, "Why (kept in the history)")->required();
+  addStateOptions(*cmd, o->state, o->now);
+  return stateWriter("revoke", cmd, o, checkRevoke, runRevoke);
 }
 
 Runner setupStatus(CLI::App& app) {

@@ -254,13 +254,39 @@ std::optional<std::int64_t> changedSince(const std::vector<const ObservationRow*
   if (h.empty()) return std::nullopt;
   const ObservationRow* last = h.back();
   if (!last->evidence || last->atM365) return std::nullopt;
-  std::int64_t start = last->at;
-  for (auto it = h.rbegin() + 1; it != h.rend(); ++it) {
-    const ObservationRow* r = *it;
+  // The trailing run, in the order the rows were recorded: its first row is the first sighting
+  // of the current value. A later row stamped earlier (a clock set back, --now in the past) does
+  // not move it back.
+  std::size_t first = h.size() - 1;
+  while (first > 0) {
+    const ObservationRow* r = h[first - 1];
     if (!r->evidence || r->atM365 || r->value != last->value) break;
-    start = std::min(start, r->at);
+    --first;
   }
-  return start;
+  std::int64_t since = h[first]->at;
+  // Never before the last sighting of anything else: the old value was still being served then.
+  for (std::size_t i = 0; i < first; ++i) since = std::max(since, std::max(h[i]->at, h[i]->lastSeen));
+  return since;
+}
+
+std::optional<OutOfOrder> outOfOrder(const std::vector<const ObservationRow*>& h) {
+  std::int64_t latest = 0;
+  const ObservationRow* latestRow = nullptr;
+  for (const ObservationRow* r : h) {
+    if (latestRow && r->at < latest) return OutOfOrder{r->at, latest, r->value};
+    const std::int64_t seen = std::max(r->at, r->lastSeen);
+    if (!latestRow || seen > latest) {
+      latest = seen;
+      latestRow = r;
+    }
+  }
+  return std::nullopt;
+}
+
+const ObservationRow* firstEvidence(const std::vector<const ObservationRow*>& h) {
+  for (const ObservationRow* r : h)
+    if (r->evidence) return r;
+  return nullptr;
 }
 
 }  // namespace offboard

@@ -62,10 +62,26 @@ std::vector<const ObservationRow*> historyOf(const StateSnapshot& s, const DnsNa
 // at Microsoft 365.
 std::optional<std::uint32_t> m365Ttl(const std::vector<const ObservationRow*>& h);
 
-// When the subject's current value was first seen: the first row of the trailing run of rows
-// with the latest row's value, all of them evidence and not at Microsoft 365 (TTL differences
-// do not break a run; a failed lookup or any other value does). nullopt when the latest row is
-// at Microsoft 365, a failure, or there is no row.
+// When the subject's current value counts as changed (SPEC §4 wait-propagation): the later of
+// the first sighting of the current value (the first row, in recorded order, of the trailing run
+// of rows with the latest row's value, all of them evidence and not at Microsoft 365; TTL
+// differences do not break a run, a failed lookup or any other value does) and the last
+// sighting of any earlier value. So a run stamped earlier than the old value's last sighting
+// (a clock set back, --now in the past) cannot start the clock early. nullopt when the latest
+// row is at Microsoft 365, a failure, or there is no row.
 std::optional<std::int64_t> changedSince(const std::vector<const ObservationRow*>& h);
+
+// A row recorded after a sighting later than its own time (the clock went back between runs).
+struct OutOfOrder {
+  std::int64_t at = 0;         // the row's time
+  std::int64_t afterSeen = 0;  // the latest sighting recorded before it
+  std::string value;
+};
+// The first row of `h` that is out of time order, or nullopt: such rows are reported, and never
+// make the propagation clock start earlier (changedSince).
+std::optional<OutOfOrder> outOfOrder(const std::vector<const ObservationRow*>& h);
+
+// The subject's first row that is evidence (its first real sighting), or nullptr.
+const ObservationRow* firstEvidence(const std::vector<const ObservationRow*>& h);
 
 }  // namespace offboard

@@ -55,6 +55,11 @@ struct PlanStep {
   std::vector<std::string> records;  // exact records to create / change / delete, or details
   std::optional<std::int64_t> notBefore;   // time steps: earliest completion (unix seconds)
   std::optional<std::int64_t> clockStart;  // time steps: when the earliest clock started
+  // When a done step became done (the ack, the change's sighting, the end of a wait); nullopt
+  // when that time is unknown or not needed (done by a Graph export). An ack of a later step
+  // made before this time does not count (SPEC §4: acks out of order).
+  std::optional<std::int64_t> doneSince;
+  bool ackOutOfOrder = false;  // an ack exists but was made while a step before it was open
   bool gating = true;     // false: never blocks the gate (cancel-subscription, uninstall-office)
   bool optional = false;  // uninstall-office
   std::optional<AckRow> ack;

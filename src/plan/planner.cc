@@ -201,18 +201,48 @@ std::string findingLine(const Finding& f) {
 
 enum class Hosted { No, Yes, Unknown };
 
-const AckRow* latestAck(const StateSnapshot& s, const std::string& id) {
-  const AckRow* a = nullptr;
-  for (const auto& r : s.acks)
-    if (r.step == id && (!a || r.at >= a->at)) a = &r;
-  return a;
+// The recorded order of the last revocation of `id`, or nullopt. A revocation withdraws every
+// ack and waiver recorded before it, whatever their times say.
+std::optional<std::int64_t> revokedUpTo(const StateSnapshot& s, const std::string& id) {
+  std::optional<std::int64_t> seq;
+  for (const auto& r : s.revocations)
+    if (r.step == id) seq = std::max(seq.value_or(r.seq), r.seq);
+  return seq;
 }
 
+// The latest ack (or waiver) of `id` in recorded order that no revocation withdrew.
+template <class Row>
+const Row* latestStanding(const std::vector<Row>& rows, const StateSnapshot& s, const std::string& id) {
+  const std::optional<std::int64_t> revoked = revokedUpTo(s, id);
+  const Row* out = nullptr;
+  for (const auto& r : rows)
+    if (r.step == id && (!revoked || r.seq > *revoked) && (!out || r.seq >= out->seq)) out = &r;
+  return out;
+}
+
+const AckRow* latestAck(const StateSnapshot& s, const std::string& id) { return latestStanding(s.acks, s, id); }
+
 const WaiverRow* latestWaiver(const StateSnapshot& s, const std::string& id) {
-  const WaiverRow* w = nullptr;
-  for (const auto& r : s.waivers)
-    if (r.step == id && (!w || r.at >= w->at)) w = &r;
-  return w;
+  return latestStanding(s.waivers, s, id);
+}
+
+// Graph supportedServices names the services set up for the domain; a subject of a service
+// missing from an exported list was never Microsoft 365's (SPEC §4 first-sight rule).
+bool serviceNeverSetUp(const TenantDomain* td, const std::string& action) {
+  if (!td || !td->supportedServices) return false;
+  std::string_view service;
+  if (action == "update-mx" || action == "update-spf" || action == "remove-autodiscover" ||
+      action == "remove-dkim")
+    service = "email";
+  else if (action == "remove-teams-records")
+    service = "officecommunicationsonline";
+  else if (action == "remove-mdm-records")
+    service = "intune";
+  else
+    return false;  // NS, msoid: no Graph service says they were never set up
+  for (const auto& x : *td->supportedServices)
+    if (lower(x) == service) return false;
+  return true;
 }
 
 struct DomainCtx {
@@ -259,6 +289,7 @@ class Builder {
     } else {
       domains();
       for (auto& d : doms_) dnsSteps(d, waits);
+      for (auto& n : outOfOrderNotes_) plan_.notes.push_back("Observations out of time order: " + n + ".");
     }
 
     add("backup-data", StepKind::Manual, waits.empty() ? std::vector<std::string>{"notify-users"} : waits,
@@ -272,10 +303,70 @@ class Builder {
       for (auto& d : doms_) removalSteps(d);
 
     cancelSteps();
-    // Waivers last, once every step's own status is known: any step can be waived (SPEC §4:
-    // "the gate then passes it"), and a waiver never hides what the step found.
-    for (auto& step : plan_.steps) applyWaiver(step);
+    settle();
     return std::move(plan_);
+  }
+
+  // Last, once every step's own status is known, in plan order (a step's `after` steps come
+  // before it): an ack counts only when every step it comes after was done (or waived) when it
+  // was made (SPEC §4: acks out of order; a step reopened by a regression takes every later ack
+  // with it); then waivers, which any step can have ("the gate then passes it") and which never
+  // hide what the step found.
+  void settle() {
+    std::map<std::string, std::optional<std::int64_t>> doneAt;
+    std::map<std::string, StepStatus> notDone;
+    for (auto& step : plan_.steps) {
+      std::string openBefore;
+      // Open when a step before it is open; indeterminate when the only ones not done lack
+      // evidence (SPEC §5: exit 3 when nothing definite blocks).
+      StepStatus blocked = StepStatus::Indeterminate;
+      std::optional<std::int64_t> latest;
+      std::string latestId;
+      for (const auto& a : step.after) {
+        if (auto nd = notDone.find(a); nd != notDone.end()) {
+          if (openBefore.empty() || nd->second == StepStatus::Open) openBefore = a;
+          if (nd->second == StepStatus::Open) blocked = StepStatus::Open;
+          continue;
+        }
+        auto it = doneAt.find(a);
+        if (it != doneAt.end() && it->second && (!latest || *it->second > *latest)) {
+          latest = it->second;
+          latestId = a;
+        }
+      }
+      if (step.status == StepStatus::Done && step.ack && step.kind == StepKind::Manual && step.gating) {
+        const AckRow& a = *step.ack;
+        if (a.at > in_.now) {
+          // Stamped after the moment judged (a clock set back, or --now in the past): at that
+          // moment the step was not acknowledged yet.
+          step.status = StepStatus::Open;
+          step.state = "acknowledged by " + a.by + " at " + formatRfc3339(a.at) + ", which is after now (" +
+                       formatRfc3339(in_.now) + "): a clock set back does not count an ack from its future";
+        } else if (!openBefore.empty() || (latest && a.at < *latest)) {
+          step.status = openBefore.empty() ? StepStatus::Open : blocked;
+          step.ackOutOfOrder = true;
+          step.state = "acknowledged out of order by " + a.by + " at " + formatRfc3339(a.at) + ": " +
+                       (!openBefore.empty() ? openBefore + " is not done yet"
+                                            : latestId + " was done only at " + formatRfc3339(*latest)) +
+                       "; acknowledge it again once it is really done after that (offboard ack " +
+                       step.id + " --by NAME)";
+        }
+      } else if (step.kind == StepKind::Time && step.status == StepStatus::Done && !openBefore.empty()) {
+        // A wait whose change is open again (or unverifiable) has nothing to count from.
+        step.status = blocked;
+        step.state = "waiting for " + openBefore;
+      }
+      applyWaiver(step);
+      switch (step.status) {
+        case StepStatus::Done:
+          doneAt[step.id] = step.kind == StepKind::Manual && step.ack ? std::optional<std::int64_t>(step.ack->at)
+                            : step.kind == StepKind::Time             ? step.notBefore
+                                                                      : step.doneSince;
+          break;
+        case StepStatus::Waived: doneAt[step.id] = step.waiver->at; break;
+        default: notDone.emplace(step.id, step.status); break;
+      }
+    }
   }
 
  private:
@@ -516,6 +607,10 @@ class Builder {
     } else {
       step.status = StepStatus::Done;
       step.state = "no longer at Microsoft 365";
+      // Done since the change was seen: a later step's ack made before that does not count.
+      for (const auto& s : subjects)
+        if (auto since = changedSince(historyOf(in_.state, d.input.name, s.key)))
+          step.doneSince = std::max(step.doneSince.value_or(*since), *since);
       if (step.action == "update-mx") mxDone(step, d);
     }
     // What to change: the Microsoft records seen now, or what was seen before.
@@ -674,17 +769,22 @@ class Builder {
       switchStatus(step, d);
     }
 
-    if (changeIds.empty() && switchId.empty()) return;
-    std::vector<std::string> after = switchId.empty() ? changeIds : std::vector<std::string>{switchId};
+    Waits w = waitsOf(d);
+    if (changeIds.empty() && switchId.empty() && w.parts.empty()) return;
+    std::vector<std::string> after = !switchId.empty()   ? std::vector<std::string>{switchId}
+                                     : changeIds.empty() ? std::vector<std::string>{"notify-users"}
+                                                         : changeIds;
     const std::string waitId = stepId("wait-propagation", D);
     PlanStep& wait = add(waitId, StepKind::Time, after,
                          "Resolvers keep answering from cache until the old records' TTL runs "
                          "out: mail can still reach Microsoft 365 until then (for a delegation "
                          "switch, the parent's NS TTL, often 48 hours).",
                          "every changed record seen in its new state for at least the TTL it "
-                         "had before, counted from offboard's first observation of the new value",
+                         "had before, counted from offboard's first observation of the new value "
+                         "(never before the old value's last sighting); a record offboard first "
+                         "saw already changed waits the TTL it had then, from then",
                          &d);
-    waitStatus(wait, d);
+    waitStatus(wait, w);
     waits.push_back(waitId);
   }
 
@@ -777,31 +877,65 @@ class Builder {
     }
   }
 
-  void waitStatus(PlanStep& step, const DomainCtx& d) {
+  // One changed (or first-seen) record a wait counts for.
+  struct WaitPart {
+    std::string key;
+    std::int64_t since = 0;
+    std::uint32_t wait = 0;
+    std::string basis;
+  };
+  struct Waits {
+    std::vector<WaitPart> parts;
+    std::string pending;  // subjects still at Microsoft 365
+    std::string failed;   // the first subject without evidence
+  };
+
+  // What wait-propagation:D waits for, subject by subject (SPEC §4). A subject seen at Microsoft
+  // 365 waits the largest TTL it was seen with (a recursive resolver shows what is left in its
+  // cache, so the largest sighting is the closest to the real TTL; the pipeline also asks the
+  // authoritative servers) from its change (changedSince). A subject never seen at Microsoft 365
+  // falls under the first-sight rule: the state cannot know it did not change just before its
+  // first observation, so it waits the TTL seen then, from then; unless Graph shows the
+  // service was never set up, or its step is waived.
+  Waits waitsOf(const DomainCtx& d) {
     const DnsName& D = d.input.name;
     const DomainReport& r = d.rep();
+    Waits w;
     bool parentHistory = m365Ttl(historyOf(in_.state, D, "NS(parent) " + D.toString())).has_value();
-    std::string pending, failed;
-    std::optional<std::int64_t> notBefore, start;
     for (const auto& s : subjectsOf(D)) {
       if (!s.propagates) continue;
       auto h = historyOf(in_.state, D, s.key);
+      if (auto o = outOfOrder(h))
+        outOfOrderNotes_.push_back(s.key + " was recorded as " + o->value + " at " + formatRfc3339(o->at) +
+                                   ", after a sighting at " + formatRfc3339(o->afterSeen) +
+                                   " (a clock set back, or --now in the past): the propagation "
+                                   "clock counts from the latest sighting, never from that row");
       auto ttl = m365Ttl(h);
       SubjectState st = d.report ? subjectState(r, s) : SubjectState{};
       if (!st.seen) continue;
+      const bool waived = latestWaiver(in_.state, stepId(s.action, D)) != nullptr;
       if (!ttl) {
-        // Never seen at Microsoft 365: nothing to wait for, unless it cannot be seen now.
-        if (!st.evidence && failed.empty()) failed = s.key + ": " + st.detail;
+        if (!st.evidence) {
+          if (w.failed.empty()) w.failed = s.key + ": " + st.detail;
+          continue;
+        }
+        if (waived || serviceNeverSetUp(d.td, s.action)) continue;
+        const ObservationRow* first = firstEvidence(h);
+        // Over once its TTL has passed: then it is no change to wait for, and not shown.
+        if (!first || first->ttl == 0 || first->at + first->ttl <= in_.now) continue;
+        w.parts.push_back(WaitPart{s.key, first->at, first->ttl,
+                                   "first observed by offboard then (the change time is unknown): TTL " +
+                                       formatDuration(first->ttl) + " as seen then"});
         continue;
       }
       if (st.atM365) {
         // A record the admin deliberately keeps (its step waived) is not a change to wait for.
-        if (latestWaiver(in_.state, stepId(s.action, D))) continue;
-        pending += (pending.empty() ? "" : ", ") + s.key;
+        if (waived) continue;
+        w.pending += (w.pending.empty() ? "" : ", ") + s.key;
         continue;
       }
       if (!st.evidence) {
-        if (failed.empty()) failed = s.key + ": " + st.detail;
+        if (w.failed.empty()) w.failed = s.key + ": " + st.detail;
         continue;
       }
       std::uint32_t wait = *ttl;
@@ -810,22 +944,29 @@ class Builder {
         wait = kAssumedParentNsTtl;
         basis = "the parent NS TTL was not observed: assumed " + formatDuration(wait);
       }
-      std::int64_t since = changedSince(h).value_or(in_.now);
-      std::int64_t nb = since + wait;
+      w.parts.push_back(WaitPart{s.key, changedSince(h).value_or(in_.now), wait, basis + ", changed"});
+    }
+    return w;
+  }
+
+  void waitStatus(PlanStep& step, const Waits& w) {
+    std::optional<std::int64_t> notBefore, start;
+    for (const auto& p : w.parts) {
+      std::int64_t nb = p.since + p.wait;
       notBefore = std::max(notBefore.value_or(nb), nb);
-      start = std::min(start.value_or(since), since);
-      step.records.push_back(s.key + " changed, first seen " + formatRfc3339(since) + "; " + basis +
+      start = std::min(start.value_or(p.since), p.since);
+      step.records.push_back(p.key + " first seen as it is now " + formatRfc3339(p.since) + "; " + p.basis +
                              " -> not before " + formatRfc3339(nb));
     }
     step.clockStart = start;
-    if (!pending.empty()) {
+    if (!w.pending.empty()) {
       step.status = StepStatus::Open;
-      step.state = "waiting for the change: still at Microsoft 365: " + pending;
+      step.state = "waiting for the change: still at Microsoft 365: " + w.pending;
       return;
     }
-    if (!failed.empty()) {
+    if (!w.failed.empty()) {
       step.status = StepStatus::Indeterminate;
-      step.state = "no evidence: " + failed;
+      step.state = "no evidence: " + w.failed;
       return;
     }
     if (!notBefore) {
@@ -929,6 +1070,7 @@ class Builder {
   const PlanInput& in_;
   Plan plan_;
   std::vector<DomainCtx> doms_;
+  std::vector<std::string> outOfOrderNotes_;
 };
 
 }  // namespace

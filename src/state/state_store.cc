@@ -29,12 +29,15 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 10'000;
 
-// The whole schema of version 1. A file is accepted only when its sqlite_schema is exactly what
-// these statements produce (compared with an in-memory database built from them), so a foreign
-// or hand-edited database is refused rather than half-understood.
-// acks, waivers and events are append-only (the audit log must not be rewritten); observation
-// rows are updated only to advance last_seen/seen_count.
-constexpr const char* kSchemaSql = R"sql(
+// The schema of version 1. The current schema is this followed by kMigrateToV2Sql, for a new
+// file as for a version-1 file being upgraded, so both end with the same sqlite_schema text. A
+// file is accepted only when its sqlite_schema is exactly what these statements produce
+// (compared with an in-memory database built from them), so a foreign or hand-edited database is
+// refused rather than half-understood.
+// acks, waivers, revocations and events are append-only (the audit log must not be rewritten);
+// observation rows are updated only to advance last_seen/seen_count; offboard_meta holds the
+// markers, the tenant binding and the latest plan's step ids.
+constexpr const char* kSchemaV1Sql = R"sql(
 CREATE TABLE offboard_meta (
   key   TEXT PRIMARY KEY NOT NULL,
   value TEXT NOT NULL
@@ -86,6 +89,41 @@ CREATE TRIGGER events_append_only_u BEFORE UPDATE ON events
   BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER events_append_only_d BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+)sql";
+
+// Version 2: revocations (`offboard revoke`), and events that may say so. SQLite cannot change a
+// CHECK constraint in place: the events table is rebuilt with its rows (a rename carries the old
+// triggers along, and dropping the old table drops them).
+constexpr const char* kMigrateToV2Sql = R"sql(
+CREATE TABLE revocations (
+  id     INTEGER PRIMARY KEY,
+  step   TEXT NOT NULL,
+  who    TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  at     INTEGER NOT NULL
+) STRICT;
+CREATE TRIGGER revocations_append_only_u BEFORE UPDATE ON revocations
+  BEGIN SELECT RAISE(ABORT, 'revocations are append-only'); END;
+CREATE TRIGGER revocations_append_only_d BEFORE DELETE ON revocations
+  BEGIN SELECT RAISE(ABORT, 'revocations are append-only'); END;
+ALTER TABLE events RENAME TO events_v1;
+CREATE TABLE events (
+  id     INTEGER PRIMARY KEY,
+  at     INTEGER NOT NULL,
+  kind   TEXT NOT NULL CHECK (kind IN ('ack', 'waiver', 'revoke', 'observe')),
+  target TEXT NOT NULL,
+  who    TEXT NOT NULL,
+  text   TEXT NOT NULL
+) STRICT;
+INSERT INTO events (id, at, kind, target, who, text)
+  SELECT id, at, kind, target, who, text FROM events_v1 ORDER BY id;
+DROP TABLE events_v1;
+CREATE TRIGGER events_append_only_u BEFORE UPDATE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_append_only_d BEFORE DELETE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+UPDATE offboard_meta SET value = '2' WHERE key = 'schema';
+PRAGMA user_version = 2;
 )sql";
 
 constexpr const char* kMetaApplication = "offboard";
@@ -211,13 +249,15 @@ SqlError readSchema(sqlite3* db, std::vector<SchemaObject>* out) {
   return {};
 }
 
-// The schema objects kSchemaSql creates, built in a private in-memory database.
-SqlError expectedSchema(std::vector<SchemaObject>* out) {
+// The schema objects of `version` (1, or the current one), built in a private in-memory database.
+SqlError expectedSchema(int version, std::vector<SchemaObject>* out) {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(":memory:", &raw, SQLITE_OPEN_READWRITE, nullptr);
   DbPtr mem(raw);
   if (rc != SQLITE_OK) return lastError(raw, rc);
-  if (auto e = exec(mem.get(), kSchemaSql)) return e;
+  if (auto e = exec(mem.get(), kSchemaV1Sql)) return e;
+  if (version >= 2)
+    if (auto e = exec(mem.get(), kMigrateToV2Sql)) return e;
   return readSchema(mem.get(), out);
 }
 
@@ -244,7 +284,8 @@ SqlError inspect(sqlite3* db, Inspection* out) {
 // Why a non-blank file is not an acceptable offboard state of this version, or "" if it is.
 // Checked in this order so that the message names the real problem: foreign file, newer
 // offboard, then anything else.
-std::string refusal(const Inspection& ins, const std::vector<SchemaObject>& expected) {
+std::string refusal(const Inspection& ins, const std::vector<SchemaObject>& expected,
+                    std::int64_t expectedVersion) {
   if (ins.applicationId != kStateApplicationId) {
     std::string tables;
     for (const auto& o : ins.schema) {
@@ -268,12 +309,12 @@ std::string refusal(const Inspection& ins, const std::vector<SchemaObject>& expe
   if (ins.schema != expected) {
     for (const auto& o : ins.schema) {
       if (std::find(expected.begin(), expected.end(), o) == expected.end())
-        return "is not an offboard state file of schema " + std::to_string(kStateSchemaVersion) +
+        return "is not an offboard state file of schema " + std::to_string(expectedVersion) +
                ": unexpected or altered " + o.type + " '" + o.name + "'";
     }
     for (const auto& o : expected) {
       if (std::find(ins.schema.begin(), ins.schema.end(), o) == ins.schema.end())
-        return "is not an offboard state file of schema " + std::to_string(kStateSchemaVersion) +
+        return "is not an offboard state file of schema " + std::to_string(expectedVersion) +
                ": missing " + o.type + " '" + o.name + "'";
     }
   }
@@ -335,11 +376,10 @@ SqlError initialise(sqlite3* db, bool* raced) {
       return {};
     }
   }
-  if (!e) e = exec(db, kSchemaSql);
+  if (!e) e = exec(db, kSchemaV1Sql);
   if (!e) {
     const std::string pragmas = "PRAGMA application_id = " + std::to_string(kStateApplicationId) +
-                                "; PRAGMA user_version = " + std::to_string(kStateSchemaVersion) +
-                                ";";
+                                "; PRAGMA user_version = 1;";
     e = exec(db, pragmas.c_str());
   }
   if (!e) {
@@ -347,7 +387,7 @@ SqlError initialise(sqlite3* db, bool* raced) {
     e = prepare(db, "INSERT INTO offboard_meta (key, value) VALUES (?1, ?2)", &s);
     const std::pair<std::string, std::string> rows[] = {
         {"application", kMetaApplication},
-        {"schema", std::to_string(kStateSchemaVersion)},
+        {"schema", "1"},
 #ifdef OFFBOARD_VERSION
         {"created_by", std::string("offboard ") + OFFBOARD_VERSION},
 #endif
@@ -360,15 +400,45 @@ SqlError initialise(sqlite3* db, bool* raced) {
       if (sqlite3_step(s.get()) != SQLITE_DONE) e = lastError(db, sqlite3_extended_errcode(db));
     }
   }
+  // The upgrade path and a new file share their last statements, so their schemas are equal.
+  if (!e) e = exec(db, kMigrateToV2Sql);
   if (!e) e = exec(db, "COMMIT");
   if (e && sqlite3_get_autocommit(db) == 0) exec(db, "ROLLBACK");
   return e;
 }
 
-bool readHeaderMagic(const std::string& path, bool* isSqlite, std::string* problem) {
+// Upgrades an accepted version-1 state to the current schema in one transaction: all of it or
+// nothing (a process killed here leaves the version-1 file).
+SqlError migrate(sqlite3* db) {
+  if (auto e = exec(db, "BEGIN IMMEDIATE")) return e;
+  SqlError e;
+  std::int64_t uv = 0;
+  e = queryInt(db, "PRAGMA user_version", &uv);
+  if (!e && uv == 1) e = exec(db, kMigrateToV2Sql);  // else another process upgraded it first
+  if (!e) e = exec(db, "COMMIT");
+  if (e && sqlite3_get_autocommit(db) == 0) exec(db, "ROLLBACK");
+  return e;
+}
+
+// errno values that say the file is not there or not ours to open (an input problem, exit 2);
+// anything else (no file descriptors left, no memory, an I/O error) is the machine's (exit 4).
+bool isInputErrno(int e) {
+  return e == ENOENT || e == EACCES || e == EPERM || e == EISDIR || e == ENOTDIR || e == ELOOP ||
+         e == ENAMETOOLONG || e == EROFS;
+}
+
+bool readHeaderMagic(const std::string& path, bool* isSqlite, std::string* problem, int* code) {
+  *code = 2;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    *problem = std::string("cannot be read: ") + std::strerror(errno);
+    const int err = errno;
+    if (!isInputErrno(err)) {
+      *code = 4;
+      *problem = std::string("storage error: cannot be opened to read: ") + std::strerror(err) +
+                 " (the file itself was not read, nothing is known to be wrong with it)";
+    } else {
+      *problem = std::string("cannot be read: ") + std::strerror(err);
+    }
     return false;
   }
   char buf[16] = {};
@@ -377,7 +447,8 @@ bool readHeaderMagic(const std::string& path, bool* isSqlite, std::string* probl
     const ssize_t n = ::read(fd, buf + got, sizeof buf - got);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      *problem = std::string("cannot be read: ") + std::strerror(errno);
+      *code = 4;
+      *problem = std::string("storage error: cannot be read: ") + std::strerror(errno);
       ::close(fd);
       return false;
     }
@@ -413,7 +484,8 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& path, OpenMode m
   struct stat st {};
   bool exists = true;
   if (::stat(path.c_str(), &st) != 0) {
-    if (errno != ENOENT) return fail(2, std::string("cannot be accessed: ") + std::strerror(errno));
+    if (errno != ENOENT)
+      return fail(isInputErrno(errno) ? 2 : 4, std::string("cannot be accessed: ") + std::strerror(errno));
     exists = false;
     if (mode == OpenMode::MustExist) return fail(2, "does not exist");
   }
@@ -426,7 +498,8 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& path, OpenMode m
     } else {
       bool isSqlite = false;
       std::string problem;
-      if (!readHeaderMagic(path, &isSqlite, &problem)) return fail(2, problem);
+      int code = 2;
+      if (!readHeaderMagic(path, &isSqlite, &problem, &code)) return fail(code, problem);
       if (!isSqlite)
         return fail(2, "is not an SQLite database, so not an offboard state file; left untouched");
     }
@@ -435,12 +508,21 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& path, OpenMode m
   // 2. Open. Until the file has been accepted, closing must not checkpoint a WAL into it.
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_EXRESCODE;
   if (mode == OpenMode::CreateIfMissing) flags |= SQLITE_OPEN_CREATE;
+  //    The name is always a plain path: SQLite reads "file:…" as a URI where the library allows
+  //    URIs (Debian's does), which would open another file than the one checked above. A
+  //    relative path is given as "./path", which is never a URI.
+  const std::string sqlPath = !path.empty() && path[0] == '/' ? path : "./" + path;
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  int rc = sqlite3_open_v2(sqlPath.c_str(), &raw, flags, nullptr);
   DbPtr db(raw);
   if (rc != SQLITE_OK) {
     const SqlError e = lastError(raw, rc);
-    return fail(exitCodeFor(e.code), "cannot be opened: " + e.message);
+    const int sys = raw != nullptr ? sqlite3_system_errno(raw) : 0;
+    const int code = (e.code & 0xff) == SQLITE_CANTOPEN && sys != 0 && !isInputErrno(sys) ? 4 : exitCodeFor(e.code);
+    return fail(code, std::string(code == 4 ? "storage error: " : "") + "cannot be opened: " + e.message +
+                          (sys != 0 && e.message.find(std::strerror(sys)) == std::string::npos
+                               ? std::string(" (") + std::strerror(sys) + ")"
+                               : ""));
   }
   sqlite3_extended_result_codes(db.get(), 1);
   sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
@@ -450,16 +532,27 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& path, OpenMode m
   sqlite3_db_config(db.get(), SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
   sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
 
+  // "corrupt" only when SQLite says the file is; a file that cannot be opened for a reason of the
+  // machine's (no file descriptors left: SQLITE_CANTOPEN with EMFILE) is a storage error.
   auto storageFail = [&](const char* doing, const SqlError& e) {
-    const int code = exitCodeFor(e.code);
-    const std::string what = code == 2 ? "is corrupt or unreadable" : "storage error";
-    return fail(code, what + " while " + doing + ": " + e.message);
+    const int primary = e.code & 0xff;
+    const int sys = sqlite3_system_errno(db.get());
+    int code = exitCodeFor(e.code);
+    if (primary == SQLITE_CANTOPEN && sys != 0 && !isInputErrno(sys)) code = 4;
+    std::string what = primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB ? "is corrupt"
+                       : code == 2                                          ? "cannot be read"
+                                                                            : "storage error";
+    std::string message = e.message;
+    if (sys != 0 && message.find(std::strerror(sys)) == std::string::npos)
+      message += std::string(" (") + std::strerror(sys) + ")";
+    return fail(code, what + " while " + doing + ": " + message);
   };
 
   // 3. Decide what the file is. A blank file is initialised (CreateIfMissing) — possibly racing
   //    another process doing the same, hence the loop.
-  std::vector<SchemaObject> expected;
-  if (auto e = expectedSchema(&expected)) return fail(4, "internal error: " + e.message);
+  std::vector<SchemaObject> expected, expectedV1;
+  if (auto e = expectedSchema(kStateSchemaVersion, &expected)) return fail(4, "internal error: " + e.message);
+  if (auto e = expectedSchema(1, &expectedV1)) return fail(4, "internal error: " + e.message);
   Inspection ins;
   // Switching to WAL needs the file to itself, and SQLite does not wait for that through the
   // busy handler: a process initialising the same blank file at this moment makes it fail with
@@ -485,7 +578,19 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& path, OpenMode m
     bool raced = false;
     if (auto e = initialise(db.get(), &raced)) return storageFail("creating the schema", e);
   }
-  if (const std::string why = refusal(ins, expected); !why.empty()) return fail(2, why);
+  if (ins.userVersion == 1 && ins.applicationId == kStateApplicationId) {
+    // A version-1 state: checked whole against version 1, then upgraded in place.
+    if (const std::string why = refusal(ins, expectedV1, 1); !why.empty()) return fail(2, why);
+    std::string problem;
+    if (auto e = quickCheck(db.get(), &problem)) return storageFail("checking integrity", e);
+    if (!problem.empty()) return fail(2, problem);
+    if (auto e = checkMeta(db.get(), 1, &problem)) return storageFail("reading offboard_meta", e);
+    if (!problem.empty()) return fail(2, problem);
+    if (auto e = migrate(db.get())) return storageFail("upgrading it from schema 1", e);
+    ins = Inspection{};
+    if (auto e = inspect(db.get(), &ins)) return storageFail("reading its header", e);
+  }
+  if (const std::string why = refusal(ins, expected, kStateSchemaVersion); !why.empty()) return fail(2, why);
   {
     std::string problem;
     if (auto e = quickCheck(db.get(), &problem)) return storageFail("checking integrity", e);
@@ -574,6 +679,34 @@ SqlError insertStepRow(sqlite3* db, const char* table, const char* textColumn, c
 
 }  // namespace
 
+namespace {
+
+// Runs body inside a read transaction, so that several SELECTs see one consistent state.
+template <typename Body>
+bool inReadTransaction(sqlite3* db, const std::string& path, std::string* err, Body&& body) {
+  auto report = [&](const SqlError& e) {
+    if (err != nullptr) *err = "state file " + path + ": storage error while reading: " + e.message;
+    return false;
+  };
+  if (err != nullptr) err->clear();
+  if (auto e = exec(db, "BEGIN")) return report(e);
+  SqlError e = body();
+  exec(db, "ROLLBACK");  // nothing was written
+  if (e) return report(e);
+  return true;
+}
+
+// Steps s to the end, calling onRow for each row.
+template <typename OnRow>
+SqlError eachRow(sqlite3* db, sqlite3_stmt* s, OnRow&& onRow) {
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) onRow(s);
+  if (rc != SQLITE_DONE) return lastError(db, sqlite3_extended_errcode(db));
+  return {};
+}
+
+}  // namespace
+
 bool StateStore::addAck(const AckRow& ack, std::string* err) {
   return inWriteTransaction(db_, path_, err, [&] {
     return insertStepRow(db_, "acks", "note", "ack", ack.step, ack.by, ack.note, ack.at);
@@ -585,6 +718,94 @@ bool StateStore::addWaiver(const WaiverRow& waiver, std::string* err) {
     return insertStepRow(db_, "waivers", "reason", "waiver", waiver.step, waiver.by,
                          waiver.reason, waiver.at);
   });
+}
+
+bool StateStore::addRevocation(const RevocationRow& r, std::string* err) {
+  return inWriteTransaction(db_, path_, err, [&] {
+    return insertStepRow(db_, "revocations", "reason", "revoke", r.step, r.by, r.reason, r.at);
+  });
+}
+
+namespace {
+
+constexpr const char* kMetaTenant = "tenant";
+constexpr const char* kMetaPlanSteps = "plan_steps";
+
+SqlError readMeta(sqlite3* db, const char* key, std::optional<std::string>* out) {
+  StmtPtr s;
+  if (auto e = prepare(db, "SELECT value FROM offboard_meta WHERE key = ?1", &s)) return e;
+  bindText(s.get(), 1, key);
+  out->reset();
+  const int rc = sqlite3_step(s.get());
+  if (rc == SQLITE_ROW) *out = columnText(s.get(), 0);
+  else if (rc != SQLITE_DONE) return lastError(db, sqlite3_extended_errcode(db));
+  return {};
+}
+
+SqlError writeMeta(sqlite3* db, const char* key, std::string_view value) {
+  StmtPtr s;
+  if (auto e = prepare(db, "INSERT OR REPLACE INTO offboard_meta (key, value) VALUES (?1, ?2)", &s))
+    return e;
+  bindText(s.get(), 1, key);
+  bindText(s.get(), 2, value);
+  return stepDone(db, s.get());
+}
+
+}  // namespace
+
+StateStore::Binding StateStore::bindTenant(
+    const std::string& identity,
+    const std::function<std::optional<std::string>(const std::string&)>& sameTenant,
+    std::string* bound, std::string* err) {
+  Binding result = Binding::Error;
+  const bool ok = inWriteTransaction(db_, path_, err, [&]() -> SqlError {
+    std::optional<std::string> stored;
+    if (auto e = readMeta(db_, kMetaTenant, &stored)) return e;
+    if (bound != nullptr) *bound = stored.value_or("");
+    if (!stored) {
+      result = Binding::Bound;
+      return writeMeta(db_, kMetaTenant, identity);
+    }
+    const std::optional<std::string> merged = sameTenant(*stored);
+    if (!merged) {
+      result = Binding::Mismatch;
+      return {};
+    }
+    result = Binding::Matches;
+    return *stored == *merged ? SqlError{} : writeMeta(db_, kMetaTenant, *merged);
+  });
+  return ok ? result : Binding::Error;
+}
+
+std::optional<std::string> StateStore::boundTenant(std::string* err) {
+  std::optional<std::string> stored;
+  const bool ok = inReadTransaction(db_, path_, err, [&] { return readMeta(db_, kMetaTenant, &stored); });
+  if (!ok) return std::nullopt;
+  return stored.value_or("");
+}
+
+bool StateStore::setPlanSteps(const std::vector<std::string>& ids, std::string* err) {
+  std::string joined;
+  for (const auto& id : ids) joined += (joined.empty() ? "" : "\n") + id;
+  return inWriteTransaction(db_, path_, err, [&] { return writeMeta(db_, kMetaPlanSteps, joined); });
+}
+
+std::optional<std::vector<std::string>> StateStore::planSteps(std::string* err) {
+  std::optional<std::string> stored;
+  const bool ok = inReadTransaction(db_, path_, err, [&] { return readMeta(db_, kMetaPlanSteps, &stored); });
+  if (!ok) return std::nullopt;
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : stored.value_or("")) {
+    if (c == '\n') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
 }
 
 bool StateStore::recordObservations(const std::vector<ObservationRow>& rows, std::string* err) {
@@ -680,49 +901,27 @@ bool StateStore::recordObservations(const std::vector<ObservationRow>& rows, std
   });
 }
 
-namespace {
-
-// Runs body inside a read transaction, so that several SELECTs see one consistent state.
-template <typename Body>
-bool inReadTransaction(sqlite3* db, const std::string& path, std::string* err, Body&& body) {
-  auto report = [&](const SqlError& e) {
-    if (err != nullptr) *err = "state file " + path + ": storage error while reading: " + e.message;
-    return false;
-  };
-  if (err != nullptr) err->clear();
-  if (auto e = exec(db, "BEGIN")) return report(e);
-  SqlError e = body();
-  exec(db, "ROLLBACK");  // nothing was written
-  if (e) return report(e);
-  return true;
-}
-
-// Steps s to the end, calling onRow for each row.
-template <typename OnRow>
-SqlError eachRow(sqlite3* db, sqlite3_stmt* s, OnRow&& onRow) {
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) onRow(s);
-  if (rc != SQLITE_DONE) return lastError(db, sqlite3_extended_errcode(db));
-  return {};
-}
-
-}  // namespace
 
 StateSnapshot StateStore::snapshot(std::string* err) {
   StateSnapshot out;
   const bool ok = inReadTransaction(db_, path_, err, [&]() -> SqlError {
     StmtPtr s;
-    if (auto e = prepare(db_, "SELECT step, who, note, at FROM acks ORDER BY id", &s)) return e;
-    if (auto e = eachRow(db_, s.get(), [&](sqlite3_stmt* r) {
-          out.acks.push_back(AckRow{columnText(r, 0), columnText(r, 1), columnText(r, 2),
-                                    sqlite3_column_int64(r, 3)});
-        }))
+    // Acks, waivers and revocations as the audit log has them: each is written with its event
+    // in one transaction, and the event ids give the one order in which they were recorded.
+    if (auto e = prepare(db_,
+                         "SELECT id, kind, target, who, text, at FROM events "
+                         "WHERE kind IN ('ack', 'waiver', 'revoke') ORDER BY id",
+                         &s))
       return e;
-    if (auto e = prepare(db_, "SELECT step, who, reason, at FROM waivers ORDER BY id", &s))
-      return e;
     if (auto e = eachRow(db_, s.get(), [&](sqlite3_stmt* r) {
-          out.waivers.push_back(WaiverRow{columnText(r, 0), columnText(r, 1), columnText(r, 2),
-                                          sqlite3_column_int64(r, 3)});
+          const std::int64_t seq = sqlite3_column_int64(r, 0);
+          const std::string kind = columnText(r, 1);
+          std::string step = columnText(r, 2), who = columnText(r, 3), text = columnText(r, 4);
+          const std::int64_t at = sqlite3_column_int64(r, 5);
+          if (kind == "ack") out.acks.push_back(AckRow{std::move(step), std::move(who), std::move(text), at, seq});
+          else if (kind == "waiver")
+            out.waivers.push_back(WaiverRow{std::move(step), std::move(who), std::move(text), at, seq});
+          else out.revocations.push_back(RevocationRow{std::move(step), std::move(who), std::move(text), at, seq});
         }))
       return e;
     if (auto e = prepare(db_,

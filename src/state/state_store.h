@@ -12,7 +12,9 @@
 // One StateStore belongs to one thread; never carry an open store across fork().
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,7 +25,8 @@ struct sqlite3;
 namespace offboard {
 
 // Schema written by this build; a file with a larger PRAGMA user_version is refused.
-inline constexpr int kStateSchemaVersion = 1;
+// Version 1 files are upgraded in place when opened (version 2 added revocations).
+inline constexpr int kStateSchemaVersion = 2;
 // PRAGMA application_id of every offboard state file: "OFFB" in ASCII.
 inline constexpr std::int32_t kStateApplicationId = 0x4F464642;
 
@@ -62,6 +65,27 @@ class StateStore {
   bool addAck(const AckRow& ack, std::string* err);
   // Appends a waiver and its "waiver" event, atomically. false only on a storage error (exit 4).
   bool addWaiver(const WaiverRow& waiver, std::string* err);
+  // Appends a revocation and its "revoke" event, atomically. false only on a storage error.
+  bool addRevocation(const RevocationRow& revocation, std::string* err);
+
+  // The tenant a state belongs to (SPEC §4): the first plan or gate binds it. Atomically: when
+  // the state is unbound, records `identity` and returns Bound; otherwise asks
+  // `sameTenant(stored)`: nullopt is Mismatch (nothing written), an identity is Matches and is
+  // stored in place of the old one (an unnamed tenant's list of domains grows). *bound gets the
+  // stored identity. Error (with *err) on a storage error. The store decides nothing: what
+  // counts as the same tenant is the caller's rule.
+  enum class Binding { Bound, Matches, Mismatch, Error };
+  Binding bindTenant(const std::string& identity,
+                     const std::function<std::optional<std::string>(const std::string& stored)>& sameTenant,
+                     std::string* bound, std::string* err);
+  // The stored identity, or "" when unbound; nullopt with *err on a storage error.
+  std::optional<std::string> boundTenant(std::string* err);
+  // The step ids of the latest plan made with this state (what ack, waive and revoke accept),
+  // replaced by every plan and gate run. false only on a storage error.
+  bool setPlanSteps(const std::vector<std::string>& ids, std::string* err);
+  // nullopt with *err on a storage error; an empty list when no plan was made yet.
+  std::optional<std::vector<std::string>> planSteps(std::string* err);
+
   // Records a batch of observations in ONE transaction: all of it or none of it is kept.
   // An observation equal to the latest stored one for its domain+subject (same value, atM365,
   // evidence and ttl) only advances that row's lastSeen and seenCount; its first-seen time `at`

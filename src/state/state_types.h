@@ -13,11 +13,15 @@
 namespace offboard {
 
 // An operator's acknowledgement of a plan step (`offboard ack STEP --by WHO`).
+// `seq` orders acks, waivers and revocations among each other as they were recorded (the
+// audit log's event id), whatever their `at` says: a revocation withdraws what was recorded
+// before it, even when a clock or --now stamped it earlier.
 struct AckRow {
   std::string step;
   std::string by;
   std::string note;
   std::int64_t at = 0;  // unix seconds UTC
+  std::int64_t seq = 0;
 };
 
 // An operator's waiver of a plan step: the gate no longer requires it.
@@ -26,6 +30,16 @@ struct WaiverRow {
   std::string by;
   std::string reason;
   std::int64_t at = 0;  // unix seconds UTC
+  std::int64_t seq = 0;
+};
+
+// The withdrawal of every ack and waiver of `step` recorded before it (`offboard revoke`).
+struct RevocationRow {
+  std::string step;
+  std::string by;
+  std::string reason;
+  std::int64_t at = 0;  // unix seconds UTC
+  std::int64_t seq = 0;
 };
 
 // One observation of one DNS subject at one time, as the gate saw it.
@@ -50,6 +64,7 @@ struct ObservationRow {
 struct StateSnapshot {
   std::vector<AckRow> acks;
   std::vector<WaiverRow> waivers;
+  std::vector<RevocationRow> revocations;
   std::vector<ObservationRow> observations;
 };
 
@@ -57,7 +72,7 @@ struct StateSnapshot {
 struct HistoryEvent {
   std::int64_t id = 0;   // increasing with insertion order
   std::int64_t at = 0;   // unix seconds UTC, as given by the writer
-  std::string kind;      // "ack", "waiver" or "observe"
+  std::string kind;      // "ack", "waiver", "revoke" or "observe"
   std::string target;    // step for ack/waiver; domain (or comma-joined domains) for observe
   std::string by;        // who (empty for observations)
   std::string text;      // note, reason, or a summary of the observation batch

@@ -187,8 +187,10 @@ World migrated() {
     }
   }
   Plan p = gateRun(w.state, observeAll(after()), T1, w.newHost);
+  // Acknowledged once the waits are over, in plan order (SPEC §4: an ack made while a step it
+  // comes after was open does not count).
   for (const auto& row : p.steps)
-    if (row.kind == StepKind::Manual) w.state.acks.push_back({row.id, "ops", "", T1});
+    if (row.kind == StepKind::Manual) w.state.acks.push_back({row.id, "ops", "", NOW});
   // T1's observations are part of the history too.
   auto a = after();
   for (const auto& d : a)
@@ -248,8 +250,13 @@ TEST_CASE("the demo tenant: blocked before the migration, ready after it and its
   Plan early = gateRun(w.state, observeAll(after()), T1 + 3600, w.newHost);
   GateDecision e = decide(early);
   CHECK(e.verdict == GateVerdict::Blocked);
-  CHECK(std::all_of(e.open.begin(), e.open.end(),
+  // The waits, and the manual steps whose acks are dated after this moment.
+  CHECK(std::any_of(e.open.begin(), e.open.end(),
                     [](const GateItem& i) { return i.id.rfind("wait-propagation:", 0) == 0; }));
+  CHECK(std::all_of(e.open.begin(), e.open.end(), [&](const GateItem& i) {
+    const PlanStep* s = findStep(early, i.id);
+    return s && (s->kind == StepKind::Time || s->kind == StepKind::Manual);
+  }));
   Plan ready = gateRun(w.state, observeAll(after()), NOW, w.newHost);
   GateDecision r = decide(ready);
   for (const auto& i : r.open) INFO(i.id, ": ", i.why);
@@ -379,6 +386,11 @@ TEST_CASE("ack and waive validate the step, the kind, and the text") {
     int rc;
     const char* err;
   };
+  // The steps of the tenant's plan, as a plan or gate run keeps them.
+  std::string perr;
+  REQUIRE(store->setPlanSteps({"confirm-admin-role", "notify-users", "move-users-off-domain:xn--bcher-kva.example",
+                               "remove-dkim:fabrikam.com", "update-mx:contoso.com", "wait-propagation:contoso.com"},
+                              &perr));
   const Case acks[] = {
       {"notify-users", "alice", "sent", 0, ""},
       {"move-users-off-domain:Bücher.Example", "alice", "", 0, ""},
@@ -431,19 +443,23 @@ TEST_CASE("the whole cut-over through the commands: blocked, then ready after th
   auto old = resolverFor(before());
   Out first;
   CHECK(runGate(o, tenant(), *old, *store, T0, nullptr, first.io) == 1);
-  // Every manual step acknowledged.
-  PlanInput in;
-  in.tenant = tenant();
-  for (const auto& s : buildPlan(in).steps) {
-    if (s.kind != StepKind::Manual || !s.gating) continue;
-    Out x;
-    CHECK(runAck(AckOptions{s.id, "ops", "", "", ts.path}, *store, T0 + 10, x.io) == 0);
-  }
-  for (const char* d : {"contoso.com", "fabrikam.com", "tailspintoys.com", "wingtiptoys.com"}) {
-    Out x;
-    CHECK(runAck(AckOptions{std::string("move-users-off-domain:") + d, "ops", "", "", ts.path}, *store, T0 + 10, x.io) == 0);
-    CHECK(runAck(AckOptions{std::string("remove-domain:") + d, "ops", "", "", ts.path}, *store, T0 + 10, x.io) == 0);
-  }
+  // The manual steps, acknowledged in plan order once what they come after is done: those
+  // before the waits now, the rest when the waits are over (below).
+  std::string err;
+  auto planned = store->planSteps(&err);
+  REQUIRE(planned.has_value());
+  auto ackAll = [&](std::int64_t at, bool afterWaits) {
+    for (const auto& id : *planned) {
+      const bool early = id == "confirm-admin-role" || id == "notify-users";
+      const bool manual = early || id == "backup-data" || id.rfind("move-users-off-domain:", 0) == 0 ||
+                          id.rfind("remove-domain:", 0) == 0;
+      if (!manual || early == afterWaits) continue;
+      Out x;
+      CAPTURE(id);
+      CHECK(runAck(AckOptions{id, "ops", "", "", ts.path}, *store, at, x.io) == 0);
+    }
+  };
+  ackAll(T0 + 10, false);
   // The new DNS host answers for contoso.com (queried directly through the factory).
   std::vector<std::string> asked;
   auto newWorld = after();
@@ -465,9 +481,20 @@ TEST_CASE("the whole cut-over through the commands: blocked, then ready after th
   CHECK(runGate(o, tenant(), *fresh, *store, T1, direct, mid.io) == 1);
   CHECK(asked == std::vector<std::string>{"127.0.0.1"});
   auto j = nlohmann::json::parse(mid.out.str());
-  for (const auto& item : j["open"]) CHECK(item["id"].get<std::string>().rfind("wait-propagation:", 0) == 0);
-  Out before48h, at48h;
+  // Open: the waits, and the manual steps after them (not acknowledged yet).
+  for (const auto& item : j["open"]) {
+    const std::string id = item["id"].get<std::string>();
+    CAPTURE(id);
+    CHECK((id.rfind("wait-propagation:", 0) == 0 || id == "backup-data" ||
+           id.rfind("move-users-off-domain:", 0) == 0 || id.rfind("remove-domain:", 0) == 0));
+  }
+  Out before48h, at48h, early, acked;
   CHECK(runGate(o, tenant(), *fresh, *store, T1 + 172799, direct, before48h.io) == 1);
+  // An ack made during the wait does not count, even once the wait is over.
+  REQUIRE(store->addAck(AckRow{"backup-data", "ops", "", T1 + 100}, &err));
+  CHECK(runGate(o, tenant(), *fresh, *store, T1 + 172800, direct, early.io) == 1);
+  CHECK(early.out.str().find("acknowledged out of order") != std::string::npos);
+  ackAll(T1 + 172800, true);
   CHECK(runGate(o, tenant(), *fresh, *store, T1 + 172800, direct, at48h.io) == 0);
   CHECK(nlohmann::json::parse(at48h.out.str())["ready"] == true);
 }

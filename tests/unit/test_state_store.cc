@@ -178,7 +178,7 @@ std::string readAll(int fd) {
 
 }  // namespace
 
-TEST_CASE("a missing state file is created as an offboard state: marker, schema 1, WAL mode") {
+TEST_CASE("a missing state file is created as an offboard state: marker, schema 2, WAL mode") {
   TempDir tmp;
   const std::string path = tmp.file("offboard.db");
   { auto store = openOk(path); }
@@ -186,10 +186,10 @@ TEST_CASE("a missing state file is created as an offboard state: marker, schema 
   // Closing the last connection checkpoints the WAL into the file and removes it.
   CHECK_FALSE(fs::exists(path + "-wal"));
   CHECK(rawQuery(path, "PRAGMA application_id") == std::to_string(offboard::kStateApplicationId));
-  CHECK(rawQuery(path, "PRAGMA user_version") == "1");
+  CHECK(rawQuery(path, "PRAGMA user_version") == "2");
   CHECK(rawQuery(path, "PRAGMA journal_mode") == "wal");
   CHECK(rawQuery(path, "SELECT value FROM offboard_meta WHERE key = 'application'") == "offboard");
-  CHECK(rawQuery(path, "SELECT value FROM offboard_meta WHERE key = 'schema'") == "1");
+  CHECK(rawQuery(path, "SELECT value FROM offboard_meta WHERE key = 'schema'") == "2");
   // Reopening an existing state works in both modes.
   openOk(path, OpenMode::MustExist);
   openOk(path, OpenMode::CreateIfMissing);
@@ -491,13 +491,13 @@ TEST_CASE("files that are not an intact offboard state of this version are refus
   SUBCASE("a state written by a newer offboard") {
     makeValidState(path);
     rawSql(path, "PRAGMA user_version = 7");
-    expectMessage = "written by a newer offboard (schema 7 > 1)";
+    expectMessage = "written by a newer offboard (schema 7 > 2)";
   }
   SUBCASE("a state written by a newer offboard whose last change is still in the WAL") {
     makeValidState(path);
-    rawSqlKeepWal(path, "PRAGMA user_version = 2");
+    rawSqlKeepWal(path, "PRAGMA user_version = 3");
     REQUIRE(fs::file_size(path + "-wal") > 0);
-    expectMessage = "written by a newer offboard (schema 2 > 1)";
+    expectMessage = "written by a newer offboard (schema 3 > 2)";
   }
   SUBCASE("a state with a table added by hand") {
     makeValidState(path);
