@@ -814,3 +814,187 @@ TEST_CASE("a tampered ZONE value in the state is unreadable, never a throw") {
   REQUIRE(ok);
   CHECK((*ok)[0].record.ttl == 0);  // a wrong-typed TTL is dropped, not trusted
 }
+
+// ---------------------------------------------------------------------------------------------
+// Trying to make the gate say ready too early (SPEC §4): the clock, first sight, acks, revokes.
+
+namespace {
+
+// The MX change of fabrikam.com, alone: the old MX (TTL 3600) at Microsoft until `changed`.
+struct MxChange {
+  PlanInput in;
+  Dns before = mxAtMicrosoft();
+  Dns after;
+  MxChange() {
+    before.txt.clear();
+    before.cname.clear();
+    before.mx = {{0, "fabrikam-com.mail.protection.outlook.com"}};
+    after = before;
+    after.mx = {{10, "mx1.newmail.example"}, {20, "mx2.newmail.example"}};  // the tenant's new_mail.mx
+    in.tenant = tenantOf({"fabrikam.com"});
+    in.reports = {report(before)};
+  }
+  void see(const Dns& d, std::int64_t at) {
+    in.reports = {report(d)};
+    run(in, at);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a clock set back cannot start the propagation clock before the old value's last sighting") {
+  MxChange c;
+  c.see(c.before, T0 + 1000);  // the old MX still seen at T0+1000
+  // A rehearsal with --now in the past shows the new MX "at T0+100".
+  c.in.reports = {report(c.after)};
+  Plan early = run(c.in, T0 + 100);
+  // Seen for real later: the clock counts from T0+1000 at the earliest, never from T0+100.
+  Plan p = run(c.in, T0 + 100 + 3600);
+  const PlanStep& w = step(p, "wait-propagation:fabrikam.com");
+  CHECK(w.status == StepStatus::Open);
+  REQUIRE(w.notBefore.has_value());
+  CHECK(*w.notBefore >= T0 + 1000 + 3600);
+  CHECK(decide(p).verdict != GateVerdict::Ready);
+  // And it is reported, not silently used.
+  CHECK(std::any_of(p.notes.begin(), p.notes.end(), [](const std::string& n) {
+    return n.find("out of time order") != std::string::npos && n.find("MX fabrikam.com.") != std::string::npos;
+  }));
+  (void)early;
+}
+
+TEST_CASE("a later row stamped earlier does not move the first sighting of the new value back") {
+  MxChange c;
+  c.see(c.before, T0);
+  c.in.reports = {report(c.after)};
+  run(c.in, T0 + 600);  // first seen changed at T0+600
+  Dns ttlChanged = c.after;
+  ttlChanged.mxTtl = 1200;  // a new row (the TTL differs), stamped earlier than the first
+  c.in.reports = {report(ttlChanged)};
+  Plan p = run(c.in, T0 + 50);
+  CHECK(*step(p, "wait-propagation:fabrikam.com").notBefore >= T0 + 600 + 3600);
+}
+
+TEST_CASE("first sight: a new state waits the TTLs seen at its first observation") {
+  PlanInput in;
+  in.tenant = tenantOf({"wingtiptoys.com"});
+  in.reports = {report(clean())};
+  // A fresh state (no history at all): the records may have changed just before.
+  Plan p = runFirst(in, T0);
+  const PlanStep* w = findStep(p, "wait-propagation:wingtiptoys.com");
+  REQUIRE(w != nullptr);
+  CHECK(w->status == StepStatus::Open);
+  REQUIRE(w->notBefore.has_value());
+  CHECK(*w->notBefore == T0 + 172800);  // the parent NS TTL seen then is the longest
+  CHECK(decide(p).verdict != GateVerdict::Ready);
+  SUBCASE("a second state file (another directory) starts its own clock; never none") {
+    PlanInput other;
+    other.tenant = in.tenant;
+    other.reports = in.reports;
+    Plan q = runFirst(other, T0 + 86400);
+    CHECK(step(q, "wait-propagation:wingtiptoys.com").status == StepStatus::Open);
+  }
+  SUBCASE("over once the TTLs have passed since the first observation") {
+    Plan q = runFirst(in, T0 + 172800);
+    const PlanStep* x = findStep(q, "wait-propagation:wingtiptoys.com");
+    CHECK((x == nullptr || x->status == StepStatus::Done));
+  }
+  SUBCASE("waived: the admin knows nothing changed") {
+    in.state.waivers.push_back({"wait-propagation:wingtiptoys.com", "alice", "never used Microsoft 365 DNS", T0});
+    CHECK(step(runFirst(in, T0), "wait-propagation:wingtiptoys.com").status == StepStatus::Waived);
+  }
+}
+
+TEST_CASE("first sight: Graph supportedServices without Email exempts the mail records, not the rest") {
+  Dns d = clean();
+  d.parentTtl = 3600;
+  d.mxTtl = 7200;  // the longest, if it counted
+  PlanInput in;
+  in.tenant = tenantOf({"wingtiptoys.com"});
+  in.reports = {report(d)};
+  SUBCASE("Email listed: the MX TTL counts") {
+    in.tenant.domains[0].supportedServices = std::vector<std::string>{"Email", "Intune"};
+    CHECK(*step(runFirst(in, T0), "wait-propagation:wingtiptoys.com").notBefore == T0 + 7200);
+  }
+  SUBCASE("Email not listed: no MX was ever Microsoft's; NS still counts") {
+    in.tenant.domains[0].supportedServices = std::vector<std::string>{"Intune"};
+    CHECK(*step(runFirst(in, T0), "wait-propagation:wingtiptoys.com").notBefore == T0 + 3600);
+  }
+}
+
+TEST_CASE("through a recursive resolver the largest TTL ever seen counts, not the cache's remainder") {
+  MxChange c;
+  c.see(c.before, T0);  // the MX with its real 3600 s
+  Dns cached = c.before;
+  cached.mxTtl = 10;  // later, the resolver's cache had 10 s left
+  c.see(cached, T0 + 500);
+  c.see(c.after, T0 + 600);
+  Plan p = run(c.in, T0 + 600 + 11);
+  CHECK(*step(p, "wait-propagation:fabrikam.com").notBefore == T0 + 600 + 3600);
+  CHECK(step(p, "wait-propagation:fabrikam.com").status == StepStatus::Open);
+}
+
+TEST_CASE("acks out of order do not count; a new ack after the predecessor does") {
+  MxChange c;
+  c.in.state.acks.push_back({"confirm-admin-role", "ops", "", T0 - 10});
+  c.in.state.acks.push_back({"notify-users", "ops", "", T0 - 5});
+  c.see(c.before, T0);
+  c.see(c.after, T0 + 600);
+  // backup-data acknowledged before the wait ended: recorded, but out of order.
+  c.in.state.acks.push_back({"backup-data", "ops", "", T0 + 700});
+  Plan during = run(c.in, T0 + 700);
+  const PlanStep& b = step(during, "backup-data");
+  CHECK(b.status == StepStatus::Open);
+  CHECK(b.ackOutOfOrder);
+  Plan after = run(c.in, T0 + 600 + 3600 + 10);
+  const PlanStep& b2 = step(after, "backup-data");
+  CHECK(b2.status == StepStatus::Open);
+  CHECK(b2.state.find("acknowledged out of order") != std::string::npos);
+  c.in.state.acks.push_back({"backup-data", "ops", "", T0 + 600 + 3600 + 20});
+  CHECK(step(run(c.in, T0 + 600 + 3600 + 30), "backup-data").status == StepStatus::Done);
+  SUBCASE("an ack dated after now (a clock set back) does not count") {
+    c.in.state.acks.push_back({"move-users-off-domain:fabrikam.com", "ops", "", T0 + 999999});
+    CHECK(step(run(c.in, T0 + 600 + 3600 + 40), "move-users-off-domain:fabrikam.com").status == StepStatus::Open);
+  }
+}
+
+TEST_CASE("a DNS fact that regresses reopens its step and every later ack") {
+  MxChange c;
+  c.see(c.before, T0);
+  c.see(c.after, T0 + 600);
+  const std::int64_t over = T0 + 600 + 3600 + 10;
+  for (const char* id : {"confirm-admin-role", "notify-users", "move-users-off-domain:fabrikam.com", "backup-data",
+                         "remove-domain:fabrikam.com"})
+    c.in.state.acks.push_back({id, "ops", "", over});
+  c.in.reports = {report(c.after)};
+  Plan done = run(c.in, over + 5);
+  CHECK(step(done, "backup-data").status == StepStatus::Done);
+  // The MX goes back to Microsoft 365.
+  c.in.reports = {report(c.before)};
+  Plan back = run(c.in, over + 100);
+  CHECK(step(back, "update-mx:fabrikam.com").status == StepStatus::Open);
+  CHECK(step(back, "wait-propagation:fabrikam.com").status == StepStatus::Open);
+  CHECK(step(back, "backup-data").status == StepStatus::Open);
+  CHECK(step(back, "remove-domain:fabrikam.com").status == StepStatus::Open);
+  CHECK(decide(back).verdict == GateVerdict::Blocked);
+  // Fixed again: the old acks predate the new change; the wait starts over.
+  c.in.reports = {report(c.after)};
+  Plan refixed = run(c.in, over + 200 + 3600);
+  CHECK(step(refixed, "backup-data").status == StepStatus::Open);
+}
+
+TEST_CASE("a revocation withdraws what was recorded before it, whatever its timestamp") {
+  PlanInput in;
+  in.tenant = tenantOf({"wingtiptoys.com"});
+  in.reports = {report(clean())};
+  in.state.acks.push_back({"confirm-admin-role", "ops", "", T0, 1});
+  CHECK(step(run(in, T0 + 10), "confirm-admin-role").status == StepStatus::Done);
+  // Revoked with a clock set back (stamped before the ack): still withdrawn (recorded later).
+  in.state.revocations.push_back({"confirm-admin-role", "lead", "wrong person", T0 - 100, 2});
+  CHECK(step(run(in, T0 + 20), "confirm-admin-role").status == StepStatus::Open);
+  in.state.waivers.push_back({"confirm-admin-role", "lead", "delegated", T0 + 30, 3});
+  CHECK(step(run(in, T0 + 40), "confirm-admin-role").status == StepStatus::Waived);
+  in.state.revocations.push_back({"confirm-admin-role", "lead", "not delegated after all", T0 + 50, 4});
+  CHECK(step(run(in, T0 + 60), "confirm-admin-role").status == StepStatus::Open);
+  in.state.acks.push_back({"confirm-admin-role", "ops", "", T0 + 70, 5});
+  CHECK(step(run(in, T0 + 80), "confirm-admin-role").status == StepStatus::Done);
+}
