@@ -585,3 +585,91 @@ TEST_CASE("plan command: records the observations and renders every format") {
     return r.domain == "contoso.com" && r.subject == "ZONE contoso.com.";
   }));
 }
+
+TEST_CASE("a state belongs to one tenant: another tenant's gate is exit 2 naming both, and writes nothing") {
+  TempState ts;
+  auto store = ts.open();
+  GateOptions o;
+  auto resolver = resolverFor(before());
+  Tenant a = tenant();
+  a.name = "contoso.onmicrosoft.com";
+  Out first;
+  CHECK(runGate(o, a, *resolver, *store, T0, nullptr, first.io) == 1);
+  std::string err;
+  const auto rowsBefore = store->snapshot(&err).observations.size();
+  Tenant b = tenant();
+  b.name = "Fabrikam.onmicrosoft.com";
+  b.file = "fabrikam.json";
+  Out other;
+  CHECK(runGate(o, b, *resolver, *store, T0 + 1, nullptr, other.io) == 2);
+  CHECK(other.err.str().find("contoso.onmicrosoft.com") != std::string::npos);
+  CHECK(other.err.str().find("fabrikam.onmicrosoft.com") != std::string::npos);
+  CHECK(other.err.str().find("one state per tenant") != std::string::npos);
+  CHECK(store->snapshot(&err).observations.size() == rowsBefore);
+  // plan and status refuse it too; the same tenant (any case) is accepted.
+  PlanOptions po;
+  Out p;
+  CHECK(runPlan(po, b, *resolver, *store, T0 + 2, nullptr, p.io) == 2);
+  Out st;
+  CHECK(runStatus(StatusOptions{}, b, resolver.get(), store.get(), T0 + 3, nullptr, st.io) == 2);
+  a.name = "CONTOSO.onmicrosoft.com";
+  Out again;
+  CHECK(runGate(o, a, *resolver, *store, T0 + 4, nullptr, again.io) == 1);
+  SUBCASE("domains without a tenant name: the same tenant when they share a domain") {
+    TempState ts2;
+    auto s2 = ts2.open();
+    Tenant u = tenant();
+    u.domains.resize(2);
+    Out x, y, z;
+    CHECK(runGate(o, u, *resolver, *s2, T0, nullptr, x.io) != 2);
+    Tenant overlap = tenant();  // all four: shares two
+    CHECK(runGate(o, overlap, *resolver, *s2, T0 + 1, nullptr, y.io) != 2);
+    Tenant disjoint = tenant();
+    disjoint.domains.clear();
+    TenantDomain td;
+    td.input = *normalizeDomain("northwindtraders.com", &err);
+    disjoint.domains.push_back(td);
+    CHECK(runGate(o, disjoint, *resolver, *s2, T0 + 2, nullptr, z.io) == 2);
+    CHECK(z.err.str().find("northwindtraders.com") != std::string::npos);
+  }
+}
+
+TEST_CASE("ack, waive and revoke accept only the tenant's plan's step ids, with the nearest on a typo") {
+  TempState ts;
+  auto store = ts.open();
+  Out none;
+  CHECK(runAck(AckOptions{"notify-users", "ops", "", "", ts.path}, *store, T0, none.io) == 2);
+  CHECK(none.err.str().find("no plan has been made") != std::string::npos);
+  GateOptions o;
+  auto resolver = resolverFor(before());
+  Out g;
+  CHECK(runGate(o, tenant(), *resolver, *store, T0, nullptr, g.io) == 1);
+  Out typo;
+  // A real step form, a real domain syntax, but not a domain of this tenant.
+  CHECK(runAck(AckOptions{"remove-domain:contoso.co", "ops", "", "", ts.path}, *store, T0, typo.io) == 2);
+  CHECK(typo.err.str().find("not in this tenant's plan") != std::string::npos);
+  CHECK(typo.err.str().find("remove-domain:contoso.com") != std::string::npos);
+  std::string err;
+  CHECK(store->snapshot(&err).acks.empty());
+  Out w;
+  CHECK(runWaive(WaiveOptions{"remove-dkim:contoso.co", "ops", "why", "", ts.path}, *store, T0, w.io) == 2);
+  // revoke: nothing standing is exit 2; a standing ack is withdrawn, and the history keeps both.
+  Out r0, a1, r1, r2;
+  CHECK(runRevoke(RevokeOptions{"confirm-admin-role", "lead", "mistake", "", ts.path}, *store, T0, r0.io) == 2);
+  CHECK(runAck(AckOptions{"confirm-admin-role", "ops", "", "", ts.path}, *store, T0 + 1, a1.io) == 0);
+  CHECK(runRevoke(RevokeOptions{"confirm-admin-role", "lead", "", "", ts.path}, *store, T0 + 2, r1.io) == 2);
+  CHECK(runRevoke(RevokeOptions{"confirm-admin-role", "lead", "wrong person", "", ts.path}, *store, T0 - 50, r1.io) == 0);
+  CHECK(runRevoke(RevokeOptions{"confirm-admin-role", "lead", "twice", "", ts.path}, *store, T0 + 3, r2.io) == 2);
+  auto events = store->history(&err);
+  std::vector<std::string> kinds;
+  for (const auto& e : events)
+    if (e.target == "confirm-admin-role") kinds.push_back(e.kind);
+  CHECK(kinds == std::vector<std::string>{"ack", "revoke"});
+  o.format = "json";
+  Out after;
+  runGate(o, tenant(), *resolver, *store, T0 + 10, nullptr, after.io);
+  bool open = false;
+  const auto j = nlohmann::json::parse(after.out.str());
+  for (const auto& item : j["open"]) open = open || item["id"] == "confirm-admin-role";
+  CHECK(open);
+}
