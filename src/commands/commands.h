@@ -15,6 +15,7 @@
 
 #include "core/domain_input.h"
 #include "core/types.h"
+#include "plan/plan_types.h"
 #include "resolvers/resolver.h"
 
 namespace CLI {
@@ -22,10 +23,6 @@ class App;
 }
 
 namespace offboard {
-
-// plan/plan_types.h (declared here, not included: at this commit resolvers/authoritative_resolver.h,
-// which source.cc includes, has its own offboard::StepKind, so no file can include both).
-struct EvidenceInfo;
 
 // SPEC §5.
 enum ExitCode : int {
@@ -72,8 +69,7 @@ ResolverBuild makeResolver(const SourceOptions& o);
 // "evidence"), by the same precedence: --zones DIR is zones {DIR}, not live; --authoritative
 // is authoritative {the --root-hints FILE, or "built-in root hints"}; --resolver is resolver
 // {each address as "IP:PORT"}; otherwise system-resolver {the nameservers of o.resolvConf as
-// "IP:PORT", or none when it cannot be read}. Validates nothing: makeResolver does. Callers
-// include plan/plan_types.h. Defined in evidence_of.cc.
+// "IP:PORT", or none when it cannot be read}. Validates nothing: makeResolver does.
 EvidenceInfo evidenceOf(const SourceOptions& o);
 
 // Normalises DOMAIN arguments (IDNA → A-labels), drops duplicates (first one wins), and on the
