@@ -849,3 +849,111 @@ TEST_CASE("a full disk fails the write with a storage error and keeps the previo
   // The half-created new file holds nothing, so the next run may initialise it.
   openOk(path + ".new");
 }
+
+TEST_CASE("a schema-1 state is upgraded in place, keeping its acks, waivers, events and observations") {
+  TempDir tmp;
+  const std::string path = tmp.file("offboard.db");
+  {
+    auto store = openOk(path);
+    std::string err;
+    REQUIRE(store->addAck({"notify-users", "alice", "sent", 100}, &err));
+    REQUIRE(store->addWaiver({"remove-dkim:contoso.com", "bob", "kept", 200}, &err));
+    REQUIRE(store->recordObservations({obs("contoso.com", "MX contoso.com.", "0 x.", 300)}, &err));
+  }
+  // Back to what a schema-1 offboard wrote: no revocations, events without 'revoke'.
+  rawSql(path,
+         "DROP TABLE revocations;"
+         "ALTER TABLE events RENAME TO events_v2;"
+         "CREATE TABLE events (\n  id     INTEGER PRIMARY KEY,\n  at     INTEGER NOT NULL,\n"
+         "  kind   TEXT NOT NULL CHECK (kind IN ('ack', 'waiver', 'observe')),\n  target TEXT NOT NULL,\n"
+         "  who    TEXT NOT NULL,\n  text   TEXT NOT NULL\n) STRICT;"
+         "INSERT INTO events SELECT * FROM events_v2; DROP TABLE events_v2;"
+         "CREATE TRIGGER events_append_only_u BEFORE UPDATE ON events\n"
+         "  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+         "CREATE TRIGGER events_append_only_d BEFORE DELETE ON events\n"
+         "  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;"
+         "UPDATE offboard_meta SET value = '1' WHERE key = 'schema'; PRAGMA user_version = 1;");
+  REQUIRE(rawQuery(path, "PRAGMA user_version") == "1");
+  auto store = openOk(path, OpenMode::MustExist);
+  CHECK(rawQuery(path, "PRAGMA user_version") == "2");
+  std::string err;
+  auto snap = store->snapshot(&err);
+  REQUIRE(err.empty());
+  REQUIRE(snap.acks.size() == 1);
+  CHECK(snap.acks[0].note == "sent");
+  REQUIRE(snap.waivers.size() == 1);
+  CHECK(snap.waivers[0].seq > snap.acks[0].seq);
+  CHECK(snap.observations.size() == 1);
+  REQUIRE(store->addRevocation({"notify-users", "carol", "not sent after all", 50}, &err));
+  snap = store->snapshot(&err);
+  REQUIRE(snap.revocations.size() == 1);
+  // Recorded last, though stamped earliest: its order is the log's, not its clock's.
+  CHECK(snap.revocations[0].seq > snap.waivers[0].seq);
+  CHECK(store->history(&err).back().kind == "revoke");
+}
+
+TEST_CASE("the tenant binding and the plan's step ids are kept in the state") {
+  TempDir tmp;
+  auto store = openOk(tmp.file("offboard.db"));
+  std::string err, bound;
+  auto same = [](const std::string& stored) -> std::optional<std::string> {
+    return stored == "contoso" ? std::optional<std::string>(stored) : std::nullopt;
+  };
+  CHECK(store->boundTenant(&err) == std::optional<std::string>(""));
+  CHECK(store->bindTenant("contoso", same, &bound, &err) == StateStore::Binding::Bound);
+  CHECK(store->bindTenant("contoso", same, &bound, &err) == StateStore::Binding::Matches);
+  CHECK(store->bindTenant("fabrikam", [](const std::string&) { return std::optional<std::string>(); }, &bound,
+                          &err) == StateStore::Binding::Mismatch);
+  CHECK(bound == "contoso");
+  CHECK(store->boundTenant(&err) == std::optional<std::string>("contoso"));
+  CHECK(store->planSteps(&err)->empty());
+  REQUIRE(store->setPlanSteps({"a", "b:c.example"}, &err));
+  CHECK(*store->planSteps(&err) == std::vector<std::string>{"a", "b:c.example"});
+}
+
+TEST_CASE("--state file:x.db is the file named file:x.db, never an SQLite URI") {
+  TempDir tmp;
+  const fs::path cwd = fs::current_path();
+  fs::current_path(tmp.dir);
+  {
+    std::string err;
+    int code = 0;
+    auto store = StateStore::open("file:x.db", OpenMode::CreateIfMissing, &err, &code);
+    CHECK(store != nullptr);
+    CHECK(err.empty());
+  }
+  const bool plain = fs::exists(tmp.dir / "file:x.db");
+  const bool other = fs::exists(tmp.dir / "x.db");
+  fs::current_path(cwd);
+  CHECK(plain);
+  CHECK_FALSE(other);
+}
+
+TEST_CASE("no file descriptors left is a storage error (4), never a corrupt state (2)") {
+  TempDir tmp;
+  const std::string path = tmp.file("offboard.db");
+  makeValidState(path);
+  rlimit old{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &old) == 0);
+  // Use up every descriptor below a low limit.
+  std::vector<int> fds;
+  rlimit low = old;
+  low.rlim_cur = 64;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+  for (;;) {
+    int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) break;
+    fds.push_back(fd);
+  }
+  std::string err;
+  int code = 0;
+  auto store = StateStore::open(path, OpenMode::MustExist, &err, &code);
+  for (int fd : fds) ::close(fd);
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &old) == 0);
+  CHECK(store == nullptr);
+  CHECK(code == 4);
+  CHECK(err.find("corrupt") == std::string::npos);
+  CHECK(err.find("Too many open files") != std::string::npos);
+  // And the state is healthy: it opens once descriptors are free.
+  CHECK(openOk(path, OpenMode::MustExist) != nullptr);
+}
