@@ -2,7 +2,10 @@
 //
 // Reads domains lazily (one per line, `#` comments), keeps a bounded number in flight through
 // the check engine, writes one JSON object per line as each domain completes, and shows a
-// progress bar on stderr when stderr is a terminal. Memory does not grow with the input.
+// progress bar on stderr when stderr is a terminal. Memory does not grow with the input: not with
+// its number of lines, nor with the length of one (readDomainLine keeps kMaxDomainText octets).
+// An input that cannot be read (a directory, a read error) or holds no domain is exit 2 naming
+// it, never a silent clear.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -10,11 +13,13 @@
 #include <charconv>
 #include <cstring>
 #include <chrono>
+#include <cerrno>
 #include <csignal>
-#include <fstream>
+#include <fcntl.h>
 #include <iostream>
 #include <memory>
 #include <sys/stat.h>
+#include <system_error>
 #include <unistd.h>
 
 #include "commands/commands.h"
@@ -35,6 +40,61 @@ extern "C" void onInterrupt(int) {
   gInterrupted = 1;
 }
 
+// A read-only stream buffer over a descriptor (stdin or an opened FILE). A failed read throws
+// std::system_error out of underflow(), which readDomainLine reports with its errno: std::cin
+// reports a read error (EIO, EISDIR) as the end of the input, so a scan of what could not be
+// read looked like a scan of an empty list.
+class FdBuf : public std::streambuf {
+ public:
+  FdBuf(int fd, bool owned) : fd_(fd), owned_(owned) {}
+  FdBuf(const FdBuf&) = delete;
+  FdBuf& operator=(const FdBuf&) = delete;
+  ~FdBuf() override {
+    if (owned_) ::close(fd_);
+  }
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    // Ctrl-C: stop reading, even inside a line that never ends (/dev/zero).
+    if (gInterrupted) return traits_type::eof();
+    ssize_t n;
+    do {
+      n = ::read(fd_, buf_.data(), buf_.size());
+    } while (n < 0 && errno == EINTR && !gInterrupted);
+    if (n < 0 && errno == EINTR) return traits_type::eof();  // Ctrl-C: stop reading
+    if (n < 0) throw std::system_error(errno, std::generic_category());
+    if (n == 0) return traits_type::eof();
+    setg(buf_.data(), buf_.data(), buf_.data() + n);
+    return traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  int fd_;
+  bool owned_;
+  std::array<char, 64 * 1024> buf_{};
+};
+
+// Opens FILE ("-": stdin) for reading. nullptr with *error = "what" when it cannot be opened or
+// is a directory (read() on one fails with EISDIR; say so before anything is set up).
+std::unique_ptr<FdBuf> openInput(const std::string& path, std::string* error) {
+  int fd = STDIN_FILENO;
+  if (path != "-") {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      *error = "cannot open: " + std::string(std::strerror(errno));
+      return nullptr;
+    }
+  }
+  auto buf = std::make_unique<FdBuf>(fd, path != "-");
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    *error = "is a directory (scan reads a file with one domain per line)";
+    return nullptr;
+  }
+  return buf;
+}
+
 // Strips a `#` comment and surrounding blanks; returns the domain text (may be empty).
 std::string_view lineDomain(std::string_view line) {
   auto hash = line.find('#');
@@ -45,15 +105,22 @@ std::string_view lineDomain(std::string_view line) {
   return line;
 }
 
-// Lines of a regular file, counted up front so the progress bar can show a total.
+// Lines of a regular file, counted up front so the progress bar can show a total (read as scan
+// reads it: no line is held whole).
 std::optional<std::size_t> countDomainLines(const std::string& path) {
   struct stat st {};
   if (path == "-" || stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  std::ifstream in(path, std::ios::binary);
+  std::string err;
+  auto buf = openInput(path, &err);
+  if (!buf) return std::nullopt;
+  std::istream in(buf.get());
   std::string line;
   std::size_t n = 0;
-  while (std::getline(in, line))
-    if (!lineDomain(line).empty()) ++n;
+  for (;;) {
+    LineRead r = readDomainLine(in, &line, &err);
+    if (r == LineRead::End || r == LineRead::Failed) break;
+    if (r == LineRead::TooLong || !lineDomain(line).empty()) ++n;
+  }
   return n;
 }
 
@@ -316,22 +383,43 @@ int runScan(const std::string& inputName, std::istream& in, Resolver& resolver,
             std::size_t maxActiveDomains, Io& io, std::optional<std::size_t> total) {
   Tally tally;
   Progress progress(io.err, io.errIsTerminal, total);
-  std::size_t lineNo = 0;
+  std::size_t lineNo = 0, domains = 0;
   std::string line;
+  bool readFailed = false;
+  auto warn = [&](const std::string& message) {
+    if (io.errIsTerminal) io.err << "\r\x1b[K";  // over the progress bar
+    io.err << "offboard scan: " << message << "\n";
+  };
   JobSource next = [&]() -> std::optional<DomainJob> {
-    while (!gInterrupted && std::getline(in, line)) {
+    while (!gInterrupted && !readFailed) {
+      std::string readError;
+      LineRead got = readDomainLine(in, &line, &readError);
+      if (got == LineRead::End) break;
       ++lineNo;
+      if (got == LineRead::Failed) {
+        readFailed = true;
+        warn(fmt::format("{}:{}: cannot read: {} (the rest of the input is not scanned)",
+                         inputName, lineNo, readError));
+        break;
+      }
+      if (got == LineRead::TooLong) {
+        // Read to its end and dropped unkept: a line without a newline cannot fill memory.
+        ++tally.skipped;
+        warn(fmt::format("{}:{}: {} is longer than any domain name can be (over {} octets "
+                         "before any '#') (skipped)",
+                         inputName, lineNo, quoteForMessage(line), kMaxDomainText));
+        continue;
+      }
       std::string_view text = lineDomain(line);
       if (text.empty()) continue;
       std::string why;
       auto d = normalizeDomain(text, &why);
       if (!d) {
         ++tally.skipped;
-        if (io.errIsTerminal) io.err << "\r\x1b[K";
-        io.err << fmt::format("offboard scan: {}:{}: {} {} (skipped)\n", inputName, lineNo,
-                              quoteForMessage(text), why);
+        warn(fmt::format("{}:{}: {} {} (skipped)", inputName, lineNo, quoteForMessage(text), why));
         continue;
       }
+      ++domains;
       return DomainJob{std::move(*d), {}};
     }
     return std::nullopt;
@@ -357,9 +445,18 @@ int runScan(const std::string& inputName, std::istream& in, Resolver& resolver,
   io.out.flush();
   progress.finish(tally);
   if (gInterrupted) return tally.points ? kExitPointsAtM365 : kExitIndeterminate;
+  if (!readFailed && domains == 0 && tally.skipped == 0) {
+    // An empty file, a closed stdin (main gives it /dev/null), only comments: nothing was
+    // checked, which is not "clear".
+    warn(fmt::format("{}: no domains in the input ({})", inputName,
+                     lineNo == 0 ? "it is empty"
+                                 : fmt::format("{} line{} of comments and blanks", lineNo,
+                                               lineNo == 1 ? "" : "s")));
+    return kExitUsage;
+  }
   int rc = exitForVerdict(tally.worst);
   // Clear must never be claimed for an input that was not read whole.
-  if (rc == kExitOk && tally.skipped > 0) return kExitUsage;
+  if (rc == kExitOk && (tally.skipped > 0 || readFailed)) return kExitUsage;
   return rc;
 }
 
@@ -368,8 +465,9 @@ Runner setupScan(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "scan", "Bulk diagnostics: check many domains (one per line) and stream JSON lines");
   cmd->footer(
-      "Input: one domain per line; '#' starts a comment; blank lines are ignored; a bad line is\n"
-      "reported on stderr with its line number and skipped.\n"
+      "Input: one domain per line; '#' starts a comment; blank lines are ignored; a bad line (or\n"
+      "one over 1024 octets before any '#') is reported on stderr with its line number and\n"
+      "skipped. An input without domains, a directory or a read error is exit 2.\n"
       "Output: one JSON object per domain (the per-domain object of `check --format json`),\n"
       "written as each domain completes, not in input order. Progress and a summary go to\n"
       "stderr when it is a terminal. Ctrl-C stops reading and finishes what is in flight; a\n"
@@ -387,6 +485,14 @@ Runner setupScan(CLI::App& app) {
                 "timeouts, window)");
   return [o, cmd](Io& io) -> int {
     if (!cmd->parsed()) return -1;
+    const std::string inputName = o->input == "-" ? "stdin" : o->input;
+    std::string openError;
+    std::unique_ptr<FdBuf> inputBuf = openInput(o->input, &openError);
+    if (!inputBuf) {
+      io.err << "offboard scan: " << inputName << ": " << openError << "\n";
+      return kExitUsage;
+    }
+    std::istream input(inputBuf.get());
     SourceOptions source = o->source;
     source.ratePerSecond = o->rate;
     ResolverBuild rb = makeResolver(source);
@@ -394,20 +500,11 @@ Runner setupScan(CLI::App& app) {
       io.err << "offboard scan: " << rb.error << "\n";
       return rb.exitCode;
     }
-    std::ifstream file;
-    std::istream* in = &std::cin;
-    if (o->input != "-") {
-      file.open(o->input, std::ios::binary);
-      if (!file) {
-        io.err << "offboard scan: cannot read " << quoteForMessage(o->input) << "\n";
-        return kExitUsage;
-      }
-      in = &file;
-    }
+    std::istream* in = &input;
     std::signal(SIGINT, onInterrupt);
     // Enough domains active to keep the query window full (≈12 questions per domain).
     std::size_t active = std::max<std::size_t>(16, o->source.maxInFlight / 4);
-    int rc = runScan(o->input == "-" ? "stdin" : o->input, *in, *rb.resolver, active, io,
+    int rc = runScan(inputName, *in, *rb.resolver, active, io,
                      io.errIsTerminal ? countDomainLines(o->input) : std::nullopt);
     if (o->stats) io.err << transportStats(*rb.resolver);
     return rc;

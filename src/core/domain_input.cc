@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdlib>
 #include <memory>
+#include <system_error>
 
 namespace offboard {
 namespace {
@@ -95,7 +96,7 @@ std::optional<DomainInput> normalizeDomain(std::string_view text, std::string* e
     fail(error, "is empty");
     return std::nullopt;
   }
-  if (text.size() > 1024) {
+  if (text.size() > kMaxDomainText) {
     fail(error, "is longer than any domain name can be");
     return std::nullopt;
   }
@@ -182,6 +183,48 @@ std::optional<DomainInput> normalizeDomain(std::string_view text, std::string* e
   DomainInput result{std::move(*name), {}};
   if (anyIdn && unicode != alabel) result.unicode = unicode;
   return result;
+}
+
+LineRead readDomainLine(std::istream& in, std::string* line, std::string* error) {
+  line->clear();
+  std::streambuf* buf = in.rdbuf();
+  if (!buf || in.bad()) {
+    if (error) *error = "the input could not be read";
+    return LineRead::Failed;
+  }
+  if (!in.good()) return LineRead::End;
+  bool any = false, comment = false, tooLong = false;
+  // The stream buffer is read directly (sbumpc is inline while its buffer holds octets): an
+  // istream operation would turn a read error into badbit and lose what the error was.
+  try {
+    for (;;) {
+      const int c = buf->sbumpc();
+      if (c == std::char_traits<char>::eof()) {
+        in.setstate(std::ios::eofbit);
+        if (!any) return LineRead::End;
+        break;
+      }
+      any = true;
+      if (c == '\n') break;
+      if (comment) continue;
+      if (c == '#') {
+        comment = true;
+      } else if (line->size() < kMaxDomainText) {
+        line->push_back(static_cast<char>(c));
+      } else {
+        tooLong = true;
+      }
+    }
+  } catch (const std::system_error& e) {
+    if (error) *error = e.code().message();
+    in.setstate(std::ios::badbit);
+    return LineRead::Failed;
+  } catch (const std::exception& e) {
+    if (error) *error = e.what();
+    in.setstate(std::ios::badbit);
+    return LineRead::Failed;
+  }
+  return tooLong ? LineRead::TooLong : LineRead::Line;
 }
 
 }  // namespace offboard

@@ -1,5 +1,12 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <sstream>
+#include <system_error>
+#include <vector>
+
 #include "core/domain_input.h"
 
 using namespace offboard;
@@ -64,4 +71,92 @@ TEST_CASE("names that are not valid host names are rejected with a reason") {
 TEST_CASE("messages quote input safely and briefly") {
   CHECK(quoteForMessage("a\x1b" "b") == "'a\\027b'");
   CHECK(quoteForMessage(std::string(200, 'x')).size() < 100);
+}
+
+namespace {
+// A stream buffer that hands out `data` and then fails as a disk or a directory does.
+class FailingBuf : public std::streambuf {
+ public:
+  explicit FailingBuf(std::string data) : data_(std::move(data)) {
+    setg(data_.data(), data_.data(), data_.data() + data_.size());
+  }
+
+ protected:
+  int_type underflow() override { throw std::system_error(EIO, std::generic_category()); }
+
+ private:
+  std::string data_;
+};
+
+// The octets of an endless line, produced as they are read and never all in memory at once.
+class EndlessBuf : public std::streambuf {
+ public:
+  EndlessBuf(char c, std::size_t total) : left_(total) { chunk_.fill(c); }
+  std::size_t left() const { return left_; }
+
+ protected:
+  int_type underflow() override {
+    if (left_ == 0) return traits_type::eof();
+    std::size_t n = std::min(left_, chunk_.size());
+    left_ -= n;
+    setg(chunk_.data(), chunk_.data(), chunk_.data() + n);
+    return traits_type::to_int_type(chunk_[0]);
+  }
+
+ private:
+  std::array<char, 4096> chunk_{};
+  std::size_t left_;
+};
+}  // namespace
+
+TEST_CASE("a domain list is read line by line, comments dropped, the last line without a newline") {
+  std::istringstream in("a.example\n  b.example # a comment\r\n\n# only a comment\nc.example");
+  std::string line, err;
+  std::vector<std::string> lines;
+  while (true) {
+    LineRead r = readDomainLine(in, &line, &err);
+    if (r == LineRead::End) break;
+    REQUIRE(r == LineRead::Line);
+    lines.push_back(line);
+  }
+  CHECK(lines == std::vector<std::string>{"a.example", "  b.example ", "", "", "c.example"});
+  CHECK(readDomainLine(in, &line, &err) == LineRead::End);
+}
+
+TEST_CASE("a line longer than a domain can be is read to its end without being kept") {
+  // 300 MB of NULs without a newline, then a good line: the long one is TooLong with only its
+  // first kMaxDomainText octets kept, and the next line is read as it is.
+  const std::size_t big = 300u << 20;
+  EndlessBuf endless('\0', big);
+  std::istream in(&endless);
+  std::string line, err;
+  REQUIRE(readDomainLine(in, &line, &err) == LineRead::TooLong);
+  CHECK(line.size() == kMaxDomainText);
+  CHECK(line.capacity() < 4 * kMaxDomainText);  // the 300 MB were never held
+  CHECK(endless.left() == 0);                   // and were all consumed
+  CHECK(readDomainLine(in, &line, &err) == LineRead::End);
+
+  std::istringstream two(std::string(5000, 'x') + "\nb.example\n");
+  REQUIRE(readDomainLine(two, &line, &err) == LineRead::TooLong);
+  REQUIRE(readDomainLine(two, &line, &err) == LineRead::Line);
+  CHECK(line == "b.example");
+  // Exactly kMaxDomainText octets is a line (normalizeDomain judges it), and a comment of any
+  // length after a domain does not make the line too long.
+  std::istringstream edge(std::string(kMaxDomainText, 'y') + "\na.example #" +
+                          std::string(100000, 'c') + "\n");
+  REQUIRE(readDomainLine(edge, &line, &err) == LineRead::Line);
+  CHECK(line.size() == kMaxDomainText);
+  REQUIRE(readDomainLine(edge, &line, &err) == LineRead::Line);
+  CHECK(line == "a.example ");
+}
+
+TEST_CASE("a read error is reported as one, never as the end of the input") {
+  FailingBuf buf("a.example\nb.exa");
+  std::istream in(&buf);
+  std::string line, err;
+  REQUIRE(readDomainLine(in, &line, &err) == LineRead::Line);
+  CHECK(line == "a.example");
+  CHECK(readDomainLine(in, &line, &err) == LineRead::Failed);
+  CHECK(err == std::system_error(EIO, std::generic_category()).code().message());
+  CHECK(readDomainLine(in, &line, &err) == LineRead::Failed);  // and it stays failed
 }

@@ -1,7 +1,13 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <fstream>
+#include <optional>
 #include <sstream>
+#include <system_error>
 
 #include "commands/commands.h"
 #include "fake_resolver.h"
@@ -16,8 +22,7 @@ struct Run {
   std::string err;
 };
 
-Run scan(const std::string& input, FakeResolver& r) {
-  std::istringstream in(input);
+Run scanStream(std::istream& in, FakeResolver& r) {
   std::ostringstream out, err;
   Io io{out, err};
   Run run;
@@ -27,6 +32,53 @@ Run scan(const std::string& input, FakeResolver& r) {
   while (std::getline(lines, l)) run.lines.push_back(nlohmann::json::parse(l));
   run.err = err.str();
   return run;
+}
+
+Run scan(const std::string& input, FakeResolver& r) {
+  std::istringstream in(input);
+  return scanStream(in, r);
+}
+
+// Hands out `data`, then fails as a disk (EIO) or a directory (EISDIR) does.
+class FailingBuf : public std::streambuf {
+ public:
+  explicit FailingBuf(std::string data) : data_(std::move(data)) {
+    setg(data_.data(), data_.data(), data_.data() + data_.size());
+  }
+
+ protected:
+  int_type underflow() override { throw std::system_error(EIO, std::generic_category()); }
+
+ private:
+  std::string data_;
+};
+
+// The octets of a line without end, made as they are read: never all in memory at once.
+class EndlessBuf : public std::streambuf {
+ public:
+  EndlessBuf(char c, std::size_t total) : left_(total) { chunk_.fill(c); }
+
+ protected:
+  int_type underflow() override {
+    if (left_ == 0) return traits_type::eof();
+    std::size_t n = std::min(left_, chunk_.size());
+    left_ -= n;
+    setg(chunk_.data(), chunk_.data(), chunk_.data() + n);
+    return traits_type::to_int_type(chunk_[0]);
+  }
+
+ private:
+  std::array<char, 64 * 1024> chunk_{};
+  std::size_t left_;
+};
+
+// This process's peak resident set in kB (Linux /proc); nullopt where there is none.
+std::optional<long> peakRssKb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  return std::nullopt;
 }
 }  // namespace
 
@@ -68,4 +120,73 @@ TEST_CASE("scan gives each domain the same verdict as check does") {
   REQUIRE(run.lines.size() == 1);
   CHECK(run.lines[0]["verdict"] == "indeterminate");
   CHECK(run.rc == kExitIndeterminate);
+}
+
+TEST_CASE("an input without domains is exit 2 naming it, not a clear scan of nothing") {
+  FakeResolver r(Outcome::NoData);
+  struct Case {
+    std::string input;
+    const char* why;
+  };
+  const Case cases[] = {
+      {"", "domains.txt: no domains in the input (it is empty)"},
+      {"# nothing yet\n\n   \n", "domains.txt: no domains in the input (3 lines of comments and blanks)"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.input);
+    auto run = scan(c.input, r);
+    CHECK(run.rc == kExitUsage);
+    CHECK(run.lines.empty());
+    CHECK_MESSAGE(run.err.find(c.why) != std::string::npos, run.err);
+  }
+}
+
+TEST_CASE("a line longer than any domain name is a bad line with its number, and the scan goes on") {
+  FakeResolver r(Outcome::NoData);
+  // 5 MB without a newline between two good lines (the reader keeps 1024 octets of it).
+  auto run = scan("a.example\n" + std::string(5u << 20, '\0') + "\nb.example\n", r);
+  CHECK(run.lines.size() == 2);
+  CHECK_MESSAGE(run.err.find("domains.txt:2: ") != std::string::npos, run.err);
+  CHECK(run.err.find("longer than any domain name can be") != std::string::npos);
+  CHECK(run.err.size() < 600);  // the message shows the line cut short, not 5 MB of it
+  CHECK(run.rc == kExitUsage);  // all clear, but a line was skipped
+}
+
+TEST_CASE("a read error ends the scan with exit 2 and says where, never a silent clear") {
+  FakeResolver r(Outcome::NoData);
+  FailingBuf buf("a.example\nb.example\n");
+  std::istream in(&buf);
+  auto run = scanStream(in, r);
+  CHECK(run.lines.size() == 2);  // what was read before the error is scanned
+  CHECK_MESSAGE(run.err.find("domains.txt:3: cannot read: ") != std::string::npos, run.err);
+  CHECK(run.err.find(std::system_error(EIO, std::generic_category()).code().message()) !=
+        std::string::npos);
+  CHECK(run.err.find("no domains") == std::string::npos);
+  CHECK(run.rc == kExitUsage);
+  // At once: not "no domains", but the read error itself.
+  FailingBuf none("");
+  std::istream empty(&none);
+  auto first = scanStream(empty, r);
+  CHECK(first.rc == kExitUsage);
+  CHECK(first.err.find("domains.txt:1: cannot read: ") != std::string::npos);
+  CHECK(first.err.find("no domains") == std::string::npos);
+}
+
+TEST_CASE("scan holds no more of a line than a domain can be: 300 MB without a newline stay flat") {
+  auto before = peakRssKb();
+  if (!before) {
+    MESSAGE("no /proc/self/status: peak RSS not measured");
+    return;
+  }
+  FakeResolver r(Outcome::NoData);
+  EndlessBuf nul('\0', 300u << 20);
+  std::istream in(&nul);
+  auto run = scanStream(in, r);
+  auto after = peakRssKb();
+  REQUIRE(after);
+  CAPTURE(*before);
+  CAPTURE(*after);
+  CHECK(*after - *before < 64 * 1024);  // holding the line whole took 300 MB more
+  CHECK(run.err.find("domains.txt:1: ") != std::string::npos);
+  CHECK(run.rc == kExitUsage);
 }
