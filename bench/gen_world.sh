@@ -110,7 +110,7 @@ BEGIN {
     # checks/followUps: each exchange that is not Microsoft'"'"'s, one CNAME question per hop.
     if (kind == "clean" || kind == "half") {
       q("mx1." d, "CNAME")
-      if (kind == "clean") q("mx2." d, "CNAME")
+      if (kind == "clean") { q("mx2." d, "CNAME"); q("mail." d, "CNAME") }  # autodiscover -> mail, followed
     } else if (kind == "mx-cname") {
       q("mail." d, "CNAME"); q("mx." d, "CNAME")
     } else if (kind == "mx-cname-ms") {

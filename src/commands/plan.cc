@@ -441,6 +441,7 @@ std::optional<Plan> runPipeline(const char* cmd, const Tenant& t, Resolver& reso
   in.newHost = std::move(ev.newHost);
   in.now = now;
   Plan plan = buildPlan(in);
+  plan.evidence = evidenceOf(source);
   if (record && store) {
     // What ack, waive and revoke accept from now on: this tenant's plan's step ids.
     std::vector<std::string> ids;

@@ -82,8 +82,8 @@ inline std::string_view evidenceSourceName(EvidenceSource s) {
 
 struct EvidenceInfo {
   EvidenceSource source = EvidenceSource::SystemResolver;
-  // Who was asked: resolver addresses ("127.0.0.53:53"), "root hints (built-in)", or the zone
-  // directory for --zones.
+  // Who was asked: resolver addresses ("127.0.0.53:53"), "built-in root hints" (or the root
+  // hints file), or the zone directory for --zones.
   std::vector<std::string> servers;
   // false for zone files: nothing live was asked, so a passing gate is an offline rehearsal.
   bool live = true;

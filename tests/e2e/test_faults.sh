@@ -375,8 +375,15 @@ if [[ -n "${FAULTS_NETNS:-}" ]] && command -v ldns-testns >/dev/null; then
     check_fault "ldns-testns $rcode" 3 "lookup-failed:$want" "127.0.0.1:$PORT"
     stop_server "t-$rcode"
   done
-  testns_data NOERROR "QNAME 300 IN CNAME loop.contoso.com." \
-    "loop.contoso.com. 300 IN CNAME QNAME" >"$WORK/testns-loop.data"
+  # The probes' CNAME chains are followed (SPEC §3): loop.contoso.com itself answers too, back
+  # to autodiscover, so every chain comes round to a name already seen.
+  {
+    printf 'ENTRY_BEGIN\nMATCH opcode qtype qname\nADJUST copy_id\nREPLY QR AA RD NOERROR\n'
+    printf 'SECTION QUESTION\nloop.contoso.com. IN CNAME\nSECTION ANSWER\n'
+    printf 'loop.contoso.com. 300 IN CNAME autodiscover.contoso.com.\nENTRY_END\n\n'
+    testns_data NOERROR "QNAME 300 IN CNAME loop.contoso.com." \
+      "loop.contoso.com. 300 IN CNAME QNAME"
+  } >"$WORK/testns-loop.data"
   start_testns t-loop "$WORK/testns-loop.data"
   check_fault "ldns-testns CNAME loop" 3 "lookup-failed:cname-loop" "127.0.0.1:$PORT"
   stop_server t-loop
