@@ -264,6 +264,64 @@ TEST_CASE("the demo tenant: blocked before the migration, ready after it and its
   CHECK(gateExitCode(r) == 0);
 }
 
+TEST_CASE("monotone: acks moved earlier, rows stamped in the past, revocations never improve the gate (fixed seed)") {
+  World w = migrated();
+  Plan reference = gateRun(w.state, observeAll(after()), NOW, w.newHost);
+  REQUIRE(decide(reference).verdict == GateVerdict::Ready);
+  const std::set<std::string> refDone = doneSet(reference);
+  std::mt19937 rng(20261201);
+  for (int iter = 0; iter < 200; ++iter) {
+    StateSnapshot s = w.state;
+    std::string what;
+    const int kind = iter % 4;
+    if (kind == 0) {
+      // An ack made earlier than it was (before the wait it comes after ended, say).
+      auto& a = s.acks[rng() % s.acks.size()];
+      const std::int64_t back = 1 + static_cast<std::int64_t>(rng() % (3 * 86400));
+      a.at -= back;
+      what = "ack of " + a.step + " moved back " + std::to_string(back) + " s";
+    } else if (kind == 1) {
+      // A run with a clock set back: the new values recorded again, stamped in the past.
+      const std::int64_t at = T0 - 86400 + static_cast<std::int64_t>(rng() % (NOW - T0 + 86400));
+      for (const auto& d : after())
+        for (auto row : observationsOf(evaluate(N(d.domain), observe(d)), at)) s.observations.push_back(row);
+      what = "after-rows stamped " + std::to_string(at);
+    } else if (kind == 2) {
+      // A revocation of a random step, at a random time (even before its ack).
+      const auto& steps = reference.steps;
+      const std::string id = steps[rng() % steps.size()].id;
+      s.revocations.push_back({id, "lead", "undone", T0 + static_cast<std::int64_t>(rng() % (NOW - T0)), 1000 + iter});
+      what = "revoked " + id;
+    } else {
+      // A second, earlier ack of a step recorded after the good one: the latest counts.
+      auto a = s.acks[rng() % s.acks.size()];
+      a.at = T0 + static_cast<std::int64_t>(rng() % (T1 - T0));
+      a.seq = 1000 + iter;
+      s.acks.push_back(a);
+      what = "re-ack of " + a.step + " at " + std::to_string(a.at);
+    }
+    CAPTURE(iter);
+    CAPTURE(what);
+    Plan p = gateRun(s, observeAll(after()), NOW, w.newHost);
+    for (const auto& id : doneSet(p)) CHECK_MESSAGE(refDone.count(id) == 1, id);
+    // Moved before a wait it comes after: that step is not done.
+    if (kind == 0 || kind == 3) {
+      const std::string id = what.substr(what.find("of ") + 3, what.find(' ', what.find("of ") + 3) - what.find("of ") - 3);
+      const PlanStep* st = findStep(p, id);
+      REQUIRE(st != nullptr);
+      for (const auto& a : st->after) {
+        const PlanStep* before = findStep(reference, a);
+        if (before && before->kind == StepKind::Time && before->notBefore) {
+          const AckRow* latest = nullptr;
+          for (const auto& r : s.acks)
+            if (r.step == id && (!latest || r.seq >= latest->seq)) latest = &r;
+          if (latest && latest->at < *before->notBefore) CHECK(st->status != StepStatus::Done);
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("monotone: turning observations into failures never improves the gate (fixed seed)") {
   World w = migrated();
   std::mt19937 rng(20261215);
