@@ -10,7 +10,9 @@
 #   - changes the zone (the cut-over), and shows the gate through Unbound keeping
 #     wait-propagation:fabrikam.com open one second before the real TTL has passed since the
 #     change (where the cache remainder would already have let it pass), and ready at that
-#     second, once the manual steps are acknowledged in order.
+#     second, once the manual steps are acknowledged in order;
+#   - the state is bound to its tenant (another tenant's gate and an id outside the plan are
+#     exit 2), and a revocation reopens its step, the history keeping both.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_init cache_ttl
 
@@ -87,6 +89,23 @@ done
 gate_at 0 "$T2"
 assert_eq done "$(status_of wait-propagation:fabrikam.com)" "the wait once the real TTL has passed"
 assert_contains "$OUT" '"ready": true'
+
+# --- 4. the state is this tenant's: another tenant, or a step not in its plan, is refused ------
+OTHER=$WORK/other.json
+sed 's/fabrikam.onmicrosoft.com/northwind.onmicrosoft.com/' "$TENANT" >"$OTHER"
+assert_exit 2 "$OFFBOARD" gate --tenant "$OTHER" --state "$STATE" --now "$(at "$T2")" "${REC[@]}"
+assert_contains "$ERR" "fabrikam.onmicrosoft.com"
+assert_contains "$ERR" "northwind.onmicrosoft.com"
+assert_exit 2 "$OFFBOARD" ack remove-domain:fabrikam.co --by alice --state "$STATE" --now "$(at "$T2")"
+assert_contains "$ERR" "remove-domain:fabrikam.com"
+# A revocation reopens the step: the gate is blocked again, and the history keeps both.
+assert_exit 0 "$OFFBOARD" revoke backup-data --by bob --reason "the export was incomplete" \
+  --state "$STATE" --now "$(at $((T2 + 10)))"
+gate_at 1 $((T2 + 20))
+assert_eq open "$(status_of backup-data)" "backup-data after its revocation"
+assert_exit 0 "$OFFBOARD" history --state "$STATE" --format json
+assert_eq $'ack\nrevoke' "$(jq -r '.events[] | select(.target == "backup-data") | .kind' <<<"$OUT")" \
+  "backup-data's history"
 
 note "$E2E_CHECKS checks"
 exit 0
