@@ -6,6 +6,7 @@ GateDecision decide(const Plan& plan) {
   GateDecision d;
   for (const auto& s : plan.steps) {
     if (!s.gating) continue;
+    if (s.ackOutOfOrder) d.outOfOrder.push_back(s.id);
     switch (s.status) {
       case StepStatus::Done: d.done.push_back(s.id); break;
       case StepStatus::Waived: d.waived.push_back({s.id, s.state}); break;

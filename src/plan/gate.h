@@ -29,6 +29,9 @@ struct GateDecision {
   std::vector<GateItem> indeterminate;  // steps whose evidence is missing (blocking)
   std::vector<GateItem> waived;         // passed by a recorded exception
   std::vector<std::string> done;
+  // Steps whose ack was made while a step they come after was open (SPEC §4): listed so the
+  // admin acknowledges them again; each is also in open or indeterminate.
+  std::vector<std::string> outOfOrder;
 };
 
 // ready ⇔ no open and no indeterminate gating step; Blocked when any is open (a definite

@@ -499,6 +499,7 @@ std::string renderGateJson(const Plan& p, const GateDecision& d) {
   j["waived"] = waived;
   j["indeterminate"] = items(d.indeterminate);
   j["done"] = d.done;
+  j["out_of_order"] = d.outOfOrder;  // acknowledged too early: acknowledge again
   j["as_of"] = formatRfc3339(p.now);
   j["evidence"] = evidenceJson(p.evidence);
   return dump(j);

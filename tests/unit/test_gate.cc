@@ -552,6 +552,7 @@ TEST_CASE("the whole cut-over through the commands: blocked, then ready after th
   REQUIRE(store->addAck(AckRow{"backup-data", "ops", "", T1 + 100}, &err));
   CHECK(runGate(o, tenant(), *fresh, *store, T1 + 172800, direct, early.io) == 1);
   CHECK(early.out.str().find("acknowledged out of order") != std::string::npos);
+  CHECK(nlohmann::json::parse(early.out.str())["out_of_order"] == nlohmann::json::array({"backup-data"}));
   ackAll(T1 + 172800, true);
   CHECK(runGate(o, tenant(), *fresh, *store, T1 + 172800, direct, at48h.io) == 0);
   CHECK(nlohmann::json::parse(at48h.out.str())["ready"] == true);

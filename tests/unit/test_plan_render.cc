@@ -303,7 +303,7 @@ TEST_CASE("gate JSON on zone files keeps ready true and carries live false") {
   REQUIRE(d.verdict == GateVerdict::Ready);
   auto j = nlohmann::ordered_json::parse(renderGateJson(p, d));
   CHECK(keysOf(j) == std::vector<std::string>{"schema", "ready", "verdict", "open", "waived", "indeterminate",
-                                              "done", "as_of", "evidence"});
+                                              "done", "out_of_order", "as_of", "evidence"});
   CHECK(j["ready"] == true);
   CHECK(j["evidence"] == nlohmann::ordered_json::parse(
                              R"({"source": "zones", "servers": ["fixtures/zones"], "live": false})"));
