@@ -314,6 +314,21 @@ DirectResolverFactory directResolvers(const SourceOptions& source) {
   };
 }
 
+namespace {
+
+// The identity of domains given without a tenant name: the prefix, then the sorted A-labels.
+std::string unnamedIdentity(const std::set<std::string>& domains) {
+  std::string out(kUnnamedTenantPrefix);
+  bool first = true;
+  for (const auto& n : domains) {
+    out += (first ? "" : ", ") + n;
+    first = false;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string tenantIdentity(const Tenant& t) {
   if (!t.name.empty()) {
     std::string n = t.name;
@@ -322,13 +337,7 @@ std::string tenantIdentity(const Tenant& t) {
   }
   std::set<std::string> names;
   for (const auto& d : t.domains) names.insert(d.input.name.toStringNoDot());
-  std::string out(kUnnamedTenantPrefix);
-  bool first = true;
-  for (const auto& n : names) {
-    out += (first ? "" : ", ") + n;
-    first = false;
-  }
-  return out;
+  return unnamedIdentity(names);
 }
 
 namespace {
@@ -361,13 +370,7 @@ std::optional<std::string> sameTenant(const std::string& stored, const std::stri
   if (!std::any_of(b.begin(), b.end(), [&](const std::string& d) { return a.count(d) > 0; }))
     return std::nullopt;
   a.insert(b.begin(), b.end());
-  std::string out(kUnnamedTenantPrefix);
-  bool first = true;
-  for (const auto& n : a) {
-    out += (first ? "" : ", ") + n;
-    first = false;
-  }
-  return out;
+  return unnamedIdentity(a);
 }
 
 namespace {
