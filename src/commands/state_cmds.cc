@@ -219,7 +219,7 @@ std::optional<StepId> checkRevoke(const RevokeOptions& o, Io& io) {
 }
 
 // The runner of a command that appends to the state (ack, waive, revoke): the clock and the usage
-// checks first, then the state (created if missing), then the write.
+// checks first, then the state (which must exist), then the write.
 template <class Options, class Check, class Run>
 Runner stateWriter(const char* name, CLI::App* cmd, std::shared_ptr<Options> o, Check check, Run run) {
   return [name, cmd, o, check, run](Io& io) -> int {
@@ -232,7 +232,9 @@ Runner stateWriter(const char* name, CLI::App* cmd, std::shared_ptr<Options> o, 
     }
     if (!check(*o, io)) return kExitUsage;
     int rc = kExitInternal;
-    auto store = openStateFor(name, o->state, OpenMode::CreateIfMissing, io, &rc);
+    // The state must exist: only the steps of a plan made with it can be acknowledged, waived
+    // or revoked, and a mistyped --state must not leave an empty state behind.
+    auto store = openStateFor(name, o->state, OpenMode::MustExist, io, &rc);
     if (!store) return rc;
     return run(*o, *store, *now, io);
   };
@@ -358,7 +360,10 @@ Runner setupAck(CLI::App& app) {
               "  offboard ack move-users-off-domain:contoso.com --by bob\n"
               "Manual steps: confirm-admin-role, reduce-licenses, notify-users, backup-data,\n"
               "move-users-off-domain:DOMAIN, remove-domain:DOMAIN, cancel-subscription, uninstall-office.\n"
-              "Exit: 0 recorded, 2 usage error (unknown step, not a manual step), 4 storage error.");
+              "Only steps of the tenant's plan, as the last plan or gate with this --state made it.\n"
+              "An ack counts only when every step it comes after was done when it was made.\n"
+              "Exit: 0 recorded, 2 usage error (unknown step, not a manual step, not in the plan,\n"
+              "      no state yet), 4 storage error.");
   cmd->add_option("step", o->step, "Step identifier, e.g. notify-users or remove-domain:contoso.com")->required();
   cmd->add_option("--by", o->by, "Who did it")->required();
   cmd->add_option("--note", o->note, "A note for the audit log");
@@ -371,7 +376,8 @@ Runner setupWaive(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("waive", "Record a deliberate exception to a step (the gate then passes it)");
   cmd->footer("Example:\n  offboard waive remove-teams-records:contoso.com --by alice \\\n"
               "      --reason \"Teams federation records are managed by the new provider\"\n"
-              "Exit: 0 recorded, 2 usage error (unknown step, no reason), 4 storage error.");
+              "Exit: 0 recorded, 2 usage error (unknown step, not in the plan, no reason, no state yet),\n"
+              "      4 storage error.");
   cmd->add_option("step", o->step, "Step identifier, e.g. remove-dkim:contoso.com")->required();
   cmd->add_option("--by", o->by, "Who decided it")->required();
   cmd->add_option("--reason", o->reason, "Why the step is waived (shown in the runbook and the gate)")->required();
