@@ -6,6 +6,7 @@
 #include <cctype>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <ostream>
 #include <set>
 #include <sstream>
@@ -45,9 +46,9 @@ std::optional<std::string> readFile(const std::string& path, std::string* error)
   return bytes;
 }
 
-bool nsHistoryAtMicrosoft(const StateSnapshot& s, const DnsName& d) {
+bool nsHistoryAtMicrosoft(const StateIndex& s, const DnsName& d) {
   for (const auto& sub : subjectsOf(d))
-    if (sub.action == "switch-ns" && m365Ttl(historyOf(s, d, sub.key))) return true;
+    if (sub.action == "switch-ns" && m365Ttl(s.history(d, sub.key))) return true;
   return false;
 }
 
@@ -220,11 +221,23 @@ std::optional<Tenant> loadTenant(const TenantArgs& a, bool allowEmpty, std::stri
 Evidence gatherEvidence(const Tenant& t, Resolver& resolver, const StateSnapshot& state,
                         std::int64_t now, const DirectResolverFactory& direct, bool cacheTtls) {
   Evidence ev;
+  // Read once, not per domain: a scan of the state or of t.domains per domain is quadratic.
+  const StateIndex index(state);
+  std::map<DnsName, const TenantDomain*> byName;  // the last entry, as a scan would find it
+  std::set<DnsName> adminManagedFalse;
+  for (const auto& td : t.domains) {
+    byName[td.input.name] = &td;
+    if (td.adminManaged == false) adminManagedFalse.insert(td.input.name);
+  }
+  static const std::vector<DnsName> kNoMx;
+  auto knownMx = [&](const DnsName& d) -> const std::vector<DnsName>& {
+    auto it = byName.find(d);
+    return it == byName.end() ? kNoMx : it->second->knownMicrosoftMx;
+  };
   std::vector<DomainJob> jobs;
   for (const auto& d : domainsToCheck(t, state)) {
     CheckContext ctx;
-    for (const auto& td : t.domains)
-      if (td.input.name == d.name) ctx.knownMicrosoftMx = td.knownMicrosoftMx;
+    ctx.knownMicrosoftMx = knownMx(d.name);
     jobs.push_back(DomainJob{d, ctx});
   }
   ev.reports = checkAll(resolver, jobs);
@@ -238,18 +251,15 @@ Evidence gatherEvidence(const Tenant& t, Resolver& resolver, const StateSnapshot
     std::vector<RequiredRecord> required;
     std::optional<std::string> zoneValue;
     if (hostedNow) {
-      required = requiredAtNewHost(t, report, listing, state);
+      required = requiredAtNewHost(t, report, listing, index, knownMx(d));
       zoneValue = encodeRequired(required);
     }
     const std::size_t firstRow = ev.rows.size();
     for (auto& row : observationsOf(report, now, zoneValue)) ev.rows.push_back(std::move(row));
     if (cacheTtls) raiseToAuthoritativeTtls(report, resolver, direct, ev.rows, firstRow);
 
-    bool adminManagedFalse = false;
-    for (const auto& td : t.domains)
-      if (td.input.name == d && td.adminManaged == false) adminManagedFalse = true;
-    if (!hostedNow && !nsHistoryAtMicrosoft(state, d) && !adminManagedFalse) continue;
-    if (!hostedNow) required = requiredAtNewHost(t, report, listing, state);
+    if (!hostedNow && !nsHistoryAtMicrosoft(index, d) && !adminManagedFalse.count(d)) continue;
+    if (!hostedNow) required = requiredAtNewHost(t, report, listing, index, knownMx(d));
     if (zones) {
       // Offline: no server is ever asked. Once the delegation has left Microsoft, the zone file
       // in DIR is what the new host serves.

@@ -243,6 +243,68 @@ std::vector<const ObservationRow*> historyOf(const StateSnapshot& s, const DnsNa
   return out;
 }
 
+namespace {
+
+// The domain's length, ':', the domain, the subject: one string per (domain, subject) pair,
+// whatever bytes either holds (a state file is read as untrusted).
+std::string historyKey(std::string_view domain, std::string_view subject) {
+  std::string k = std::to_string(domain.size());
+  k.reserve(k.size() + 1 + domain.size() + subject.size());
+  k.push_back(':');
+  k.append(domain);
+  k.append(subject);
+  return k;
+}
+
+}  // namespace
+
+StateIndex::StateIndex(const StateSnapshot& s) : s_(s) {
+  history_.reserve(s.observations.size());
+  for (const auto& row : s.observations) history_[historyKey(row.domain, row.subject)].push_back(&row);
+  for (const auto& r : s.revocations) {
+    auto& rev = steps_[r.step].revoked;
+    rev = std::max(rev.value_or(r.seq), r.seq);
+  }
+  // The same choice as a scan of every row in snapshot order: the last row with the largest seq
+  // above the step's last revocation. Revocations are all read first, as the scan reads them
+  // before it looks at a row.
+  for (const auto& a : s.acks) {
+    StepRows& st = steps_[a.step];
+    if ((!st.revoked || a.seq > *st.revoked) && (!st.ack || a.seq >= st.ack->seq)) st.ack = &a;
+  }
+  for (const auto& w : s.waivers) {
+    StepRows& st = steps_[w.step];
+    if ((!st.revoked || w.seq > *st.revoked) && (!st.waiver || w.seq >= st.waiver->seq)) st.waiver = &w;
+  }
+}
+
+const std::vector<const ObservationRow*>& StateIndex::history(const DnsName& domain, std::string_view key) const {
+  static const std::vector<const ObservationRow*> kNone;
+  // The gate writes domains as A-labels without the trailing dot (observationsOf).
+  auto it = history_.find(historyKey(domain.toStringNoDot(), key));
+  return it == history_.end() ? kNone : it->second;
+}
+
+const StateIndex::StepRows* StateIndex::step(std::string_view id) const {
+  auto it = steps_.find(std::string(id));
+  return it == steps_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::int64_t> StateIndex::revokedUpTo(std::string_view id) const {
+  const StepRows* st = step(id);
+  return st ? st->revoked : std::nullopt;
+}
+
+const AckRow* StateIndex::latestAck(std::string_view id) const {
+  const StepRows* st = step(id);
+  return st ? st->ack : nullptr;
+}
+
+const WaiverRow* StateIndex::latestWaiver(std::string_view id) const {
+  const StepRows* st = step(id);
+  return st ? st->waiver : nullptr;
+}
+
 std::optional<std::uint32_t> m365Ttl(const std::vector<const ObservationRow*>& h) {
   std::optional<std::uint32_t> ttl;
   for (const ObservationRow* r : h)

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/types.h"
@@ -56,6 +57,42 @@ std::string zoneSubjectKey(const DnsName& domain);
 // A subject's history, oldest first (rows of snapshot.observations for domain+subject).
 std::vector<const ObservationRow*> historyOf(const StateSnapshot& s, const DnsName& domain,
                                              std::string_view key);
+
+// A snapshot read once: every subject's history and every step's standing ack, waiver and
+// revocation, so that a plan over N domains with H rows costs O(N + H) lookups instead of a
+// scan of the whole snapshot per question. It points into the snapshot, which must outlive it
+// and not change while it is used. Answers exactly what historyOf and the scans below would.
+class StateIndex {
+ public:
+  explicit StateIndex(const StateSnapshot& s);
+
+  // historyOf(s, domain, key): the subject's rows, oldest first (empty when none).
+  const std::vector<const ObservationRow*>& history(const DnsName& domain, std::string_view key) const;
+
+  // The recorded order (seq) of the last revocation of `step`, or nullopt. A revocation
+  // withdraws every ack and waiver of the step recorded before it, whatever their times say.
+  std::optional<std::int64_t> revokedUpTo(std::string_view step) const;
+
+  // The latest ack (waiver) of `step` in recorded order that no revocation withdrew, or nullptr
+  // (among rows with equal seq, the one later in the snapshot).
+  const AckRow* latestAck(std::string_view step) const;
+  const WaiverRow* latestWaiver(std::string_view step) const;
+
+  const StateSnapshot& snapshot() const { return s_; }
+
+ private:
+  struct StepRows {
+    std::optional<std::int64_t> revoked;
+    const AckRow* ack = nullptr;
+    const WaiverRow* waiver = nullptr;
+  };
+  const StepRows* step(std::string_view id) const;
+
+  const StateSnapshot& s_;
+  // Key: the row's domain and subject (historyKey in observe.cc).
+  std::unordered_map<std::string, std::vector<const ObservationRow*>> history_;
+  std::unordered_map<std::string, StepRows> steps_;
+};
 
 // Largest TTL seen while the subject pointed at Microsoft 365 (recursive resolvers count TTLs
 // down, so the largest observation is the closest to the real one); nullopt when never seen

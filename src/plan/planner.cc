@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <set>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -201,31 +202,6 @@ std::string findingLine(const Finding& f) {
 
 enum class Hosted { No, Yes, Unknown };
 
-// The recorded order of the last revocation of `id`, or nullopt. A revocation withdraws every
-// ack and waiver recorded before it, whatever their times say.
-std::optional<std::int64_t> revokedUpTo(const StateSnapshot& s, const std::string& id) {
-  std::optional<std::int64_t> seq;
-  for (const auto& r : s.revocations)
-    if (r.step == id) seq = std::max(seq.value_or(r.seq), r.seq);
-  return seq;
-}
-
-// The latest ack (or waiver) of `id` in recorded order that no revocation withdrew.
-template <class Row>
-const Row* latestStanding(const std::vector<Row>& rows, const StateSnapshot& s, const std::string& id) {
-  const std::optional<std::int64_t> revoked = revokedUpTo(s, id);
-  const Row* out = nullptr;
-  for (const auto& r : rows)
-    if (r.step == id && (!revoked || r.seq > *revoked) && (!out || r.seq >= out->seq)) out = &r;
-  return out;
-}
-
-const AckRow* latestAck(const StateSnapshot& s, const std::string& id) { return latestStanding(s.acks, s, id); }
-
-const WaiverRow* latestWaiver(const StateSnapshot& s, const std::string& id) {
-  return latestStanding(s.waivers, s, id);
-}
-
 // Graph supportedServices names the services set up for the domain; a subject of a service
 // missing from an exported list was never Microsoft 365's (SPEC §4 first-sight rule).
 bool serviceNeverSetUp(const TenantDomain* td, const std::string& action) {
@@ -255,7 +231,11 @@ struct DomainCtx {
 
 class Builder {
  public:
-  explicit Builder(const PlanInput& in) : in_(in) { plan_.now = in.now; }
+  explicit Builder(const PlanInput& in) : in_(in), idx_(in.state) {
+    plan_.now = in.now;
+    // The tenant file's entry for a domain, as a scan of t.domains finds it (the last one).
+    for (const auto& td : in.tenant.domains) tenantDomain_[td.input.name] = &td;
+  }
 
   Plan build() {
     const Tenant& t = in_.tenant;
@@ -383,6 +363,7 @@ class Builder {
     s.after = std::move(after);
     s.why = std::move(why);
     s.verify = std::move(verify);
+    stepIds_.insert(s.id);
     plan_.steps.push_back(std::move(s));
     PlanStep& ref = plan_.steps.back();
     if (kind == StepKind::Manual) manualStatus(ref);
@@ -391,7 +372,7 @@ class Builder {
 
   // Manual steps: done by acknowledgement unless the evidence says otherwise (set later).
   void manualStatus(PlanStep& s) {
-    if (const AckRow* a = latestAck(in_.state, s.id)) {
+    if (const AckRow* a = idx_.latestAck(s.id)) {
       s.status = StepStatus::Done;
       s.ack = *a;
       s.state = "acknowledged by " + a->by + " at " + formatRfc3339(a->at) +
@@ -405,7 +386,7 @@ class Builder {
   // A waiver turns anything that is not done into waived, and says who and why.
   void applyWaiver(PlanStep& s) {
     if (s.status == StepStatus::Done) return;
-    if (const WaiverRow* w = latestWaiver(in_.state, s.id)) {
+    if (const WaiverRow* w = idx_.latestWaiver(s.id)) {
       s.status = StepStatus::Waived;
       s.waiver = *w;
       s.state = "waived by " + w->by + " at " + formatRfc3339(w->at) + ": " + w->reason +
@@ -521,7 +502,7 @@ class Builder {
       if (s.action != "switch-ns") continue;
       SubjectState st = d.report ? subjectState(r, s) : SubjectState{};
       if (st.atM365) return Hosted::Yes;
-      if (m365Ttl(historyOf(in_.state, d.input.name, s.key))) return Hosted::Yes;
+      if (m365Ttl(idx_.history(d.input.name, s.key))) return Hosted::Yes;
       if (st.seen && !st.evidence) unknown = true;
     }
     if (d.td && d.td->adminManaged == false) return Hosted::Yes;
@@ -609,7 +590,7 @@ class Builder {
       step.state = "no longer at Microsoft 365";
       // Done since the change was seen: a later step's ack made before that does not count.
       for (const auto& s : subjects)
-        if (auto since = changedSince(historyOf(in_.state, d.input.name, s.key)))
+        if (auto since = changedSince(idx_.history(d.input.name, s.key)))
           step.doneSince = std::max(step.doneSince.value_or(*since), *since);
       if (step.action == "update-mx") mxDone(step, d);
     }
@@ -647,7 +628,7 @@ class Builder {
     }
     if (step.records.empty()) {
       for (const auto& s : subjects) {
-        auto h = historyOf(in_.state, d.input.name, s.key);
+        const auto& h = idx_.history(d.input.name, s.key);
         for (auto it = h.rbegin(); it != h.rend(); ++it) {
           if ((*it)->atM365 && (*it)->evidence) {
             step.records.push_back("was: " + s.key + " " + (*it)->value + " (last seen " +
@@ -716,7 +697,7 @@ class Builder {
     const std::vector<Subject> subjects = subjectsOf(D);
     if (d.td && d.td->adminManaged == false && d.report && !hostedByMicrosoftNow(r) &&
         !std::any_of(subjects.begin(), subjects.end(), [&](const Subject& s) {
-          return s.action == "switch-ns" && m365Ttl(historyOf(in_.state, D, s.key));
+          return s.action == "switch-ns" && m365Ttl(idx_.history(D, s.key));
         }))
       plan_.notes.push_back(shown(d.input) + ": Graph says Microsoft 365 manages its DNS "
                                              "(isAdminManaged false), but its NS no longer "
@@ -734,7 +715,7 @@ class Builder {
       bool applies = false;
       for (const auto& s : g.subjects) {
         SubjectState st = d.report ? subjectState(r, s) : SubjectState{};
-        bool history = m365Ttl(historyOf(in_.state, D, s.key)).has_value();
+        bool history = m365Ttl(idx_.history(D, s.key)).has_value();
         if (history || st.atM365) applies = true;
         else if (!st.evidence && st.seen && (!nx || g.action == "update-mx")) applies = true;
       }
@@ -792,7 +773,10 @@ class Builder {
     const DnsName& D = d.input.name;
     auto zl = in_.zoneListings.find(D);
     const std::vector<Record>* listing = zl == in_.zoneListings.end() ? nullptr : &zl->second;
-    std::vector<RequiredRecord> req = requiredAtNewHost(in_.tenant, d.rep(), listing, in_.state);
+    auto td = tenantDomain_.find(D);
+    std::vector<RequiredRecord> req =
+        requiredAtNewHost(in_.tenant, d.rep(), listing, idx_,
+                          td == tenantDomain_.end() ? std::vector<DnsName>{} : td->second->knownMicrosoftMx);
     PlanStep& step = add(stepId("prepare-new-dns-host", D), StepKind::Dns, {"confirm-admin-role"},
                          "Microsoft hosts this zone. Every record the domain needs (the new MX, "
                          "SPF, and every non-Microsoft record of the hosted zone: website, DMARC, "
@@ -901,10 +885,10 @@ class Builder {
     const DnsName& D = d.input.name;
     const DomainReport& r = d.rep();
     Waits w;
-    bool parentHistory = m365Ttl(historyOf(in_.state, D, "NS(parent) " + D.toString())).has_value();
+    bool parentHistory = m365Ttl(idx_.history(D, "NS(parent) " + D.toString())).has_value();
     for (const auto& s : subjectsOf(D)) {
       if (!s.propagates) continue;
-      auto h = historyOf(in_.state, D, s.key);
+      const auto& h = idx_.history(D, s.key);
       if (auto o = outOfOrder(h))
         outOfOrderNotes_.push_back(s.key + " was recorded as " + o->value + " at " + formatRfc3339(o->at) +
                                    ", after a sighting at " + formatRfc3339(o->afterSeen) +
@@ -913,7 +897,7 @@ class Builder {
       auto ttl = m365Ttl(h);
       SubjectState st = d.report ? subjectState(r, s) : SubjectState{};
       if (!st.seen) continue;
-      const bool waived = latestWaiver(in_.state, stepId(s.action, D)) != nullptr;
+      const bool waived = idx_.latestWaiver(stepId(s.action, D)) != nullptr;
       if (!ttl) {
         if (!st.evidence) {
           if (w.failed.empty()) w.failed = s.key + ": " + st.detail;
@@ -988,7 +972,7 @@ class Builder {
   void removalSteps(DomainCtx& d) {
     const DnsName& D = d.input.name;
     const std::string waitId = stepId("wait-propagation", D);
-    const bool waited = findStep(plan_, waitId) != nullptr;
+    const bool waited = stepIds_.count(waitId) > 0;
     const std::string moveId = stepId("move-users-off-domain", D);
     PlanStep& move = add(moveId, StepKind::Manual, {waited ? waitId : "notify-users"},
                          "A domain can be removed only when no user, group, shared or resource "
@@ -1032,7 +1016,7 @@ class Builder {
       bool applies = false;
       for (const auto& s : g.subjects) {
         SubjectState st = d.report ? subjectState(r, s) : SubjectState{};
-        if (st.atM365 || m365Ttl(historyOf(in_.state, D, s.key))) applies = true;
+        if (st.atM365 || m365Ttl(idx_.history(D, s.key))) applies = true;
       }
       if (!applies) continue;
       PlanStep& step = add(stepId(g.action, D), StepKind::Dns, {removeId}, why(g.action, Hosted::No),
@@ -1068,6 +1052,9 @@ class Builder {
   }
 
   const PlanInput& in_;
+  const StateIndex idx_;  // in_.state, read once
+  std::map<DnsName, const TenantDomain*> tenantDomain_;
+  std::unordered_set<std::string> stepIds_;  // the ids of plan_.steps
   Plan plan_;
   std::vector<DomainCtx> doms_;
   std::vector<std::string> outOfOrderNotes_;
@@ -1166,19 +1153,21 @@ std::optional<std::vector<RequiredRecord>> decodeRequired(const std::string& tex
   return out;
 }
 
-std::vector<RequiredRecord> requiredAtNewHost(const Tenant& t, const DomainReport& report,
-                                              const std::vector<Record>* zoneListing,
-                                              const StateSnapshot& s) {
+namespace {
+
+// requiredAtNewHost, given the "ZONE D." history (read only when Microsoft no longer hosts the
+// zone) and the tenant file's Microsoft MX hosts for D.
+std::vector<RequiredRecord> requiredFor(const Tenant& t, const DomainReport& report,
+                                        const std::vector<Record>* zoneListing,
+                                        const std::vector<const ObservationRow*>& zoneHistory,
+                                        const std::vector<DnsName>& knownMx) {
   const DnsName& D = report.domain;
   if (!hostedByMicrosoftNow(report)) {
     // Switched already: what had to be recreated was captured while Microsoft hosted the zone.
-    auto h = historyOf(s, D, zoneSubjectKey(D));
+    const auto& h = zoneHistory;
     if (!h.empty())
       if (auto rs = decodeRequired(h.back()->value)) return *rs;
   }
-  std::vector<DnsName> knownMx;
-  for (const auto& td : t.domains)
-    if (td.input.name == D) knownMx = td.knownMicrosoftMx;
   const std::vector<Record>& source = zoneListing ? *zoneListing : report.records;
   std::vector<RequiredRecord> out;
   auto push = [&](RequiredRecord r) {
@@ -1225,6 +1214,29 @@ std::vector<RequiredRecord> requiredAtNewHost(const Tenant& t, const DomainRepor
   if (!anySpf && t.newSpfInclude)
     push(RequiredRecord{makeTxt(D, 3600, "v=spf1 include:" + t.newSpfInclude->toStringNoDot() + " -all"), true, ""});
   return out;
+}
+
+}  // namespace
+
+std::vector<RequiredRecord> requiredAtNewHost(const Tenant& t, const DomainReport& report,
+                                              const std::vector<Record>* zoneListing,
+                                              const StateSnapshot& s) {
+  std::vector<DnsName> knownMx;
+  for (const auto& td : t.domains)
+    if (td.input.name == report.domain) knownMx = td.knownMicrosoftMx;
+  const std::vector<const ObservationRow*> h =
+      hostedByMicrosoftNow(report) ? std::vector<const ObservationRow*>{}
+                                   : historyOf(s, report.domain, zoneSubjectKey(report.domain));
+  return requiredFor(t, report, zoneListing, h, knownMx);
+}
+
+std::vector<RequiredRecord> requiredAtNewHost(const Tenant& t, const DomainReport& report,
+                                              const std::vector<Record>* zoneListing, const StateIndex& s,
+                                              const std::vector<DnsName>& knownMicrosoftMx) {
+  static const std::vector<const ObservationRow*> kNone;
+  return requiredFor(t, report, zoneListing,
+                     hostedByMicrosoftNow(report) ? kNone : s.history(report.domain, zoneSubjectKey(report.domain)),
+                     knownMicrosoftMx);
 }
 
 Plan buildPlan(const PlanInput& in) { return Builder(in).build(); }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/types.h"
+#include "plan/observe.h"
 #include "plan/plan_types.h"
 #include "plan/tenant.h"
 #include "state/state_types.h"
@@ -75,6 +76,13 @@ std::vector<DomainInput> domainsToCheck(const Tenant& t, const StateSnapshot& s)
 std::vector<RequiredRecord> requiredAtNewHost(const Tenant& t, const DomainReport& report,
                                               const std::vector<Record>* zoneListing,
                                               const StateSnapshot& s);
+
+// The same from an index of the state, with the tenant file's Microsoft MX hosts for the
+// domain (its TenantDomain::knownMicrosoftMx; empty when the tenant file does not list it):
+// no scan of the state or of the tenant's domains, so callers stay linear over many domains.
+std::vector<RequiredRecord> requiredAtNewHost(const Tenant& t, const DomainReport& report,
+                                              const std::vector<Record>* zoneListing, const StateIndex& s,
+                                              const std::vector<DnsName>& knownMicrosoftMx);
 
 // Stable text of a required-record list (the "ZONE D." observation value) and back.
 std::string encodeRequired(const std::vector<RequiredRecord>& rs);
