@@ -1,6 +1,8 @@
 #include "checks/catalogue.h"
 
+#include <algorithm>
 #include <array>
+#include <optional>
 #include <vector>
 
 namespace offboard {
@@ -14,12 +16,26 @@ constexpr std::string_view kMxDe = "m365-dns.md §2.1 (create-dns-records, o365-
 constexpr std::string_view kMx21v = "m365-dns.md §2.1 (O365ITPro services-in-china pages)";
 constexpr std::string_view kMxGov = "m365-dns.md §2.1 (dns-records-for-office-365-gcc-high/dod)";
 constexpr std::string_view kVerif = "m365-dns.md §3.1 (verification MX; value format field-observed)";
+constexpr std::string_view kVerifTxt = "m365-dns.md §3.1 (change-nameservers; create-dns-records)";
 constexpr std::string_view kSpf = "m365-dns.md §3.2 (email-authentication-spf-configure.md)";
 constexpr std::string_view kAuto = "m365-dns.md §3.2 (external DNS records; create-dns-records)";
 constexpr std::string_view kDkim = "m365-dns.md §3.3 (email-authentication-dkim-configure.md)";
 constexpr std::string_view kTeams = "m365-dns.md §3.4 (external DNS records; create-dns-records)";
 constexpr std::string_view kMdm = "m365-dns.md §3.5 (create-dns-records; Intune auto-discovery)";
 constexpr std::string_view kMsoid = "m365-dns.md §3.6 (purpose-of-cname.md)";
+// §3.8: real-world zones (34 record sets, several operators) and a second reading of the docs.
+constexpr std::string_view kMsoidWw = "m365-dns.md §3.8 (older registrar pages; field data 8/34)";
+constexpr std::string_view kVerifOld = "m365-dns.md §3.8 (field data, several unrelated zones)";
+constexpr std::string_view kGoDaddy = "m365-dns.md §3.8 (field data: GoDaddy-resold tenants)";
+constexpr std::string_view kMxFope = "m365-dns.md §3.8 (Exchange Team blog, assigned DNS records, 2018)";
+constexpr std::string_view kAutoSrv = "m365-dns.md §3.8 (external-domain-name-system-records.md)";
+constexpr std::string_view kDkimOther = "m365-dns.md §3.8 (third-party header evidence only)";
+constexpr std::string_view kMdmGov = "m365-dns.md §3.8 (Intune windows-enrollment-create-cname.md)";
+constexpr std::string_view kMissingDot = "m365-dns.md §3.8 (field data; registrar trailing-dot notes)";
+
+// The day each row was last compared with the research notes' entry for it (and that entry's
+// citation). Change a row's date only after re-reading its source.
+constexpr std::string_view kChecked = "2026-12-01";
 
 using F = Family;
 using C = Cloud;
@@ -28,74 +44,125 @@ using M = Match;
 constexpr Signature kRows[] = {
     // §1 Nameservers Microsoft uses when it hosts the zone. Germany and GCC High/DoD: none
     // documented (UNVERIFIED), so none listed.
-    {F::Ns, C::Worldwide, M::Exact, "ns1.bdm.microsoftonline.com", kNs, "HIGH"},
-    {F::Ns, C::Worldwide, M::Exact, "ns2.bdm.microsoftonline.com", kNs, "HIGH"},
-    {F::Ns, C::Worldwide, M::Exact, "ns3.bdm.microsoftonline.com", kNs, "HIGH"},
-    {F::Ns, C::Worldwide, M::Exact, "ns4.bdm.microsoftonline.com", kNs, "HIGH"},
-    {F::Ns, C::China21Vianet, M::Exact, "ns1.dns.partner.microsoftonline.cn", kNs, "HIGH"},
-    {F::Ns, C::China21Vianet, M::Exact, "ns2.dns.partner.microsoftonline.cn", kNs, "HIGH"},
-    {F::Ns, C::China21Vianet, M::Exact, "ns3.dns.partner.microsoftonline.cn", kNs, "HIGH"},
-    {F::Ns, C::China21Vianet, M::Exact, "ns4.dns.partner.microsoftonline.cn", kNs, "HIGH"},
+    {F::Ns, C::Worldwide, M::Exact, "ns1.bdm.microsoftonline.com", kNs, "HIGH", kChecked},
+    {F::Ns, C::Worldwide, M::Exact, "ns2.bdm.microsoftonline.com", kNs, "HIGH", kChecked},
+    {F::Ns, C::Worldwide, M::Exact, "ns3.bdm.microsoftonline.com", kNs, "HIGH", kChecked},
+    {F::Ns, C::Worldwide, M::Exact, "ns4.bdm.microsoftonline.com", kNs, "HIGH", kChecked},
+    {F::Ns, C::China21Vianet, M::Exact, "ns1.dns.partner.microsoftonline.cn", kNs, "HIGH", kChecked},
+    {F::Ns, C::China21Vianet, M::Exact, "ns2.dns.partner.microsoftonline.cn", kNs, "HIGH", kChecked},
+    {F::Ns, C::China21Vianet, M::Exact, "ns3.dns.partner.microsoftonline.cn", kNs, "HIGH", kChecked},
+    {F::Ns, C::China21Vianet, M::Exact, "ns4.dns.partner.microsoftonline.cn", kNs, "HIGH", kChecked},
     // §2 MX exchange hosts. Matched by suffix: the per-domain token is not derivable.
-    {F::Mx, C::Worldwide, M::Below, "mail.protection.outlook.com", kMx, "HIGH"},
-    {F::Mx, C::Worldwide, M::Below, "mx.microsoft", kMxIrr, "HIGH"},
-    {F::Mx, C::Germany, M::Below, "mail.protection.outlook.de", kMxDe, "MEDIUM"},
-    {F::Mx, C::China21Vianet, M::Below, "mail.protection.partner.outlook.cn", kMx21v, "MEDIUM"},
-    {F::Mx, C::UsGov, M::Below, "mail.protection.office365.us", kMxGov, "HIGH"},
-    {F::Mx, C::Worldwide, M::AtOrBelow, "eo.outlook.com", kMxLegacy, "MEDIUM"},
-    {F::Mx, C::Worldwide, M::Exact, "mail.messaging.microsoft.com", kMxLegacy, "MEDIUM"},
-    {F::Mx, C::Worldwide, M::Exact, "mail.global.frontbridge.com", kMxLegacy, "MEDIUM"},
-    // §3.1 The verification MX points into .invalid (RFC 6761) and never delivers.
-    {F::VerificationMx, C::Worldwide, M::Below, "msv1.invalid", kVerif, "LOW"},
+    {F::Mx, C::Worldwide, M::Below, "mail.protection.outlook.com", kMx, "HIGH", kChecked},
+    {F::Mx, C::Worldwide, M::Below, "mx.microsoft", kMxIrr, "HIGH", kChecked},
+    {F::Mx, C::Germany, M::Below, "mail.protection.outlook.de", kMxDe, "MEDIUM", kChecked},
+    {F::Mx, C::China21Vianet, M::Below, "mail.protection.partner.outlook.cn", kMx21v, "MEDIUM", kChecked},
+    {F::Mx, C::UsGov, M::Below, "mail.protection.office365.us", kMxGov, "HIGH", kChecked},
+    {F::Mx, C::Worldwide, M::AtOrBelow, "eo.outlook.com", kMxLegacy, "MEDIUM", kChecked},
+    {F::Mx, C::Worldwide, M::Exact, "mail.messaging.microsoft.com", kMxLegacy, "MEDIUM", kChecked},
+    {F::Mx, C::Worldwide, M::Exact, "mail.global.frontbridge.com", kMxLegacy, "MEDIUM", kChecked},
+    // §3.8 Older Exchange Online / FOPE inbound hosts still found in zones (legacy worldwide).
+    {F::Mx, C::Worldwide, M::Exact, "mail.global.bigfish.com", kMxFope, "MEDIUM", kChecked},
+    {F::Mx, C::Worldwide, M::Exact, "mail.outlook.com", kMxFope, "MEDIUM", kChecked},
+    // §3.1 The verification MX points into .invalid (RFC 6761) and never delivers; §3.8 its
+    // older form under outlook.com (msNNNNNNNN.msv1.invalid.outlook.com), same meaning.
+    {F::VerificationMx, C::Worldwide, M::Below, "msv1.invalid", kVerif, "LOW", kChecked},
+    {F::VerificationMx, C::Worldwide, M::Below, "msv1.invalid.outlook.com", kVerifOld, "MEDIUM", kChecked},
+    // §3.1 Verification TXT, every cloud (the cloud is not told by it); §3.8 GoDaddy's token for
+    // the Microsoft 365 it resells.
+    {F::VerificationTxt, C::None, M::TextPrefix, "MS=ms", kVerifTxt, "HIGH", kChecked},
+    {F::VerificationTxt, C::Worldwide, M::DigitsLabel, "NETORGFT<digits>.onmicrosoft.com", kGoDaddy,
+     "LOW", kChecked},
     // §3.2 SPF include domains.
-    {F::SpfInclude, C::Worldwide, M::Exact, "spf.protection.outlook.com", kSpf, "HIGH"},
-    {F::SpfInclude, C::Germany, M::Exact, "spf.protection.outlook.de", kMxDe, "MEDIUM"},
-    {F::SpfInclude, C::China21Vianet, M::Exact, "spf.protection.partner.outlook.cn", kSpf, "HIGH"},
-    {F::SpfInclude, C::UsGov, M::Exact, "spf.protection.office365.us", kSpf, "HIGH"},
+    {F::SpfInclude, C::Worldwide, M::Exact, "spf.protection.outlook.com", kSpf, "HIGH", kChecked},
+    {F::SpfInclude, C::Germany, M::Exact, "spf.protection.outlook.de", kMxDe, "MEDIUM", kChecked},
+    {F::SpfInclude, C::China21Vianet, M::Exact, "spf.protection.partner.outlook.cn", kSpf, "HIGH", kChecked},
+    {F::SpfInclude, C::UsGov, M::Exact, "spf.protection.office365.us", kSpf, "HIGH", kChecked},
     // §3.2 Autodiscover CNAME targets.
-    {F::Autodiscover, C::Worldwide, M::Exact, "autodiscover.outlook.com", kAuto, "HIGH"},
-    {F::Autodiscover, C::Germany, M::Exact, "autodiscover-outlook.office.de", kAuto, "MEDIUM"},
-    {F::Autodiscover, C::China21Vianet, M::Exact, "autodiscover.partner.outlook.cn", kAuto, "HIGH"},
-    {F::Autodiscover, C::UsGov, M::Exact, "autodiscover.office365.us", kAuto, "HIGH"},
-    {F::Autodiscover, C::UsGov, M::Exact, "autodiscover-dod.office365.us", kAuto, "HIGH"},
-    // §3.3 DKIM CNAME targets, old and new format (worldwide only; other clouds UNVERIFIED).
-    {F::Dkim, C::Worldwide, M::Below, "onmicrosoft.com", kDkim, "HIGH"},
-    {F::Dkim, C::Worldwide, M::Below, "dkim.mail.microsoft", kDkim, "HIGH"},
-    // §3.6 msoid (21Vianet only).
+    {F::Autodiscover, C::Worldwide, M::Exact, "autodiscover.outlook.com", kAuto, "HIGH", kChecked},
+    {F::Autodiscover, C::Germany, M::Exact, "autodiscover-outlook.office.de", kAuto, "MEDIUM", kChecked},
+    {F::Autodiscover, C::China21Vianet, M::Exact, "autodiscover.partner.outlook.cn", kAuto, "HIGH", kChecked},
+    {F::Autodiscover, C::UsGov, M::Exact, "autodiscover.office365.us", kAuto, "HIGH", kChecked},
+    {F::Autodiscover, C::UsGov, M::Exact, "autodiscover-dod.office365.us", kAuto, "HIGH", kChecked},
+    // §3.8 The _autodiscover._tcp SRV alternative: autodiscover.outlook.com "or another cloud's
+    // autodiscover host" (port 443), MEDIUM as a whole.
+    {F::AutodiscoverSrv, C::Worldwide, M::Exact, "autodiscover.outlook.com", kAutoSrv, "MEDIUM", kChecked},
+    {F::AutodiscoverSrv, C::Germany, M::Exact, "autodiscover-outlook.office.de", kAutoSrv, "MEDIUM",
+     kChecked},
+    {F::AutodiscoverSrv, C::China21Vianet, M::Exact, "autodiscover.partner.outlook.cn", kAutoSrv, "MEDIUM",
+     kChecked},
+    {F::AutodiscoverSrv, C::UsGov, M::Exact, "autodiscover.office365.us", kAutoSrv, "MEDIUM", kChecked},
+    {F::AutodiscoverSrv, C::UsGov, M::Exact, "autodiscover-dod.office365.us", kAutoSrv, "MEDIUM", kChecked},
+    // §3.3 DKIM CNAME targets, old and new format (worldwide); §3.8 the us-gov and 21Vianet
+    // initial-domain zones, Microsoft's own, seen only in third-party headers (LOW).
+    {F::Dkim, C::Worldwide, M::Below, "onmicrosoft.com", kDkim, "HIGH", kChecked},
+    {F::Dkim, C::Worldwide, M::Below, "dkim.mail.microsoft", kDkim, "HIGH", kChecked},
+    {F::Dkim, C::UsGov, M::Below, "onmicrosoft.us", kDkimOther, "LOW", kChecked},
+    {F::Dkim, C::China21Vianet, M::Below, "partner.onmschina.cn", kDkimOther, "LOW", kChecked},
+    // §3.6 msoid for 21Vianet; §3.8 the worldwide one of older Office 365 setups (HIGH in the
+    // field, MEDIUM in the docs: graded by the weaker).
     {F::Msoid, C::China21Vianet, M::Exact, "clientconfig.partner.microsoftonline-p.net.cn", kMsoid,
-     "HIGH"},
+     "HIGH", kChecked},
+    {F::Msoid, C::Worldwide, M::Exact, "clientconfig.microsoftonline-p.net", kMsoidWw, "MEDIUM", kChecked},
     // §3.4 Teams / Skype for Business Online CNAME and SRV targets.
-    {F::Teams, C::Worldwide, M::Below, "online.lync.com", kTeams, "HIGH"},
-    {F::Teams, C::Germany, M::Below, "online.lync.de", kTeams, "MEDIUM"},
-    {F::Teams, C::Germany, M::Below, "online.skype.de", kTeams, "MEDIUM"},
-    {F::Teams, C::China21Vianet, M::Below, "online.partner.lync.cn", kTeams, "MEDIUM"},
-    {F::Teams, C::UsGov, M::Below, "online.gov.skypeforbusiness.us", kTeams, "HIGH"},
-    {F::Teams, C::UsGov, M::Below, "online.dod.skypeforbusiness.us", kTeams, "HIGH"},
-    // §3.5 Intune / device registration CNAME targets.
-    {F::Mdm, C::Worldwide, M::Exact, "enterpriseenrollment-s.manage.microsoft.com", kMdm, "HIGH"},
-    {F::Mdm, C::Worldwide, M::Exact, "enterpriseenrollment.manage.microsoft.com", kMdm, "HIGH"},
-    {F::Mdm, C::Worldwide, M::Exact, "manage.microsoft.com", kMdm, "HIGH"},
-    {F::Mdm, C::UsGov, M::Exact, "enterpriseenrollment-s.manage.microsoft.us", kMdm, "HIGH"},
-    {F::Mdm, C::Worldwide, M::Exact, "enterpriseregistration.windows.net", kMdm, "HIGH"},
-    {F::Mdm, C::Germany, M::Exact, "enterpriseregistration.microsoftonline.de", kMdm, "MEDIUM"},
+    {F::Teams, C::Worldwide, M::Below, "online.lync.com", kTeams, "HIGH", kChecked},
+    {F::Teams, C::Germany, M::Below, "online.lync.de", kTeams, "MEDIUM", kChecked},
+    {F::Teams, C::Germany, M::Below, "online.skype.de", kTeams, "MEDIUM", kChecked},
+    {F::Teams, C::China21Vianet, M::Below, "online.partner.lync.cn", kTeams, "MEDIUM", kChecked},
+    {F::Teams, C::UsGov, M::Below, "online.gov.skypeforbusiness.us", kTeams, "HIGH", kChecked},
+    {F::Teams, C::UsGov, M::Below, "online.dod.skypeforbusiness.us", kTeams, "HIGH", kChecked},
+    // §3.8 A Microsoft host name with the zone appended (a relative name missing its dot).
+    {F::TargetMissingDot, C::None, M::Rule, "<Microsoft 365 host>.<zone>.", kMissingDot, "HIGH",
+     kChecked},
+    // §3.5 Intune / device registration CNAME targets; §3.8 the no-"-s" us-gov form (LOW).
+    {F::Mdm, C::Worldwide, M::Exact, "enterpriseenrollment-s.manage.microsoft.com", kMdm, "HIGH", kChecked},
+    {F::Mdm, C::Worldwide, M::Exact, "enterpriseenrollment.manage.microsoft.com", kMdm, "HIGH", kChecked},
+    {F::Mdm, C::Worldwide, M::Exact, "manage.microsoft.com", kMdm, "HIGH", kChecked},
+    {F::Mdm, C::UsGov, M::Exact, "enterpriseenrollment-s.manage.microsoft.us", kMdm, "HIGH", kChecked},
+    {F::Mdm, C::UsGov, M::Exact, "enterpriseenrollment.manage.microsoft.us", kMdmGov, "LOW", kChecked},
+    {F::Mdm, C::Worldwide, M::Exact, "enterpriseregistration.windows.net", kMdm, "HIGH", kChecked},
+    {F::Mdm, C::Germany, M::Exact, "enterpriseregistration.microsoftonline.de", kMdm, "MEDIUM", kChecked},
 };
 
 struct CompiledRow {
   const Signature* sig;
-  DnsName name;
+  DnsName name;        // the pattern (DigitsLabel: the part after the first label)
+  std::string prefix;  // DigitsLabel: the first label before "<digits>", lower-case
 };
 
 constexpr std::size_t kFamilies = static_cast<std::size_t>(Family::Mdm) + 1;
+constexpr std::string_view kDigits = "<digits>";
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::optional<CompiledRow> compile(const Signature& s) {
+  switch (s.match) {
+    case Match::TextPrefix:
+    case Match::Rule: return std::nullopt;
+    case Match::DigitsLabel: {
+      std::size_t at = s.pattern.find(kDigits);
+      if (at == std::string_view::npos || s.pattern.substr(at + kDigits.size(), 1) != ".") return std::nullopt;
+      auto rest = DnsName::parse(s.pattern.substr(at + kDigits.size() + 1));
+      if (!rest) return std::nullopt;
+      std::string prefix;
+      for (char c : s.pattern.substr(0, at)) prefix += lower(c);
+      return CompiledRow{&s, std::move(*rest), std::move(prefix)};
+    }
+    default: {
+      auto n = DnsName::parse(s.pattern);
+      if (!n) return std::nullopt;
+      return CompiledRow{&s, std::move(*n), {}};
+    }
+  }
+}
 
 // The patterns parsed once into DnsNames and grouped by family, in table order (the table
 // itself stays constexpr data); a lookup then looks only at its own family's rows.
 const std::vector<CompiledRow>& compiled(Family family) {
   static const std::array<std::vector<CompiledRow>, kFamilies> rows = [] {
     std::array<std::vector<CompiledRow>, kFamilies> out;
-    for (const auto& s : kRows) {
-      auto n = DnsName::parse(s.pattern);
-      if (n) out[static_cast<std::size_t>(s.family)].push_back({&s, std::move(*n)});
-    }
+    for (const auto& s : kRows)
+      if (auto row = compile(s)) out[static_cast<std::size_t>(s.family)].push_back(std::move(*row));
     return out;
   }();
   return rows[static_cast<std::size_t>(family)];
@@ -106,11 +173,19 @@ bool matches(const CompiledRow& row, const DnsName& host) {
     case Match::Exact: return host == row.name;
     case Match::Below: return host != row.name && host.isPartOf(row.name);
     case Match::AtOrBelow: return host.isPartOf(row.name);
+    case Match::DigitsLabel: {
+      if (host.labelCount() != row.name.labelCount() + 1 || !host.isPartOf(row.name)) return false;
+      std::string first = host.labels().front();  // wire form: already lower-case
+      if (first.size() <= row.prefix.size() || first.compare(0, row.prefix.size(), row.prefix) != 0)
+        return false;
+      return std::all_of(first.begin() + static_cast<std::ptrdiff_t>(row.prefix.size()), first.end(),
+                         [](char c) { return c >= '0' && c <= '9'; });
+    }
+    case Match::TextPrefix:
+    case Match::Rule: return false;
   }
   return false;
 }
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool startsWithNoCase(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
@@ -152,7 +227,75 @@ bool isSpfRecord(std::string_view record) {
   return v.size() == 6 && startsWithNoCase(v, "v=spf1");
 }
 
-bool isVerificationTxt(std::string_view record) { return startsWithNoCase(record, "MS=ms"); }
+const Signature* matchVerificationTxt(std::string_view text) {
+  std::optional<DnsName> asName;  // parsed once, only when a name row needs it
+  bool parsed = false;
+  for (const auto& s : kRows) {
+    if (s.family != Family::VerificationTxt) continue;
+    if (s.match == Match::TextPrefix) {
+      if (startsWithNoCase(text, s.pattern)) return &s;
+      continue;
+    }
+    if (!parsed) {
+      parsed = true;
+      // A value that is a DNS name is a single token: spaces or escapes mean it is not one.
+      if (!text.empty() && text.find_first_of(" \\\t") == std::string_view::npos)
+        asName = DnsName::parse(text);
+    }
+    if (!asName) continue;
+    for (const auto& row : compiled(Family::VerificationTxt))
+      if (row.sig == &s && matches(row, *asName)) return &s;
+  }
+  return nullptr;
+}
+
+bool isVerificationTxt(std::string_view record) { return matchVerificationTxt(record) != nullptr; }
+
+std::string_view familyKey(Family family) {
+  switch (family) {
+    case Family::Ns: return "ns";
+    case Family::Mx: return "mx";
+    case Family::VerificationMx: return "verification-mx";
+    case Family::SpfInclude: return "spf-include";
+    case Family::Autodiscover: return "autodiscover";
+    case Family::Dkim: return "dkim";
+    case Family::Msoid: return "msoid";
+    case Family::Teams: return "teams";
+    case Family::VerificationTxt: return "verification-txt";
+    case Family::AutodiscoverSrv: return "autodiscover-srv";
+    case Family::TargetMissingDot: return "target-missing-dot";
+    case Family::Mdm: return "mdm";
+  }
+  return "?";
+}
+
+std::string_view familyRecord(Family family) {
+  switch (family) {
+    case Family::Ns: return "NS host";
+    case Family::Mx: return "MX exchange";
+    case Family::VerificationMx: return "MX exchange (domain verification)";
+    case Family::SpfInclude: return "SPF include:/redirect= domain";
+    case Family::Autodiscover: return "CNAME autodiscover";
+    case Family::Dkim: return "CNAME selector1/selector2._domainkey";
+    case Family::Msoid: return "CNAME msoid";
+    case Family::Teams: return "CNAME sip, lyncdiscover; SRV _sip._tls, _sipfederationtls._tcp";
+    case Family::VerificationTxt: return "TXT at the apex (domain verification)";
+    case Family::AutodiscoverSrv: return "SRV _autodiscover._tcp";
+    case Family::TargetMissingDot: return "MX, NS, CNAME or SRV target (any family above)";
+    case Family::Mdm: return "CNAME enterpriseenrollment, enterpriseregistration";
+  }
+  return "?";
+}
+
+std::string patternText(const Signature& s) {
+  std::string p(s.pattern);
+  switch (s.match) {
+    case Match::Below: return "*." + p;
+    case Match::AtOrBelow: return p + ", *." + p;
+    case Match::TextPrefix: return "\"" + p + "\"...";
+    default: return p;
+  }
+}
 
 std::vector<SpfTerm> spfQueryingTerms(std::string_view record) {
   std::vector<SpfTerm> out;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <type_traits>
@@ -21,7 +22,7 @@ struct Probe {
   Severity severity;
 };
 
-constexpr std::array<Probe, 10> kProbes{{
+constexpr std::array<Probe, 11> kProbes{{
     {{"autodiscover"}, RRType::CNAME, Family::Autodiscover, "autodiscover-at-m365", Severity::Required},
     {{"selector1", "_domainkey"}, RRType::CNAME, Family::Dkim, "dkim-at-m365", Severity::Required},
     {{"selector2", "_domainkey"}, RRType::CNAME, Family::Dkim, "dkim-at-m365", Severity::Required},
@@ -32,6 +33,9 @@ constexpr std::array<Probe, 10> kProbes{{
     {{"_sipfederationtls", "_tcp"}, RRType::SRV, Family::Teams, "teams-at-m365", Severity::Cleanup},
     {{"enterpriseregistration"}, RRType::CNAME, Family::Mdm, "mdm-at-m365", Severity::Cleanup},
     {{"enterpriseenrollment"}, RRType::CNAME, Family::Mdm, "mdm-at-m365", Severity::Cleanup},
+    // Last, so that the questions before it keep their order (m365-dns.md §3.8).
+    {{"_autodiscover", "_tcp"}, RRType::SRV, Family::AutodiscoverSrv, "autodiscover-at-m365",
+     Severity::Required},
 }};
 
 DnsName below(const DnsName& domain, const Probe& p) {
@@ -151,6 +155,32 @@ std::string chainText(const DnsName& first, const std::vector<Record>& hops) {
   std::string s = first.toString();
   for (const auto& h : hops) s += " -> " + h.target.toString();
   return s;
+}
+
+// What a finding from a LOW-confidence row adds to its message (m365-dns.md: LOW = third-party or
+// field evidence only), so that the reader weighs it; empty for the other grades.
+std::string confidenceNote(const Signature& s) {
+  if (s.confidence != "LOW") return "";
+  return " (Catalogue confidence LOW: " + std::string(s.source) + ".)";
+}
+
+// SPEC §3 target-missing-dot: `target` is a Microsoft 365 host of `family` with a zone appended
+// (`x.mail.protection.outlook.com.contoso.com.`), the zone being `domain` or a zone above it
+// (a record of sub.contoso.com may live in contoso.com's zone file). A relative name in a master
+// file is completed with $ORIGIN (RFC 1035 §5.1), which is how the trailing dot's absence shows.
+struct MissingDot {
+  DnsName host;  // the Microsoft host that was meant
+  DnsName zone;  // what was appended
+};
+std::optional<MissingDot> missingDot(const DnsName& domain, const DnsName& target, Family family) {
+  if (target.isEmpty()) return std::nullopt;
+  // Zones of two labels or more: a top-level domain is never a customer's zone.
+  for (DnsName zone = domain; !zone.isEmpty() && zone.labelCount() >= 2; zone = zone.parent()) {
+    if (target == zone || !target.isPartOf(zone)) continue;
+    auto host = DnsName::fromLabels(target.labelsBelow(zone));
+    if (host && matchHost(family, *host)) return MissingDot{std::move(*host), zone};
+  }
+  return std::nullopt;
 }
 
 // SPF evaluated as far as the observations go: the DNS-querying terms of the record and of
@@ -320,6 +350,22 @@ class Builder {
                 std::move(message), std::nullopt, ""});
   }
 
+  // SPEC §3 target-missing-dot on `r` when its target is one of `family`'s hosts with the zone
+  // appended; true when it was.
+  bool missingDotIn(const Record& r, Family family, std::string_view what) {
+    auto m = missingDot(report_.domain, r.target, family);
+    if (!m) return false;
+    add(Finding{"target-missing-dot", Severity::Warning, Cloud::None, r.name, r.type, r.data,
+                "The " + std::string(what) + " " + r.target.toString() + " is Microsoft 365's " +
+                    m->host.toString() + " with the zone " + m->zone.toString() +
+                    " appended: the name was written without its trailing dot, so it names a "
+                    "host inside " + m->zone.toStringNoDot() + ", not Microsoft's (already "
+                    "broken, and easy to mistake for Microsoft 365). Delete the record, or write "
+                    "the intended target with its final dot.",
+                r.ttl, ""});
+    return true;
+  }
+
   void nxdomain(const Observation& o) {
     for (const auto& g : report_.findings)
       if (g.id == "domain-nxdomain") return;
@@ -370,7 +416,10 @@ void checkNs(Builder& b, const std::vector<Observation>& obs) {
     const Signature* first = nullptr;
     for (const Record* rp : sorted(o->answer)) {
       const Record& r = *rp;
-      if (!parent) b.addRecord(r);
+      if (!parent) {
+        b.addRecord(r);
+        b.missingDotIn(r, Family::Ns, "nameserver");
+      }
       if (const Signature* s = matchHost(Family::Ns, r.target)) {
         if (!first) first = s;
         hosts += (hosts.empty() ? "" : " ") + r.target.toString();
@@ -470,10 +519,13 @@ void checkMx(Builder& b, const std::vector<Observation>& obs) {
     b.addRecord(r);
     if (r.target.isRoot()) continue;  // null MX, RFC 7505
     if (const Signature* s = matchHost(Family::VerificationMx, r.target)) {
+      // No confidence note: whoever made it, an MX that never delivers is to be deleted.
       b.found("verification-mx", Severity::Cleanup, s->cloud, r,
               "A Microsoft 365 domain-verification MX (it never receives mail). Delete it.");
       continue;
     }
+    if (!b.missingDotIn(r, Family::Mx, "MX exchange"))
+      b.missingDotIn(r, Family::VerificationMx, "MX exchange");
     AliasWalk w = walkExchange(r.target, obs, b.ctx());
     for (const auto& hop : w.hops) b.addRecord(hop);
     if (isMicrosoftExchange(w.last, b.ctx())) {
@@ -555,11 +607,14 @@ void checkTxt(Builder& b, const std::vector<Observation>& obs) {
     if (isSpfRecord(text)) {
       b.addRecord(r);
       checkSpfTree(b, r, text, obs);
-    } else if (isVerificationTxt(text)) {
+    } else if (const Signature* s = matchVerificationTxt(text)) {
       b.addRecord(r);
-      b.found("verification-txt", Severity::Cleanup, Cloud::None, r,
-              "A Microsoft 365 domain-verification record; harmless, delete it after the domain "
-              "leaves the tenant.");
+      b.found("verification-txt", Severity::Cleanup, s->cloud, r,
+              std::string(s->match == Match::TextPrefix
+                              ? "A Microsoft 365 domain-verification record"
+                              : "GoDaddy's domain-verification token for the Microsoft 365 it "
+                                "resells (such tenants are usually federated through GoDaddy)") +
+                  "; harmless, delete it after the domain leaves the tenant." + confidenceNote(*s));
     }
   }
 }
@@ -608,6 +663,7 @@ void checkProbes(Builder& b, const std::vector<Observation>& obs, const ProbeNam
       const Record& r = *rp;
       if (r.type != p.type) continue;
       b.addRecord(r);
+      b.missingDotIn(r, p.family, p.type == RRType::SRV ? "SRV target" : "CNAME target");
       const Signature* s = matchHost(p.family, r.target);
       Record shown = r;
       std::string through;
@@ -648,9 +704,16 @@ void checkProbes(Builder& b, const std::vector<Observation>& obs, const ProbeNam
           what = "A DKIM selector still delegates to Microsoft 365's signing keys. Replace it "
                  "with the new provider's selector or delete it.";
           break;
+        case Family::AutodiscoverSrv:
+          what = "The _autodiscover._tcp SRV record still sends Outlook to Microsoft 365 for "
+                 "configuration. Point it at the new provider or delete it.";
+          break;
         case Family::Msoid:
-          what = "The msoid CNAME sends Office activation for this domain to 21Vianet; elsewhere "
-                 "it breaks activation. Delete it.";
+          what = s->cloud == Cloud::China21Vianet
+                     ? "The msoid CNAME sends Office activation for this domain to 21Vianet; "
+                       "elsewhere it breaks activation. Delete it."
+                     : "The msoid CNAME of older Office 365 setups: outside 21Vianet it breaks "
+                       "Office licence activation for users of this domain. Delete it.";
           break;
         case Family::Teams:
           what = "Teams / Skype for Business discovery still points at Microsoft 365; "
@@ -663,7 +726,7 @@ void checkProbes(Builder& b, const std::vector<Observation>& obs, const ProbeNam
         default:
           break;
       }
-      b.found(p.id, p.severity, s->cloud, shown, what + through);
+      b.found(p.id, p.severity, s->cloud, shown, what + through + confidenceNote(*s));
     }
   }
 }

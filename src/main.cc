@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", version + ")");
   app.require_subcommand(1);
   std::vector<Runner> runners = {setupCheck(app), setupScan(app), setupPlan(app), setupGate(app),
-                                 setupAck(app),   setupWaive(app), setupRevoke(app), setupStatus(app), setupHistory(app)};
+                                 setupAck(app),   setupWaive(app), setupRevoke(app), setupStatus(app), setupHistory(app), setupCatalogue(app)};
 
   try {
     app.parse(argc, argv);

@@ -91,6 +91,14 @@ Runner setupCheck(CLI::App& app);
 int runCheck(const CheckOptions& o, const std::vector<DomainInput>& domains, Resolver& resolver,
              Io& io);
 
+// `catalogue` (SPEC §1): prints every catalogue row (family, cloud, pattern, confidence, source,
+// last verified) as text or as JSON {"schema": "offboard.catalogue/1", "rows": [...]}; exit 0.
+struct CatalogueOptions {
+  std::string format = "text";  // text | json
+};
+Runner setupCatalogue(CLI::App& app);
+int runCatalogue(const CatalogueOptions& o, Io& io);
+
 // `scan` (SPEC §6): streams one JSON line per domain read from `in`.
 Runner setupScan(CLI::App& app);
 int runScan(const std::string& inputName, std::istream& in, Resolver& resolver,

@@ -17,7 +17,7 @@ struct ProbeSubject {
 
 // The names below a domain where Microsoft 365 asks for records (m365-dns.md §3.7), with the
 // step that removes them. Mirrors the checks' probes; a test guards that they agree.
-constexpr std::array<ProbeSubject, 10> kProbes{{
+constexpr std::array<ProbeSubject, 11> kProbes{{
     {"autodiscover", RRType::CNAME, "remove-autodiscover", "autodiscover-at-m365"},
     {"selector1._domainkey", RRType::CNAME, "remove-dkim", "dkim-at-m365"},
     {"selector2._domainkey", RRType::CNAME, "remove-dkim", "dkim-at-m365"},
@@ -28,6 +28,7 @@ constexpr std::array<ProbeSubject, 10> kProbes{{
     {"_sipfederationtls._tcp", RRType::SRV, "remove-teams-records", "teams-at-m365"},
     {"enterpriseregistration", RRType::CNAME, "remove-mdm-records", "mdm-at-m365"},
     {"enterpriseenrollment", RRType::CNAME, "remove-mdm-records", "mdm-at-m365"},
+    {"_autodiscover._tcp", RRType::SRV, "remove-autodiscover", "autodiscover-at-m365"},
 }};
 
 // Subject keys with a qualifier in parentheses select part of an RRset.
