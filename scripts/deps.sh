@@ -36,6 +36,7 @@ PACKAGES=(
   # bench/scan.sh (not run by CI): the tools offboard scan is measured against
   dnsperf
   hyperfine
+  time  # bench/plan.sh, bench/authoritative.sh: peak RSS (/usr/bin/time -v)
   # end-to-end test of the HTML runbook: rendered in headless Chromium (tests/e2e/test_html_chromium.sh)
   chromium
   # flock (per-test address allocation), unshare (the fault tests' private loopback-only

@@ -908,8 +908,8 @@ class Builder {
         // Over once its TTL has passed: then it is no change to wait for, and not shown.
         if (!first || first->ttl == 0 || first->at + first->ttl <= in_.now) continue;
         w.parts.push_back(WaitPart{s.key, first->at, first->ttl,
-                                   "first observed by offboard then (the change time is unknown): TTL " +
-                                       formatDuration(first->ttl) + " as seen then"});
+                                   "first observed then, so when it changed is unknown: the TTL seen "
+                                   "then " + formatDuration(first->ttl)});
         continue;
       }
       if (st.atM365) {
@@ -923,12 +923,12 @@ class Builder {
         continue;
       }
       std::uint32_t wait = *ttl;
-      std::string basis = "TTL " + formatDuration(wait);
+      std::string basis = "its TTL at Microsoft 365 " + formatDuration(wait);
       if (s.type == RRType::NS && !parentHistory && wait < kAssumedParentNsTtl) {
         wait = kAssumedParentNsTtl;
         basis = "the parent NS TTL was not observed: assumed " + formatDuration(wait);
       }
-      w.parts.push_back(WaitPart{s.key, changedSince(h).value_or(in_.now), wait, basis + ", changed"});
+      w.parts.push_back(WaitPart{s.key, changedSince(h).value_or(in_.now), wait, basis});
     }
     return w;
   }
@@ -939,7 +939,7 @@ class Builder {
       std::int64_t nb = p.since + p.wait;
       notBefore = std::max(notBefore.value_or(nb), nb);
       start = std::min(start.value_or(p.since), p.since);
-      step.records.push_back(p.key + " first seen as it is now " + formatRfc3339(p.since) + "; " + p.basis +
+      step.records.push_back(p.key + " as it is now since " + formatRfc3339(p.since) + "; " + p.basis +
                              " -> not before " + formatRfc3339(nb));
     }
     step.clockStart = start;
