@@ -89,6 +89,16 @@ done
 gate_at 0 "$T2"
 assert_eq done "$(status_of wait-propagation:fabrikam.com)" "the wait once the real TTL has passed"
 assert_contains "$OUT" '"ready": true'
+# The evidence block names the resolver asked; live evidence, no rehearsal.
+assert_eq "resolver $ADDR_UNBOUND:53 true" "$(jq -r '"\(.evidence.source) \(.evidence.servers | join(",")) \(.evidence.live)"' <<<"$OUT")" \
+  "the gate's evidence block"
+# The same tenant rehearsed on zone files (its own state): a pass there says it is a rehearsal.
+assert_exit 1 "$OFFBOARD" gate --tenant "$TENANT" --state "$WORK/rehearsal.db" --zones "$WORK/zones" \
+  --now "$(at "$T2")" --format json
+assert_eq "zones false" "$(jq -r '"\(.evidence.source) \(.evidence.live)"' <<<"$OUT")" "a rehearsal's evidence block"
+assert_exit 1 "$OFFBOARD" gate --tenant "$TENANT" --state "$WORK/rehearsal.db" --zones "$WORK/zones" \
+  --now "$(at "$T2")"
+assert_contains "$OUT" "offline rehearsal"
 
 # --- 4. the state is this tenant's: another tenant, or a step not in its plan, is refused ------
 OTHER=$WORK/other.json
