@@ -725,7 +725,7 @@ std::optional<InputError> duplicateKey(std::string_view text) {
         break;
       case '}':
       case ']':
-        stack.pop_back();
+        if (!stack.empty()) stack.pop_back();  // the text was parsed first; stay safe anyway
         expectKey = false;
         ++i;
         break;
@@ -771,6 +771,14 @@ std::optional<json> parseJson(std::string_view bytes, std::string* text, std::st
     return std::nullopt;
   }
   *text = std::move(*utf8);
+  // A raw NUL is never JSON text (RFC 8259 §7: control characters are escaped inside strings,
+  // and none may stand outside them), and nlohmann stops reading at one: the rest of the file,
+  // a second document included, would be silently ignored.
+  if (auto nul = text->find('\0'); nul != std::string::npos) {
+    *error = "a NUL octet at byte " + std::to_string(nul + 1) + " (" + lineColumn(*text, nul) +
+             "): not JSON text";
+    return std::nullopt;
+  }
   if (auto at = tooDeep(*text)) {
     *error = "nested more than " + std::to_string(kMaxDepth) + " levels deep at byte " +
              std::to_string(*at + 1) + " (" + lineColumn(*text, *at) + ")";

@@ -453,3 +453,15 @@ TEST_CASE("a Graph export names the tenant by its initial domain; the own file b
   CHECK_MESSAGE(err.find("t.json: value[1]: a second domain marked isInitial") == 0, err);
   CHECK(err.find("contoso.onmicrosoft.com at value[0]") != std::string::npos);
 }
+
+TEST_CASE("a NUL octet in a tenant file is refused: nothing after it is silently ignored") {
+  using namespace std::string_literals;
+  std::string err;
+  const std::string two = R"({"domains": ["contoso.com"]})"s + '\0' + R"({"domains": ["fabrikam.com"]})";
+  CHECK_FALSE(parseTenant(two, "t.json", &err).has_value());
+  CHECK(err.find("NUL octet at byte 29") != std::string::npos);
+  // Found by fuzz_tenant: a number, NULs, then unbalanced brackets (the key scanner must not
+  // pop an empty stack).
+  const std::string fuzzed = "42"s + std::string(5, '\0') + "[\n{\n]]]}}";
+  CHECK_FALSE(parseTenant(fuzzed, "t.json", &err).has_value());
+}
