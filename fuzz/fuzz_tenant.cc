@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "fuzz/fuzz_support.h"
-#include "plan/tenant.h"
+#include "tenant/tenant.h"
 
 using namespace offboard;
 using offboard::fuzz::terminalSafe;

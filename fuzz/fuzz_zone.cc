@@ -78,7 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(text.substr(0, 3) != "\xEF\xBB\xBF", "a zone file with a BOM was loaded");
 
   const DnsName apex = name("contoso.com.");
-  const std::vector<Record>* records = z->zoneRecords(apex);
+  const std::vector<Record>* records = z->zoneListing(apex);
   FUZZ_CHECK(records != nullptr, "the loaded zone is not held");
   bool soa = false;
   for (const auto& r : *records) {

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/types.h"
 
@@ -46,6 +47,18 @@ class Resolver {
   // called while nothing is outstanding. Memory then stays flat however long the input.
   virtual bool wantsTrim() const { return false; }
   virtual void trim() {}
+
+  // Optional capabilities: a source that has them overrides these, so no caller needs to know
+  // which source it holds.
+  //
+  // Every record of the zone whose apex is `apex`, when the source can list whole zones (zone
+  // files); nullptr otherwise, and for a zone it does not hold. Valid while the resolver lives.
+  virtual const std::vector<Record>* zoneListing(const DnsName& apex) const {
+    (void)apex;
+    return nullptr;
+  }
+  // True when nothing live is asked (zone files): a server named in the data cannot be queried.
+  virtual bool offline() const { return false; }
 };
 
 }  // namespace offboard

@@ -564,7 +564,7 @@ void ZoneResolver::run() {
 
 std::string ZoneResolver::describe() const { return "zones " + dir_; }
 
-const std::vector<Record>* ZoneResolver::zoneRecords(const DnsName& zone) const {
+const std::vector<Record>* ZoneResolver::zoneListing(const DnsName& zone) const {
   auto it = zones_.find(zone);
   return it == zones_.end() ? nullptr : &it->second->records;
 }

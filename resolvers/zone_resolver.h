@@ -43,9 +43,11 @@ class ZoneResolver : public Resolver {
   // "zones DIR".
   std::string describe() const override;
 
-  // Every record of `zone` (file order, duplicates removed, one TTL per RRset); nullptr when
-  // DIR does not hold that zone.
-  const std::vector<Record>* zoneRecords(const DnsName& zone) const;
+  // Every record of the zone at `apex` (file order, duplicates removed, one TTL per RRset);
+  // nullptr when DIR does not hold that zone.
+  const std::vector<Record>* zoneListing(const DnsName& apex) const override;
+  // True: zone files are a rehearsal, no server is ever asked.
+  bool offline() const override { return true; }
   // The apex of the longest zone in DIR that encloses `name`; nullopt when none does.
   std::optional<DnsName> zoneFor(const DnsName& name) const;
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/domain_input.h"
+#include "core/status.h"
 #include "core/types.h"
 #include "plan/plan_types.h"
 #include "resolvers/resolver.h"
@@ -33,6 +34,10 @@ enum ExitCode : int {
   kExitInternal = 4,
 };
 int exitForVerdict(Verdict v);
+// The one mapping from a failure to an exit code (SPEC §5): what the user gave is wrong (a file
+// that is not a state, missing, corrupt or of a newer schema; another tenant's state; a step
+// that does not exist) is 2; the disk or a lock is 4.
+int exitCodeOf(const Status& s);
 
 struct Io {
   std::ostream& out;

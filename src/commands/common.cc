@@ -16,6 +16,20 @@ int exitForVerdict(Verdict v) {
   return kExitInternal;
 }
 
+int exitCodeOf(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::Ok: return kExitOk;
+    case Status::Code::NotFound:
+    case Status::Code::NotAState:
+    case Status::Code::Corrupt:
+    case Status::Code::TenantMismatch:
+    case Status::Code::InvalidArgument: return kExitUsage;
+    case Status::Code::IoError:
+    case Status::Code::Busy: return kExitInternal;
+  }
+  return kExitInternal;
+}
+
 void addSourceOptions(CLI::App& cmd, SourceOptions& o) {
   const char* group = "Where answers come from";
   cmd.add_option("--resolver", o.resolvers,

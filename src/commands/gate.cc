@@ -4,16 +4,15 @@
 #include <ostream>
 
 #include "commands/plan_commands.h"
-#include "plan/gate.h"
+#include "gate/gate.h"
 #include "render/plan_render.h"
 
 namespace offboard {
 
 int runGate(const GateOptions& o, const Tenant& t, Resolver& resolver, StateStore& store,
             std::int64_t now, const DirectResolverFactory& direct, Io& io) {
-  int rc = kExitInternal;
-  auto plan = runPipeline("gate", t, resolver, &store, o.source, now, direct, true, io, &rc);
-  if (!plan) return rc;
+  auto plan = runPipeline(pipelineRun(t, resolver, &store, o.source, now, direct, true));
+  if (!plan) return reportFailure("gate", plan.status(), io);
   GateDecision d = decide(*plan);
   if (o.format == "json") io.out << renderGateJson(*plan, d);
   else if (o.format == "junit") io.out << renderGateJunit(*plan, d);

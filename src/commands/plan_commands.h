@@ -17,8 +17,9 @@
 #include <vector>
 
 #include "commands/commands.h"
+#include "pipeline/pipeline.h"
 #include "plan/planner.h"
-#include "plan/tenant.h"
+#include "tenant/tenant.h"
 #include "state/state_store.h"
 
 namespace offboard {
@@ -36,41 +37,12 @@ struct TenantArgs {
 // DOMAIN are given (unless `allowEmpty`). --new-mx / --new-ns override the file's values.
 std::optional<Tenant> loadTenant(const TenantArgs& a, bool allowEmpty, std::string* error);
 
-// Builds a resolver that asks exactly these servers ("IP" or "IP:PORT"): the new DNS host's,
-// queried directly to verify prepare-new-dns-host. Tests substitute a fake.
-using DirectResolverFactory =
-    std::function<std::unique_ptr<Resolver>(const std::vector<std::string>& servers)>;
+// A failed pipeline, printed as "offboard CMD: message"; its exit code (exitCodeOf).
+int reportFailure(const char* cmd, const Status& status, Io& io);
 
-// Everything the planner needs that comes from outside: fresh reports, zone listings (when the
-// source can list zones), the new DNS host's answers, and this run's observation rows.
-struct Evidence {
-  std::vector<DomainReport> reports;
-  std::map<DnsName, std::vector<Record>> zoneListings;
-  std::map<DnsName, NewHostView> newHost;
-  std::vector<ObservationRow> rows;
-};
-// `cacheTtls`: the resolver is a recursive one, whose TTLs are what is left in its cache; each
-// record is then asked once more at its zone's own servers (through `direct`) for its real TTL.
-Evidence gatherEvidence(const Tenant& t, Resolver& resolver, const StateSnapshot& state,
-                        std::int64_t now, const DirectResolverFactory& direct, bool cacheTtls = false);
-
-// A state belongs to one tenant (SPEC §4). Its identity: the tenant's name (lower case), or for
-// domains given without one, kUnnamedTenantPrefix and the sorted A-labels.
-inline constexpr std::string_view kUnnamedTenantPrefix = "domains: ";
-std::string tenantIdentity(const Tenant& t);
-// The identity to keep when `current` is the same tenant as the `stored` binding, else nullopt:
-// two names must be equal; two unnamed domain lists must share a domain (the kept list is their
-// union); a name and an unnamed list never match.
-std::optional<std::string> sameTenant(const std::string& stored, const std::string& current);
-
-// The pipeline plan, gate and status share: the tenant binding (bound when `record`, checked
-// otherwise), the state, every domain resolved, the evidence recorded (when `record`), the plan
-// built, and its step ids kept for ack/waive/revoke (when `record`). nullopt after printing the
-// error as "offboard CMD: …", with *rc its exit code (2 another tenant's state, 4 storage).
-// `store` may be null (status without a state).
-std::optional<Plan> runPipeline(const char* cmd, const Tenant& t, Resolver& resolver, StateStore* store,
-                                const SourceOptions& source, std::int64_t now,
-                                const DirectResolverFactory& direct, bool record, Io& io, int* rc);
+// The pipeline run for a command's source options (evidence block, recursive TTL probe).
+PipelineRun pipelineRun(const Tenant& t, Resolver& resolver, StateStore* store, const SourceOptions& source,
+                        std::int64_t now, const DirectResolverFactory& direct, bool record);
 
 // The clock for a command: --now when given (RFC 3339), else the system clock.
 std::optional<std::int64_t> commandNow(const std::string& nowOption, std::string* error);

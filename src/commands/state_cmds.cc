@@ -8,10 +8,10 @@
 #include <ostream>
 
 #include "commands/plan_commands.h"
-#include "plan/gate.h"
-#include "plan/observe.h"
+#include "gate/gate.h"
+#include "state/observe.h"
 #include "plan/steps.h"
-#include "plan/time_text.h"
+#include "time/time_text.h"
 #include "render/plan_render.h"
 
 namespace offboard {
@@ -313,9 +313,8 @@ int runStatus(const StatusOptions& o, const std::optional<Tenant>& t, Resolver* 
   }
   if (!t || !resolver) return statusSummary(o, snap, io);
   snap = {};
-  int rc = kExitInternal;
-  auto planned = runPipeline("status", *t, *resolver, store, o.source, now, direct, false, io, &rc);
-  if (!planned) return rc;
+  auto planned = runPipeline(pipelineRun(*t, *resolver, store, o.source, now, direct, false));
+  if (!planned) return reportFailure("status", planned.status(), io);
   const Plan& plan = *planned;
   GateDecision d = decide(plan);
   if (o.format == "json") {

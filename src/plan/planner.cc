@@ -9,9 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "checks/catalogue.h"
-#include "plan/observe.h"
+#include "state/observe.h"
 #include "plan/steps.h"
-#include "plan/time_text.h"
+#include "time/time_text.h"
 
 namespace offboard {
 namespace {

@@ -20,9 +20,9 @@
 #include <vector>
 
 #include "core/types.h"
-#include "plan/observe.h"
+#include "state/observe.h"
 #include "plan/plan_types.h"
-#include "plan/tenant.h"
+#include "tenant/tenant.h"
 #include "state/state_types.h"
 
 namespace offboard {

@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "plan/tenant.h"
+#include "tenant/tenant.h"
 
 namespace offboard {
 namespace {

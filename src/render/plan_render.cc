@@ -7,7 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "plan/time_text.h"
+#include "time/time_text.h"
 
 namespace offboard {
 namespace {

@@ -15,7 +15,7 @@
 
 #include <string>
 
-#include "plan/gate.h"
+#include "gate/gate.h"
 #include "plan/plan_types.h"
 #include "render/check_render.h"
 

@@ -16,8 +16,8 @@
 #include "checks/checks.h"
 #include "commands/plan_commands.h"
 #include "fake_resolver.h"
-#include "plan/gate.h"
-#include "plan/observe.h"
+#include "gate/gate.h"
+#include "state/observe.h"
 #include "plan/planner.h"
 
 using namespace offboard;

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "plan/tenant.h"
+#include "tenant/tenant.h"
 
 using namespace offboard;
 

@@ -5,10 +5,10 @@
 
 #include "checks/checks.h"
 #include "fake_resolver.h"
-#include "plan/gate.h"
-#include "plan/observe.h"
+#include "gate/gate.h"
+#include "state/observe.h"
 #include "plan/planner.h"
-#include "plan/time_text.h"
+#include "time/time_text.h"
 #include "render/plan_render.h"
 
 using namespace offboard;

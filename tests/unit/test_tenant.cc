@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "plan/tenant.h"
-#include "plan/time_text.h"
+#include "tenant/tenant.h"
+#include "time/time_text.h"
 
 using namespace offboard;
 

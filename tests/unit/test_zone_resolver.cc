@@ -331,13 +331,13 @@ TEST_CASE("an IDN zone is held under its A-label file name") {
   CHECK(o.server == "zones:" + kGood + "/xn--bcher-kva.example.zone");
 }
 
-TEST_CASE("zoneRecords gives every record of a zone held, zoneFor the enclosing zone") {
-  const auto* recs = good().zoneRecords(name("fabrikam.net"));
+TEST_CASE("zoneListing gives every record of a zone held, zoneFor the enclosing zone") {
+  const auto* recs = good().zoneListing(name("fabrikam.net"));
   REQUIRE(recs);
   CHECK(recs->size() == 4);
   CHECK(recs->front().type == RRType::SOA);
-  CHECK(good().zoneRecords(name("fabrikam.com")) == nullptr);
-  CHECK(good().zoneRecords(name("www.contoso.com")) == nullptr);
+  CHECK(good().zoneListing(name("fabrikam.com")) == nullptr);
+  CHECK(good().zoneListing(name("www.contoso.com")) == nullptr);
 
   CHECK(good().zoneFor(name("a.b.contoso.com")) == name("contoso.com"));
   CHECK(good().zoneFor(name("fabrikam.com")) == name("com"));
@@ -447,7 +447,7 @@ TEST_CASE("loading 1,000 small zones takes well under a second") {
   fs::remove_all(dir);
   INFO(err);
   REQUIRE(z);
-  CHECK(z->zoneRecords(name("d999.example"))->size() == 9);
+  CHECK(z->zoneListing(name("d999.example"))->size() == 9);
   CHECK(z->resolve(Question{name("d500.example"), RRType::MX, false}).outcome == Outcome::Answer);
   MESSAGE("loaded 1000 zones in "
           << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");

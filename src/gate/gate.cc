@@ -1,4 +1,4 @@
-#include "plan/gate.h"
+#include "gate/gate.h"
 
 namespace offboard {
 

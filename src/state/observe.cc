@@ -1,4 +1,4 @@
-#include "plan/observe.h"
+#include "state/observe.h"
 
 #include <algorithm>
 #include <array>

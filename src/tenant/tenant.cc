@@ -1,4 +1,4 @@
-#include "plan/tenant.h"
+#include "tenant/tenant.h"
 
 #include <algorithm>
 #include <array>
@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "plan/time_text.h"
+#include "time/time_text.h"
 
 namespace offboard {
 namespace {

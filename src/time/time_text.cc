@@ -1,4 +1,4 @@
-#include "plan/time_text.h"
+#include "time/time_text.h"
 
 #include <cstdio>
 
