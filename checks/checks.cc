@@ -11,38 +11,40 @@
 #include "core/server_merge.h"
 
 namespace offboard {
+
 namespace {
 
-// The fixed names below a domain where Microsoft 365 asks for records (m365-dns.md §3.7).
-struct Probe {
-  std::array<std::string_view, 2> owner;  // labels below the domain, leftmost first ("" = none)
-  RRType type;
-  Family family;
-  std::string_view id;
-  Severity severity;
-};
-
-constexpr std::array<Probe, 11> kProbes{{
-    {{"autodiscover"}, RRType::CNAME, Family::Autodiscover, "autodiscover-at-m365", Severity::Required},
-    {{"selector1", "_domainkey"}, RRType::CNAME, Family::Dkim, "dkim-at-m365", Severity::Required},
-    {{"selector2", "_domainkey"}, RRType::CNAME, Family::Dkim, "dkim-at-m365", Severity::Required},
-    {{"msoid"}, RRType::CNAME, Family::Msoid, "msoid-at-m365", Severity::Required},
-    {{"sip"}, RRType::CNAME, Family::Teams, "teams-at-m365", Severity::Cleanup},
-    {{"lyncdiscover"}, RRType::CNAME, Family::Teams, "teams-at-m365", Severity::Cleanup},
-    {{"_sip", "_tls"}, RRType::SRV, Family::Teams, "teams-at-m365", Severity::Cleanup},
-    {{"_sipfederationtls", "_tcp"}, RRType::SRV, Family::Teams, "teams-at-m365", Severity::Cleanup},
-    {{"enterpriseregistration"}, RRType::CNAME, Family::Mdm, "mdm-at-m365", Severity::Cleanup},
-    {{"enterpriseenrollment"}, RRType::CNAME, Family::Mdm, "mdm-at-m365", Severity::Cleanup},
-    // Last, so that the questions before it keep their order (m365-dns.md §3.8).
-    {{"_autodiscover", "_tcp"}, RRType::SRV, Family::AutodiscoverSrv, "autodiscover-at-m365",
-     Severity::Required},
+using F = FindingId;
+using A = Action;
+constexpr std::size_t kProbeCount = 11;
+constexpr std::array<Probe, kProbeCount> kProbes{{
+    {{"autodiscover"}, RRType::CNAME, Family::Autodiscover, F::AutodiscoverAtM365, Severity::Required,
+     A::RemoveAutodiscover},
+    {{"selector1", "_domainkey"}, RRType::CNAME, Family::Dkim, F::DkimAtM365, Severity::Required, A::RemoveDkim},
+    {{"selector2", "_domainkey"}, RRType::CNAME, Family::Dkim, F::DkimAtM365, Severity::Required, A::RemoveDkim},
+    {{"msoid"}, RRType::CNAME, Family::Msoid, F::MsoidAtM365, Severity::Required, A::RemoveMsoid},
+    {{"sip"}, RRType::CNAME, Family::Teams, F::TeamsAtM365, Severity::Cleanup, A::RemoveTeamsRecords},
+    {{"lyncdiscover"}, RRType::CNAME, Family::Teams, F::TeamsAtM365, Severity::Cleanup, A::RemoveTeamsRecords},
+    {{"_sip", "_tls"}, RRType::SRV, Family::Teams, F::TeamsAtM365, Severity::Cleanup, A::RemoveTeamsRecords},
+    {{"_sipfederationtls", "_tcp"}, RRType::SRV, Family::Teams, F::TeamsAtM365, Severity::Cleanup,
+     A::RemoveTeamsRecords},
+    {{"enterpriseregistration"}, RRType::CNAME, Family::Mdm, F::MdmAtM365, Severity::Cleanup, A::RemoveMdmRecords},
+    {{"enterpriseenrollment"}, RRType::CNAME, Family::Mdm, F::MdmAtM365, Severity::Cleanup, A::RemoveMdmRecords},
+    {{"_autodiscover", "_tcp"}, RRType::SRV, Family::AutodiscoverSrv, F::AutodiscoverAtM365, Severity::Required,
+     A::RemoveAutodiscover},
 }};
 
-DnsName below(const DnsName& domain, const Probe& p) {
+}  // namespace
+
+std::span<const Probe> probes() { return kProbes; }
+
+DnsName probeName(const DnsName& domain, const Probe& p) {
   std::size_t count = p.owner[1].empty() ? 1 : 2;
   auto n = domain.prepend(std::span<const std::string_view>(p.owner.data(), count));
   return n ? std::move(*n) : DnsName();
 }
+
+namespace {
 
 // An RRset in a stable order (servers rotate RRsets): by preference, then data. Pointers into
 // `rrs` (no copies), which must outlive the result.
@@ -313,8 +315,8 @@ class Builder {
     report_.records.push_back(r);
   }
 
-  void found(std::string_view id, Severity sev, Cloud cloud, const Record& r, std::string message) {
-    add(Finding{std::string(id), sev, cloud, r.name, r.type, r.data, std::move(message), r.ttl, ""});
+  void found(FindingId id, Severity sev, Cloud cloud, const Record& r, std::string message) {
+    add(Finding{id, sev, cloud, r.name, r.type, r.data, std::move(message), r.ttl, ""});
   }
 
   void failed(const Observation& o, std::string_view why) {
@@ -325,7 +327,7 @@ class Builder {
     std::string msg = rrTypeName(o.question.type) + " lookup for " + o.question.name.toString() +
                       " failed: " + detail + "; " + std::string(why) +
                       " cannot be established. Retry, or fix the resolver or server.";
-    add(Finding{"lookup-failed", Severity::Indeterminate, Cloud::None, o.question.name,
+    add(Finding{FindingId::LookupFailed, Severity::Indeterminate, Cloud::None, o.question.name,
                 o.question.type, what, std::move(msg), std::nullopt, o.server});
   }
 
@@ -340,13 +342,13 @@ class Builder {
     std::string msg = rrTypeName(o.question.type) + " lookup for " + o.question.name.toString() +
                       " (reached through " + std::string(via) + ") failed: " + detail + "; " +
                       std::string(why) + " cannot be established. Retry, or fix the resolver or server.";
-    add(Finding{"lookup-failed", Severity::Indeterminate, Cloud::None, name, type, what,
+    add(Finding{FindingId::LookupFailed, Severity::Indeterminate, Cloud::None, name, type, what,
                 std::move(msg), std::nullopt, o.server});
   }
 
   // A chain offboard will not follow further (a loop, a limit): indeterminate on its subject.
   void unfollowed(const DnsName& name, RRType type, std::string data, std::string message) {
-    add(Finding{"lookup-failed", Severity::Indeterminate, Cloud::None, name, type, std::move(data),
+    add(Finding{FindingId::LookupFailed, Severity::Indeterminate, Cloud::None, name, type, std::move(data),
                 std::move(message), std::nullopt, ""});
   }
 
@@ -355,7 +357,7 @@ class Builder {
   bool missingDotIn(const Record& r, Family family, std::string_view what) {
     auto m = missingDot(report_.domain, r.target, family);
     if (!m) return false;
-    add(Finding{"target-missing-dot", Severity::Warning, Cloud::None, r.name, r.type, r.data,
+    add(Finding{FindingId::TargetMissingDot, Severity::Warning, Cloud::None, r.name, r.type, r.data,
                 "The " + std::string(what) + " " + r.target.toString() + " is Microsoft 365's " +
                     m->host.toString() + " with the zone " + m->zone.toString() +
                     " appended: the name was written without its trailing dot, so it names a "
@@ -368,8 +370,8 @@ class Builder {
 
   void nxdomain(const Observation& o) {
     for (const auto& g : report_.findings)
-      if (g.id == "domain-nxdomain") return;
-    add(Finding{"domain-nxdomain", Severity::Indeterminate, Cloud::None, report_.domain,
+      if (g.id == FindingId::DomainNxdomain) return;
+    add(Finding{FindingId::DomainNxdomain, Severity::Indeterminate, Cloud::None, report_.domain,
                 o.question.type, "nxdomain",
                 report_.domain.toStringNoDot() +
                     " does not exist in DNS (a typo, or a lapsed registration): nothing about it "
@@ -426,7 +428,7 @@ void checkNs(Builder& b, const std::vector<Observation>& obs) {
       }
     }
     bool parentFound = false;
-    for (const auto& f : b.report().findings) parentFound = parentFound || f.id == "ns-at-m365";
+    for (const auto& f : b.report().findings) parentFound = parentFound || f.id == FindingId::NsAtM365;
     // A parent-side answer owned by another name is the delegation of the zone enclosing d
     // (d has no zone of its own): d is judged by that delegation.
     const DnsName& owner = o->answer.empty() ? d : o->answer.front().name;
@@ -435,7 +437,7 @@ void checkNs(Builder& b, const std::vector<Observation>& obs) {
                                     ", which has no zone of its own and is judged by this delegation)"
                               : d.toStringNoDot();
     if (first && !parentFound) {
-      b.add(Finding{"ns-at-m365", Severity::Blocker, first->cloud, d, RRType::NS, hosts,
+      b.add(Finding{FindingId::NsAtM365, Severity::Blocker, first->cloud, d, RRType::NS, hosts,
                     std::string(parent ? "The parent zone delegates " : "The zone's NS set names ") +
                         subject +
                         " to Microsoft 365's nameservers: Microsoft hosts this zone. Recreate every "
@@ -450,7 +452,7 @@ void checkNs(Builder& b, const std::vector<Observation>& obs) {
     std::string p, c;
     for (const auto& n : del.parentNs) p += (p.empty() ? "" : " ") + n.toString();
     for (const auto& n : del.childNs) c += (c.empty() ? "" : " ") + n.toString();
-    b.add(Finding{"ns-inconsistent", Severity::Warning, Cloud::None, d, RRType::NS,
+    b.add(Finding{FindingId::NsInconsistent, Severity::Warning, Cloud::None, d, RRType::NS,
                   "parent: " + p + "; child: " + c,
                   "The parent's delegation and the zone's own NS set differ (a switch in "
                   "progress, or a stale zone): resolvers may follow either until the TTLs pass.",
@@ -473,7 +475,7 @@ bool aliasedToMicrosoft(Builder& b, const Observation& v) {
     chain += " -> " + hop.target.toString();
     ttl = std::min(ttl, hop.ttl);
     if (!isMicrosoftExchange(hop.target, b.ctx())) continue;
-    b.add(Finding{"mx-at-m365", Severity::Blocker, exchangeCloud(hop.target), d, RRType::MX, via,
+    b.add(Finding{FindingId::MxAtM365, Severity::Blocker, exchangeCloud(hop.target), d, RRType::MX, via,
                   d.toStringNoDot() + " is itself an alias (" + chain +
                       ") of a Microsoft 365 inbound mail host: mail for it follows the alias "
                       "(RFC 5321 §5.1) and is delivered to Microsoft 365; after cancellation it "
@@ -507,7 +509,7 @@ void checkMx(Builder& b, const std::vector<Observation>& obs) {
     return;
   }
   if (o->outcome != Outcome::Answer || o->answer.empty()) {
-    b.add(Finding{"no-mx", Severity::Warning, Cloud::None, d, RRType::MX, "nodata",
+    b.add(Finding{FindingId::NoMx, Severity::Warning, Cloud::None, d, RRType::MX, "nodata",
                   d.toStringNoDot() + " has no MX: mail falls back to its address records (RFC 5321 "
                                  "§5.1). Publish the new provider's MX, or a null MX (0 .) if the "
                                  "domain receives no mail.",
@@ -520,7 +522,7 @@ void checkMx(Builder& b, const std::vector<Observation>& obs) {
     if (r.target.isRoot()) continue;  // null MX, RFC 7505
     if (const Signature* s = matchHost(Family::VerificationMx, r.target)) {
       // No confidence note: whoever made it, an MX that never delivers is to be deleted.
-      b.found("verification-mx", Severity::Cleanup, s->cloud, r,
+      b.found(FindingId::VerificationMx, Severity::Cleanup, s->cloud, r,
               "A Microsoft 365 domain-verification MX (it never receives mail). Delete it.");
       continue;
     }
@@ -531,7 +533,7 @@ void checkMx(Builder& b, const std::vector<Observation>& obs) {
     if (isMicrosoftExchange(w.last, b.ctx())) {
       Record shown = r;
       if (!w.hops.empty()) shown.data += " -> " + w.last.toString();
-      b.found("mx-at-m365", Severity::Blocker, exchangeCloud(w.last), shown,
+      b.found(FindingId::MxAtM365, Severity::Blocker, exchangeCloud(w.last), shown,
               "Inbound mail for " + d.toStringNoDot() + " is delivered to Microsoft 365" +
                   (w.hops.empty() ? "" : " (through the CNAME chain of the exchange)") +
                   "; after cancellation it bounces. Point MX at the new mail provider first.");
@@ -555,7 +557,7 @@ void checkSpfTree(Builder& b, const Record& r, std::string_view text,
   SpfWalk w = walkSpfRecord(d, text, obs);
   if (w.found) {
     if (w.foundRecords.empty()) {
-      b.found("spf-includes-m365", Severity::Required, w.found->cloud, r,
+      b.found(FindingId::SpfIncludesM365, Severity::Required, w.found->cloud, r,
               "SPF still authorises Microsoft 365's outbound servers (" + w.foundPath +
                   ") to send as " + d.toStringNoDot() +
                   ". Remove that term and keep the rest of the record.");
@@ -563,7 +565,7 @@ void checkSpfTree(Builder& b, const Record& r, std::string_view text,
     }
     for (const Record* hop : w.foundRecords) b.addRecord(*hop);
     const DnsName& holder = w.foundRecords.back()->name;
-    b.found("spf-includes-m365", Severity::Required, w.found->cloud, r,
+    b.found(FindingId::SpfIncludesM365, Severity::Required, w.found->cloud, r,
             "SPF still authorises Microsoft 365's outbound servers (through " + w.foundPath +
                 ") to send as " + d.toStringNoDot() + ". Remove the Microsoft term from the "
                 "record at " + holder.toString() + ", or the term of this record that leads "
@@ -609,7 +611,7 @@ void checkTxt(Builder& b, const std::vector<Observation>& obs) {
       checkSpfTree(b, r, text, obs);
     } else if (const Signature* s = matchVerificationTxt(text)) {
       b.addRecord(r);
-      b.found("verification-txt", Severity::Cleanup, s->cloud, r,
+      b.found(FindingId::VerificationTxt, Severity::Cleanup, s->cloud, r,
               std::string(s->match == Match::TextPrefix
                               ? "A Microsoft 365 domain-verification record"
                               : "GoDaddy's domain-verification token for the Microsoft 365 it "
@@ -626,11 +628,11 @@ AliasWalk walkProbe(const Probe& p, const DnsName& probeName, const DnsName& tar
                      {probeName});
 }
 
-using ProbeNames = std::array<DnsName, kProbes.size()>;
+using ProbeNames = std::array<DnsName, kProbeCount>;
 
 ProbeNames probeNames(const DnsName& domain) {
   ProbeNames names;
-  for (std::size_t i = 0; i < kProbes.size(); ++i) names[i] = below(domain, kProbes[i]);
+  for (std::size_t i = 0; i < probes().size(); ++i) names[i] = probeName(domain, probes()[i]);
   return names;
 }
 
@@ -645,12 +647,12 @@ void forEachBaseQuestion(const DnsName& domain, Names& names, bool parentSide, F
   f(domain, RRType::MX, false);
   f(domain, RRType::TXT, false);
   for (std::size_t i = 0; i < names.size(); ++i)
-    if (!names[i].isEmpty()) f(names[i], kProbes[i].type, false);
+    if (!names[i].isEmpty()) f(names[i], probes()[i].type, false);
 }
 
 void checkProbes(Builder& b, const std::vector<Observation>& obs, const ProbeNames& names) {
-  for (std::size_t i = 0; i < kProbes.size(); ++i) {
-    const Probe& p = kProbes[i];
+  for (std::size_t i = 0; i < probes().size(); ++i) {
+    const Probe& p = probes()[i];
     const DnsName& name = names[i];
     if (name.isEmpty()) continue;
     const Observation* o = find(obs, name, p.type);
@@ -726,7 +728,7 @@ void checkProbes(Builder& b, const std::vector<Observation>& obs, const ProbeNam
         default:
           break;
       }
-      b.found(p.id, p.severity, s->cloud, shown, what + through + confidenceNote(*s));
+      b.found(p.finding, p.severity, s->cloud, shown, what + through + confidenceNote(*s));
     }
   }
 }
@@ -772,7 +774,7 @@ void checkServers(Builder& b, const std::vector<Observation>& obs) {
       std::string data;
       for (const auto& s : o.perServer)
         if (isEvidence(s.outcome)) data += (data.empty() ? "" : "; ") + s.server + ": " + answerSummary(s);
-      b.add(Finding{"ns-inconsistent", Severity::Warning, Cloud::None, o.question.name,
+      b.add(Finding{FindingId::NsInconsistent, Severity::Warning, Cloud::None, o.question.name,
                     o.question.type, data,
                     "The authoritative servers disagree on " + rrTypeName(o.question.type) + " " +
                         o.question.name.toString() +
@@ -791,7 +793,7 @@ void checkServers(Builder& b, const std::vector<Observation>& obs) {
       message += ", nor for " + std::to_string(l.more) +
                  (l.more == 1 ? " other question" : " other questions") + " about this domain";
     message += ": fix or remove it from the NS set.";
-    b.add(Finding{"lame-delegation", Severity::Warning, Cloud::None, o.question.name, o.question.type,
+    b.add(Finding{FindingId::LameDelegation, Severity::Warning, Cloud::None, o.question.name, o.question.type,
                   std::string(outcomeName(s.outcome)), std::move(message), std::nullopt, s.server});
   }
 }
@@ -855,8 +857,8 @@ std::vector<Question> followUps(const DnsName& domain, const std::vector<Observa
   });
   if (!anyAlias) return out;
   ProbeNames names = probeNames(domain);
-  for (std::size_t i = 0; i < kProbes.size(); ++i) {
-    const Probe& p = kProbes[i];
+  for (std::size_t i = 0; i < probes().size(); ++i) {
+    const Probe& p = probes()[i];
     if (p.type != RRType::CNAME || names[i].isEmpty()) continue;
     const Observation* o = find(observed, names[i], p.type);
     if (!o || o->outcome != Outcome::Answer) continue;

@@ -8,8 +8,13 @@
 // domain can only be `indeterminate` or worse, never `clear`.
 #pragma once
 
+#include <array>
+#include <span>
+#include <string_view>
 #include <vector>
 
+#include "checks/catalogue.h"
+#include "core/ids.h"
 #include "core/types.h"
 
 namespace offboard {
@@ -22,6 +27,23 @@ inline constexpr int kMaxExchangeChain = kMaxAliasChain;
 // RFC 7208 §4.6.4: at most 10 DNS-querying terms (include, a, mx, ptr, exists, redirect) in one
 // SPF evaluation, counted across the whole include/redirect tree; past that, a permerror.
 inline constexpr int kMaxSpfLookups = 10;
+
+// The fixed names below a domain where Microsoft 365 asks for records (m365-dns.md §3.7): what
+// the checks probe, the finding each raises, and the step whose work removes it. The state's
+// subjects (state/observe) are these too, so the two can never disagree.
+struct Probe {
+  std::array<std::string_view, 2> owner;  // labels below the domain, leftmost first ("" = none)
+  RRType type;
+  Family family;
+  FindingId finding;
+  Severity severity;
+  Action action;
+};
+// In question order; the last (_autodiscover._tcp) was added last, so that the questions
+// before it keep their order (m365-dns.md §3.8).
+std::span<const Probe> probes();
+// The probe's owner name below `domain`; the empty name when it would exceed 255 octets.
+DnsName probeName(const DnsName& domain, const Probe& p);
 
 // Optional facts from outside DNS that sharpen the checks.
 struct CheckContext {

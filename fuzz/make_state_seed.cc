@@ -22,13 +22,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s exists; give a new path\n", argv[1]);
     return 2;
   }
-  std::string err;
-  int code = 0;
-  auto s = StateStore::open(argv[1], OpenMode::CreateIfMissing, &err, &code);
-  if (!s) {
-    std::fprintf(stderr, "%s\n", err.c_str());
-    return code;
+  auto opened = StateStore::open(argv[1], OpenMode::CreateIfMissing);
+  if (!opened) {
+    std::fprintf(stderr, "%s\n", opened.status().message().c_str());
+    return 4;
   }
+  auto s = std::move(opened).value();
   auto obs = [](const char* domain, const char* subject, const char* value, bool atM365,
                 bool evidence, std::uint32_t ttl, std::int64_t at) {
     ObservationRow r;
@@ -60,10 +59,12 @@ int main(int argc, char** argv) {
   std::vector<ObservationRow> second;
   second.push_back(obs("contoso.com", "MX contoso.com.", "10 mx1.newmail.example.", false, true,
                        3600, 1765086600));
-  bool ok = s->addAck(ack, &err) && s->addWaiver(waiver, &err) &&
-            s->recordObservations(first, &err) && s->recordObservations(second, &err);
-  if (!ok) {
-    std::fprintf(stderr, "%s\n", err.c_str());
+  Status written = s->addAck(ack);
+  if (written) written = s->addWaiver(waiver);
+  if (written) written = s->recordObservations(first);
+  if (written) written = s->recordObservations(second);
+  if (!written) {
+    std::fprintf(stderr, "%s\n", written.message().c_str());
     return 4;
   }
   return 0;

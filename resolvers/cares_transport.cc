@@ -728,8 +728,6 @@ std::size_t CaresTransport::outstanding() const {
   return impl_->queued.size() + impl_->inFlight;
 }
 
-std::size_t CaresTransport::peakInFlight() const { return impl_->stats.peakInFlight; }
-
 std::size_t CaresTransport::queriesSent() const { return impl_->stats.sent; }
 
 const TransportOptions& CaresTransport::options() const { return impl_->opts; }

@@ -27,6 +27,7 @@
 #include <string_view>
 
 #include "core/types.h"
+#include "resolvers/transport_stats.h"
 #include "resolvers/wire.h"
 
 namespace offboard {
@@ -62,18 +63,6 @@ struct TransportOptions {
   // glue there); false leaves them empty, which the stub resolver can afford (it never reads
   // them) and which saves most of the cost of classifying an answer.
   bool keepSections = true;
-};
-
-// What a transport has done since construction (scan --stats, the benchmark).
-struct TransportStats {
-  std::size_t sent = 0;          // queries handed to c-ares (TCP re-asks count again)
-  std::size_t answered = 0;      // queries that ended with a packet (any rcode)
-  std::size_t retries = 0;       // tries after the first, over all queries (c-ares' timeouts)
-  std::size_t timedOut = 0;      // queries that ended as Timeout (every try lost)
-  std::size_t peakInFlight = 0;  // the most queries in flight at once
-  std::size_t window = 0;        // the adaptive window now
-  std::size_t minWindow = 0;     // the smallest the window was cut to (maxInFlight: never cut)
-  std::size_t windowCuts = 0;    // times the window was shrunk after lost packets
 };
 
 // A DNS server address: "IP", "IP:PORT", "[IPv6]", "[IPv6]:PORT" or a bare IPv6 address.
@@ -121,12 +110,10 @@ class CaresTransport {
   bool forgetServers();
   // Servers known (each with its channels).
   std::size_t serversKnown() const;
-  // The most queries that were in flight at once since construction.
-  std::size_t peakInFlight() const;
   // Queries handed to c-ares since construction (TCP retries count again).
   std::size_t queriesSent() const;
   const TransportOptions& options() const;
-  // Counters since construction (see TransportStats).
+  // Counters since construction (resolvers/transport_stats.h).
   TransportStats stats() const;
 
  private:

@@ -10,10 +10,12 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/types.h"
+#include "resolvers/transport_stats.h"
 
 namespace offboard {
 
@@ -59,6 +61,10 @@ class Resolver {
   }
   // True when nothing live is asked (zone files): a server named in the data cannot be queried.
   virtual bool offline() const { return false; }
+  // What the transport under the source has done (queries sent, answered, retried, timed out;
+  // the window), for `scan --stats`, when the source reports it (the stub resolver); nullopt
+  // otherwise.
+  virtual std::optional<TransportStats> transportStats() const { return std::nullopt; }
 };
 
 }  // namespace offboard

@@ -39,11 +39,11 @@ class StubResolver : public Resolver {
   bool seesParentSide() const override { return false; }
   // "recursive 127.0.0.53:53" or "recursive 127.0.0.1:53, [::1]:53".
   std::string describe() const override;
+  // The c-ares transport's counters since construction.
+  std::optional<TransportStats> transportStats() const override { return transport_.stats(); }
 
   // The canonical server list, in order.
   const std::vector<std::string>& servers() const { return servers_; }
-  // The transport underneath (statistics in tests).
-  const CaresTransport& transport() const { return transport_; }
 
  private:
   void ask(const Question& q, std::size_t index, std::string failures, Callback cb);

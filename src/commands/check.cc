@@ -5,6 +5,7 @@
 #include "commands/commands.h"
 #include "engine/check_engine.h"
 #include "render/check_render.h"
+#include "render/report_json.h"
 
 namespace offboard {
 

@@ -35,8 +35,8 @@ enum ExitCode : int {
 };
 int exitForVerdict(Verdict v);
 // The one mapping from a failure to an exit code (SPEC §5): what the user gave is wrong (a file
-// that is not a state, missing, corrupt or of a newer schema; another tenant's state; a step
-// that does not exist) is 2; the disk or a lock is 4.
+// that is not a state, missing, not ours to open, corrupt or of a newer schema; another tenant's
+// state; a step that does not exist) is 2; the disk or a lock is 4.
 int exitCodeOf(const Status& s);
 
 struct Io {

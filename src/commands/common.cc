@@ -20,6 +20,7 @@ int exitCodeOf(const Status& s) {
   switch (s.code()) {
     case Status::Code::Ok: return kExitOk;
     case Status::Code::NotFound:
+    case Status::Code::AccessDenied:
     case Status::Code::NotAState:
     case Status::Code::Corrupt:
     case Status::Code::TenantMismatch:

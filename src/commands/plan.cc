@@ -142,14 +142,12 @@ void addStateOptions(CLI::App& cmd, std::string& state, std::string& now) {
 
 std::unique_ptr<StateStore> openStateFor(const char* cmd, const std::string& path, OpenMode mode,
                                          Io& io, int* rc) {
-  std::string err;
-  int code = kExitInternal;
-  auto store = StateStore::open(path, mode, &err, &code);
+  auto store = StateStore::open(path, mode);
   if (!store) {
-    io.err << "offboard " << cmd << ": " << err << "\n";
-    *rc = code == kExitOk ? kExitInternal : code;
+    *rc = reportFailure(cmd, store.status(), io);
+    return nullptr;
   }
-  return store;
+  return std::move(store).value();
 }
 
 DirectResolverFactory directResolvers(const SourceOptions& source) {

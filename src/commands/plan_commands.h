@@ -50,7 +50,8 @@ std::optional<std::int64_t> commandNow(const std::string& nowOption, std::string
 // Shared set-up of the plan commands' flags.
 void addTenantOptions(CLI::App& cmd, TenantArgs& a);
 void addStateOptions(CLI::App& cmd, std::string& state, std::string& now);
-// Opens the state for command `cmd` ("gate"), printing the store's error; *rc gets its exit code.
+// Opens the state for command `cmd` ("gate"); on failure prints the store's Status as
+// reportFailure does, sets *rc to its exit code and returns null.
 std::unique_ptr<StateStore> openStateFor(const char* cmd, const std::string& path, OpenMode mode,
                                          Io& io, int* rc);
 // The production DirectResolverFactory: a stub resolver with the source's timeout and tries.

@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <charconv>
 #include <cstring>
 #include <chrono>
 #include <cerrno>
@@ -24,8 +23,7 @@
 
 #include "commands/commands.h"
 #include "engine/check_engine.h"
-#include "render/check_render.h"
-#include "resolvers/stub_resolver.h"
+#include "render/report_json.h"
 
 namespace offboard {
 namespace {
@@ -124,189 +122,6 @@ std::optional<std::size_t> countDomainLines(const std::string& path) {
   return n;
 }
 
-// --- one JSON line per domain ----------------------------------------------------------------
-// Byte for byte what domainJson(r).dump(-1, ' ', false, replace) writes, without building the
-// ordered_json tree first (that tree and its dump cost a quarter of a scan's CPU). Strings of
-// printable ASCII are written here, with `"` and `\` escaped as JSON (and nlohmann) escape
-// them; any other string is handed to nlohmann's own escaping, so the rare hard cases (control
-// octets, UTF-8, invalid UTF-8) cannot differ.
-// tests/unit/test_scan_json.cc compares the two on reports with every field and awkward strings.
-
-// What a JSON string needs for each octet: 0 nothing (printable ASCII), 1 a backslash before it
-// (`"` and `\`), 2 nlohmann's escaping (control octets, DEL, anything not ASCII).
-constexpr std::array<std::uint8_t, 256> kJsonOctet = [] {
-  std::array<std::uint8_t, 256> t{};
-  for (int c = 0; c < 256; ++c) {
-    t[static_cast<std::size_t>(c)] = (c < 0x20 || c >= 0x7f) ? 2 : (c == '"' || c == '\\') ? 1 : 0;
-  }
-  return t;
-}();
-
-void appendJsonString(std::string& out, std::string_view s) {
-  std::uint8_t need = 0;
-  for (unsigned char c : s) need |= kJsonOctet[c];  // no early exit: most strings are plain
-  if (need >= 2) {
-    out += nlohmann::ordered_json(std::string(s))
-               .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-    return;
-  }
-  out.push_back('"');
-  if (need == 0) {
-    out.append(s);
-  } else {
-    std::size_t from = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      if (kJsonOctet[static_cast<unsigned char>(s[i])] == 0) continue;
-      out.append(s.data() + from, i - from);
-      out.push_back('\\');
-      from = i;  // the octet itself goes out with the next run
-    }
-    out.append(s.data() + from, s.size() - from);
-  }
-  out.push_back('"');
-}
-
-// A name as a JSON string: its presentation form is printable ASCII, so it is written in place
-// unless it holds a backslash (an escaped octet), which JSON must escape in turn.
-void appendJsonName(std::string& out, const DnsName& name) {
-  const std::size_t at = out.size();
-  out.push_back('"');
-  name.appendTo(out);
-  if (out.find('\\', at) == std::string::npos) {
-    out.push_back('"');
-    return;
-  }
-  out.resize(at);
-  appendJsonString(out, name.toString());
-}
-
-// `"key":` (the key is one of the literals below, plain ASCII).
-void appendKey(std::string& out, std::string_view key) {
-  const std::size_t at = out.size();
-  out.resize(at + key.size() + 3);
-  char* p = out.data() + at;
-  *p++ = '"';
-  std::memcpy(p, key.data(), key.size());
-  p += key.size();
-  *p++ = '"';
-  *p = ':';
-}
-
-void appendNumber(std::string& out, std::uint32_t v) {
-  char buf[16];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, end);
-}
-
-void appendCloud(std::string& out, Cloud c) {
-  if (c == Cloud::None) out += "null";
-  else appendJsonString(out, cloudName(c));
-}
-
-void appendNames(std::string& out, const std::vector<DnsName>& names) {
-  out.push_back('[');
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (i) out.push_back(',');
-    appendJsonName(out, names[i]);
-  }
-  out.push_back(']');
-}
-
-void appendDomainJsonLine(std::string& out, const DomainReport& r) {
-  out += "{";
-  appendKey(out, "domain");
-  appendJsonString(out, r.domain.toStringNoDot());
-  if (!r.unicode.empty()) {
-    out.push_back(',');
-    appendKey(out, "domain_unicode");
-    appendJsonString(out, r.unicode);
-  }
-  out.push_back(',');
-  appendKey(out, "verdict");
-  appendJsonString(out, verdictName(r.verdict));
-  out.push_back(',');
-  appendKey(out, "cloud");
-  appendCloud(out, r.cloud);
-  out.push_back(',');
-  appendKey(out, "delegation");
-  out.push_back('{');
-  bool first = true;
-  auto side = [&](std::string_view nsKey, std::string_view ttlKey, const std::vector<DnsName>& ns,
-                  const std::optional<std::uint32_t>& ttl) {
-    if (!first) out.push_back(',');
-    first = false;
-    appendKey(out, nsKey);
-    appendNames(out, ns);
-    out.push_back(',');
-    appendKey(out, ttlKey);
-    appendNumber(out, *ttl);
-  };
-  if (r.delegation.parentSeen)
-    side("parent_ns", "parent_ttl", r.delegation.parentNs, r.delegation.parentTtl);
-  if (r.delegation.childSeen)
-    side("child_ns", "child_ttl", r.delegation.childNs, r.delegation.childTtl);
-  out += "},";
-  appendKey(out, "records");
-  out.push_back('[');
-  for (std::size_t i = 0; i < r.records.size(); ++i) {
-    const Record& rec = r.records[i];
-    if (i) out.push_back(',');
-    out.push_back('{');
-    appendKey(out, "name");
-    appendJsonName(out, rec.name);
-    out.push_back(',');
-    appendKey(out, "type");
-    appendJsonString(out, rrTypeName(rec.type));
-    out.push_back(',');
-    appendKey(out, "ttl");
-    appendNumber(out, rec.ttl);
-    out.push_back(',');
-    appendKey(out, "data");
-    appendJsonString(out, rec.data);
-    out.push_back('}');
-  }
-  out += "],";
-  appendKey(out, "findings");
-  out.push_back('[');
-  for (std::size_t i = 0; i < r.findings.size(); ++i) {
-    const Finding& f = r.findings[i];
-    if (i) out.push_back(',');
-    out.push_back('{');
-    appendKey(out, "id");
-    appendJsonString(out, f.id);
-    out.push_back(',');
-    appendKey(out, "severity");
-    appendJsonString(out, severityName(f.severity));
-    out.push_back(',');
-    appendKey(out, "cloud");
-    appendCloud(out, f.cloud);
-    out.push_back(',');
-    appendKey(out, "name");
-    appendJsonName(out, f.name);
-    out.push_back(',');
-    appendKey(out, "type");
-    appendJsonString(out, rrTypeName(f.type));
-    out.push_back(',');
-    appendKey(out, "data");
-    appendJsonString(out, f.data);
-    out.push_back(',');
-    appendKey(out, "message");
-    appendJsonString(out, f.message);
-    if (f.ttl) {
-      out.push_back(',');
-      appendKey(out, "ttl");
-      appendNumber(out, *f.ttl);
-    }
-    if (!f.server.empty()) {
-      out.push_back(',');
-      appendKey(out, "server");
-      appendJsonString(out, f.server);
-    }
-    out.push_back('}');
-  }
-  out += "]}\n";
-}
-
 struct Tally {
   std::size_t done = 0, points = 0, indeterminate = 0, clear = 0, skipped = 0;
   Verdict worst = Verdict::Clear;
@@ -365,16 +180,16 @@ struct ScanOptions {
   bool stats = false;
 };
 
-// What the transport under a stub resolver did, for --stats (other resolvers: nothing).
-std::string transportStats(const Resolver& resolver) {
-  const auto* stub = dynamic_cast<const StubResolver*>(&resolver);
-  if (!stub) return "";
-  TransportStats s = stub->transport().stats();
+// What the transport under the resolver did, for --stats; nothing for a source that does not
+// report it (zone files, the authoritative walk).
+std::string statsLine(const Resolver& resolver) {
+  std::optional<TransportStats> s = resolver.transportStats();
+  if (!s) return "";
   return fmt::format(
       "offboard scan: queries sent {}, answered {}, retries {}, timed out {}, peak in flight {}, "
       "window {} (min {}, cuts {})\n",
-      s.sent, s.answered, s.retries, s.timedOut, s.peakInFlight, s.window, s.minWindow,
-      s.windowCuts);
+      s->sent, s->answered, s->retries, s->timedOut, s->peakInFlight, s->window, s->minWindow,
+      s->windowCuts);
 }
 
 }  // namespace
@@ -427,7 +242,8 @@ int runScan(const std::string& inputName, std::istream& in, Resolver& resolver,
   std::string lineBuf;
   ReportSink sink = [&](std::size_t, DomainReport r) {
     lineBuf.clear();
-    appendDomainJsonLine(lineBuf, r);
+    appendDomainJson(lineBuf, r);
+    lineBuf.push_back('\n');
     io.out.write(lineBuf.data(), static_cast<std::streamsize>(lineBuf.size()));
     // One line, one flush: a consumer sees each domain as soon as it is done, and a second
     // Ctrl-C (_exit) can never leave half a line behind.
@@ -506,7 +322,7 @@ Runner setupScan(CLI::App& app) {
     std::size_t active = std::max<std::size_t>(16, o->source.maxInFlight / 4);
     int rc = runScan(inputName, *in, *rb.resolver, active, io,
                      io.errIsTerminal ? countDomainLines(o->input) : std::nullopt);
-    if (o->stats) io.err << transportStats(*rb.resolver);
+    if (o->stats) io.err << statsLine(*rb.resolver);
     return rc;
   };
 }

@@ -51,7 +51,7 @@ bool checkText(const char* flag, const std::string& value, std::size_t max, bool
   return true;
 }
 
-std::optional<StepId> validStep(const char* cmd, const std::string& step, Io& io) {
+std::optional<ParsedStep> validStep(const char* cmd, const std::string& step, Io& io) {
   std::string err;
   auto id = parseStepId(step, &err);
   if (!id) io.err << "offboard " << cmd << ": " << err;
@@ -88,12 +88,8 @@ std::vector<std::string> nearest(const std::string& id, const std::vector<std::s
 // plan and gate run keeps in the state. 0 when `id` is one of them, else the exit code after
 // printing why (2: unknown, or no plan made with this state yet; 4: storage).
 int checkInPlan(const char* cmd, const std::string& id, StateStore& store, Io& io) {
-  std::string err;
-  auto known = store.planSteps(&err);
-  if (!known) {
-    io.err << "offboard " << cmd << ": " << err << "\n";
-    return kExitInternal;
-  }
+  auto known = store.planSteps();
+  if (!known) return reportFailure(cmd, known.status(), io);
   if (known->empty()) {
     io.err << "offboard " << cmd << ": no plan has been made with state file " << store.path()
            << " yet, so offboard does not know this tenant's steps: run `offboard plan` (or `gate`) "
@@ -173,11 +169,11 @@ namespace {
 
 // The usage checks of ack and waive, before any state is opened: a typo, a blank --by or an
 // over-long note is exit 2 and never creates or touches a state file.
-std::optional<StepId> checkAck(const AckOptions& o, Io& io) {
+std::optional<ParsedStep> checkAck(const AckOptions& o, Io& io) {
   auto id = validStep("ack", o.step, io);
   if (!id) return std::nullopt;
-  if (id->form->kind != StepKind::Manual) {
-    io.err << "offboard ack: " << id->id << " is a " << stepKindName(id->form->kind)
+  if (id->info->kind != StepKind::Manual) {
+    io.err << "offboard ack: " << id->id << " is a " << stepKindName(id->info->kind)
            << " step: offboard verifies it itself and an acknowledgement would not count. For a "
               "deliberate exception: offboard waive "
            << id->id << " --by NAME --reason TEXT\n";
@@ -191,10 +187,10 @@ std::optional<StepId> checkAck(const AckOptions& o, Io& io) {
   return id;
 }
 
-std::optional<StepId> checkWaive(const WaiveOptions& o, Io& io) {
+std::optional<ParsedStep> checkWaive(const WaiveOptions& o, Io& io) {
   auto id = validStep("waive", o.step, io);
   if (!id) return std::nullopt;
-  if (id->id == "cancel-subscription") {
+  if (id->step.action == Action::CancelSubscription) {
     io.err << "offboard waive: cancel-subscription is the step the gate unlocks; there is nothing "
               "to waive\n";
     return std::nullopt;
@@ -207,7 +203,7 @@ std::optional<StepId> checkWaive(const WaiveOptions& o, Io& io) {
   return id;
 }
 
-std::optional<StepId> checkRevoke(const RevokeOptions& o, Io& io) {
+std::optional<ParsedStep> checkRevoke(const RevokeOptions& o, Io& io) {
   auto id = validStep("revoke", o.step, io);
   if (!id) return std::nullopt;
   std::string err;
@@ -246,11 +242,8 @@ int runAck(const AckOptions& o, StateStore& store, std::int64_t now, Io& io) {
   auto id = checkAck(o, io);
   if (!id) return kExitUsage;
   if (int rc = checkInPlan("ack", id->id, store, io); rc != kExitOk) return rc;
-  std::string err;
-  if (!store.addAck(AckRow{id->id, trim(o.by), o.note, now}, &err)) {
-    io.err << "offboard ack: " << err << "\n";
-    return kExitInternal;
-  }
+  if (Status added = store.addAck(AckRow{id->id, trim(o.by), o.note, now}); !added)
+    return reportFailure("ack", added, io);
   io.out << "acknowledged " << id->id << " by " << trim(o.by) << " at " << formatRfc3339(now) << "\n";
   return kExitOk;
 }
@@ -259,11 +252,8 @@ int runWaive(const WaiveOptions& o, StateStore& store, std::int64_t now, Io& io)
   auto id = checkWaive(o, io);
   if (!id) return kExitUsage;
   if (int rc = checkInPlan("waive", id->id, store, io); rc != kExitOk) return rc;
-  std::string err;
-  if (!store.addWaiver(WaiverRow{id->id, trim(o.by), trim(o.reason), now}, &err)) {
-    io.err << "offboard waive: " << err << "\n";
-    return kExitInternal;
-  }
+  if (Status added = store.addWaiver(WaiverRow{id->id, trim(o.by), trim(o.reason), now}); !added)
+    return reportFailure("waive", added, io);
   io.out << "waived " << id->id << " by " << trim(o.by) << " at " << formatRfc3339(now) << ": "
          << trim(o.reason) << "\n";
   return kExitOk;
@@ -272,12 +262,9 @@ int runWaive(const WaiveOptions& o, StateStore& store, std::int64_t now, Io& io)
 int runRevoke(const RevokeOptions& o, StateStore& store, std::int64_t now, Io& io) {
   auto id = checkRevoke(o, io);
   if (!id) return kExitUsage;
-  std::string err;
-  StateSnapshot snap = store.snapshot(&err);
-  if (!err.empty()) {
-    io.err << "offboard revoke: " << err << "\n";
-    return kExitInternal;
-  }
+  auto read = store.snapshot();
+  if (!read) return reportFailure("revoke", read.status(), io);
+  const StateSnapshot& snap = *read;
   // Only what stands can be withdrawn: an ack or waiver recorded after the step's last revocation.
   std::int64_t revoked = 0;  // event ids start at 1
   for (const auto& r : snap.revocations)
@@ -290,10 +277,8 @@ int runRevoke(const RevokeOptions& o, StateStore& store, std::int64_t now, Io& i
            << store.path() << (revoked ? " (its last one was revoked already)" : "") << "\n";
     return kExitUsage;
   }
-  if (!store.addRevocation(RevocationRow{id->id, trim(o.by), trim(o.reason), now}, &err)) {
-    io.err << "offboard revoke: " << err << "\n";
-    return kExitInternal;
-  }
+  if (Status added = store.addRevocation(RevocationRow{id->id, trim(o.by), trim(o.reason), now}); !added)
+    return reportFailure("revoke", added, io);
   io.out << "revoked " << id->id << " (" << acks << (acks == 1 ? " ack, " : " acks, ") << waivers
          << (waivers == 1 ? " waiver" : " waivers") << ") by " << trim(o.by) << " at " << formatRfc3339(now)
          << ": " << trim(o.reason) << "\n";
@@ -302,14 +287,11 @@ int runRevoke(const RevokeOptions& o, StateStore& store, std::int64_t now, Io& i
 
 int runStatus(const StatusOptions& o, const std::optional<Tenant>& t, Resolver* resolver,
               StateStore* store, std::int64_t now, const DirectResolverFactory& direct, Io& io) {
-  std::string err;
   StateSnapshot snap;
   if (store) {
-    snap = store->snapshot(&err);
-    if (!err.empty()) {
-      io.err << "offboard status: " << err << "\n";
-      return kExitInternal;
-    }
+    auto read = store->snapshot();
+    if (!read) return reportFailure("status", read.status(), io);
+    snap = std::move(read).value();
   }
   if (!t || !resolver) return statusSummary(o, snap, io);
   snap = {};
@@ -321,7 +303,7 @@ int runStatus(const StatusOptions& o, const std::optional<Tenant>& t, Resolver* 
     io.out << renderPlanJson(plan);
   } else {
     for (const auto& s : plan.steps)
-      io.out << fmt::format("{:<14} {:<44} {}\n", "[" + std::string(stepStatusName(s.status)) + "]", clean(s.id),
+      io.out << fmt::format("{:<14} {:<44} {}\n", "[" + std::string(stepStatusName(s.status)) + "]", clean(s.id.str()),
                             clean(s.state));
     io.out << "gate: " << gateVerdictName(d.verdict) << " (as of " << formatRfc3339(now) << ")\n";
   }
@@ -329,12 +311,9 @@ int runStatus(const StatusOptions& o, const std::optional<Tenant>& t, Resolver* 
 }
 
 int runHistory(const HistoryOptions& o, StateStore& store, Io& io) {
-  std::string err;
-  auto events = store.history(&err);
-  if (!err.empty()) {
-    io.err << "offboard history: " << err << "\n";
-    return kExitInternal;
-  }
+  auto read = store.history();
+  if (!read) return reportFailure("history", read.status(), io);
+  const std::vector<HistoryEvent>& events = *read;
   if (o.format == "json") {
     ojson j;
     j["schema"] = "offboard.history/1";

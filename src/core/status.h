@@ -22,6 +22,7 @@ class Status {
   enum class Code {
     Ok,
     NotFound,        // the file must exist and does not (or is empty)
+    AccessDenied,    // the file exists but is not ours to open (permissions, a read-only mount)
     NotAState,       // a file that is not an offboard state, or of a newer schema
     Corrupt,         // an offboard state that fails its integrity checks
     IoError,         // the disk said no: read or write error, disk full, file too large
@@ -33,6 +34,7 @@ class Status {
   Status() = default;
   static Status ok() { return Status(); }
   static Status notFound(std::string m) { return Status(Code::NotFound, std::move(m)); }
+  static Status accessDenied(std::string m) { return Status(Code::AccessDenied, std::move(m)); }
   static Status notAState(std::string m) { return Status(Code::NotAState, std::move(m)); }
   static Status corrupt(std::string m) { return Status(Code::Corrupt, std::move(m)); }
   static Status ioError(std::string m) { return Status(Code::IoError, std::move(m)); }
@@ -52,12 +54,13 @@ class Status {
   std::string message_;
 };
 
-// "ok", "not-found", "not-a-state", "corrupt", "io-error", "busy", "tenant-mismatch",
+// "ok", "not-found", "access-denied", "not-a-state", "corrupt", "io-error", "busy", "tenant-mismatch",
 // "invalid-argument" (for tests and logs; users see message()).
 inline std::string_view statusCodeName(Status::Code c) {
   switch (c) {
     case Status::Code::Ok: return "ok";
     case Status::Code::NotFound: return "not-found";
+    case Status::Code::AccessDenied: return "access-denied";
     case Status::Code::NotAState: return "not-a-state";
     case Status::Code::Corrupt: return "corrupt";
     case Status::Code::IoError: return "io-error";

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/dns_name.h"
+#include "core/ids.h"
 
 namespace offboard {
 
@@ -122,7 +123,7 @@ enum class Cloud { None, Worldwide, UsGov, China21Vianet, Germany };
 std::string_view cloudName(Cloud c);
 
 struct Finding {
-  std::string id;  // stable identifier, SPEC §3 ("mx-at-m365", …)
+  FindingId id = FindingId::LookupFailed;  // SPEC §3; printed by findingIdName
   Severity severity = Severity::Warning;
   Cloud cloud = Cloud::None;
   DnsName name;    // owner name of the record (or the question for lookup-failed)

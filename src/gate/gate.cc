@@ -15,7 +15,7 @@ GateDecision decide(const Plan& plan) {
     }
   }
   if (d.done.empty() && d.waived.empty() && d.open.empty() && d.indeterminate.empty())
-    d.indeterminate.push_back({"plan", "the plan has no steps to verify"});  // fail closed
+    d.indeterminate.push_back({std::nullopt, "the plan has no steps to verify"});  // fail closed
   d.verdict = !d.open.empty()            ? GateVerdict::Blocked
               : !d.indeterminate.empty() ? GateVerdict::Indeterminate
                                          : GateVerdict::Ready;

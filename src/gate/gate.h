@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,8 +20,10 @@ namespace offboard {
 enum class GateVerdict { Ready, Blocked, Indeterminate };
 
 struct GateItem {
-  std::string id;
-  std::string why;   // the step's state: what is missing, or who waived it and why
+  std::optional<StepId> id;  // nullopt: the plan itself (it has no step to verify)
+  std::string why;           // the step's state: what is missing, or who waived it and why
+  // The step id as SPEC prints it, or "plan".
+  std::string name() const { return id ? id->str() : "plan"; }
 };
 
 struct GateDecision {
@@ -28,10 +31,10 @@ struct GateDecision {
   std::vector<GateItem> open;           // steps still to do (blocking)
   std::vector<GateItem> indeterminate;  // steps whose evidence is missing (blocking)
   std::vector<GateItem> waived;         // passed by a recorded exception
-  std::vector<std::string> done;
+  std::vector<StepId> done;
   // Steps whose ack was made while a step they come after was open (SPEC §4): listed so the
   // admin acknowledges them again; each is also in open or indeterminate.
-  std::vector<std::string> outOfOrder;
+  std::vector<StepId> outOfOrder;
 };
 
 // ready ⇔ no open and no indeterminate gating step; Blocked when any is open (a definite

@@ -13,7 +13,7 @@ namespace {
 
 bool nsHistoryAtMicrosoft(const StateIndex& s, const DnsName& d) {
   for (const auto& sub : subjectsOf(d))
-    if (sub.action == "switch-ns" && m365Ttl(s.history(d, sub.key))) return true;
+    if (sub.action == Action::SwitchNs && m365Ttl(s.history(d, sub.key))) return true;
   return false;
 }
 
@@ -184,32 +184,26 @@ Evidence gatherEvidence(const Tenant& t, Resolver& resolver, const StateSnapshot
 Result<Plan> runPipeline(const PipelineRun& run) {
   const Tenant& t = run.tenant;
   StateStore* store = run.store;
-  std::string err;
-  auto storeFailure = [&]() -> Result<Plan> { return Status::ioError(err); };
   const std::string identity = tenantIdentity(t);
   if (store) {
     if (run.record) {
       // Bound before anything is recorded: another tenant's run writes nothing.
-      std::string bound;
-      switch (store->bindTenant(identity, [&](const std::string& stored) { return sameTenant(stored, identity); },
-                                &bound, &err)) {
-        case StateStore::Binding::Bound:
-        case StateStore::Binding::Matches: break;
-        case StateStore::Binding::Mismatch:
-          return Status::tenantMismatch(mismatchMessage(store->path(), bound, identity, t));
-        case StateStore::Binding::Error: return storeFailure();
-      }
+      auto binding = store->bindTenant(identity, [&](const std::string& stored) { return sameTenant(stored, identity); });
+      if (!binding) return binding.status();
+      if (binding->kind == StateStore::Binding::Kind::Mismatch)
+        return Status::tenantMismatch(mismatchMessage(store->path(), binding->stored, identity, t));
     } else {
-      auto bound = store->boundTenant(&err);
-      if (!bound) return storeFailure();
+      auto bound = store->boundTenant();
+      if (!bound) return bound.status();
       if (!bound->empty() && !sameTenant(*bound, identity))
         return Status::tenantMismatch(mismatchMessage(store->path(), *bound, identity, t));
     }
   }
   StateSnapshot before;
   if (store) {
-    before = store->snapshot(&err);
-    if (!err.empty()) return storeFailure();
+    auto read = store->snapshot();
+    if (!read) return read.status();
+    before = std::move(read).value();
   }
   Evidence ev = gatherEvidence(t, run.resolver, before, run.now, run.direct, run.cacheTtls);
   PlanInput in;
@@ -217,9 +211,10 @@ Result<Plan> runPipeline(const PipelineRun& run) {
   if (run.record && store) {
     // Recorded before deciding: the propagation clock counts from the first observation of a
     // new value, and a run that cannot record must not pass (fail closed).
-    if (!store->recordObservations(ev.rows, &err)) return storeFailure();
-    in.state = store->snapshot(&err);
-    if (!err.empty()) return storeFailure();
+    if (Status written = store->recordObservations(ev.rows); !written) return written;
+    auto recorded = store->snapshot();
+    if (!recorded) return recorded.status();
+    in.state = std::move(recorded).value();
   } else {
     // Re-resolved but not recorded: status never changes the state.
     in.state = std::move(before);
@@ -234,8 +229,8 @@ Result<Plan> runPipeline(const PipelineRun& run) {
   if (run.record && store) {
     // What ack, waive and revoke accept from now on: this tenant's plan's step ids.
     std::vector<std::string> ids;
-    for (const auto& s : plan.steps) ids.push_back(s.id);
-    if (!store->setPlanSteps(ids, &err)) return storeFailure();
+    for (const auto& s : plan.steps) ids.push_back(s.id.str());
+    if (Status kept = store->setPlanSteps(ids); !kept) return kept;
   }
   return plan;
 }

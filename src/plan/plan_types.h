@@ -11,25 +11,15 @@
 #include <string_view>
 #include <vector>
 
+#include "core/ids.h"
 #include "core/types.h"
 #include "state/state_types.h"
 
 namespace offboard {
 
-// SPEC §4 "kind": who or what completes a step.
-enum class StepKind { Manual, Dns, Time };
 // done: verified; open: still to do; waived: a recorded exception; indeterminate: the evidence
 // needed to decide is missing (a lookup failed) — never treated as done (fail closed).
 enum class StepStatus { Done, Open, Waived, Indeterminate };
-
-inline std::string_view stepKindName(StepKind k) {
-  switch (k) {
-    case StepKind::Manual: return "manual";
-    case StepKind::Dns: return "dns";
-    case StepKind::Time: return "time";
-  }
-  return "manual";
-}
 
 inline std::string_view stepStatusName(StepStatus s) {
   switch (s) {
@@ -42,13 +32,11 @@ inline std::string_view stepStatusName(StepStatus s) {
 }
 
 struct PlanStep {
-  std::string id;                 // "update-mx:contoso.com", "backup-data"
-  std::string action;             // "update-mx", "backup-data"
-  std::optional<DnsName> domain;  // for per-domain steps (A-label)
+  StepId id;                      // update-mx:contoso.com (its domain the A-label), backup-data
   std::string domainShown;        // "bücher.example (xn--bcher-kva.example)" or "contoso.com"
   StepKind kind = StepKind::Manual;
   StepStatus status = StepStatus::Open;
-  std::vector<std::string> after; // ids of the steps that must be carried out first
+  std::vector<StepId> after;      // the steps that must be carried out first
   std::string why;                // why the step is in the plan
   std::string verify;             // how offboard verifies it
   std::string state;              // why it has its status now (evidence, ack, waiver, clock)
@@ -103,7 +91,7 @@ struct Plan {
 };
 
 // The step with this id, or nullptr.
-inline const PlanStep* findStep(const Plan& p, std::string_view id) {
+inline const PlanStep* findStep(const Plan& p, const StepId& id) {
   for (const auto& s : p.steps)
     if (s.id == id) return &s;
   return nullptr;

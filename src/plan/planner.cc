@@ -204,18 +204,10 @@ enum class Hosted { No, Yes, Unknown };
 
 // Graph supportedServices names the services set up for the domain; a subject of a service
 // missing from an exported list was never Microsoft 365's (SPEC §4 first-sight rule).
-bool serviceNeverSetUp(const TenantDomain* td, const std::string& action) {
+bool serviceNeverSetUp(const TenantDomain* td, Action action) {
   if (!td || !td->supportedServices) return false;
-  std::string_view service;
-  if (action == "update-mx" || action == "update-spf" || action == "remove-autodiscover" ||
-      action == "remove-dkim")
-    service = "email";
-  else if (action == "remove-teams-records")
-    service = "officecommunicationsonline";
-  else if (action == "remove-mdm-records")
-    service = "intune";
-  else
-    return false;  // NS, msoid: no Graph service says they were never set up
+  const std::string_view service = actionInfo(action).graphService;
+  if (service.empty()) return false;  // NS, msoid: no Graph service says they were never set up
   for (const auto& x : *td->supportedServices)
     if (lower(x) == service) return false;
   return true;
@@ -244,19 +236,19 @@ class Builder {
     for (const auto& s : t.skipped) plan_.notes.push_back("Skipped " + s + ".");
     plan_.domainsMayStay = domainsMayStay(t);
 
-    add("confirm-admin-role", StepKind::Manual, {},
+    add(Action::ConfirmAdminRole, {},
         "Cancelling a subscription needs a Global or Billing admin (Microsoft, \"Cancel your "
         "subscription\"); removing domains needs a Global admin or Domain Name Administrator.",
         "acknowledged with `offboard ack confirm-admin-role --by NAME`");
     licenses();
-    add("notify-users", StepKind::Manual, {"confirm-admin-role"},
+    add(Action::NotifyUsers, {Action::ConfirmAdminRole},
         "Users are told before the MX change (Microsoft, \"Remove a domain\"): mail moves the "
         "moment MX changes. Tell them the cut-over date" +
             std::string(t.cutover ? " (" + *t.cutover + ")" : "") +
             ", the new provider, and what happens to their Microsoft 365 apps.",
         "acknowledged with `offboard ack notify-users --by NAME`");
 
-    std::vector<std::string> waits;
+    std::vector<StepId> waits;
     if (plan_.domainsMayStay) {
       std::string staying;
       for (const auto& s : t.subscriptions)
@@ -272,7 +264,7 @@ class Builder {
       for (auto& n : outOfOrderNotes_) plan_.notes.push_back("Observations out of time order: " + n + ".");
     }
 
-    add("backup-data", StepKind::Manual, waits.empty() ? std::vector<std::string>{"notify-users"} : waits,
+    add(Action::BackupData, waits.empty() ? std::vector<StepId>{Action::NotifyUsers} : waits,
         "Customer data left behind might be deleted 90 days after cancellation and is deleted no "
         "later than 180 days after it. Save mailboxes, OneDrive and SharePoint" +
             std::string(waits.empty() ? "." : " once the waits are over, so the last mail that "
@@ -293,18 +285,18 @@ class Builder {
   // with it); then waivers, which any step can have ("the gate then passes it") and which never
   // hide what the step found.
   void settle() {
-    std::map<std::string, std::optional<std::int64_t>> doneAt;
-    std::map<std::string, StepStatus> notDone;
+    std::map<StepId, std::optional<std::int64_t>> doneAt;
+    std::map<StepId, StepStatus> notDone;
     for (auto& step : plan_.steps) {
-      std::string openBefore;
+      std::optional<StepId> openBefore;
       // Open when a step before it is open; indeterminate when the only ones not done lack
       // evidence (SPEC §5: exit 3 when nothing definite blocks).
       StepStatus blocked = StepStatus::Indeterminate;
       std::optional<std::int64_t> latest;
-      std::string latestId;
+      std::optional<StepId> latestId;
       for (const auto& a : step.after) {
         if (auto nd = notDone.find(a); nd != notDone.end()) {
-          if (openBefore.empty() || nd->second == StepStatus::Open) openBefore = a;
+          if (!openBefore || nd->second == StepStatus::Open) openBefore = a;
           if (nd->second == StepStatus::Open) blocked = StepStatus::Open;
           continue;
         }
@@ -322,19 +314,19 @@ class Builder {
           step.status = StepStatus::Open;
           step.state = "acknowledged by " + a.by + " at " + formatRfc3339(a.at) + ", which is after now (" +
                        formatRfc3339(in_.now) + "): a clock set back does not count an ack from its future";
-        } else if (!openBefore.empty() || (latest && a.at < *latest)) {
-          step.status = openBefore.empty() ? StepStatus::Open : blocked;
+        } else if (openBefore || (latest && a.at < *latest)) {
+          step.status = !openBefore ? StepStatus::Open : blocked;
           step.ackOutOfOrder = true;
           step.state = "acknowledged out of order by " + a.by + " at " + formatRfc3339(a.at) + ": " +
-                       (!openBefore.empty() ? openBefore + " is not done yet"
-                                            : latestId + " was done only at " + formatRfc3339(*latest)) +
+                       (openBefore ? openBefore->str() + " is not done yet"
+                                   : latestId->str() + " was done only at " + formatRfc3339(*latest)) +
                        "; acknowledge it again once it is really done after that (offboard ack " +
-                       step.id + " --by NAME)";
+                       step.id.str() + " --by NAME)";
         }
-      } else if (step.kind == StepKind::Time && step.status == StepStatus::Done && !openBefore.empty()) {
+      } else if (step.kind == StepKind::Time && step.status == StepStatus::Done && openBefore) {
         // A wait whose change is open again (or unverifiable) has nothing to count from.
         step.status = blocked;
-        step.state = "waiting for " + openBefore;
+        step.state = "waiting for " + openBefore->str();
       }
       applyWaiver(step);
       switch (step.status) {
@@ -350,23 +342,21 @@ class Builder {
   }
 
  private:
-  PlanStep& add(const std::string& id, StepKind kind, std::vector<std::string> after,
-                std::string why, std::string verify, const DomainCtx* d = nullptr) {
+  // A step of the plan: a per-domain action (the table says which) for `d`'s domain.
+  PlanStep& add(Action action, std::vector<StepId> after, std::string why, std::string verify,
+                const DomainCtx* d = nullptr) {
+    const ActionInfo& info = actionInfo(action);
     PlanStep s;
-    s.id = id;
-    s.action = id.substr(0, id.find(':'));
-    if (d) {
-      s.domain = d->input.name;
-      s.domainShown = shown(d->input);
-    }
-    s.kind = kind;
+    s.id = info.perDomain && d ? StepId(action, d->input.name) : StepId(action);
+    if (d) s.domainShown = shown(d->input);
+    s.kind = info.kind;
     s.after = std::move(after);
     s.why = std::move(why);
     s.verify = std::move(verify);
     stepIds_.insert(s.id);
     plan_.steps.push_back(std::move(s));
     PlanStep& ref = plan_.steps.back();
-    if (kind == StepKind::Manual) manualStatus(ref);
+    if (ref.kind == StepKind::Manual) manualStatus(ref);
     return ref;
   }
 
@@ -453,7 +443,7 @@ class Builder {
               std::to_string(*s.assignedLicenses) + " assigned)";
     }
     if (over.empty()) return;
-    add("reduce-licenses", StepKind::Manual, {"confirm-admin-role"},
+    add(Action::ReduceLicenses, {Action::ConfirmAdminRole},
         "Online cancellation needs fewer than 25 assigned licenses; " + over +
             ". Remove licenses until fewer than 25 remain, or cancel through Microsoft support. "
             "(Microsoft's wording moved from \"fewer than 25\" (2020-2021) to \"25 or fewer\" "
@@ -499,7 +489,7 @@ class Builder {
     const DomainReport& r = d.rep();
     bool unknown = false;
     for (const auto& s : subjectsOf(d.input.name)) {
-      if (s.action != "switch-ns") continue;
+      if (s.action != Action::SwitchNs) continue;
       SubjectState st = d.report ? subjectState(r, s) : SubjectState{};
       if (st.atM365) return Hosted::Yes;
       if (m365Ttl(idx_.history(d.input.name, s.key))) return Hosted::Yes;
@@ -508,12 +498,12 @@ class Builder {
     if (d.td && d.td->adminManaged == false) return Hosted::Yes;
     // A domain that does not exist is represented by its indeterminate update-mx step alone.
     const bool nx = std::any_of(r.findings.begin(), r.findings.end(),
-                                [](const Finding& f) { return f.id == "domain-nxdomain"; });
+                                [](const Finding& f) { return f.id == FindingId::DomainNxdomain; });
     return unknown && !nx ? Hosted::Unknown : Hosted::No;
   }
 
   struct Group {
-    std::string action;
+    Action action;
     std::vector<Subject> subjects;
   };
 
@@ -527,42 +517,42 @@ class Builder {
     return out;
   }
 
-  static std::string why(const std::string& action, Hosted h) {
+  static std::string why(Action action, Hosted h) {
     std::string where = h == Hosted::Yes
                             ? " Make the change in the zone at the new DNS host (and in the "
                               "Microsoft-hosted zone to match); it takes effect when NS is switched."
                             : " Make the change at the domain's current DNS host; it takes effect "
                               "as soon as caches expire.";
-    if (action == "update-mx")
+    if (action == Action::UpdateMx)
       return "Inbound mail goes where MX points: after cancellation Microsoft 365 bounces it. "
              "Point MX at the new mail provider, or publish a null MX (0 ., RFC 7505) if the "
              "domain will receive no mail." + where;
-    if (action == "update-spf")
+    if (action == Action::UpdateSpf)
       return "SPF still authorises Microsoft 365's servers to send as this domain: remove that "
              "term (keep the rest) once users send through the new provider." + where;
-    if (action == "remove-autodiscover")
+    if (action == Action::RemoveAutodiscover)
       return "Outlook and phones configure themselves from autodiscover; left at Microsoft 365 "
              "they keep looking for the old mailbox. Point it at the new provider or delete it." + where;
-    if (action == "remove-dkim")
+    if (action == Action::RemoveDkim)
       return "DKIM selectors still delegate signing keys to Microsoft 365; replace them with the "
              "new provider's selectors or delete them." + where;
-    if (action == "remove-msoid")
+    if (action == Action::RemoveMsoid)
       return "The msoid CNAME breaks Office activation outside 21Vianet (\"custom domain isn't in "
              "our system\"). Delete it." + where;
-    if (action == "remove-teams-records")
+    if (action == Action::RemoveTeamsRecords)
       return "Teams/Skype for Business discovery records route federation partners to Microsoft "
              "365. Delete them." + where;
-    if (action == "remove-mdm-records")
+    if (action == Action::RemoveMdmRecords)
       return "Device registration/enrolment records send Windows devices to Entra/Intune. Delete "
              "them or point them at the new MDM." + where;
-    if (action == "remove-verification-records")
+    if (action == Action::RemoveVerificationRecords)
       return "Microsoft 365 domain-verification records (MS=ms… TXT, *.msv1.invalid MX) are "
              "harmless but stale: delete them once the domain has left the tenant.";
     return "";
   }
 
-  static std::string verifyOf(const std::string& action) {
-    if (action == "update-mx")
+  static std::string verifyOf(Action action) {
+    if (action == Action::UpdateMx)
       return "re-resolved: no MX at Microsoft 365, and an MX present (equal to new_mail.mx when "
              "given) or a null MX";
     return "re-resolved: the matching finding is gone";
@@ -592,27 +582,19 @@ class Builder {
       for (const auto& s : subjects)
         if (auto since = changedSince(idx_.history(d.input.name, s.key)))
           step.doneSince = std::max(step.doneSince.value_or(*since), *since);
-      if (step.action == "update-mx") mxDone(step, d);
+      if (step.id.action == Action::UpdateMx) mxDone(step, d);
     }
     // What to change: the Microsoft records seen now, or what was seen before.
-    static const std::map<std::string, std::vector<std::string>> kIds = {
-        {"update-mx", {"mx-at-m365"}},           {"update-spf", {"spf-includes-m365"}},
-        {"remove-autodiscover", {"autodiscover-at-m365"}}, {"remove-dkim", {"dkim-at-m365"}},
-        {"remove-msoid", {"msoid-at-m365"}},     {"remove-teams-records", {"teams-at-m365"}},
-        {"remove-mdm-records", {"mdm-at-m365"}},
-        {"remove-verification-records", {"verification-mx", "verification-txt"}}};
-    auto ids = kIds.find(step.action);
+    const auto removes = actionInfo(step.id.action).findings;
     for (const auto& f : r.findings) {
-      if (ids == kIds.end() ||
-          std::find(ids->second.begin(), ids->second.end(), f.id) == ids->second.end())
-        continue;
-      if (step.action == "update-spf") continue;  // shown as a replacement below
+      if (std::find(removes.begin(), removes.end(), f.id) == removes.end()) continue;
+      if (step.id.action == Action::UpdateSpf) continue;  // shown as a replacement below
       step.records.push_back("delete: " + findingLine(f));
     }
-    if (step.action == "update-mx" && !r.findings.empty() && step.status != StepStatus::Done) {
+    if (step.id.action == Action::UpdateMx && !r.findings.empty() && step.status != StepStatus::Done) {
       for (const auto& line : newMxLines(d)) step.records.push_back(line);
     }
-    if (step.action == "update-spf") {
+    if (step.id.action == Action::UpdateSpf) {
       for (const auto& rec : r.records) {
         if (rec.type != RRType::TXT || rec.name != d.input.name) continue;
         std::string text = joinedTxt(rec);
@@ -688,59 +670,59 @@ class Builder {
     }
   }
 
-  void dnsSteps(DomainCtx& d, std::vector<std::string>& waits) {
+  void dnsSteps(DomainCtx& d, std::vector<StepId>& waits) {
     const DnsName& D = d.input.name;
     const DomainReport& r = d.rep();
     const bool nx = std::any_of(r.findings.begin(), r.findings.end(),
-                                [](const Finding& f) { return f.id == "domain-nxdomain"; });
+                                [](const Finding& f) { return f.id == FindingId::DomainNxdomain; });
     Hosted h = hosted(d);
     const std::vector<Subject> subjects = subjectsOf(D);
     if (d.td && d.td->adminManaged == false && d.report && !hostedByMicrosoftNow(r) &&
         !std::any_of(subjects.begin(), subjects.end(), [&](const Subject& s) {
-          return s.action == "switch-ns" && m365Ttl(idx_.history(D, s.key));
+          return s.action == Action::SwitchNs && m365Ttl(idx_.history(D, s.key));
         }))
       plan_.notes.push_back(shown(d.input) + ": Graph says Microsoft 365 manages its DNS "
                                              "(isAdminManaged false), but its NS no longer "
                                              "point at Microsoft; the export may predate the "
                                              "switch. offboard did not observe the switch, so "
                                              "it cannot time its propagation.");
-    const std::string prepareId = stepId("prepare-new-dns-host", D);
-    std::vector<std::string> changeIds;
-    std::string mxId;
+    const StepId prepareId(Action::PrepareNewDnsHost, D);
+    std::vector<StepId> changeIds;
+    std::optional<StepId> mxId;
 
     if (h != Hosted::No) prepareStep(d, h);
 
     for (const auto& g : groups(D)) {
-      if (g.action == "switch-ns" || g.action == "remove-verification-records") continue;
+      if (g.action == Action::SwitchNs || g.action == Action::RemoveVerificationRecords) continue;
       bool applies = false;
       for (const auto& s : g.subjects) {
         SubjectState st = d.report ? subjectState(r, s) : SubjectState{};
         bool history = m365Ttl(idx_.history(D, s.key)).has_value();
         if (history || st.atM365) applies = true;
-        else if (!st.evidence && st.seen && (!nx || g.action == "update-mx")) applies = true;
+        else if (!st.evidence && st.seen && (!nx || g.action == Action::UpdateMx)) applies = true;
       }
       if (!applies) continue;
-      std::vector<std::string> after;
-      if (g.action == "update-mx" || mxId.empty()) after.push_back("notify-users");
+      std::vector<StepId> after;
+      if (g.action == Action::UpdateMx || !mxId) after.push_back(Action::NotifyUsers);
       if (h != Hosted::No) after.push_back(prepareId);
-      if (g.action != "update-mx" && !mxId.empty()) after = {mxId};
-      const std::string id = stepId(g.action, D);
-      PlanStep& step = add(id, StepKind::Dns, after, why(g.action, h), verifyOf(g.action), &d);
+      if (g.action != Action::UpdateMx && mxId) after = {*mxId};
+      PlanStep& step = add(g.action, after, why(g.action, h), verifyOf(g.action), &d);
+      const StepId id = step.id;
       dnsStatus(step, d, g.subjects);
       if (nx && step.status == StepStatus::Indeterminate)
         step.state = "no evidence: " + d.input.name.toString() +
-                     " does not exist in DNS (a typo, or a lapsed registration); waive " + id +
+                     " does not exist in DNS (a typo, or a lapsed registration); waive " + id.str() +
                      " with the reason if it lapsed on purpose";
-      if (g.action == "update-mx") mxId = id;
+      if (g.action == Action::UpdateMx) mxId = id;
       changeIds.push_back(id);
     }
 
-    std::string switchId;
+    std::optional<StepId> switchId;
     if (h != Hosted::No) {
-      switchId = stepId("switch-ns", D);
-      std::vector<std::string> after{prepareId};
+      switchId = StepId(Action::SwitchNs, D);
+      std::vector<StepId> after{prepareId};
       after.insert(after.end(), changeIds.begin(), changeIds.end());
-      PlanStep& step = add(switchId, StepKind::Dns, after,
+      PlanStep& step = add(Action::SwitchNs, after,
                            "Microsoft hosts this zone (NS at Microsoft): changes elsewhere take "
                            "effect only when the registrar's delegation names the new DNS host. "
                            "Switch NS at the registrar once every record is at the new host.",
@@ -751,12 +733,11 @@ class Builder {
     }
 
     Waits w = waitsOf(d);
-    if (changeIds.empty() && switchId.empty() && w.parts.empty()) return;
-    std::vector<std::string> after = !switchId.empty()   ? std::vector<std::string>{switchId}
-                                     : changeIds.empty() ? std::vector<std::string>{"notify-users"}
-                                                         : changeIds;
-    const std::string waitId = stepId("wait-propagation", D);
-    PlanStep& wait = add(waitId, StepKind::Time, after,
+    if (changeIds.empty() && !switchId && w.parts.empty()) return;
+    std::vector<StepId> after = switchId            ? std::vector<StepId>{*switchId}
+                                : changeIds.empty() ? std::vector<StepId>{Action::NotifyUsers}
+                                                    : changeIds;
+    PlanStep& wait = add(Action::WaitPropagation, after,
                          "Resolvers keep answering from cache until the old records' TTL runs "
                          "out: mail can still reach Microsoft 365 until then (for a delegation "
                          "switch, the parent's NS TTL, often 48 hours).",
@@ -766,7 +747,7 @@ class Builder {
                          "saw already changed waits the TTL it had then, from then",
                          &d);
     waitStatus(wait, w);
-    waits.push_back(waitId);
+    waits.push_back(wait.id);
   }
 
   void prepareStep(DomainCtx& d, Hosted h) {
@@ -777,7 +758,7 @@ class Builder {
     std::vector<RequiredRecord> req =
         requiredAtNewHost(in_.tenant, d.rep(), listing, idx_,
                           td == tenantDomain_.end() ? std::vector<DnsName>{} : td->second->knownMicrosoftMx);
-    PlanStep& step = add(stepId("prepare-new-dns-host", D), StepKind::Dns, {"confirm-admin-role"},
+    PlanStep& step = add(Action::PrepareNewDnsHost, {Action::ConfirmAdminRole},
                          "Microsoft hosts this zone. Every record the domain needs (the new MX, "
                          "SPF, and every non-Microsoft record of the hosted zone: website, DMARC, "
                          "…) must exist at the new DNS host before NS is switched, or it "
@@ -832,7 +813,7 @@ class Builder {
     const DomainReport& r = d.rep();
     std::vector<Subject> subs;
     for (auto& s : subjectsOf(d.input.name))
-      if (s.action == "switch-ns") subs.push_back(s);
+      if (s.action == Action::SwitchNs) subs.push_back(s);
     SubjectState p = d.report ? subjectState(r, subs[0]) : SubjectState{};
     SubjectState c = d.report ? subjectState(r, subs[1]) : SubjectState{};
     if (!d.report) p.seen = false;
@@ -897,7 +878,7 @@ class Builder {
       auto ttl = m365Ttl(h);
       SubjectState st = d.report ? subjectState(r, s) : SubjectState{};
       if (!st.seen) continue;
-      const bool waived = idx_.latestWaiver(stepId(s.action, D)) != nullptr;
+      const bool waived = idx_.latestWaiver(StepId(s.action, D)) != nullptr;
       if (!ttl) {
         if (!st.evidence) {
           if (w.failed.empty()) w.failed = s.key + ": " + st.detail;
@@ -971,10 +952,9 @@ class Builder {
 
   void removalSteps(DomainCtx& d) {
     const DnsName& D = d.input.name;
-    const std::string waitId = stepId("wait-propagation", D);
+    const StepId waitId(Action::WaitPropagation, D);
     const bool waited = stepIds_.count(waitId) > 0;
-    const std::string moveId = stepId("move-users-off-domain", D);
-    PlanStep& move = add(moveId, StepKind::Manual, {waited ? waitId : "notify-users"},
+    PlanStep& move = add(Action::MoveUsersOffDomain, {waited ? waitId : StepId(Action::NotifyUsers)},
                          "A domain can be removed only when no user, group, shared or resource "
                          "mailbox, contact or alias uses it (Microsoft, \"Remove a domain\"). "
                          "Keep a Global admin on another domain before moving your own account." +
@@ -997,13 +977,14 @@ class Builder {
       }
     }
 
-    const std::string removeId = stepId("remove-domain", D);
-    PlanStep& remove = add(removeId, StepKind::Manual, {moveId},
+    const StepId moveId = move.id;
+    PlanStep& remove = add(Action::RemoveDomain, {moveId},
                            "\"If you added your own domain name to use with your subscription, "
                            "you must remove the domain before you cancel your subscription\" "
                            "(Microsoft). Settings > Domains > Remove domain, or Graph DELETE "
                            "/domains/{id}.",
                            "the domain is absent from a newer Graph export, or acknowledged", &d);
+    const StepId removeId = remove.id;
     if (remove.status != StepStatus::Done && !d.td && in_.tenant.source == TenantSource::GraphList) {
       remove.status = StepStatus::Done;
       remove.state = "absent from the Graph export " + in_.tenant.file;
@@ -1012,14 +993,14 @@ class Builder {
     // Verification leftovers: after the domain has left the tenant.
     const DomainReport& r = d.rep();
     for (const auto& g : groups(D)) {
-      if (g.action != "remove-verification-records") continue;
+      if (g.action != Action::RemoveVerificationRecords) continue;
       bool applies = false;
       for (const auto& s : g.subjects) {
         SubjectState st = d.report ? subjectState(r, s) : SubjectState{};
         if (st.atM365 || m365Ttl(idx_.history(D, s.key))) applies = true;
       }
       if (!applies) continue;
-      PlanStep& step = add(stepId(g.action, D), StepKind::Dns, {removeId}, why(g.action, Hosted::No),
+      PlanStep& step = add(g.action, {removeId}, why(g.action, Hosted::No),
                            verifyOf(g.action), &d);
       dnsStatus(step, d, g.subjects);
     }
@@ -1030,20 +1011,20 @@ class Builder {
     for (const auto& s : in_.tenant.subscriptions)
       if (s.cancel) names += (names.empty() ? "" : ", ") + (s.name.empty() ? s.kind : s.name);
     // cancel-subscription follows every gating step that nothing else follows.
-    std::set<std::string> followed;
+    std::set<StepId> followed;
     for (const auto& s : plan_.steps)
       for (const auto& a : s.after) followed.insert(a);
-    std::vector<std::string> after;
+    std::vector<StepId> after;
     for (const auto& s : plan_.steps)
       if (!followed.count(s.id)) after.push_back(s.id);
-    PlanStep& cancel = add("cancel-subscription", StepKind::Manual, after,
+    PlanStep& cancel = add(Action::CancelSubscription, after,
                            "Cancel " + (names.empty() ? std::string("the subscription") : names) +
                                " in the admin center (" + plan_.adminCenter +
                                ", Billing > Your products) once `offboard gate` passes.",
                            "the gate passes (this is the step the gate unlocks)");
     cancel.gating = false;
     if (cancel.status != StepStatus::Done) cancel.state = "unlocked when `offboard gate` passes";
-    PlanStep& office = add("uninstall-office", StepKind::Manual, {"cancel-subscription"},
+    PlanStep& office = add(Action::UninstallOffice, {Action::CancelSubscription},
                            "Optional: after cancellation, Office apps fall back to reduced "
                            "functionality; uninstall them from devices, or replace them.",
                            "informational: never blocks");
@@ -1054,7 +1035,7 @@ class Builder {
   const PlanInput& in_;
   const StateIndex idx_;  // in_.state, read once
   std::map<DnsName, const TenantDomain*> tenantDomain_;
-  std::unordered_set<std::string> stepIds_;  // the ids of plan_.steps
+  std::set<StepId> stepIds_;  // the ids of plan_.steps
   Plan plan_;
   std::vector<DomainCtx> doms_;
   std::vector<std::string> outOfOrderNotes_;

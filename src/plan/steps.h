@@ -1,49 +1,34 @@
-// Step identifiers (SPEC §4): the stable names `ack`, `waive`, the plan and the gate share.
+// Step identifiers as a user types them (SPEC §4): strict parsing for `ack`, `waive`, `revoke`.
 //
-// What it is for: one catalogue of the step forms ("update-mx:D", "backup-data", …), their kind,
-// and strict parsing of what a user types after `ack`/`waive`, so a typo is an error listing the
-// valid forms instead of an acknowledgement of a step that does not exist.
+// What it is for: turning what a user types after `ack`/`waive`/`revoke` into a typed StepId
+// (core/ids.h), so that a typo is an error listing the valid forms instead of an
+// acknowledgement of a step that does not exist; and that list, from the one action table.
 // What it must not do: decide whether a step applies to a tenant (the planner does).
 #pragma once
 
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 
 #include "core/domain_input.h"
-#include "plan/plan_types.h"
+#include "core/ids.h"
 
 namespace offboard {
 
-struct StepForm {
-  std::string_view action;  // "update-mx"
-  bool perDomain;           // the id is "action:D"
-  StepKind kind;
-  std::string_view summary; // one line for the list of valid forms
+struct ParsedStep {
+  StepId step;                       // canonical: update-mx with the A-label
+  const ActionInfo* info = nullptr;  // the action's row of the table
+  std::optional<DomainInput> domain; // as typed, normalised (U-label kept for messages)
+  std::string id;                    // step.str(): what the state stores and messages print
 };
 
-// Every step form, in plan order.
-std::span<const StepForm> stepForms();
-// The form of `action`, or nullptr.
-const StepForm* stepForm(std::string_view action);
-
-struct StepId {
-  std::string id;        // canonical: "update-mx:xn--bcher-kva.example"
-  const StepForm* form = nullptr;
-  std::optional<DomainInput> domain;
-};
-
-// Parses a step id as typed: the action must be one of stepForms(), a per-domain action needs
+// Parses a step id as typed: the action must be one of actions(), a per-domain action needs
 // ":DOMAIN" (normalised like any domain input: U-labels become A-labels), a tenant-wide one
 // must not have it. Initial domains (*.onmicrosoft.com …) are refused: they have no steps.
 // nullopt with *error = a sentence and the list of valid forms.
-std::optional<StepId> parseStepId(std::string_view text, std::string* error);
+std::optional<ParsedStep> parseStepId(std::string_view text, std::string* error);
 
 // "  confirm-admin-role            manual  …\n  update-mx:DOMAIN …" — the list for error messages.
 std::string stepFormsList();
-
-// "action:domain" for a per-domain step.
-std::string stepId(std::string_view action, const DnsName& domain);
 
 }  // namespace offboard

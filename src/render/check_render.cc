@@ -7,19 +7,6 @@
 namespace offboard {
 namespace {
 
-using ojson = nlohmann::ordered_json;
-
-ojson nameList(const std::vector<DnsName>& names) {
-  ojson a = ojson::array();
-  for (const auto& n : names) a.push_back(n.toString());
-  return a;
-}
-
-ojson cloudJson(Cloud c) {
-  if (c == Cloud::None) return nullptr;
-  return std::string(cloudName(c));
-}
-
 std::string paint(const TextStyle& s, const char* code, const std::string& text) {
   if (!s.color) return text;
   return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
@@ -133,58 +120,6 @@ std::string displayDomain(const DomainReport& r) {
   return r.unicode + " (" + r.domain.toStringNoDot() + ")";
 }
 
-ojson domainJson(const DomainReport& r) {
-  ojson d;
-  d["domain"] = r.domain.toStringNoDot();
-  if (!r.unicode.empty()) d["domain_unicode"] = r.unicode;
-  d["verdict"] = std::string(verdictName(r.verdict));
-  d["cloud"] = cloudJson(r.cloud);
-  ojson del = ojson::object();
-  if (r.delegation.parentSeen) {
-    del["parent_ns"] = nameList(r.delegation.parentNs);
-    del["parent_ttl"] = *r.delegation.parentTtl;
-  }
-  if (r.delegation.childSeen) {
-    del["child_ns"] = nameList(r.delegation.childNs);
-    del["child_ttl"] = *r.delegation.childTtl;
-  }
-  d["delegation"] = del;
-  ojson recs = ojson::array();
-  for (const auto& rec : r.records) {
-    recs.push_back(ojson{{"name", rec.name.toString()},
-                         {"type", rrTypeName(rec.type)},
-                         {"ttl", rec.ttl},
-                         {"data", rec.data}});
-  }
-  d["records"] = recs;
-  ojson fs = ojson::array();
-  for (const auto& f : r.findings) {
-    ojson j{{"id", f.id},
-            {"severity", std::string(severityName(f.severity))},
-            {"cloud", cloudJson(f.cloud)},
-            {"name", f.name.toString()},
-            {"type", rrTypeName(f.type)},
-            {"data", f.data},
-            {"message", f.message}};
-    if (f.ttl) j["ttl"] = *f.ttl;
-    if (!f.server.empty()) j["server"] = f.server;
-    fs.push_back(std::move(j));
-  }
-  d["findings"] = fs;
-  return d;
-}
-
-std::string renderCheckJson(const std::vector<DomainReport>& reports) {
-  ojson doc;
-  doc["schema"] = "offboard.check/1";
-  doc["verdict"] = std::string(verdictName(overallVerdict(reports)));
-  ojson ds = ojson::array();
-  for (const auto& r : reports) ds.push_back(domainJson(r));
-  doc["domains"] = ds;
-  // ensure_ascii=false keeps U-labels readable; replace invalid UTF-8 rather than throw.
-  return doc.dump(2, ' ', false, ojson::error_handler_t::replace) + "\n";
-}
-
 std::string renderCheckText(const std::vector<DomainReport>& reports, const TextStyle& style) {
   std::string out;
   for (const auto& r : reports) {
@@ -194,9 +129,9 @@ std::string renderCheckText(const std::vector<DomainReport>& reports, const Text
     // Many lookups failing the same way (a dead resolver) read better as one line.
     std::map<std::pair<std::string, std::string>, std::vector<const Finding*>> failures;
     for (const auto& f : r.findings)
-      if (f.id == "lookup-failed") failures[{f.data, f.server}].push_back(&f);
+      if (f.id == FindingId::LookupFailed) failures[{f.data, f.server}].push_back(&f);
     for (const auto& f : r.findings) {
-      if (f.id == "lookup-failed") {
+      if (f.id == FindingId::LookupFailed) {
         auto& group = failures[{f.data, f.server}];
         if (group.size() >= 3) {
           if (group.front() != &f) continue;
@@ -205,7 +140,7 @@ std::string renderCheckText(const std::vector<DomainReport>& reports, const Text
             names += (names.empty() ? "" : ", ") + rrTypeName(g->type) + " " + g->name.toString();
           std::string tag = fmt::format("{:<13}", std::string(severityName(f.severity)));
           out += fmt::format("  {} {:<22} {} lookups failed: {}{}\n",
-                             paint(style, severityColor(f.severity), tag), f.id, group.size(),
+                             paint(style, severityColor(f.severity), tag), findingIdName(f.id), group.size(),
                              f.data, f.server.empty() ? "" : " at " + f.server);
           out += fmt::format("  {:<13} {}\n", "", names);
           continue;
@@ -214,7 +149,7 @@ std::string renderCheckText(const std::vector<DomainReport>& reports, const Text
       std::string ttl = f.ttl ? fmt::format(" (ttl {})", *f.ttl) : "";
       std::string tag = fmt::format("{:<13}", std::string(severityName(f.severity)));
       out += fmt::format("  {} {:<22} {} {} {}{}\n", paint(style, severityColor(f.severity), tag),
-                         f.id, f.name.toString(), rrTypeName(f.type), f.data, ttl);
+                         findingIdName(f.id), f.name.toString(), rrTypeName(f.type), f.data, ttl);
       out += fmt::format("  {:<13} {}\n", "", f.message);
     }
   }
@@ -241,7 +176,7 @@ std::string renderCheckMarkdown(const std::vector<DomainReport>& reports) {
       for (const auto& f : r.findings) {
         std::string rec = f.name.toString() + " " + rrTypeName(f.type) + " " + f.data;
         if (f.ttl) rec += fmt::format(" (ttl {})", *f.ttl);
-        out += fmt::format("| {} | {} | {} | {} |\n", severityName(f.severity), mdCode(f.id),
+        out += fmt::format("| {} | {} | {} | {} |\n", severityName(f.severity), mdCode(std::string(findingIdName(f.id))),
                            mdCode(rec), mdText(f.message));
       }
     }

@@ -45,6 +45,14 @@ const char* statusColor(StepStatus s) {
   return "0";
 }
 
+// Step ids as SPEC prints them.
+std::vector<std::string> idTexts(const std::vector<StepId>& ids) {
+  std::vector<std::string> out;
+  out.reserve(ids.size());
+  for (const auto& id : ids) out.push_back(id.str());
+  return out;
+}
+
 std::string join(const std::vector<std::string>& v, const std::string& sep) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
@@ -53,14 +61,14 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
 
 ojson stepJson(const PlanStep& s) {
   ojson o;
-  o["id"] = s.id;
+  o["id"] = s.id.str();
   o["kind"] = std::string(stepKindName(s.kind));
   o["status"] = std::string(stepStatusName(s.status));
-  o["after"] = s.after;
+  o["after"] = idTexts(s.after);
   o["why"] = s.why;
   o["verify"] = s.verify;
   if (s.notBefore) o["not_before"] = formatRfc3339(*s.notBefore);
-  if (s.domain) o["domain"] = s.domain->toStringNoDot();
+  if (s.id.domain) o["domain"] = s.id.domain->toStringNoDot();
   o["state"] = s.state;
   o["records"] = s.records;
   o["gating"] = s.gating;
@@ -170,7 +178,7 @@ const char* statusFill(StepStatus s) {
 
 // Layered layout of the step graph: a step's column is one more than its latest dependency's.
 struct Layout {
-  std::map<std::string, std::pair<int, int>> pos;  // id -> (column, row)
+  std::map<StepId, std::pair<int, int>> pos;  // id -> (column, row)
   int columns = 0, rows = 0;
 };
 
@@ -205,7 +213,7 @@ std::string svgGraph(const Plan& p) {
       "<svg class=\"graph\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" role=\"img\" "
       "aria-label=\"Step graph\">\n",
       width, height, width, height);
-  auto xy = [&](const std::string& id) {
+  auto xy = [&](const StepId& id) {
     auto [c, r] = l.pos.at(id);
     return std::pair<int, int>{PAD + c * (W + GX), PAD + r * (H + GY)};
   };
@@ -225,9 +233,9 @@ std::string svgGraph(const Plan& p) {
     out += fmt::format(
         "<g><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\" "
         "fill=\"{}\" class=\"node{}\"/>",
-        h(s.id + " — " + std::string(stepStatusName(s.status)) + ": " + s.state), x, y, W, H,
+        h(s.id.str() + " — " + std::string(stepStatusName(s.status)) + ": " + s.state), x, y, W, H,
         statusFill(s.status), s.gating ? "" : " soft");
-    out += fmt::format("<text x=\"{}\" y=\"{}\" class=\"id\">{}</text>", x + 8, y + 19, h(shorten(s.id, 34)));
+    out += fmt::format("<text x=\"{}\" y=\"{}\" class=\"id\">{}</text>", x + 8, y + 19, h(shorten(s.id.str(), 34)));
     out += fmt::format("<text x=\"{}\" y=\"{}\" class=\"st\">{} · {}</text></g>\n", x + 8, y + 36,
                        h(std::string(stepKindName(s.kind))), h(std::string(stepStatusName(s.status))));
   }
@@ -263,11 +271,11 @@ std::string svgTimeline(const Plan& p) {
   for (const PlanStep* w : waits) {
     int y = TOP + i++ * ROW;
     std::int64_t start = w->clockStart.value_or(*w->notBefore);
-    out += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\">{}</text>", PAD, y + 15, h(shorten(w->id, 40)));
+    out += fmt::format("<text class=\"label\" x=\"{}\" y=\"{}\">{}</text>", PAD, y + 15, h(shorten(w->id.str(), 40)));
     out += fmt::format(
         "<g><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"18\" rx=\"3\" "
         "fill=\"{}\" class=\"bar\"/></g>",
-        h(w->id + ": " + formatRfc3339(start) + " → " + formatRfc3339(*w->notBefore)), x(start), y + 2,
+        h(w->id.str() + ": " + formatRfc3339(start) + " → " + formatRfc3339(*w->notBefore)), x(start), y + 2,
         std::max(2, x(*w->notBefore) - x(start)), statusFill(w->status));
     out += fmt::format("<text class=\"tick\" x=\"{}\" y=\"{}\">{}</text>\n", x(*w->notBefore) + 4, y + 15,
                        h(formatRfc3339(*w->notBefore)));
@@ -350,8 +358,8 @@ std::string renderPlanText(const Plan& p, const TextStyle& style) {
   for (const auto& s : p.steps) {
     std::string tag = "[" + std::string(stepStatusName(s.status)) + "]";
     out += fmt::format("{:>3}. {} {}  ({}{}{})\n", ++i, paint(style, statusColor(s.status), tag),
-                       paint(style, "1", clean(s.id)), stepKindName(s.kind),
-                       s.after.empty() ? "" : ", after: " + clean(join(s.after, ", ")),
+                       paint(style, "1", clean(s.id.str())), stepKindName(s.kind),
+                       s.after.empty() ? "" : ", after: " + clean(join(idTexts(s.after), ", ")),
                        s.optional ? ", optional" : "");
     out += "       why:    " + clean(s.why) + "\n";
     out += "       verify: " + clean(s.verify) + "\n";
@@ -373,10 +381,10 @@ std::string renderPlanMarkdown(const Plan& p) {
     out += "\n";
   }
   out += "## Step graph\n\n```mermaid\ngraph LR\n";
-  std::map<std::string, std::string> node;
+  std::map<StepId, std::string> node;
   for (std::size_t i = 0; i < p.steps.size(); ++i) node[p.steps[i].id] = "s" + std::to_string(i);
   for (const auto& s : p.steps)
-    out += "  " + node[s.id] + "[\"" + mermaidSafe(s.id) + " - " + std::string(stepStatusName(s.status)) + "\"]:::" +
+    out += "  " + node[s.id] + "[\"" + mermaidSafe(s.id.str()) + " - " + std::string(stepStatusName(s.status)) + "\"]:::" +
            std::string(stepStatusName(s.status)) + "\n";
   for (const auto& s : p.steps)
     for (const auto& a : s.after)
@@ -390,7 +398,7 @@ std::string renderPlanMarkdown(const Plan& p) {
     if (s.kind != StepKind::Time) continue;
     if (!any) out += "| wait | clock started | not before | status |\n|---|---|---|---|\n";
     any = true;
-    out += "| " + mdCode(s.id) + " | " + (s.clockStart ? formatRfc3339(*s.clockStart) : "—") + " | " +
+    out += "| " + mdCode(s.id.str()) + " | " + (s.clockStart ? formatRfc3339(*s.clockStart) : "—") + " | " +
            (s.notBefore ? formatRfc3339(*s.notBefore) : "not yet known: " + mdText(s.state)) + " | " +
            std::string(stepStatusName(s.status)) + " |\n";
   }
@@ -398,11 +406,11 @@ std::string renderPlanMarkdown(const Plan& p) {
   out += "\n## Steps\n\n";
   int i = 0;
   for (const auto& s : p.steps) {
-    out += fmt::format("### {}. {} — {}\n\n", ++i, mdCode(s.id), stepStatusName(s.status));
+    out += fmt::format("### {}. {} — {}\n\n", ++i, mdCode(s.id.str()), stepStatusName(s.status));
     out += "- **kind:** " + std::string(stepKindName(s.kind)) + (s.optional ? " (optional)" : "") +
            (s.after.empty() ? "" : "; **after:** " + [&] {
              std::string a;
-             for (const auto& x : s.after) a += (a.empty() ? "" : ", ") + mdCode(x);
+             for (const auto& x : s.after) a += (a.empty() ? "" : ", ") + mdCode(x.str());
              return a;
            }()) + "\n";
     out += "- **why:** " + mdText(s.why) + "\n";
@@ -442,20 +450,20 @@ std::string renderPlanHtml(const Plan& p) {
     out += "<ul>\n";
     for (const auto& s : p.steps)
       if (s.kind == StepKind::Time && !s.notBefore)
-        out += "<li><code>" + h(s.id) + "</code>: " + h(s.state) + "</li>\n";
+        out += "<li><code>" + h(s.id.str()) + "</code>: " + h(s.state) + "</li>\n";
     if (tl.empty() && !pendingWaits) out += "<li>No waits: no record was changed away from Microsoft 365.</li>\n";
     out += "</ul>\n";
   }
   out += "<h2>Steps</h2>\n<ol class=\"steps\">\n";
   for (const auto& s : p.steps) {
     std::string st(stepStatusName(s.status));
-    out += "<li id=\"" + h(s.id) + "\"><span class=\"tag " + st + "\">" + st + "</span> <code>" + h(s.id) +
+    out += "<li id=\"" + h(s.id.str()) + "\"><span class=\"tag " + st + "\">" + st + "</span> <code>" + h(s.id.str()) +
            "</code> <small>(" + h(std::string(stepKindName(s.kind))) + (s.optional ? ", optional" : "") +
            ")</small>\n<dl>\n";
     if (!s.after.empty()) {
       out += "<dt>after</dt><dd>";
       for (std::size_t i = 0; i < s.after.size(); ++i)
-        out += std::string(i ? ", " : "") + "<a href=\"#" + h(s.after[i]) + "\"><code>" + h(s.after[i]) + "</code></a>";
+        out += std::string(i ? ", " : "") + "<a href=\"#" + h(s.after[i].str()) + "\"><code>" + h(s.after[i].str()) + "</code></a>";
       out += "</dd>\n";
     }
     out += "<dt>why</dt><dd>" + h(s.why) + "</dd>\n<dt>verify</dt><dd>" + h(s.verify) + "</dd>\n";
@@ -482,14 +490,14 @@ std::string renderGateJson(const Plan& p, const GateDecision& d) {
   j["verdict"] = std::string(gateVerdictName(d.verdict));
   auto items = [](const std::vector<GateItem>& v) {
     ojson a = ojson::array();
-    for (const auto& i : v) a.push_back({{"id", i.id}, {"why", i.why}});
+    for (const auto& i : v) a.push_back({{"id", i.name()}, {"why", i.why}});
     return a;
   };
   j["open"] = items(d.open);
   ojson waived = ojson::array();
   for (const auto& i : d.waived) {
-    ojson o{{"id", i.id}, {"why", i.why}};
-    if (const PlanStep* s = findStep(p, i.id); s && s->waiver) {
+    ojson o{{"id", i.name()}, {"why", i.why}};
+    if (const PlanStep* s = i.id ? findStep(p, *i.id) : nullptr; s && s->waiver) {
       o["by"] = s->waiver->by;
       o["reason"] = s->waiver->reason;
       o["at"] = formatRfc3339(s->waiver->at);
@@ -498,8 +506,8 @@ std::string renderGateJson(const Plan& p, const GateDecision& d) {
   }
   j["waived"] = waived;
   j["indeterminate"] = items(d.indeterminate);
-  j["done"] = d.done;
-  j["out_of_order"] = d.outOfOrder;  // acknowledged too early: acknowledge again
+  j["done"] = idTexts(d.done);
+  j["out_of_order"] = idTexts(d.outOfOrder);  // acknowledged too early: acknowledge again
   j["as_of"] = formatRfc3339(p.now);
   j["evidence"] = evidenceJson(p.evidence);
   return dump(j);
@@ -529,10 +537,10 @@ std::string renderGateText(const Plan& p, const GateDecision& d, const TextStyle
   }
   out += "Evidence: " + clean(evidenceText(p.evidence)) + "\n";
   out += "as of " + formatRfc3339(p.now) + "\n";
-  for (const auto& i : d.open) out += "  " + paint(style, "31", "open") + "           " + clean(i.id) + ": " + clean(i.why) + "\n";
+  for (const auto& i : d.open) out += "  " + paint(style, "31", "open") + "           " + clean(i.name()) + ": " + clean(i.why) + "\n";
   for (const auto& i : d.indeterminate)
-    out += "  " + paint(style, "35", "indeterminate") + "  " + clean(i.id) + ": " + clean(i.why) + "\n";
-  for (const auto& i : d.waived) out += "  " + paint(style, "33", "waived") + "         " + clean(i.id) + ": " + clean(i.why) + "\n";
+    out += "  " + paint(style, "35", "indeterminate") + "  " + clean(i.name()) + ": " + clean(i.why) + "\n";
+  for (const auto& i : d.waived) out += "  " + paint(style, "33", "waived") + "         " + clean(i.name()) + ": " + clean(i.why) + "\n";
   out += fmt::format("{} done, {} waived, {} open, {} indeterminate\n", d.done.size(), d.waived.size(),
                      d.open.size(), d.indeterminate.size());
   return out;
@@ -542,12 +550,12 @@ std::string renderGateJunit(const Plan& p, const GateDecision& d) {
   int failures = 0, errors = 0, skipped = 0;
   std::string cases;
   for (const auto& s : p.steps) {
-    std::string cls = "offboard.gate." + (s.domain ? s.domain->toStringNoDot() : std::string("tenant"));
-    cases += "    <testcase classname=\"" + escapeXml(cls) + "\" name=\"" + escapeXml(s.id) + "\">";
+    std::string cls = "offboard.gate." + (s.id.domain ? s.id.domain->toStringNoDot() : std::string("tenant"));
+    cases += "    <testcase classname=\"" + escapeXml(cls) + "\" name=\"" + escapeXml(s.id.str()) + "\">";
     if (!s.gating) {
       ++skipped;
       cases += "<skipped message=\"" +
-               escapeXml(s.id == "cancel-subscription" ? "the step the gate unlocks" : "informational: never blocks") +
+               escapeXml(s.id.action == Action::CancelSubscription ? "the step the gate unlocks" : "informational: never blocks") +
                "\"/>";
     } else if (s.status == StepStatus::Open) {
       ++failures;
@@ -587,8 +595,9 @@ std::string renderGateSarif(const Plan& p, const GateDecision& d, const std::str
   std::map<std::string, int> ruleIndex;
   ojson results = ojson::array();
   auto add = [&](const GateItem& item, const char* level) {
-    const PlanStep* s = findStep(p, item.id);
-    std::string action = s ? s->action : item.id;
+    const PlanStep* s = item.id ? findStep(p, *item.id) : nullptr;
+    // One rule per action (every domain's update-mx is the same rule); "plan" for the plan itself.
+    const std::string action = item.id ? std::string(actionName(item.id->action)) : item.name();
     if (!ruleIndex.count(action)) {
       ruleIndex[action] = static_cast<int>(rules.size());
       ojson rule{{"id", action}, {"name", action}};
@@ -601,13 +610,13 @@ std::string renderGateSarif(const Plan& p, const GateDecision& d, const std::str
     }
     ojson loc;
     if (!artifact.empty()) loc["physicalLocation"] = {{"artifactLocation", {{"uri", artifact}}}};
-    loc["logicalLocations"] = ojson::array({{{"name", item.id}, {"fullyQualifiedName", item.id}, {"kind", "resource"}}});
+    loc["logicalLocations"] = ojson::array({{{"name", item.name()}, {"fullyQualifiedName", item.name()}, {"kind", "resource"}}});
     results.push_back({{"ruleId", action},
                        {"ruleIndex", ruleIndex[action]},
                        {"level", level},
-                       {"message", {{"text", item.id + ": " + item.why}}},
+                       {"message", {{"text", item.name() + ": " + item.why}}},
                        {"locations", ojson::array({loc})},
-                       {"partialFingerprints", {{"offboardStep/v1", item.id}}}});
+                       {"partialFingerprints", {{"offboardStep/v1", item.name()}}}});
   };
   for (const auto& i : d.open) add(i, "error");
   for (const auto& i : d.indeterminate) add(i, "warning");

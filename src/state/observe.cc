@@ -4,32 +4,10 @@
 #include <array>
 
 #include "checks/catalogue.h"
+#include "checks/checks.h"
 
 namespace offboard {
 namespace {
-
-struct ProbeSubject {
-  std::string_view owner;
-  RRType type;
-  std::string_view action;
-  std::string_view findingId;
-};
-
-// The names below a domain where Microsoft 365 asks for records (m365-dns.md §3.7), with the
-// step that removes them. Mirrors the checks' probes; a test guards that they agree.
-constexpr std::array<ProbeSubject, 11> kProbes{{
-    {"autodiscover", RRType::CNAME, "remove-autodiscover", "autodiscover-at-m365"},
-    {"selector1._domainkey", RRType::CNAME, "remove-dkim", "dkim-at-m365"},
-    {"selector2._domainkey", RRType::CNAME, "remove-dkim", "dkim-at-m365"},
-    {"msoid", RRType::CNAME, "remove-msoid", "msoid-at-m365"},
-    {"sip", RRType::CNAME, "remove-teams-records", "teams-at-m365"},
-    {"lyncdiscover", RRType::CNAME, "remove-teams-records", "teams-at-m365"},
-    {"_sip._tls", RRType::SRV, "remove-teams-records", "teams-at-m365"},
-    {"_sipfederationtls._tcp", RRType::SRV, "remove-teams-records", "teams-at-m365"},
-    {"enterpriseregistration", RRType::CNAME, "remove-mdm-records", "mdm-at-m365"},
-    {"enterpriseenrollment", RRType::CNAME, "remove-mdm-records", "mdm-at-m365"},
-    {"_autodiscover._tcp", RRType::SRV, "remove-autodiscover", "autodiscover-at-m365"},
-}};
 
 // Subject keys with a qualifier in parentheses select part of an RRset.
 constexpr std::string_view kParentNs = "NS(parent) ";
@@ -45,30 +23,28 @@ std::string joinedTxt(const Record& r) {
   return s;
 }
 
-const Finding* findingAt(const DomainReport& r, std::string_view id, const DnsName& name, RRType type) {
+const Finding* findingAt(const DomainReport& r, FindingId id, const DnsName& name, RRType type) {
   for (const auto& f : r.findings)
     if (f.id == id && f.name == name && f.type == type) return &f;
   return nullptr;
 }
 
-const Finding* anyFinding(const DomainReport& r, std::string_view id) {
+const Finding* anyFinding(const DomainReport& r, FindingId id) {
   for (const auto& f : r.findings)
     if (f.id == id) return &f;
   return nullptr;
 }
 
 bool isProbeName(const DnsName& domain, const DnsName& name) {
-  for (const auto& p : kProbes) {
-    auto n = DnsName::parse(std::string(p.owner) + "." + domain.toString());
-    if (n && *n == name) return true;
-  }
+  for (const auto& p : probes())
+    if (probeName(domain, p) == name) return true;
   return false;
 }
 
 // The lookup-failed finding that leaves this subject without evidence, if any.
 const Finding* failureFor(const DomainReport& r, const Subject& s) {
   for (const auto& f : r.findings) {
-    if (f.id != "lookup-failed") continue;
+    if (f.id != FindingId::LookupFailed) continue;
     if (f.name == s.name && f.type == s.type) return &f;
     // An MX exchange followed through CNAMEs: its failure is the MX subject's.
     if (s.key.rfind("MX ", 0) == 0 && f.type == RRType::CNAME && !isProbeName(r.domain, f.name))
@@ -115,26 +91,26 @@ bool anyMicrosoftNs(const std::vector<DnsName>& names) {
 std::vector<Subject> subjectsOf(const DnsName& d) {
   std::vector<Subject> out;
   const std::string dn = d.toString();
-  out.push_back({std::string(kParentNs) + dn, "switch-ns", d, RRType::NS, true});
-  out.push_back({"NS " + dn, "switch-ns", d, RRType::NS, true});
-  out.push_back({"MX " + dn, "update-mx", d, RRType::MX, true});
-  out.push_back({std::string(kSpf) + dn, "update-spf", d, RRType::TXT, true});
-  for (const auto& p : kProbes) {
-    auto n = DnsName::parse(std::string(p.owner) + "." + dn);
-    if (!n) continue;  // the name would exceed 255 octets: the checks skip it too
-    out.push_back({rrTypeName(p.type) + " " + n->toString(), std::string(p.action), *n, p.type, true});
+  out.push_back({std::string(kParentNs) + dn, Action::SwitchNs, d, RRType::NS, true});
+  out.push_back({"NS " + dn, Action::SwitchNs, d, RRType::NS, true});
+  out.push_back({"MX " + dn, Action::UpdateMx, d, RRType::MX, true});
+  out.push_back({std::string(kSpf) + dn, Action::UpdateSpf, d, RRType::TXT, true});
+  for (const auto& p : probes()) {
+    DnsName n = probeName(d, p);
+    if (n.isEmpty()) continue;  // the name would exceed 255 octets: the checks skip it too
+    out.push_back({rrTypeName(p.type) + " " + n.toString(), p.action, n, p.type, true});
   }
   // Verification leftovers are removed after the domain leaves the tenant; their caches do not
   // hold anything up.
-  out.push_back({std::string(kMxVerification) + dn, "remove-verification-records", d, RRType::MX, false});
-  out.push_back({std::string(kTxtVerification) + dn, "remove-verification-records", d, RRType::TXT, false});
+  out.push_back({std::string(kMxVerification) + dn, Action::RemoveVerificationRecords, d, RRType::MX, false});
+  out.push_back({std::string(kTxtVerification) + dn, Action::RemoveVerificationRecords, d, RRType::TXT, false});
   return out;
 }
 
 std::string zoneSubjectKey(const DnsName& domain) { return "ZONE " + domain.toString(); }
 
 SubjectState subjectState(const DomainReport& r, const Subject& s) {
-  if (const Finding* nx = anyFinding(r, "domain-nxdomain")) {
+  if (const Finding* nx = anyFinding(r, FindingId::DomainNxdomain)) {
     SubjectState st;
     st.value = "nxdomain";
     st.detail = nx->message;
@@ -193,14 +169,14 @@ SubjectState subjectState(const DomainReport& r, const Subject& s) {
     rrs.push_back(&rec);
   }
   SubjectState st = valueOf(rrs);
-  if (verificationMx) st.atM365 = findingAt(r, "verification-mx", s.name, RRType::MX) != nullptr;
-  else if (s.type == RRType::MX) st.atM365 = findingAt(r, "mx-at-m365", s.name, RRType::MX) != nullptr;
-  else if (spf) st.atM365 = findingAt(r, "spf-includes-m365", s.name, RRType::TXT) != nullptr;
-  else if (verificationTxt) st.atM365 = findingAt(r, "verification-txt", s.name, RRType::TXT) != nullptr;
+  if (verificationMx) st.atM365 = findingAt(r, FindingId::VerificationMx, s.name, RRType::MX) != nullptr;
+  else if (s.type == RRType::MX) st.atM365 = findingAt(r, FindingId::MxAtM365, s.name, RRType::MX) != nullptr;
+  else if (spf) st.atM365 = findingAt(r, FindingId::SpfIncludesM365, s.name, RRType::TXT) != nullptr;
+  else if (verificationTxt) st.atM365 = findingAt(r, FindingId::VerificationTxt, s.name, RRType::TXT) != nullptr;
   else {
-    for (const auto& p : kProbes)
+    for (const auto& p : probes())
       if (p.action == s.action && p.type == s.type)
-        st.atM365 = st.atM365 || findingAt(r, p.findingId, s.name, s.type) != nullptr;
+        st.atM365 = st.atM365 || findingAt(r, p.finding, s.name, s.type) != nullptr;
   }
   return st;
 }
@@ -262,19 +238,26 @@ std::string historyKey(std::string_view domain, std::string_view subject) {
 StateIndex::StateIndex(const StateSnapshot& s) : s_(s) {
   history_.reserve(s.observations.size());
   for (const auto& row : s.observations) history_[historyKey(row.domain, row.subject)].push_back(&row);
+  // Rows whose step offboard cannot read (another version's) name no step of any plan.
   for (const auto& r : s.revocations) {
-    auto& rev = steps_[r.step].revoked;
+    auto id = StepId::parse(r.step);
+    if (!id) continue;
+    auto& rev = steps_[*id].revoked;
     rev = std::max(rev.value_or(r.seq), r.seq);
   }
   // The same choice as a scan of every row in snapshot order: the last row with the largest seq
   // above the step's last revocation. Revocations are all read first, as the scan reads them
   // before it looks at a row.
   for (const auto& a : s.acks) {
-    StepRows& st = steps_[a.step];
+    auto id = StepId::parse(a.step);
+    if (!id) continue;
+    StepRows& st = steps_[*id];
     if ((!st.revoked || a.seq > *st.revoked) && (!st.ack || a.seq >= st.ack->seq)) st.ack = &a;
   }
   for (const auto& w : s.waivers) {
-    StepRows& st = steps_[w.step];
+    auto id = StepId::parse(w.step);
+    if (!id) continue;
+    StepRows& st = steps_[*id];
     if ((!st.revoked || w.seq > *st.revoked) && (!st.waiver || w.seq >= st.waiver->seq)) st.waiver = &w;
   }
 }
@@ -286,22 +269,22 @@ const std::vector<const ObservationRow*>& StateIndex::history(const DnsName& dom
   return it == history_.end() ? kNone : it->second;
 }
 
-const StateIndex::StepRows* StateIndex::step(std::string_view id) const {
-  auto it = steps_.find(std::string(id));
+const StateIndex::StepRows* StateIndex::step(const StepId& id) const {
+  auto it = steps_.find(id);
   return it == steps_.end() ? nullptr : &it->second;
 }
 
-std::optional<std::int64_t> StateIndex::revokedUpTo(std::string_view id) const {
+std::optional<std::int64_t> StateIndex::revokedUpTo(const StepId& id) const {
   const StepRows* st = step(id);
   return st ? st->revoked : std::nullopt;
 }
 
-const AckRow* StateIndex::latestAck(std::string_view id) const {
+const AckRow* StateIndex::latestAck(const StepId& id) const {
   const StepRows* st = step(id);
   return st ? st->ack : nullptr;
 }
 
-const WaiverRow* StateIndex::latestWaiver(std::string_view id) const {
+const WaiverRow* StateIndex::latestWaiver(const StepId& id) const {
   const StepRows* st = step(id);
   return st ? st->waiver : nullptr;
 }

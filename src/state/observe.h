@@ -11,12 +11,14 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "core/ids.h"
 #include "core/types.h"
 #include "state/state_types.h"
 
@@ -25,7 +27,7 @@ namespace offboard {
 // One subject of a domain, and the plan step whose work changes it.
 struct Subject {
   std::string key;          // the ObservationRow.subject: "MX contoso.com."
-  std::string action;       // "update-mx", "switch-ns", …
+  Action action;            // the step whose work changes it
   DnsName name;
   RRType type = RRType::A;
   bool propagates = true;   // its old value's TTL counts for wait-propagation
@@ -71,12 +73,12 @@ class StateIndex {
 
   // The recorded order (seq) of the last revocation of `step`, or nullopt. A revocation
   // withdraws every ack and waiver of the step recorded before it, whatever their times say.
-  std::optional<std::int64_t> revokedUpTo(std::string_view step) const;
+  std::optional<std::int64_t> revokedUpTo(const StepId& step) const;
 
   // The latest ack (waiver) of `step` in recorded order that no revocation withdrew, or nullptr
   // (among rows with equal seq, the one later in the snapshot).
-  const AckRow* latestAck(std::string_view step) const;
-  const WaiverRow* latestWaiver(std::string_view step) const;
+  const AckRow* latestAck(const StepId& step) const;
+  const WaiverRow* latestWaiver(const StepId& step) const;
 
   const StateSnapshot& snapshot() const { return s_; }
 
@@ -86,12 +88,12 @@ class StateIndex {
     const AckRow* ack = nullptr;
     const WaiverRow* waiver = nullptr;
   };
-  const StepRows* step(std::string_view id) const;
+  const StepRows* step(const StepId& id) const;
 
   const StateSnapshot& s_;
   // Key: the row's domain and subject (historyKey in observe.cc).
   std::unordered_map<std::string, std::vector<const ObservationRow*>> history_;
-  std::unordered_map<std::string, StepRows> steps_;
+  std::map<StepId, StepRows> steps_;
 };
 
 // Largest TTL seen while the subject pointed at Microsoft 365 (recursive resolvers count TTLs

@@ -171,19 +171,52 @@ SqlError lastError(sqlite3* db, int rc) {
   return e;
 }
 
-// Exit code for a failure: a file that is not (or no longer) a readable offboard state is an
-// input problem (2); everything else — I/O errors, a full disk, a lock held too long — is a
-// storage error (4).
-int exitCodeFor(int rc) {
+// One of Status's factories: the kind of a failure, chosen before its message is written.
+using StatusOf = Status (*)(std::string);
+
+// The storage's trouble rather than the file's: the messages say "storage error".
+bool isStorage(StatusOf kind) { return kind == Status::ioError || kind == Status::busy; }
+
+// Why open() refuses a file: its kind, and what to say after "state file PATH: ". None when
+// kind is null.
+struct Refusal {
+  StatusOf kind = nullptr;
+  std::string what;
+  explicit operator bool() const { return kind != nullptr; }
+};
+
+// What an errno from opening or reading the file says: the path leads to no file (NotFound),
+// the file is not ours to open (AccessDenied), it is a directory (NotAState), or the machine is
+// in trouble — no file descriptors left, no memory, an I/O error — which says nothing about the
+// file (IoError).
+StatusOf errnoKind(int e) {
+  switch (e) {
+    case ENOENT:
+    case ENOTDIR:
+    case ELOOP:
+    case ENAMETOOLONG: return Status::notFound;
+    case EACCES:
+    case EPERM:
+    case EROFS: return Status::accessDenied;
+    case EISDIR: return Status::notAState;
+    default: return Status::ioError;
+  }
+}
+
+// What a failed SQLite call while opening says, given the errno SQLite saw (`sys`, 0 if none).
+// Only SQLite's own verdict makes a file Corrupt; a file SQLite cannot open is judged by the
+// errno, so that running out of file descriptors (SQLITE_CANTOPEN with EMFILE) is never taken
+// for a bad file.
+StatusOf openFailureKind(int rc, int sys) {
   switch (rc & 0xff) {
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-    case SQLITE_CANTOPEN:
+    case SQLITE_NOTADB: return Status::corrupt;
+    case SQLITE_CANTOPEN: return sys != 0 ? errnoKind(sys) : Status::notFound;
     case SQLITE_PERM:
-    case SQLITE_AUTH:
-      return 2;
-    default:
-      return 4;
+    case SQLITE_AUTH: return Status::accessDenied;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return Status::busy;
+    default: return Status::ioError;  // SQLITE_IOERR, SQLITE_FULL, SQLITE_NOMEM, SQLITE_TOOBIG …
   }
 }
 
@@ -196,12 +229,30 @@ SqlError exec(sqlite3* db, const char* sql) {
   return e;
 }
 
+// The one transaction wrapper. Read: BEGIN (deferred), so that several SELECTs see one
+// consistent state, then rolled back, since nothing was written. Write: BEGIN IMMEDIATE, so
+// that the write lock is taken up front and the busy handler can wait for it (see the top of
+// this file), then committed. Either is rolled back when anything in it failed.
+enum class Txn { Read, Write };
+
+template <typename Body>
+SqlError transaction(sqlite3* db, Txn kind, Body&& body) {
+  if (auto e = exec(db, kind == Txn::Write ? "BEGIN IMMEDIATE" : "BEGIN")) return e;
+  SqlError e = body();
+  if (!e && kind == Txn::Write) e = exec(db, "COMMIT");
+  if (sqlite3_get_autocommit(db) == 0) exec(db, "ROLLBACK");
+  return e;
+}
+
 SqlError prepare(sqlite3* db, std::string_view sql, StmtPtr* out) {
   sqlite3_stmt* s = nullptr;
   const int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &s, nullptr);
+  // The error is read before *out's previous statement is finalized: sqlite3_finalize() sets
+  // the connection's error code and message to that statement's (SQLITE_OK), which would turn
+  // this failure into a success and the next step into a no-op on a null statement.
+  SqlError e = rc == SQLITE_OK ? SqlError{} : lastError(db, sqlite3_extended_errcode(db));
   out->reset(s);
-  if (rc != SQLITE_OK) return lastError(db, sqlite3_extended_errcode(db));
-  return {};
+  return e;
 }
 
 std::string columnText(sqlite3_stmt* s, int col) {
@@ -270,13 +321,13 @@ struct Inspection {
 };
 
 SqlError inspect(sqlite3* db, Inspection* out) {
-  if (auto e = exec(db, "BEGIN")) return e;
-  SqlError e;
-  if (!e) e = queryInt(db, "PRAGMA application_id", &out->applicationId);
-  if (!e) e = queryInt(db, "PRAGMA user_version", &out->userVersion);
-  if (!e) e = readSchema(db, &out->schema);
-  exec(db, "ROLLBACK");  // read-only transaction: nothing to keep
-  if (e) return e;
+  if (auto e = transaction(db, Txn::Read, [&] {
+        SqlError e = queryInt(db, "PRAGMA application_id", &out->applicationId);
+        if (!e) e = queryInt(db, "PRAGMA user_version", &out->userVersion);
+        if (!e) e = readSchema(db, &out->schema);
+        return e;
+      }))
+    return e;
   out->blank = out->schema.empty() && out->applicationId == 0 && out->userVersion == 0;
   return {};
 }
@@ -321,8 +372,8 @@ std::string refusal(const Inspection& ins, const std::vector<SchemaObject>& expe
   return {};
 }
 
-// Checks the offboard_meta marker rows. "" when they say offboard, schema = user_version.
-SqlError checkMeta(sqlite3* db, std::int64_t userVersion, std::string* problem) {
+// Checks the offboard_meta marker rows: no *problem when they say offboard, schema = user_version.
+SqlError checkMeta(sqlite3* db, std::int64_t userVersion, Refusal* problem) {
   StmtPtr s;
   if (auto e = prepare(db, "SELECT key, value FROM offboard_meta", &s)) return e;
   std::string application, schema;
@@ -334,10 +385,11 @@ SqlError checkMeta(sqlite3* db, std::int64_t userVersion, std::string* problem) 
   }
   if (rc != SQLITE_DONE) return lastError(db, sqlite3_extended_errcode(db));
   if (application != kMetaApplication) {
-    *problem = "is not an offboard state file (offboard_meta has no application marker)";
+    *problem = {Status::notAState, "is not an offboard state file (offboard_meta has no application marker)"};
   } else if (schema != std::to_string(userVersion)) {
-    *problem = "is inconsistent (offboard_meta says schema '" + schema + "', user_version " +
-               std::to_string(userVersion) + ")";
+    // offboard's own markers disagree: an offboard state, damaged.
+    *problem = {Status::corrupt, "is inconsistent (offboard_meta says schema '" + schema + "', user_version " +
+                                     std::to_string(userVersion) + ")"};
   }
   return {};
 }
@@ -360,31 +412,24 @@ SqlError quickCheck(sqlite3* db, std::string* problem) {
 // initialised the file first (the caller then inspects it again).
 SqlError initialise(sqlite3* db, bool* raced) {
   *raced = false;
-  if (auto e = exec(db, "BEGIN IMMEDIATE")) return e;
-  SqlError e;
-  {
+  return transaction(db, Txn::Write, [&]() -> SqlError {
     // Re-inspect under the write lock: between our first look and now another process may
-    // have initialised the file.
+    // have initialised the file. Then this transaction writes nothing and commits empty.
     std::int64_t appId = 0, uv = 0;
     std::vector<SchemaObject> schema;
-    e = queryInt(db, "PRAGMA application_id", &appId);
-    if (!e) e = queryInt(db, "PRAGMA user_version", &uv);
-    if (!e) e = readSchema(db, &schema);
-    if (!e && (appId != 0 || uv != 0 || !schema.empty())) {
-      exec(db, "ROLLBACK");
+    if (auto e = queryInt(db, "PRAGMA application_id", &appId)) return e;
+    if (auto e = queryInt(db, "PRAGMA user_version", &uv)) return e;
+    if (auto e = readSchema(db, &schema)) return e;
+    if (appId != 0 || uv != 0 || !schema.empty()) {
       *raced = true;
       return {};
     }
-  }
-  if (!e) e = exec(db, kSchemaV1Sql);
-  if (!e) {
+    if (auto e = exec(db, kSchemaV1Sql)) return e;
     const std::string pragmas = "PRAGMA application_id = " + std::to_string(kStateApplicationId) +
                                 "; PRAGMA user_version = 1;";
-    e = exec(db, pragmas.c_str());
-  }
-  if (!e) {
+    if (auto e = exec(db, pragmas.c_str())) return e;
     StmtPtr s;
-    e = prepare(db, "INSERT INTO offboard_meta (key, value) VALUES (?1, ?2)", &s);
+    if (auto e = prepare(db, "INSERT INTO offboard_meta (key, value) VALUES (?1, ?2)", &s)) return e;
     const std::pair<std::string, std::string> rows[] = {
         {"application", kMetaApplication},
         {"schema", "1"},
@@ -393,53 +438,38 @@ SqlError initialise(sqlite3* db, bool* raced) {
 #endif
     };
     for (const auto& [k, v] : rows) {
-      if (e) break;
       sqlite3_reset(s.get());
       bindText(s.get(), 1, k);
       bindText(s.get(), 2, v);
-      if (sqlite3_step(s.get()) != SQLITE_DONE) e = lastError(db, sqlite3_extended_errcode(db));
+      if (sqlite3_step(s.get()) != SQLITE_DONE) return lastError(db, sqlite3_extended_errcode(db));
     }
-  }
-  // The upgrade path and a new file share their last statements, so their schemas are equal.
-  if (!e) e = exec(db, kMigrateToV2Sql);
-  if (!e) e = exec(db, "COMMIT");
-  if (e && sqlite3_get_autocommit(db) == 0) exec(db, "ROLLBACK");
-  return e;
+    // The upgrade path and a new file share their last statements, so their schemas are equal.
+    return exec(db, kMigrateToV2Sql);
+  });
 }
 
 // Upgrades an accepted version-1 state to the current schema in one transaction: all of it or
 // nothing (a process killed here leaves the version-1 file).
 SqlError migrate(sqlite3* db) {
-  if (auto e = exec(db, "BEGIN IMMEDIATE")) return e;
-  SqlError e;
-  std::int64_t uv = 0;
-  e = queryInt(db, "PRAGMA user_version", &uv);
-  if (!e && uv == 1) e = exec(db, kMigrateToV2Sql);  // else another process upgraded it first
-  if (!e) e = exec(db, "COMMIT");
-  if (e && sqlite3_get_autocommit(db) == 0) exec(db, "ROLLBACK");
-  return e;
+  return transaction(db, Txn::Write, [&]() -> SqlError {
+    std::int64_t uv = 0;
+    if (auto e = queryInt(db, "PRAGMA user_version", &uv)) return e;
+    if (uv != 1) return {};  // another process upgraded it first
+    return exec(db, kMigrateToV2Sql);
+  });
 }
 
-// errno values that say the file is not there or not ours to open (an input problem, exit 2);
-// anything else (no file descriptors left, no memory, an I/O error) is the machine's (exit 4).
-bool isInputErrno(int e) {
-  return e == ENOENT || e == EACCES || e == EPERM || e == EISDIR || e == ENOTDIR || e == ELOOP ||
-         e == ENAMETOOLONG || e == EROFS;
-}
-
-bool readHeaderMagic(const std::string& path, bool* isSqlite, std::string* problem, int* code) {
-  *code = 2;
+// Reads the file's first 16 bytes: *isSqlite when they are SQLite's magic. A refusal when the
+// file cannot be read.
+Refusal readHeaderMagic(const std::string& path, bool* isSqlite) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     const int err = errno;
-    if (!isInputErrno(err)) {
-      *code = 4;
-      *problem = std::string("storage error: cannot be opened to read: ") + std::strerror(err) +
-                 " (the file itself was not read, nothing is known to be wrong with it)";
-    } else {
-      *problem = std::string("cannot be read: ") + std::strerror(err);
-    }
-    return false;
+    const StatusOf kind = errnoKind(err);
+    if (isStorage(kind))
+      return {kind, std::string("storage error: cannot be opened to read: ") + std::strerror(err) +
+                        " (the file itself was not read, nothing is known to be wrong with it)"};
+    return {kind, std::string("cannot be read: ") + std::strerror(err)};
   }
   char buf[16] = {};
   std::size_t got = 0;
@@ -447,10 +477,9 @@ bool readHeaderMagic(const std::string& path, bool* isSqlite, std::string* probl
     const ssize_t n = ::read(fd, buf + got, sizeof buf - got);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      *code = 4;
-      *problem = std::string("storage error: cannot be read: ") + std::strerror(errno);
+      const int err = errno;
       ::close(fd);
-      return false;
+      return {Status::ioError, std::string("storage error: cannot be read: ") + std::strerror(err)};
     }
     if (n == 0) break;
     got += static_cast<std::size_t>(n);
@@ -458,7 +487,7 @@ bool readHeaderMagic(const std::string& path, bool* isSqlite, std::string* probl
   ::close(fd);
   static constexpr char kMagic[16] = "SQLite format 3";  // 15 characters and a NUL (fileformat.html)
   *isSqlite = got == sizeof buf && std::memcmp(buf, kMagic, sizeof kMagic) == 0;
-  return true;
+  return {};
 }
 
 }  // namespace
@@ -469,39 +498,32 @@ std::string StateStore::libraryVersion() { return std::string("SQLite ") + sqlit
 
 StateStore::~StateStore() { sqlite3_close_v2(db_); }
 
-std::unique_ptr<StateStore> StateStore::open(const std::string& path, OpenMode mode,
-                                             std::string* error, int* exitCode) {
-  auto fail = [&](int code, const std::string& what) -> std::unique_ptr<StateStore> {
-    if (error != nullptr) *error = "state file " + path + ": " + what;
-    if (exitCode != nullptr) *exitCode = code;
-    return nullptr;
+Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& path, OpenMode mode) {
+  auto fail = [&](StatusOf kind, const std::string& what) -> Result<std::unique_ptr<StateStore>> {
+    return kind("state file " + path + ": " + what);
   };
-  if (error != nullptr) error->clear();
-  if (exitCode != nullptr) *exitCode = 0;
 
   // 1. Look at the file ourselves before SQLite touches it: SQLite would happily treat an
   //    empty file as a new database and would report a text file only when first read.
   struct stat st {};
   bool exists = true;
   if (::stat(path.c_str(), &st) != 0) {
-    if (errno != ENOENT)
-      return fail(isInputErrno(errno) ? 2 : 4, std::string("cannot be accessed: ") + std::strerror(errno));
+    const int err = errno;
+    if (err != ENOENT) return fail(errnoKind(err), std::string("cannot be accessed: ") + std::strerror(err));
     exists = false;
-    if (mode == OpenMode::MustExist) return fail(2, "does not exist");
+    if (mode == OpenMode::MustExist) return fail(Status::notFound, "does not exist");
   }
   if (exists) {
-    if (S_ISDIR(st.st_mode)) return fail(2, "is a directory");
-    if (!S_ISREG(st.st_mode)) return fail(2, "is not a regular file");
+    if (S_ISDIR(st.st_mode)) return fail(Status::notAState, "is a directory");
+    if (!S_ISREG(st.st_mode)) return fail(Status::notAState, "is not a regular file");
     if (st.st_size == 0) {
       if (mode == OpenMode::MustExist)
-        return fail(2, "is empty (0 bytes), not an offboard state file");
+        return fail(Status::notFound, "is empty (0 bytes), not an offboard state file");
     } else {
       bool isSqlite = false;
-      std::string problem;
-      int code = 2;
-      if (!readHeaderMagic(path, &isSqlite, &problem, &code)) return fail(code, problem);
+      if (const Refusal r = readHeaderMagic(path, &isSqlite)) return fail(r.kind, r.what);
       if (!isSqlite)
-        return fail(2, "is not an SQLite database, so not an offboard state file; left untouched");
+        return fail(Status::notAState, "is not an SQLite database, so not an offboard state file; left untouched");
     }
   }
 
@@ -518,8 +540,8 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& path, OpenMode m
   if (rc != SQLITE_OK) {
     const SqlError e = lastError(raw, rc);
     const int sys = raw != nullptr ? sqlite3_system_errno(raw) : 0;
-    const int code = (e.code & 0xff) == SQLITE_CANTOPEN && sys != 0 && !isInputErrno(sys) ? 4 : exitCodeFor(e.code);
-    return fail(code, std::string(code == 4 ? "storage error: " : "") + "cannot be opened: " + e.message +
+    const StatusOf kind = openFailureKind(e.code, sys);
+    return fail(kind, std::string(isStorage(kind) ? "storage error: " : "") + "cannot be opened: " + e.message +
                           (sys != 0 && e.message.find(std::strerror(sys)) == std::string::npos
                                ? std::string(" (") + std::strerror(sys) + ")"
                                : ""));
@@ -532,27 +554,25 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& path, OpenMode m
   sqlite3_db_config(db.get(), SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
   sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
 
-  // "corrupt" only when SQLite says the file is; a file that cannot be opened for a reason of the
-  // machine's (no file descriptors left: SQLITE_CANTOPEN with EMFILE) is a storage error.
-  auto storageFail = [&](const char* doing, const SqlError& e) {
-    const int primary = e.code & 0xff;
+  // A failed SQLite call while deciding what the file is (see openFailureKind).
+  auto sqlFail = [&](const char* doing, const SqlError& e) {
     const int sys = sqlite3_system_errno(db.get());
-    int code = exitCodeFor(e.code);
-    if (primary == SQLITE_CANTOPEN && sys != 0 && !isInputErrno(sys)) code = 4;
-    std::string what = primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB ? "is corrupt"
-                       : code == 2                                          ? "cannot be read"
-                                                                            : "storage error";
+    const StatusOf kind = openFailureKind(e.code, sys);
+    const char* what = kind == Status::corrupt ? "is corrupt"
+                       : isStorage(kind)        ? "storage error"
+                                                : "cannot be read";
     std::string message = e.message;
     if (sys != 0 && message.find(std::strerror(sys)) == std::string::npos)
       message += std::string(" (") + std::strerror(sys) + ")";
-    return fail(code, what + " while " + doing + ": " + message);
+    return fail(kind, std::string(what) + " while " + doing + ": " + message);
   };
 
   // 3. Decide what the file is. A blank file is initialised (CreateIfMissing) — possibly racing
   //    another process doing the same, hence the loop.
   std::vector<SchemaObject> expected, expectedV1;
-  if (auto e = expectedSchema(kStateSchemaVersion, &expected)) return fail(4, "internal error: " + e.message);
-  if (auto e = expectedSchema(1, &expectedV1)) return fail(4, "internal error: " + e.message);
+  if (auto e = expectedSchema(kStateSchemaVersion, &expected))
+    return fail(Status::ioError, "internal error: " + e.message);
+  if (auto e = expectedSchema(1, &expectedV1)) return fail(Status::ioError, "internal error: " + e.message);
   Inspection ins;
   // Switching to WAL needs the file to itself, and SQLite does not wait for that through the
   // busy handler: a process initialising the same blank file at this moment makes it fail with
@@ -562,42 +582,45 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& path, OpenMode m
   bool walBusy = false;
   for (int attempt = 0;; ++attempt) {
     ins = Inspection{};
-    if (auto e = inspect(db.get(), &ins)) return storageFail("reading its header", e);
+    if (auto e = inspect(db.get(), &ins)) return sqlFail("reading its header", e);
     if (!ins.blank) break;
     if (mode == OpenMode::MustExist)
-      return fail(2, "holds no offboard state (an SQLite database without tables)");
-    if (attempt > 0 && !walBusy) return fail(4, "initialisation by another process did not complete");
+      return fail(Status::notFound, "holds no offboard state (an SQLite database without tables)");
+    if (attempt > 0 && !walBusy)
+      return fail(Status::ioError, "initialisation by another process did not complete");
     // WAL must be chosen outside a transaction; it is persistent in the file header.
     if (auto e = exec(db.get(), "PRAGMA journal_mode = WAL")) {
       walBusy = (e.code & 0xff) == SQLITE_BUSY && std::chrono::steady_clock::now() < busyUntil;
-      if (!walBusy) return storageFail("switching to WAL mode", e);
+      if (!walBusy) return sqlFail("switching to WAL mode", e);
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       continue;
     }
     walBusy = false;
     bool raced = false;
-    if (auto e = initialise(db.get(), &raced)) return storageFail("creating the schema", e);
+    if (auto e = initialise(db.get(), &raced)) return sqlFail("creating the schema", e);
   }
   if (ins.userVersion == 1 && ins.applicationId == kStateApplicationId) {
     // A version-1 state: checked whole against version 1, then upgraded in place.
-    if (const std::string why = refusal(ins, expectedV1, 1); !why.empty()) return fail(2, why);
-    std::string problem;
-    if (auto e = quickCheck(db.get(), &problem)) return storageFail("checking integrity", e);
-    if (!problem.empty()) return fail(2, problem);
-    if (auto e = checkMeta(db.get(), 1, &problem)) return storageFail("reading offboard_meta", e);
-    if (!problem.empty()) return fail(2, problem);
-    if (auto e = migrate(db.get())) return storageFail("upgrading it from schema 1", e);
+    if (const std::string why = refusal(ins, expectedV1, 1); !why.empty()) return fail(Status::notAState, why);
+    std::string damage;
+    if (auto e = quickCheck(db.get(), &damage)) return sqlFail("checking integrity", e);
+    if (!damage.empty()) return fail(Status::corrupt, damage);
+    Refusal meta;
+    if (auto e = checkMeta(db.get(), 1, &meta)) return sqlFail("reading offboard_meta", e);
+    if (meta) return fail(meta.kind, meta.what);
+    if (auto e = migrate(db.get())) return sqlFail("upgrading it from schema 1", e);
     ins = Inspection{};
-    if (auto e = inspect(db.get(), &ins)) return storageFail("reading its header", e);
+    if (auto e = inspect(db.get(), &ins)) return sqlFail("reading its header", e);
   }
-  if (const std::string why = refusal(ins, expected, kStateSchemaVersion); !why.empty()) return fail(2, why);
+  if (const std::string why = refusal(ins, expected, kStateSchemaVersion); !why.empty())
+    return fail(Status::notAState, why);
   {
-    std::string problem;
-    if (auto e = quickCheck(db.get(), &problem)) return storageFail("checking integrity", e);
-    if (!problem.empty()) return fail(2, problem);
-    if (auto e = checkMeta(db.get(), ins.userVersion, &problem))
-      return storageFail("reading offboard_meta", e);
-    if (!problem.empty()) return fail(2, problem);
+    std::string damage;
+    if (auto e = quickCheck(db.get(), &damage)) return sqlFail("checking integrity", e);
+    if (!damage.empty()) return fail(Status::corrupt, damage);
+    Refusal meta;
+    if (auto e = checkMeta(db.get(), ins.userVersion, &meta)) return sqlFail("reading offboard_meta", e);
+    if (meta) return fail(meta.kind, meta.what);
   }
 
   // 4. Accepted: make sure of WAL mode (a no-op for files we created) and set the per-connection
@@ -613,33 +636,29 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& path, OpenMode m
         e = lastError(db.get(), sqlite3_extended_errcode(db.get()));
       }
     }
-    if (e) return storageFail("switching to WAL mode", e);
-    if (journal != "wal") return fail(4, "cannot use WAL journal mode (got '" + journal + "')");
+    if (e) return sqlFail("switching to WAL mode", e);
+    if (journal != "wal") return fail(Status::ioError, "cannot use WAL journal mode (got '" + journal + "')");
   }
   if (auto e = exec(db.get(), "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"))
-    return storageFail("setting pragmas", e);
+    return sqlFail("setting pragmas", e);
   sqlite3_db_config(db.get(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, nullptr);
   return std::unique_ptr<StateStore>(new StateStore(path, db.release()));
 }
 
 namespace {
 
-// Runs body inside BEGIN IMMEDIATE … COMMIT; rolls back on any failure.
+// Runs body in a transaction on an accepted state; a failure is the Status state_store.h
+// promises. The file passed its checks at open(), so whatever SQLite says now is the storage's
+// doing: Busy when the lock was held past the busy timeout, IoError for everything else.
 template <typename Body>
-bool inWriteTransaction(sqlite3* db, const std::string& path, std::string* err, Body&& body) {
-  auto report = [&](const SqlError& e) {
-    if (err != nullptr) *err = "state file " + path + ": storage error: " + e.message;
-    return false;
-  };
-  if (err != nullptr) err->clear();
-  if (auto e = exec(db, "BEGIN IMMEDIATE")) return report(e);
-  SqlError e = body();
-  if (!e) e = exec(db, "COMMIT");
-  if (e) {
-    if (sqlite3_get_autocommit(db) == 0) exec(db, "ROLLBACK");
-    return report(e);
-  }
-  return true;
+Status inTransaction(sqlite3* db, const std::string& path, Txn kind, Body&& body) {
+  const SqlError e = transaction(db, kind, std::forward<Body>(body));
+  if (!e) return Status::ok();
+  std::string message = "state file " + path +
+                        (kind == Txn::Write ? ": storage error: " : ": storage error while reading: ") + e.message;
+  const int primary = e.code & 0xff;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return Status::busy(std::move(message));
+  return Status::ioError(std::move(message));
 }
 
 SqlError stepDone(sqlite3* db, sqlite3_stmt* s) {
@@ -677,25 +696,6 @@ SqlError insertStepRow(sqlite3* db, const char* table, const char* textColumn, c
   return insertEvent(db, at, kind, step, who, text);
 }
 
-}  // namespace
-
-namespace {
-
-// Runs body inside a read transaction, so that several SELECTs see one consistent state.
-template <typename Body>
-bool inReadTransaction(sqlite3* db, const std::string& path, std::string* err, Body&& body) {
-  auto report = [&](const SqlError& e) {
-    if (err != nullptr) *err = "state file " + path + ": storage error while reading: " + e.message;
-    return false;
-  };
-  if (err != nullptr) err->clear();
-  if (auto e = exec(db, "BEGIN")) return report(e);
-  SqlError e = body();
-  exec(db, "ROLLBACK");  // nothing was written
-  if (e) return report(e);
-  return true;
-}
-
 // Steps s to the end, calling onRow for each row.
 template <typename OnRow>
 SqlError eachRow(sqlite3* db, sqlite3_stmt* s, OnRow&& onRow) {
@@ -707,21 +707,21 @@ SqlError eachRow(sqlite3* db, sqlite3_stmt* s, OnRow&& onRow) {
 
 }  // namespace
 
-bool StateStore::addAck(const AckRow& ack, std::string* err) {
-  return inWriteTransaction(db_, path_, err, [&] {
+Status StateStore::addAck(const AckRow& ack) {
+  return inTransaction(db_, path_, Txn::Write, [&] {
     return insertStepRow(db_, "acks", "note", "ack", ack.step, ack.by, ack.note, ack.at);
   });
 }
 
-bool StateStore::addWaiver(const WaiverRow& waiver, std::string* err) {
-  return inWriteTransaction(db_, path_, err, [&] {
+Status StateStore::addWaiver(const WaiverRow& waiver) {
+  return inTransaction(db_, path_, Txn::Write, [&] {
     return insertStepRow(db_, "waivers", "reason", "waiver", waiver.step, waiver.by,
                          waiver.reason, waiver.at);
   });
 }
 
-bool StateStore::addRevocation(const RevocationRow& r, std::string* err) {
-  return inWriteTransaction(db_, path_, err, [&] {
+Status StateStore::addRevocation(const RevocationRow& r) {
+  return inTransaction(db_, path_, Txn::Write, [&] {
     return insertStepRow(db_, "revocations", "reason", "revoke", r.step, r.by, r.reason, r.at);
   });
 }
@@ -753,47 +753,47 @@ SqlError writeMeta(sqlite3* db, const char* key, std::string_view value) {
 
 }  // namespace
 
-StateStore::Binding StateStore::bindTenant(
+Result<StateStore::Binding> StateStore::bindTenant(
     const std::string& identity,
-    const std::function<std::optional<std::string>(const std::string&)>& sameTenant,
-    std::string* bound, std::string* err) {
-  Binding result = Binding::Error;
-  const bool ok = inWriteTransaction(db_, path_, err, [&]() -> SqlError {
+    const std::function<std::optional<std::string>(const std::string&)>& sameTenant) {
+  Binding result;
+  const Status written = inTransaction(db_, path_, Txn::Write, [&]() -> SqlError {
     std::optional<std::string> stored;
     if (auto e = readMeta(db_, kMetaTenant, &stored)) return e;
-    if (bound != nullptr) *bound = stored.value_or("");
+    result.stored = stored.value_or("");
     if (!stored) {
-      result = Binding::Bound;
+      result.kind = Binding::Kind::Bound;
       return writeMeta(db_, kMetaTenant, identity);
     }
     const std::optional<std::string> merged = sameTenant(*stored);
     if (!merged) {
-      result = Binding::Mismatch;
+      result.kind = Binding::Kind::Mismatch;
       return {};
     }
-    result = Binding::Matches;
+    result.kind = Binding::Kind::Matches;
     return *stored == *merged ? SqlError{} : writeMeta(db_, kMetaTenant, *merged);
   });
-  return ok ? result : Binding::Error;
+  if (!written) return written;
+  return result;
 }
 
-std::optional<std::string> StateStore::boundTenant(std::string* err) {
+Result<std::string> StateStore::boundTenant() {
   std::optional<std::string> stored;
-  const bool ok = inReadTransaction(db_, path_, err, [&] { return readMeta(db_, kMetaTenant, &stored); });
-  if (!ok) return std::nullopt;
+  const Status read = inTransaction(db_, path_, Txn::Read, [&] { return readMeta(db_, kMetaTenant, &stored); });
+  if (!read) return read;
   return stored.value_or("");
 }
 
-bool StateStore::setPlanSteps(const std::vector<std::string>& ids, std::string* err) {
+Status StateStore::setPlanSteps(const std::vector<std::string>& ids) {
   std::string joined;
   for (const auto& id : ids) joined += (joined.empty() ? "" : "\n") + id;
-  return inWriteTransaction(db_, path_, err, [&] { return writeMeta(db_, kMetaPlanSteps, joined); });
+  return inTransaction(db_, path_, Txn::Write, [&] { return writeMeta(db_, kMetaPlanSteps, joined); });
 }
 
-std::optional<std::vector<std::string>> StateStore::planSteps(std::string* err) {
+Result<std::vector<std::string>> StateStore::planSteps() {
   std::optional<std::string> stored;
-  const bool ok = inReadTransaction(db_, path_, err, [&] { return readMeta(db_, kMetaPlanSteps, &stored); });
-  if (!ok) return std::nullopt;
+  const Status read = inTransaction(db_, path_, Txn::Read, [&] { return readMeta(db_, kMetaPlanSteps, &stored); });
+  if (!read) return read;
   std::vector<std::string> out;
   std::string cur;
   for (char c : stored.value_or("")) {
@@ -808,10 +808,9 @@ std::optional<std::vector<std::string>> StateStore::planSteps(std::string* err) 
   return out;
 }
 
-bool StateStore::recordObservations(const std::vector<ObservationRow>& rows, std::string* err) {
-  if (err != nullptr) err->clear();
-  if (rows.empty()) return true;
-  return inWriteTransaction(db_, path_, err, [&]() -> SqlError {
+Status StateStore::recordObservations(const std::vector<ObservationRow>& rows) {
+  if (rows.empty()) return Status::ok();
+  return inTransaction(db_, path_, Txn::Write, [&]() -> SqlError {
     StmtPtr latest, advance, insert;
     if (auto e = prepare(db_,
                          "SELECT id, value, at_m365, evidence, ttl FROM observations "
@@ -902,9 +901,9 @@ bool StateStore::recordObservations(const std::vector<ObservationRow>& rows, std
 }
 
 
-StateSnapshot StateStore::snapshot(std::string* err) {
+Result<StateSnapshot> StateStore::snapshot() {
   StateSnapshot out;
-  const bool ok = inReadTransaction(db_, path_, err, [&]() -> SqlError {
+  const Status read = inTransaction(db_, path_, Txn::Read, [&]() -> SqlError {
     StmtPtr s;
     // Acks, waivers and revocations as the audit log has them: each is written with its event
     // in one transaction, and the event ids give the one order in which they were recorded.
@@ -945,13 +944,13 @@ StateSnapshot StateStore::snapshot(std::string* err) {
       out.observations.push_back(std::move(o));
     });
   });
-  if (!ok) return {};
+  if (!read) return read;  // never the rows read before the failure
   return out;
 }
 
-std::vector<HistoryEvent> StateStore::history(std::string* err) {
+Result<std::vector<HistoryEvent>> StateStore::history() {
   std::vector<HistoryEvent> out;
-  const bool ok = inReadTransaction(db_, path_, err, [&]() -> SqlError {
+  const Status read = inTransaction(db_, path_, Txn::Read, [&]() -> SqlError {
     StmtPtr s;
     if (auto e = prepare(db_, "SELECT id, at, kind, target, who, text FROM events ORDER BY id", &s))
       return e;
@@ -961,7 +960,7 @@ std::vector<HistoryEvent> StateStore::history(std::string* err) {
                                  columnText(r, 5)});
     });
   });
-  if (!ok) return {};
+  if (!read) return read;
   return out;
 }
 

@@ -822,7 +822,7 @@ DomainReport checkOne(Resolver& r, const std::string& domain) {
 
 bool hasLookupFailed(const DomainReport& rep, const std::string& text) {
   for (const auto& f : rep.findings)
-    if (f.id == "lookup-failed" && f.message.find(text) != std::string::npos) return true;
+    if (f.id == FindingId::LookupFailed && f.message.find(text) != std::string::npos) return true;
   return false;
 }
 

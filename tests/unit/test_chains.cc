@@ -12,6 +12,7 @@
 #include "core/server_merge.h"
 #include "engine/check_engine.h"
 #include "fake_resolver.h"
+#include "plan_text.h"
 
 using namespace offboard;
 using namespace offboard::testing;
@@ -44,7 +45,7 @@ DomainReport check(FakeResolver& r, const std::string& d = kD) {
 
 const Finding* get(const DomainReport& r, const std::string& id) {
   for (const auto& f : r.findings)
-    if (f.id == id) return &f;
+    if (name(f.id) == id) return &f;
   return nullptr;
 }
 

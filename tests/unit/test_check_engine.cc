@@ -2,6 +2,7 @@
 
 #include "engine/check_engine.h"
 #include "fake_resolver.h"
+#include "plan_text.h"
 
 using namespace offboard;
 using namespace offboard::testing;
@@ -29,7 +30,7 @@ TEST_CASE("the engine follows MX exchanges and reports the chain's verdict") {
   auto reports = checkAll(r, {job("a.example")});
   REQUIRE(reports.size() == 1);
   CHECK(reports[0].verdict == Verdict::PointsAtM365);
-  CHECK(reports[0].findings.front().id == "mx-at-m365");
+  CHECK(name(reports[0].findings.front().id) == "mx-at-m365");
 }
 
 TEST_CASE("parent-side questions are asked only when the resolver sees parents") {

@@ -5,6 +5,7 @@
 #include "checks/catalogue.h"
 #include "checks/checks.h"
 #include "fake_resolver.h"
+#include "plan_text.h"
 #include "core/server_merge.h"
 
 using namespace offboard;
@@ -41,7 +42,7 @@ void put(std::vector<Observation>& v, Observation o) {
 
 std::vector<std::string> ids(const DomainReport& r) {
   std::vector<std::string> out;
-  for (const auto& f : r.findings) out.push_back(f.id);
+  for (const auto& f : r.findings) out.push_back(name(f.id));
   return out;
 }
 
@@ -52,7 +53,7 @@ bool has(const DomainReport& r, const std::string& id) {
 
 const Finding* get(const DomainReport& r, const std::string& id) {
   for (const auto& f : r.findings)
-    if (f.id == id) return &f;
+    if (name(f.id) == id) return &f;
   return nullptr;
 }
 
@@ -385,7 +386,7 @@ TEST_CASE("severity decides the verdict and the domain's cloud") {
   CHECK(verdictOf({}) == Verdict::Clear);
   auto finding = [](const char* id, Severity s) {
     Finding f;
-    f.id = id;
+    f.id = *findingIdFromName(id);
     f.severity = s;
     return f;
   };
@@ -692,7 +693,7 @@ TEST_CASE("target-missing-dot: a Microsoft 365 host with the zone appended is a 
     auto r = evaluate(N("contoso.com"), v);
     std::vector<RRType> types;
     for (const auto& f : r.findings)
-      if (f.id == "target-missing-dot") types.push_back(f.type);
+      if (name(f.id) == "target-missing-dot") types.push_back(f.type);
     CHECK(std::count(types.begin(), types.end(), RRType::CNAME) == 1);
     CHECK(std::count(types.begin(), types.end(), RRType::SRV) == 1);
     CHECK(std::count(types.begin(), types.end(), RRType::NS) == 1);
@@ -804,7 +805,7 @@ TEST_CASE("a lame server is reported once per domain, with how many questions it
   auto r = evaluate(N("x.example"), v);
   std::vector<const Finding*> lame;
   for (const auto& f : r.findings)
-    if (f.id == "lame-delegation") lame.push_back(&f);
+    if (name(f.id) == "lame-delegation") lame.push_back(&f);
   REQUIRE(lame.size() == 2);
   CHECK(lame[0]->server == "127.0.0.3:53");
   CHECK(lame[0]->type == RRType::MX);

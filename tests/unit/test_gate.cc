@@ -16,6 +16,7 @@
 #include "checks/checks.h"
 #include "commands/plan_commands.h"
 #include "fake_resolver.h"
+#include "plan_text.h"
 #include "gate/gate.h"
 #include "state/observe.h"
 #include "plan/planner.h"
@@ -27,8 +28,7 @@ namespace {
 
 PlanStep st(const std::string& id, StepStatus s, bool gating = true) {
   PlanStep p;
-  p.id = id;
-  p.action = id.substr(0, id.find(':'));
+  p.id = *StepId::parse(id);
   p.status = s;
   p.gating = gating;
   p.state = "state of " + id;
@@ -190,7 +190,7 @@ World migrated() {
   // Acknowledged once the waits are over, in plan order (SPEC §4: an ack made while a step it
   // comes after was open does not count).
   for (const auto& row : p.steps)
-    if (row.kind == StepKind::Manual) w.state.acks.push_back({row.id, "ops", "", NOW});
+    if (row.kind == StepKind::Manual) w.state.acks.push_back({row.id.str(), "ops", "", NOW});
   // T1's observations are part of the history too.
   auto a = after();
   for (const auto& d : a)
@@ -201,7 +201,7 @@ World migrated() {
 std::set<std::string> doneSet(const Plan& p) {
   std::set<std::string> out;
   for (const auto& s : p.steps)
-    if (s.gating && (s.status == StepStatus::Done || s.status == StepStatus::Waived)) out.insert(s.id);
+    if (s.gating && (s.status == StepStatus::Done || s.status == StepStatus::Waived)) out.insert(s.id.str());
   return out;
 }
 
@@ -210,21 +210,22 @@ int rank(GateVerdict v) { return v == GateVerdict::Ready ? 0 : 1; }
 }  // namespace
 
 TEST_CASE("ready only when every gating step is done or waived") {
-  CHECK(decide(planOf({st("a", StepStatus::Done), st("b", StepStatus::Waived)})).verdict == GateVerdict::Ready);
-  CHECK(gateExitCode(decide(planOf({st("a", StepStatus::Done)}))) == 0);
-  GateDecision open = decide(planOf({st("a", StepStatus::Done), st("b", StepStatus::Open)}));
+  CHECK(decide(planOf({st("confirm-admin-role", StepStatus::Done), st("notify-users", StepStatus::Waived)})).verdict ==
+        GateVerdict::Ready);
+  CHECK(gateExitCode(decide(planOf({st("confirm-admin-role", StepStatus::Done)}))) == 0);
+  GateDecision open = decide(planOf({st("confirm-admin-role", StepStatus::Done), st("notify-users", StepStatus::Open)}));
   CHECK(open.verdict == GateVerdict::Blocked);
   CHECK(gateExitCode(open) == 1);
   REQUIRE(open.open.size() == 1);
-  CHECK(open.open[0].id == "b");
-  CHECK(open.open[0].why == "state of b");
+  CHECK(open.open[0].name() == "notify-users");
+  CHECK(open.open[0].why == "state of notify-users");
 }
 
 TEST_CASE("missing evidence is exit 3 only when nothing definite blocks") {
-  GateDecision ind = decide(planOf({st("a", StepStatus::Done), st("b", StepStatus::Indeterminate)}));
+  GateDecision ind = decide(planOf({st("confirm-admin-role", StepStatus::Done), st("notify-users", StepStatus::Indeterminate)}));
   CHECK(ind.verdict == GateVerdict::Indeterminate);
   CHECK(gateExitCode(ind) == 3);
-  GateDecision both = decide(planOf({st("a", StepStatus::Open), st("b", StepStatus::Indeterminate)}));
+  GateDecision both = decide(planOf({st("confirm-admin-role", StepStatus::Open), st("notify-users", StepStatus::Indeterminate)}));
   CHECK(both.verdict == GateVerdict::Blocked);
   CHECK(gateExitCode(both) == 1);
   CHECK(both.indeterminate.size() == 1);
@@ -252,14 +253,14 @@ TEST_CASE("the demo tenant: blocked before the migration, ready after it and its
   CHECK(e.verdict == GateVerdict::Blocked);
   // The waits, and the manual steps whose acks are dated after this moment.
   CHECK(std::any_of(e.open.begin(), e.open.end(),
-                    [](const GateItem& i) { return i.id.rfind("wait-propagation:", 0) == 0; }));
+                    [](const GateItem& i) { return i.name().rfind("wait-propagation:", 0) == 0; }));
   CHECK(std::all_of(e.open.begin(), e.open.end(), [&](const GateItem& i) {
-    const PlanStep* s = findStep(early, i.id);
+    const PlanStep* s = i.id ? findStep(early, *i.id) : nullptr;
     return s && (s->kind == StepKind::Time || s->kind == StepKind::Manual);
   }));
   Plan ready = gateRun(w.state, observeAll(after()), NOW, w.newHost);
   GateDecision r = decide(ready);
-  for (const auto& i : r.open) INFO(i.id, ": ", i.why);
+  for (const auto& i : r.open) INFO(i.name(), ": ", i.why);
   CHECK(r.verdict == GateVerdict::Ready);
   CHECK(gateExitCode(r) == 0);
 }
@@ -289,7 +290,7 @@ TEST_CASE("monotone: acks moved earlier, rows stamped in the past, revocations n
     } else if (kind == 2) {
       // A revocation of a random step, at a random time (even before its ack).
       const auto& steps = reference.steps;
-      const std::string id = steps[rng() % steps.size()].id;
+      const std::string id = steps[rng() % steps.size()].id.str();
       s.revocations.push_back({id, "lead", "undone", T0 + static_cast<std::int64_t>(rng() % (NOW - T0)), 1000 + iter});
       what = "revoked " + id;
     } else {
@@ -390,14 +391,20 @@ struct TempState {
     std::filesystem::remove_all(dir, ec);
   }
   std::unique_ptr<StateStore> open() {
-    std::string err;
-    int rc = 0;
-    auto s = StateStore::open(path, OpenMode::CreateIfMissing, &err, &rc);
-    INFO(err);
+    auto s = StateStore::open(path, OpenMode::CreateIfMissing);
+    INFO(s.status().message());
     REQUIRE(s);
-    return s;
+    return std::move(s).value();
   }
 };
+
+// What the state holds; a failed read fails the test.
+StateSnapshot snapshotOf(StateStore& store) {
+  auto s = store.snapshot();
+  INFO(s.status().message());
+  REQUIRE(s);
+  return std::move(s).value();
+}
 
 // A fake resolver that answers every question of the given world (and NODATA otherwise).
 std::unique_ptr<FakeResolver> resolverFor(const std::vector<Dns>& world) {
@@ -425,8 +432,7 @@ TEST_CASE("gate command: records what it saw, decides, and renders each format")
   auto j = nlohmann::json::parse(a.out.str());
   CHECK(j["schema"] == "offboard.gate/1");
   CHECK(j["ready"] == false);
-  std::string err;
-  CHECK_FALSE(store->snapshot(&err).observations.empty());
+  CHECK_FALSE(snapshotOf(*store).observations.empty());
   for (const char* f : {"text", "junit", "sarif"}) {
     CAPTURE(f);
     o.format = f;
@@ -445,10 +451,9 @@ TEST_CASE("ack and waive validate the step, the kind, and the text") {
     const char* err;
   };
   // The steps of the tenant's plan, as a plan or gate run keeps them.
-  std::string perr;
   REQUIRE(store->setPlanSteps({"confirm-admin-role", "notify-users", "move-users-off-domain:xn--bcher-kva.example",
-                               "remove-dkim:fabrikam.com", "update-mx:contoso.com", "wait-propagation:contoso.com"},
-                              &perr));
+                               "remove-dkim:fabrikam.com", "update-mx:contoso.com", "wait-propagation:contoso.com"})
+              .isOk());
   const Case acks[] = {
       {"notify-users", "alice", "sent", 0, ""},
       {"move-users-off-domain:Bücher.Example", "alice", "", 0, ""},
@@ -468,8 +473,7 @@ TEST_CASE("ack and waive validate the step, the kind, and the text") {
     CHECK(runAck(o, *store, T0, x.io) == c.rc);
     CHECK(x.err.str().find(c.err) != std::string::npos);
   }
-  std::string err;
-  auto snap = store->snapshot(&err);
+  auto snap = snapshotOf(*store);
   REQUIRE(snap.acks.size() == 2);
   CHECK(snap.acks[1].step == "move-users-off-domain:xn--bcher-kva.example");
 
@@ -483,7 +487,7 @@ TEST_CASE("ack and waive validate the step, the kind, and the text") {
   CHECK(runWaive(wo, *store, T0, w2.io) == 0);
   wo.step = "cancel-subscription";
   CHECK(runWaive(wo, *store, T0, w3.io) == 2);
-  CHECK(store->snapshot(&err).waivers.size() == 1);
+  CHECK(snapshotOf(*store).waivers.size() == 1);
 
   Out h;
   CHECK(runHistory(HistoryOptions{}, *store, h.io) == 0);
@@ -503,9 +507,8 @@ TEST_CASE("the whole cut-over through the commands: blocked, then ready after th
   CHECK(runGate(o, tenant(), *old, *store, T0, nullptr, first.io) == 1);
   // The manual steps, acknowledged in plan order once what they come after is done: those
   // before the waits now, the rest when the waits are over (below).
-  std::string err;
-  auto planned = store->planSteps(&err);
-  REQUIRE(planned.has_value());
+  auto planned = store->planSteps();
+  REQUIRE(planned.isOk());
   auto ackAll = [&](std::int64_t at, bool afterWaits) {
     for (const auto& id : *planned) {
       const bool early = id == "confirm-admin-role" || id == "notify-users";
@@ -549,7 +552,7 @@ TEST_CASE("the whole cut-over through the commands: blocked, then ready after th
   Out before48h, at48h, early, acked;
   CHECK(runGate(o, tenant(), *fresh, *store, T1 + 172799, direct, before48h.io) == 1);
   // An ack made during the wait does not count, even once the wait is over.
-  REQUIRE(store->addAck(AckRow{"backup-data", "ops", "", T1 + 100}, &err));
+  REQUIRE(store->addAck(AckRow{"backup-data", "ops", "", T1 + 100}).isOk());
   CHECK(runGate(o, tenant(), *fresh, *store, T1 + 172800, direct, early.io) == 1);
   CHECK(early.out.str().find("acknowledged out of order") != std::string::npos);
   CHECK(nlohmann::json::parse(early.out.str())["out_of_order"] == nlohmann::json::array({"backup-data"}));
@@ -618,12 +621,12 @@ TEST_CASE("an exact MX host from serviceConfigurationRecords makes the check see
   REQUIRE(withGraph.reports.size() == 2);
   const DomainReport& r = withGraph.reports[1];
   CHECK(r.domain == N("fabrikam.com"));
-  CHECK(std::any_of(r.findings.begin(), r.findings.end(), [](const Finding& f) { return f.id == "mx-at-m365"; }));
+  CHECK(std::any_of(r.findings.begin(), r.findings.end(), [](const Finding& f) { return name(f.id) == "mx-at-m365"; }));
   t.domains[1].knownMicrosoftMx.clear();
   auto resolver2 = resolverFor({d});
   Evidence without = gatherEvidence(t, *resolver2, {}, T0, nullptr);
   CHECK(std::none_of(without.reports[1].findings.begin(), without.reports[1].findings.end(),
-                     [](const Finding& f) { return f.id == "mx-at-m365"; }));
+                     [](const Finding& f) { return name(f.id) == "mx-at-m365"; }));
 }
 
 TEST_CASE("plan command: records the observations and renders every format") {
@@ -638,8 +641,7 @@ TEST_CASE("plan command: records the observations and renders every format") {
     CHECK(runPlan(o, tenant(), *resolver, *store, T0, nullptr, x.io) == 1);
     CHECK(x.out.str().find("update-mx:fabrikam.com") != std::string::npos);
   }
-  std::string err;
-  auto snap = store->snapshot(&err);
+  auto snap = snapshotOf(*store);
   CHECK(std::any_of(snap.observations.begin(), snap.observations.end(), [](const ObservationRow& r) {
     return r.domain == "contoso.com" && r.subject == "ZONE contoso.com.";
   }));
@@ -655,7 +657,7 @@ TEST_CASE("a state belongs to one tenant: another tenant's gate is exit 2 naming
   Out first;
   CHECK(runGate(o, a, *resolver, *store, T0, nullptr, first.io) == 1);
   std::string err;
-  const auto rowsBefore = store->snapshot(&err).observations.size();
+  const auto rowsBefore = snapshotOf(*store).observations.size();
   Tenant b = tenant();
   b.name = "Fabrikam.onmicrosoft.com";
   b.file = "fabrikam.json";
@@ -664,7 +666,7 @@ TEST_CASE("a state belongs to one tenant: another tenant's gate is exit 2 naming
   CHECK(other.err.str().find("contoso.onmicrosoft.com") != std::string::npos);
   CHECK(other.err.str().find("fabrikam.onmicrosoft.com") != std::string::npos);
   CHECK(other.err.str().find("one state per tenant") != std::string::npos);
-  CHECK(store->snapshot(&err).observations.size() == rowsBefore);
+  CHECK(snapshotOf(*store).observations.size() == rowsBefore);
   // plan and status refuse it too; the same tenant (any case) is accepted.
   PlanOptions po;
   Out p;
@@ -708,8 +710,7 @@ TEST_CASE("ack, waive and revoke accept only the tenant's plan's step ids, with 
   CHECK(runAck(AckOptions{"remove-domain:contoso.co", "ops", "", "", ts.path}, *store, T0, typo.io) == 2);
   CHECK(typo.err.str().find("not in this tenant's plan") != std::string::npos);
   CHECK(typo.err.str().find("remove-domain:contoso.com") != std::string::npos);
-  std::string err;
-  CHECK(store->snapshot(&err).acks.empty());
+  CHECK(snapshotOf(*store).acks.empty());
   Out w;
   CHECK(runWaive(WaiveOptions{"remove-dkim:contoso.co", "ops", "why", "", ts.path}, *store, T0, w.io) == 2);
   // revoke: nothing standing is exit 2; a standing ack is withdrawn, and the history keeps both.
@@ -719,9 +720,10 @@ TEST_CASE("ack, waive and revoke accept only the tenant's plan's step ids, with 
   CHECK(runRevoke(RevokeOptions{"confirm-admin-role", "lead", "", "", ts.path}, *store, T0 + 2, r1.io) == 2);
   CHECK(runRevoke(RevokeOptions{"confirm-admin-role", "lead", "wrong person", "", ts.path}, *store, T0 - 50, r1.io) == 0);
   CHECK(runRevoke(RevokeOptions{"confirm-admin-role", "lead", "twice", "", ts.path}, *store, T0 + 3, r2.io) == 2);
-  auto events = store->history(&err);
+  auto events = store->history();
+  REQUIRE(events.isOk());
   std::vector<std::string> kinds;
-  for (const auto& e : events)
+  for (const auto& e : *events)
     if (e.target == "confirm-admin-role") kinds.push_back(e.kind);
   CHECK(kinds == std::vector<std::string>{"ack", "revoke"});
   o.format = "json";

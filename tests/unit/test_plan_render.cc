@@ -5,6 +5,7 @@
 
 #include "checks/checks.h"
 #include "fake_resolver.h"
+#include "plan_text.h"
 #include "gate/gate.h"
 #include "state/observe.h"
 #include "plan/planner.h"
@@ -83,8 +84,8 @@ TEST_CASE("plan JSON has the schema and every step's SPEC fields, in execution o
   REQUIRE(j["steps"].size() == p.steps.size());
   for (std::size_t i = 0; i < p.steps.size(); ++i) {
     const json& s = j["steps"][i];
-    CAPTURE(p.steps[i].id);
-    CHECK(s["id"] == p.steps[i].id);
+    CAPTURE(p.steps[i].id.str());
+    CHECK(s["id"] == p.steps[i].id.str());
     CHECK((s["kind"] == "manual" || s["kind"] == "dns" || s["kind"] == "time"));
     CHECK((s["status"] == "done" || s["status"] == "open" || s["status"] == "waived" ||
            s["status"] == "indeterminate"));
@@ -157,7 +158,7 @@ TEST_CASE("HTML is one self-contained file: no script, nothing fetched, every st
   CHECK(noControl(html));
   CHECK(html.find("<svg class=\"graph\"") != std::string::npos);
   CHECK(html.find("<svg class=\"timeline\"") != std::string::npos);
-  for (const auto& s : p.steps) CHECK_MESSAGE(html.find("id=\"" + s.id + "\"") != std::string::npos, s.id);
+  for (const auto& s : p.steps) CHECK_MESSAGE(html.find("id=\"" + s.id.str() + "\"") != std::string::npos, s.id.str());
   // The only URL is the admin center's, as a link and as text.
   std::size_t urls = 0;
   for (std::size_t at = 0; (at = html.find("://", at)) != std::string::npos; ++at) {
@@ -229,14 +230,14 @@ Plan readyPlan(const EvidenceInfo& e) {
   p.now = T0;
   p.adminCenter = "https://admin.microsoft.com";
   PlanStep backup;
-  backup.id = backup.action = "backup-data";
+  backup.id = Action::BackupData;
   backup.status = StepStatus::Done;
   backup.why = "mailboxes and files are deleted after cancellation";
   backup.verify = "an ack";
   backup.state = "acknowledged by alice";
   PlanStep cancel;
-  cancel.id = cancel.action = "cancel-subscription";
-  cancel.after = {"backup-data"};
+  cancel.id = Action::CancelSubscription;
+  cancel.after = {Action::BackupData};
   cancel.gating = false;
   cancel.why = "the step the gate unlocks";
   cancel.verify = "an ack";

@@ -7,6 +7,7 @@
 
 #include "checks/checks.h"
 #include "fake_resolver.h"
+#include "plan_text.h"
 #include "gate/gate.h"
 #include "state/observe.h"
 #include "plan/planner.h"
@@ -162,7 +163,7 @@ Plan run(PlanInput& in, std::int64_t now) {
 
 std::vector<std::string> ids(const Plan& p) {
   std::vector<std::string> out;
-  for (const auto& s : p.steps) out.push_back(s.id);
+  for (const auto& s : p.steps) out.push_back(s.id.str());
   return out;
 }
 
@@ -189,7 +190,7 @@ std::set<std::string> ancestors(const Plan& p, const std::string& id) {
     const PlanStep* s = findStep(p, cur);
     if (!s) continue;
     for (const auto& a : s->after)
-      if (out.insert(a).second) todo.push_back(a);
+      if (out.insert(a.str()).second) todo.push_back(a.str());
   }
   return out;
 }
@@ -198,37 +199,39 @@ std::set<std::string> ancestors(const Plan& p, const std::string& id) {
 void checkOrdering(const Plan& p) {
   std::set<std::string> seen;
   for (const auto& s : p.steps) {
-    CAPTURE(s.id);
-    CHECK(stepForm(s.action) != nullptr);
+    const std::string id = s.id.str();
+    CAPTURE(id);
+    CHECK(StepId::parse(id) == s.id);  // printed as it is parsed back (ack, waive, the state)
+    CHECK(actionInfo(s.id.action).kind == s.kind);
     for (const auto& a : s.after) {
-      CAPTURE(a);
-      CHECK(has(p, a));
-      CHECK(seen.count(a) == 1);  // execution order respects every dependency
+      CAPTURE(a.str());
+      CHECK(has(p, a.str()));
+      CHECK(seen.count(a.str()) == 1);  // execution order respects every dependency
     }
-    seen.insert(s.id);
-    if (s.action == "update-mx") CHECK(ancestors(p, s.id).count("notify-users") == 1);
-    if (s.action == "switch-ns") {
-      auto up = ancestors(p, s.id);
-      CHECK(up.count(stepId("prepare-new-dns-host", *s.domain)) == 1);
-      if (has(p, stepId("update-mx", *s.domain))) CHECK(up.count(stepId("update-mx", *s.domain)) == 1);
+    seen.insert(id);
+    if (name(s.id.action) == "update-mx") CHECK(ancestors(p, id).count("notify-users") == 1);
+    if (name(s.id.action) == "switch-ns") {
+      auto up = ancestors(p, id);
+      CHECK(up.count(stepId("prepare-new-dns-host", *s.id.domain)) == 1);
+      if (has(p, stepId("update-mx", *s.id.domain))) CHECK(up.count(stepId("update-mx", *s.id.domain)) == 1);
     }
-    if (s.action == "wait-propagation") {
+    if (name(s.id.action) == "wait-propagation") {
       for (const auto& t : p.steps)
-        if (t.domain == s.domain && t.kind == StepKind::Dns && t.action != "remove-verification-records")
-          CHECK(ancestors(p, s.id).count(t.id) == 1);
+        if (t.id.domain == s.id.domain && t.kind == StepKind::Dns && name(t.id.action) != "remove-verification-records")
+          CHECK(ancestors(p, id).count(t.id.str()) == 1);
     }
-    if (s.action == "remove-domain") {
-      CHECK(ancestors(p, s.id).count(stepId("move-users-off-domain", *s.domain)) == 1);
-      if (has(p, stepId("wait-propagation", *s.domain)))
-        CHECK(ancestors(p, s.id).count(stepId("wait-propagation", *s.domain)) == 1);
+    if (name(s.id.action) == "remove-domain") {
+      CHECK(ancestors(p, id).count(stepId("move-users-off-domain", *s.id.domain)) == 1);
+      if (has(p, stepId("wait-propagation", *s.id.domain)))
+        CHECK(ancestors(p, id).count(stepId("wait-propagation", *s.id.domain)) == 1);
     }
   }
   // cancel-subscription comes after every gating step; uninstall-office after it, last.
   auto beforeCancel = ancestors(p, "cancel-subscription");
   for (const auto& s : p.steps)
-    if (s.gating) CHECK_MESSAGE(beforeCancel.count(s.id) == 1, s.id);
-  CHECK(p.steps.back().id == "uninstall-office");
-  CHECK(p.steps[p.steps.size() - 2].id == "cancel-subscription");
+    if (s.gating) CHECK_MESSAGE(beforeCancel.count(s.id.str()) == 1, s.id.str());
+  CHECK(p.steps.back().id.str() == "uninstall-office");
+  CHECK(p.steps[p.steps.size() - 2].id.str() == "cancel-subscription");
   CHECK(ancestors(p, "backup-data").count("notify-users") == 1);
 }
 
@@ -251,23 +254,23 @@ TEST_CASE("a Microsoft-hosted zone: prepare the new host, update records, switch
   const PlanStep& mx = step(p, "update-mx:contoso.com");
   CHECK(mx.kind == StepKind::Dns);
   CHECK(mx.status == StepStatus::Open);
-  CHECK(mx.after == std::vector<std::string>{"notify-users", "prepare-new-dns-host:contoso.com"});
+  CHECK(texts(mx.after) == std::vector<std::string>{"notify-users", "prepare-new-dns-host:contoso.com"});
   CHECK(contains(mx.records, "delete: contoso.com. 3600 IN MX 0 contoso-com.mail.protection.outlook.com."));
   CHECK(contains(mx.records, "create: contoso.com. 3600 IN MX 10 mx1.newmail.example."));
   const PlanStep& sw = step(p, "switch-ns:contoso.com");
   CHECK(sw.status == StepStatus::Open);
   CHECK(sw.state.find("parent") != std::string::npos);
-  CHECK(contains(sw.after, "prepare-new-dns-host:contoso.com"));
-  CHECK(contains(sw.after, "update-mx:contoso.com"));
-  CHECK(step(p, "wait-propagation:contoso.com").after == std::vector<std::string>{"switch-ns:contoso.com"});
+  CHECK(contains(texts(sw.after), "prepare-new-dns-host:contoso.com"));
+  CHECK(contains(texts(sw.after), "update-mx:contoso.com"));
+  CHECK(texts(step(p, "wait-propagation:contoso.com").after) == std::vector<std::string>{"switch-ns:contoso.com"});
   CHECK(step(p, "wait-propagation:contoso.com").kind == StepKind::Time);
-  CHECK(step(p, "update-spf:contoso.com").after == std::vector<std::string>{"update-mx:contoso.com"});
+  CHECK(texts(step(p, "update-spf:contoso.com").after) == std::vector<std::string>{"update-mx:contoso.com"});
   const PlanStep& spf = step(p, "update-spf:contoso.com");
   REQUIRE(spf.records.size() == 1);
   CHECK(spf.records[0] ==
         "replace: contoso.com. 3600 IN TXT \"v=spf1 include:spf.protection.outlook.com -all\"  =>  "
         "contoso.com. 3600 IN TXT \"v=spf1 include:_spf.newmail.example -all\"");
-  CHECK(step(p, "remove-verification-records:contoso.com").after ==
+  CHECK(texts(step(p, "remove-verification-records:contoso.com").after) ==
         std::vector<std::string>{"remove-domain:contoso.com"});
   CHECK(decide(p).verdict == GateVerdict::Blocked);
 }
@@ -384,17 +387,17 @@ TEST_CASE("MX at Microsoft with NS elsewhere: change MX at the current host, the
   checkOrdering(p);
   CHECK_FALSE(has(p, "prepare-new-dns-host:fabrikam.com"));
   CHECK_FALSE(has(p, "switch-ns:fabrikam.com"));
-  CHECK(step(p, "update-mx:fabrikam.com").after == std::vector<std::string>{"notify-users"});
+  CHECK(texts(step(p, "update-mx:fabrikam.com").after) == std::vector<std::string>{"notify-users"});
   CHECK(step(p, "update-mx:fabrikam.com").why.find("current DNS host") != std::string::npos);
-  CHECK(step(p, "update-spf:fabrikam.com").after == std::vector<std::string>{"update-mx:fabrikam.com"});
-  CHECK(step(p, "remove-autodiscover:fabrikam.com").after == std::vector<std::string>{"update-mx:fabrikam.com"});
+  CHECK(texts(step(p, "update-spf:fabrikam.com").after) == std::vector<std::string>{"update-mx:fabrikam.com"});
+  CHECK(texts(step(p, "remove-autodiscover:fabrikam.com").after) == std::vector<std::string>{"update-mx:fabrikam.com"});
   CHECK(has(p, "remove-verification-records:fabrikam.com"));
-  CHECK(step(p, "wait-propagation:fabrikam.com").after ==
+  CHECK(texts(step(p, "wait-propagation:fabrikam.com").after) ==
         std::vector<std::string>{"update-mx:fabrikam.com", "update-spf:fabrikam.com",
                                  "remove-autodiscover:fabrikam.com"});
-  CHECK(step(p, "move-users-off-domain:fabrikam.com").after ==
+  CHECK(texts(step(p, "move-users-off-domain:fabrikam.com").after) ==
         std::vector<std::string>{"wait-propagation:fabrikam.com"});
-  CHECK(step(p, "backup-data").after == std::vector<std::string>{"wait-propagation:fabrikam.com"});
+  CHECK(texts(step(p, "backup-data").after) == std::vector<std::string>{"wait-propagation:fabrikam.com"});
 }
 
 TEST_CASE("a half-done domain lists only what is left; a clean one only the manual steps") {
@@ -404,14 +407,14 @@ TEST_CASE("a half-done domain lists only what is left; a clean one only the manu
   Plan p = run(in, T0);
   checkOrdering(p);
   CHECK_FALSE(has(p, "update-mx:tailspintoys.com"));
-  CHECK(step(p, "update-spf:tailspintoys.com").after == std::vector<std::string>{"notify-users"});
+  CHECK(texts(step(p, "update-spf:tailspintoys.com").after) == std::vector<std::string>{"notify-users"});
   CHECK(step(p, "update-spf:tailspintoys.com").status == StepStatus::Open);
   CHECK(has(p, "remove-autodiscover:tailspintoys.com"));
   CHECK(has(p, "wait-propagation:tailspintoys.com"));
   for (const auto& s : p.steps)
-    if (s.domain == N("wingtiptoys.com"))
-      CHECK_MESSAGE(s.kind == StepKind::Manual, s.id);
-  CHECK(step(p, "move-users-off-domain:wingtiptoys.com").after == std::vector<std::string>{"notify-users"});
+    if (s.id.domain == N("wingtiptoys.com"))
+      CHECK_MESSAGE(s.kind == StepKind::Manual, s.id.str());
+  CHECK(texts(step(p, "move-users-off-domain:wingtiptoys.com").after) == std::vector<std::string>{"notify-users"});
   CHECK(has(p, "remove-domain:wingtiptoys.com"));
 }
 
@@ -428,7 +431,7 @@ TEST_CASE("a failed lookup makes its step indeterminate, never done, and never h
   CHECK(step(p, "wait-propagation:wingtiptoys.com").status != StepStatus::Done);
   // With every manual step acknowledged, the gate is indeterminate (3), not ready.
   for (const auto& s : p.steps)
-    if (s.kind == StepKind::Manual) in.state.acks.push_back({s.id, "ops", "", T0});
+    if (s.kind == StepKind::Manual) in.state.acks.push_back({s.id.str(), "ops", "", T0});
   GateDecision g = decide(run(in, T0));
   CHECK(g.verdict == GateVerdict::Indeterminate);
   CHECK(gateExitCode(g) == 3);
@@ -622,8 +625,8 @@ TEST_CASE("acks complete manual steps; waivers pass any step with a recorded rea
   CHECK(a.waiver->by == "carol");
   GateDecision g = decide(p);
   REQUIRE(g.waived.size() == 1);
-  CHECK(g.waived[0].id == "remove-autodiscover:fabrikam.com");
-  CHECK(std::none_of(g.open.begin(), g.open.end(), [](const GateItem& i) { return i.id == "notify-users"; }));
+  CHECK(g.waived[0].name() == "remove-autodiscover:fabrikam.com");
+  CHECK(std::none_of(g.open.begin(), g.open.end(), [](const GateItem& i) { return i.name() == "notify-users"; }));
 }
 
 TEST_CASE("reduce-licenses appears at 25 assigned licenses on a cancelled subscription, not at 24") {
@@ -644,7 +647,7 @@ TEST_CASE("reduce-licenses appears at 25 assigned licenses on a cancelled subscr
     Plan p = run(in, T0);
     CHECK(has(p, "reduce-licenses") == c.expected);
     if (c.expected) {
-      CHECK(step(p, "reduce-licenses").after == std::vector<std::string>{"confirm-admin-role"});
+      CHECK(texts(step(p, "reduce-licenses").after) == std::vector<std::string>{"confirm-admin-role"});
       CHECK(step(p, "reduce-licenses").why.find(std::to_string(c.licenses) + " assigned") != std::string::npos);
     }
     checkOrdering(p);
@@ -772,7 +775,7 @@ TEST_CASE("step identifiers parse strictly, with the list of valid forms on a ty
   CHECK_FALSE(parseStepId("remove-domain:contoso.onmicrosoft.com", &err));
   CHECK(err.find("initial") != std::string::npos);
   CHECK_FALSE(parseStepId("update-mx:not a domain", &err));
-  CHECK(stepForms().size() == 19);
+  CHECK(actions().size() == 19);
 }
 
 TEST_CASE("observation subjects cover every question the checks ask") {

@@ -1,10 +1,14 @@
-// `scan` writes each domain's JSON line itself, without building an nlohmann tree (scan.cc).
-// These lines must be byte for byte what domainJson(report).dump(-1, ' ', false, replace)
-// gives, the object `check --format json` prints, for reports that use every field: both
-// delegation sides, records, findings with and without TTL and server, clouds and null cloud,
-// a Unicode domain, and strings with quotes, backslashes, control octets, UTF-8 and invalid
-// UTF-8.
+// The JSON of DomainReports (render/report_json.h): the one writer behind `check --format json`
+// and `scan`'s lines. It writes without an nlohmann tree, so it is held here to what nlohmann
+// would write and read: its output parses; re-dumping what was parsed gives the same bytes
+// (nlohmann's layout, compact and at two spaces, and nlohmann's escaping); every field of
+// offboard.check/1 is there, in order, with the report's value, for reports that use every
+// field (both delegation sides, records, findings with and without TTL and server, clouds and
+// null cloud, a Unicode domain, strings with quotes, backslashes, control octets, UTF-8 and
+// invalid UTF-8); and scan's line for a domain is check's object for it.
 #include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <sstream>
@@ -13,16 +17,17 @@
 
 #include "commands/commands.h"
 #include "core/domain_input.h"
-#include "engine/check_engine.h"
 #include "fake_resolver.h"
-#include "render/check_render.h"
+#include "render/report_json.h"
 
 using namespace offboard;
 using namespace offboard::testing;
 
 namespace {
 
-// The same world for both runs: every awkward case of the JSON writer.
+using ojson = nlohmann::ordered_json;
+
+// The same world for both commands: every awkward case of the JSON writer.
 FakeResolver world() {
   FakeResolver r(Outcome::NoData, /*parents=*/true);
   r.set(obs("plain.example", RRType::MX, Outcome::Answer,
@@ -53,42 +58,133 @@ FakeResolver world() {
 }
 
 const char* const kInput = "plain.example\nodd.example\nbücher.example\ngone.example\nclean.example\n";
+constexpr std::size_t kDomains = 5;
 
-}  // namespace
-
-TEST_CASE("scan's JSON lines are byte for byte domainJson(...).dump() of the same reports") {
-  FakeResolver forScan = world();
+// `scan` over kInput: its lines, without the newlines.
+std::vector<std::string> scanLines() {
+  FakeResolver r = world();
   std::istringstream in(kInput);
   std::ostringstream out, err;
   Io io{out, err};
-  runScan("domains.txt", in, forScan, 8, io);
-  std::vector<std::string> scanned;
-  std::istringstream lines(out.str());
-  for (std::string l; std::getline(lines, l);) scanned.push_back(l);
+  runScan("domains.txt", in, r, 8, io);
+  std::vector<std::string> lines;
+  std::istringstream text(out.str());
+  for (std::string l; std::getline(text, l);) lines.push_back(l);
+  return lines;
+}
 
-  FakeResolver forCheck = world();
-  std::vector<DomainJob> jobs;
-  std::istringstream again(kInput);
-  for (std::string l; std::getline(again, l);) {
+// `check --format json` over kInput: the document as printed.
+std::string checkDocument() {
+  FakeResolver r = world();
+  std::vector<DomainInput> domains;
+  std::istringstream in(kInput);
+  for (std::string l; std::getline(in, l);) {
     std::string why;
     auto d = normalizeDomain(l, &why);
     REQUIRE(d);
-    jobs.push_back(DomainJob{*d, {}});
+    domains.push_back(*d);
   }
-  std::vector<std::string> expected;
-  for (const auto& r : checkAll(forCheck, jobs)) {
-    expected.push_back(
-        domainJson(r).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
-  }
-  REQUIRE(scanned.size() == expected.size());
+  CheckOptions o;
+  o.format = "json";
+  std::ostringstream out, err;
+  Io io{out, err};
+  runCheck(o, domains, r, io);
+  return out.str();
+}
+
+std::string compact(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
+std::string pretty(const ojson& j) {
+  return j.dump(2, ' ', false, ojson::error_handler_t::replace) + "\n";
+}
+
+std::string domainLine(const DomainReport& r) {
+  std::string out;
+  appendDomainJson(out, r);
+  return out;
+}
+
+std::vector<std::string> keys(const ojson& object) {
+  std::vector<std::string> k;
+  for (const auto& [key, value] : object.items()) k.push_back(key);
+  return k;
+}
+
+// Strings no name or zone file gives the renderers, but a TXT string or a server's detail can:
+// `"` and `\` (escaped by the writer itself), control octets and DEL (nlohmann's escaping),
+// UTF-8 kept as is.
+const std::string kAwkward = std::string("say \"hi\" C:\\dir tab\t nl\n bell\a us\x1f del\x7f caf\xc3\xa9 \xe2\x80\x94");
+// Invalid UTF-8 and what nlohmann's replace handler makes of it (one U+FFFD per bad sequence).
+const std::string kBroken = std::string("a\xff\xfe" "b \xe2\x82(x caf\xc3");
+const std::string kMended = "a\xef\xbf\xbd\xef\xbf\xbd" "b \xef\xbf\xbd(x caf\xef\xbf\xbd";
+
+// A report that uses every field of offboard.check/1.
+DomainReport everyField() {
+  DomainReport r;
+  r.domain = N("xn--bcher-kva.example");
+  r.unicode = "bücher.example";
+  r.verdict = Verdict::PointsAtM365;
+  r.cloud = Cloud::Worldwide;
+  r.delegation.parentSeen = true;
+  r.delegation.parentNs = {N("ns1.bdm.microsoftonline.com"), N("ns\\032one.example")};
+  r.delegation.parentTtl = 172800;
+  r.delegation.childSeen = true;
+  r.delegation.childNs = {N("ns\\.two.example")};
+  r.delegation.childTtl = 3600;
+  r.records.push_back(rec("xn--bcher-kva.example", RRType::MX,
+                          "xn--bcher-kva-example.mail.protection.outlook.com", 300, 0));
+  Record odd = txt("xn--bcher-kva.example", {kAwkward}, 0);
+  r.records.push_back(odd);
+  Record broken = txt("a\\.b.xn--bcher-kva.example", {kBroken}, 4294967295u);
+  r.records.push_back(broken);
+  Finding withAll;
+  withAll.id = FindingId::MxAtM365;
+  withAll.severity = Severity::Blocker;
+  withAll.cloud = Cloud::China21Vianet;
+  withAll.name = N("xn--bcher-kva.example");
+  withAll.type = RRType::MX;
+  withAll.data = "0 xn--bcher-kva-example.mail.protection.outlook.com.";
+  withAll.message = "Inbound mail is delivered to Microsoft 365 — \"point\" MX elsewhere";
+  withAll.ttl = 300;
+  withAll.server = "127.0.0.53:53";
+  r.findings.push_back(withAll);
+  Finding bare;
+  bare.id = FindingId::LookupFailed;
+  bare.severity = Severity::Indeterminate;
+  bare.name = N("_sip._tls.xn--bcher-kva.example");
+  bare.type = static_cast<RRType>(65280);  // a type without a name: TYPE65280
+  bare.data = kBroken;
+  bare.message = kAwkward;
+  r.findings.push_back(bare);
+  return r;
+}
+
+// A report where nothing was seen: no U-label, no delegation side, no record, no finding.
+DomainReport nothingSeen() {
+  DomainReport r;
+  r.domain = N("quiet.example");
+  r.verdict = Verdict::Clear;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("scan's line for each domain is check --format json's object for it, byte for byte") {
+  std::vector<std::string> scanned = scanLines();
+  ojson doc = ojson::parse(checkDocument());
+  REQUIRE(doc["domains"].size() == kDomains);
+  std::vector<std::string> checked;
+  for (const auto& d : doc["domains"]) checked.push_back(compact(d));
+  REQUIRE(scanned.size() == checked.size());
+  // scan writes each domain as it completes, check in input order.
   std::sort(scanned.begin(), scanned.end());
-  std::sort(expected.begin(), expected.end());
-  for (std::size_t i = 0; i < expected.size(); ++i) {
+  std::sort(checked.begin(), checked.end());
+  for (std::size_t i = 0; i < checked.size(); ++i) {
     CAPTURE(i);
-    CHECK(scanned[i] == expected[i]);
+    CHECK(scanned[i] == checked[i]);
   }
   // The cases the writer must get right are really there.
-  const std::string all = out.str();
+  std::string all;
+  for (const auto& l : scanned) all += l + "\n";
   CHECK(all.find("\"domain_unicode\":\"bücher.example\"") != std::string::npos);
   CHECK(all.find("\"parent_ns\":[") != std::string::npos);
   CHECK(all.find("\"cloud\":null") != std::string::npos);
@@ -101,4 +197,117 @@ TEST_CASE("scan's JSON lines are byte for byte domainJson(...).dump() of the sam
   CHECK(all.find("\"ns\\\\032one.odd.example.\"") != std::string::npos);  // "ns\\032one…"
   CHECK(all.find("\"ns\\\\.two.odd.example.\"") != std::string::npos);     // "ns\\.two…"
   CHECK(all.find("lookup-failed") != std::string::npos);
+}
+
+TEST_CASE("both layouts are nlohmann's: what the writer wrote, parsed and dumped again, is the same bytes") {
+  std::vector<std::string> lines = scanLines();
+  REQUIRE(lines.size() == kDomains);
+  for (const auto& line : lines) {
+    CAPTURE(line);
+    CHECK(compact(ojson::parse(line)) == line);
+  }
+  const std::string doc = checkDocument();
+  CHECK(pretty(ojson::parse(doc)) == doc);
+
+  for (const DomainReport& r : {everyField(), nothingSeen()}) {
+    const std::string line = domainLine(r);
+    CAPTURE(line);
+    CHECK(compact(ojson::parse(line)) == line);
+    CHECK(line.find('\n') == std::string::npos);  // one line per domain, whatever its strings
+  }
+  const std::string two = renderCheckJson({everyField(), nothingSeen()});
+  CHECK(pretty(ojson::parse(two)) == two);
+  const std::string none = renderCheckJson({});
+  CHECK(pretty(ojson::parse(none)) == none);
+}
+
+TEST_CASE("a report with nothing seen has empty containers, not missing keys, in both layouts") {
+  CHECK(domainLine(nothingSeen()) ==
+        R"({"domain":"quiet.example","verdict":"clear","cloud":null,"delegation":{},"records":[],"findings":[]})");
+  CHECK(renderCheckJson({nothingSeen()}) == R"({
+  "schema": "offboard.check/1",
+  "verdict": "clear",
+  "domains": [
+    {
+      "domain": "quiet.example",
+      "verdict": "clear",
+      "cloud": null,
+      "delegation": {},
+      "records": [],
+      "findings": []
+    }
+  ]
+}
+)");
+}
+
+TEST_CASE("every field of offboard.check/1 is written, in order, with the report's value") {
+  const DomainReport r = everyField();
+  const ojson j = ojson::parse(domainLine(r));
+  CHECK(keys(j) == std::vector<std::string>{"domain", "domain_unicode", "verdict", "cloud",
+                                            "delegation", "records", "findings"});
+  CHECK(j["domain"] == "xn--bcher-kva.example");  // A-label, no trailing dot
+  CHECK(j["domain_unicode"] == "bücher.example");
+  CHECK(j["verdict"] == "points-at-m365");
+  CHECK(j["cloud"] == "worldwide");
+
+  const ojson& del = j["delegation"];
+  CHECK(keys(del) == std::vector<std::string>{"parent_ns", "parent_ttl", "child_ns", "child_ttl"});
+  CHECK(del["parent_ns"] == ojson::array({"ns1.bdm.microsoftonline.com.", "ns\\032one.example."}));
+  CHECK(del["parent_ttl"] == 172800);
+  CHECK(del["child_ns"] == ojson::array({"ns\\.two.example."}));
+  CHECK(del["child_ttl"] == 3600);
+
+  const ojson& recs = j["records"];
+  REQUIRE(recs.size() == 3);
+  for (const auto& rec : recs) CHECK(keys(rec) == std::vector<std::string>{"name", "type", "ttl", "data"});
+  CHECK(recs[0]["name"] == "xn--bcher-kva.example.");
+  CHECK(recs[0]["type"] == "MX");
+  CHECK(recs[0]["ttl"] == 300);
+  CHECK(recs[0]["data"] == "0 xn--bcher-kva-example.mail.protection.outlook.com.");
+  CHECK(recs[1]["ttl"] == 0);
+  CHECK(recs[1]["data"] == "\"" + kAwkward + "\"");  // quotes, backslashes, controls, UTF-8
+  CHECK(recs[2]["name"] == "a\\.b.xn--bcher-kva.example.");
+  CHECK(recs[2]["type"] == "TXT");
+  CHECK(recs[2]["ttl"] == 4294967295u);  // the largest TTL the wire carries
+  CHECK(recs[2]["data"] == "\"" + kMended + "\"");  // invalid UTF-8: U+FFFD
+
+  const ojson& fs = j["findings"];
+  REQUIRE(fs.size() == 2);
+  CHECK(keys(fs[0]) == std::vector<std::string>{"id", "severity", "cloud", "name", "type", "data",
+                                                "message", "ttl", "server"});
+  CHECK(fs[0]["id"] == "mx-at-m365");
+  CHECK(fs[0]["severity"] == "blocker");
+  CHECK(fs[0]["cloud"] == "21vianet");
+  CHECK(fs[0]["name"] == "xn--bcher-kva.example.");
+  CHECK(fs[0]["type"] == "MX");
+  CHECK(fs[0]["data"] == "0 xn--bcher-kva-example.mail.protection.outlook.com.");
+  CHECK(fs[0]["message"] == "Inbound mail is delivered to Microsoft 365 — \"point\" MX elsewhere");
+  CHECK(fs[0]["ttl"] == 300);
+  CHECK(fs[0]["server"] == "127.0.0.53:53");
+  // No TTL, no server: the keys are absent (not null, not empty).
+  CHECK(keys(fs[1]) == std::vector<std::string>{"id", "severity", "cloud", "name", "type", "data",
+                                                "message"});
+  CHECK(fs[1]["severity"] == "indeterminate");
+  CHECK(fs[1]["cloud"].is_null());
+  CHECK(fs[1]["name"] == "_sip._tls.xn--bcher-kva.example.");
+  CHECK(fs[1]["type"] == "TYPE65280");
+  CHECK(fs[1]["data"] == kMended);
+  CHECK(fs[1]["message"] == kAwkward);
+
+  // The escapes themselves, as nlohmann writes them: controls as \t \n or \u00XX, DEL and UTF-8
+  // raw (ensure_ascii off), `"` and `\` with a backslash.
+  const std::string line = domainLine(r);
+  CHECK(line.find(R"(say \"hi\" C:\\dir tab\t nl\n bell\u0007 us\u001f del)"
+                  "\x7f caf\xc3\xa9 \xe2\x80\x94") != std::string::npos);
+  CHECK(line.find(R"("ns\\032one.example.")") != std::string::npos);
+
+  // check's document holds the same object, and the worst verdict of its domains.
+  const ojson doc = ojson::parse(renderCheckJson({nothingSeen(), r}));
+  CHECK(keys(doc) == std::vector<std::string>{"schema", "verdict", "domains"});
+  CHECK(doc["schema"] == "offboard.check/1");
+  CHECK(doc["verdict"] == "points-at-m365");
+  REQUIRE(doc["domains"].size() == 2);
+  CHECK(doc["domains"][1] == j);
+  CHECK(compact(doc["domains"][0]) == domainLine(nothingSeen()));
 }

@@ -22,14 +22,17 @@
 #include <thread>
 #include <vector>
 
+#include "commands/commands.h"
 #include "state/state_store.h"
 
 using offboard::AckRow;
+using offboard::exitCodeOf;
 using offboard::HistoryEvent;
 using offboard::ObservationRow;
 using offboard::OpenMode;
 using offboard::StateSnapshot;
 using offboard::StateStore;
+using offboard::Status;
 using offboard::WaiverRow;
 
 namespace {
@@ -63,14 +66,37 @@ void writeBytes(const std::string& path, const std::string& bytes) {
 
 std::unique_ptr<StateStore> openOk(const std::string& path,
                                    OpenMode mode = OpenMode::CreateIfMissing) {
-  std::string err;
-  int code = -1;
-  auto store = StateStore::open(path, mode, &err, &code);
-  INFO(err);
-  REQUIRE(store != nullptr);
-  CHECK(code == 0);
-  CHECK(err.empty());
-  return store;
+  auto store = StateStore::open(path, mode);
+  INFO(store.status().message());
+  REQUIRE(store.isOk());
+  return std::move(store).value();
+}
+
+// Why open() refused the file; a file it opened fails the test.
+Status refusalOf(const std::string& path, OpenMode mode) {
+  auto store = StateStore::open(path, mode);
+  REQUIRE_FALSE(store.isOk());
+  return store.status();
+}
+
+void requireOk(const Status& s) {
+  INFO(s.message());
+  REQUIRE(s.isOk());
+}
+
+// What the state holds, and its audit log; a failed read fails the test.
+StateSnapshot snapshotOf(StateStore& store) {
+  auto s = store.snapshot();
+  INFO(s.status().message());
+  REQUIRE(s.isOk());
+  return std::move(s).value();
+}
+
+std::vector<HistoryEvent> historyOf(StateStore& store) {
+  auto h = store.history();
+  INFO(h.status().message());
+  REQUIRE(h.isOk());
+  return std::move(h).value();
 }
 
 // Runs SQL on a file with plain SQLite, as a foreign program or a tampering user would.
@@ -195,25 +221,25 @@ TEST_CASE("a missing state file is created as an offboard state: marker, schema 
   openOk(path, OpenMode::CreateIfMissing);
 }
 
-TEST_CASE("MustExist refuses a missing, a 0-byte or a blank SQLite file with exit 2 and changes nothing") {
+TEST_CASE("MustExist refuses a missing, a 0-byte or a blank SQLite file as NotFound (exit 2) and changes nothing") {
   TempDir tmp;
-  std::string err;
-  int code = 0;
 
   SUBCASE("missing") {
     const std::string path = tmp.file("missing.db");
-    CHECK(StateStore::open(path, OpenMode::MustExist, &err, &code) == nullptr);
-    CHECK(code == 2);
-    CHECK(err.find(path) != std::string::npos);
-    CHECK(err.find("does not exist") != std::string::npos);
+    const Status refused = refusalOf(path, OpenMode::MustExist);
+    CHECK(refused.code() == Status::Code::NotFound);
+    CHECK(exitCodeOf(refused) == 2);
+    CHECK(refused.message().find(path) != std::string::npos);
+    CHECK(refused.message().find("does not exist") != std::string::npos);
     CHECK_FALSE(fs::exists(path));
   }
   SUBCASE("0 bytes") {
     const std::string path = tmp.file("empty.db");
     writeBytes(path, "");
-    CHECK(StateStore::open(path, OpenMode::MustExist, &err, &code) == nullptr);
-    CHECK(code == 2);
-    CHECK(err.find("empty") != std::string::npos);
+    const Status refused = refusalOf(path, OpenMode::MustExist);
+    CHECK(refused.code() == Status::Code::NotFound);
+    CHECK(exitCodeOf(refused) == 2);
+    CHECK(refused.message().find("empty") != std::string::npos);
     CHECK(fs::file_size(path) == 0);
   }
   SUBCASE("blank SQLite database") {
@@ -221,9 +247,10 @@ TEST_CASE("MustExist refuses a missing, a 0-byte or a blank SQLite file with exi
     rawSql(path, "CREATE TABLE t (x); DROP TABLE t;");
     const std::string before = readBytes(path);
     REQUIRE(before.size() > 0);
-    CHECK(StateStore::open(path, OpenMode::MustExist, &err, &code) == nullptr);
-    CHECK(code == 2);
-    CHECK(err.find("no offboard state") != std::string::npos);
+    const Status refused = refusalOf(path, OpenMode::MustExist);
+    CHECK(refused.code() == Status::Code::NotFound);
+    CHECK(exitCodeOf(refused) == 2);
+    CHECK(refused.message().find("no offboard state") != std::string::npos);
     CHECK(readBytes(path) == before);
   }
 }
@@ -238,12 +265,10 @@ TEST_CASE("CreateIfMissing initialises a 0-byte file and a blank SQLite file (wh
     CAPTURE(path);
     {
       auto store = openOk(path);
-      std::string err;
-      CHECK(store->addAck({"notify-users", "ana", "", 10}, &err));
+      CHECK(store->addAck({"notify-users", "ana", "", 10}).isOk());
     }
     auto again = openOk(path, OpenMode::MustExist);
-    std::string err;
-    CHECK(again->snapshot(&err).acks.size() == 1);
+    CHECK(snapshotOf(*again).acks.size() == 1);
   }
 }
 
@@ -252,23 +277,18 @@ TEST_CASE("acks, waivers and observations read back after reopening, in insertio
   const std::string path = tmp.file("offboard.db");
   {
     auto store = openOk(path);
-    std::string err;
-    REQUIRE(store->addAck({"notify-users", "Ana Lima", "sent by e-mail on Monday", 1700000000}, &err));
-    REQUIRE(store->addAck({"backup-data", "bjørn", "", 1700000100}, &err));
-    REQUIRE(store->addWaiver({"remove-dkim:contoso.com", "ana", "zone deleted at cutover", 1700000200}, &err));
-    REQUIRE(store->recordObservations(
+    requireOk(store->addAck({"notify-users", "Ana Lima", "sent by e-mail on Monday", 1700000000}));
+    requireOk(store->addAck({"backup-data", "bjørn", "", 1700000100}));
+    requireOk(store->addWaiver({"remove-dkim:contoso.com", "ana", "zone deleted at cutover", 1700000200}));
+    requireOk(store->recordObservations(
         {obs("contoso.com", "MX contoso.com.", "0 contoso-com.mail.protection.outlook.com.", 1700000300,
              true, true, 3600),
          obs("contoso.com", "NS(parent) contoso.com.", "timeout", 1700000301, false, false, 0),
          obs("xn--bcher-kva.example", "TXT xn--bcher-kva.example.", "\"v=spf1 -all\"", 1700000302,
-             false, true, 4294967295u)},
-        &err));
-    INFO(err);
+             false, true, 4294967295u)}));
   }
   auto store = openOk(path, OpenMode::MustExist);
-  std::string err;
-  const StateSnapshot s = store->snapshot(&err);
-  CHECK(err.empty());
+  const StateSnapshot s = snapshotOf(*store);
   REQUIRE(s.acks.size() == 2);
   CHECK(s.acks[0].step == "notify-users");
   CHECK(s.acks[0].by == "Ana Lima");
@@ -304,17 +324,13 @@ TEST_CASE("acks, waivers and observations read back after reopening, in insertio
 TEST_CASE("a repeated identical observation keeps its first-seen time; any difference starts a new run") {
   TempDir tmp;
   auto store = openOk(tmp.file("offboard.db"));
-  std::string err;
   const std::string d = "contoso.com", mx = "MX contoso.com.";
   const std::string oldMx = "0 contoso-com.mail.protection.outlook.com.";
   const std::string newMx = "10 mx1.newmail.example.";
-  auto record = [&](std::vector<ObservationRow> rows) {
-    INFO(err);
-    REQUIRE(store->recordObservations(rows, &err));
-  };
+  auto record = [&](std::vector<ObservationRow> rows) { requireOk(store->recordObservations(rows)); };
   auto rowsFor = [&](const std::string& subject) {
     std::vector<ObservationRow> out;
-    for (const auto& o : store->snapshot(&err).observations)
+    for (const auto& o : snapshotOf(*store).observations)
       if (o.domain == d && o.subject == subject) out.push_back(o);
     return out;
   };
@@ -368,7 +384,7 @@ TEST_CASE("a repeated identical observation keeps its first-seen time; any diffe
     CHECK(rows[0].lastSeen == 720);
     REQUIRE(rowsFor("TXT contoso.com.").size() == 1);
     std::vector<ObservationRow> fab;
-    for (const auto& o : store->snapshot(&err).observations)
+    for (const auto& o : snapshotOf(*store).observations)
       if (o.domain == "fabrikam.com") fab.push_back(o);
     REQUIRE(fab.size() == 1);
     CHECK(fab[0].at == 700);
@@ -380,19 +396,15 @@ TEST_CASE("a repeated identical observation keeps its first-seen time; any diffe
 TEST_CASE("every write appends to the history, oldest first; an empty batch writes nothing") {
   TempDir tmp;
   auto store = openOk(tmp.file("offboard.db"));
-  std::string err;
-  REQUIRE(store->addAck({"notify-users", "ana", "told everyone", 10}, &err));
-  REQUIRE(store->addWaiver({"remove-teams-records:contoso.com", "bo", "never used Teams", 20}, &err));
-  REQUIRE(store->recordObservations({obs("contoso.com", "MX contoso.com.", "10 mx1.newmail.example.", 30),
-                                     obs("fabrikam.com", "MX fabrikam.com.", "nodata", 31),
-                                     obs("contoso.com", "TXT contoso.com.", "\"v=spf1 -all\"", 32)},
-                                    &err));
-  REQUIRE(store->recordObservations({obs("contoso.com", "MX contoso.com.", "10 mx1.newmail.example.", 40)},
-                                    &err));
-  REQUIRE(store->recordObservations({}, &err));
+  requireOk(store->addAck({"notify-users", "ana", "told everyone", 10}));
+  requireOk(store->addWaiver({"remove-teams-records:contoso.com", "bo", "never used Teams", 20}));
+  requireOk(store->recordObservations({obs("contoso.com", "MX contoso.com.", "10 mx1.newmail.example.", 30),
+                                       obs("fabrikam.com", "MX fabrikam.com.", "nodata", 31),
+                                       obs("contoso.com", "TXT contoso.com.", "\"v=spf1 -all\"", 32)}));
+  requireOk(store->recordObservations({obs("contoso.com", "MX contoso.com.", "10 mx1.newmail.example.", 40)}));
+  requireOk(store->recordObservations({}));
 
-  const std::vector<HistoryEvent> h = store->history(&err);
-  CHECK(err.empty());
+  const std::vector<HistoryEvent> h = historyOf(*store);
   REQUIRE(h.size() == 5);
   for (std::size_t i = 1; i < h.size(); ++i) CHECK(h[i].id > h[i - 1].id);
   CHECK(h[0].kind == "ack");
@@ -420,8 +432,7 @@ TEST_CASE("the audit log cannot be rewritten through SQLite: acks, waivers and e
   const std::string path = tmp.file("offboard.db");
   {
     auto store = openOk(path);
-    std::string err;
-    REQUIRE(store->addAck({"backup-data", "ana", "", 1}, &err));
+    requireOk(store->addAck({"backup-data", "ana", "", 1}));
   }
   for (const char* sql : {"DELETE FROM acks", "UPDATE acks SET who = 'eve'", "DELETE FROM events",
                           "UPDATE events SET text = ''", "DELETE FROM waivers"}) {
@@ -438,8 +449,7 @@ TEST_CASE("the audit log cannot be rewritten through SQLite: acks, waivers and e
     }
   }
   auto store = openOk(path);
-  std::string err;
-  CHECK(store->snapshot(&err).acks.at(0).by == "ana");
+  CHECK(snapshotOf(*store).acks.at(0).by == "ana");
 }
 
 namespace {
@@ -451,9 +461,8 @@ void makeValidState(const std::string& path) {
   for (int i = 0; i < 400; ++i)
     rows.push_back(obs("d" + std::to_string(i) + ".example", "TXT d.example.",
                        std::string(120, static_cast<char>('a' + i % 26)), 1000 + i));
-  std::string err;
-  REQUIRE(store->recordObservations(rows, &err));
-  REQUIRE(store->addAck({"backup-data", "ana", "", 5}, &err));
+  requireOk(store->recordObservations(rows));
+  requireOk(store->addAck({"backup-data", "ana", "", 5}));
 }
 
 void overwrite(const std::string& path, off_t offset, const std::string& bytes) {
@@ -469,6 +478,9 @@ TEST_CASE("files that are not an intact offboard state of this version are refus
   TempDir tmp;
   const std::string path = tmp.file("state.db");
   std::string expectMessage;
+  // What the file is, as the status code says it: another program's file or a newer offboard's
+  // (NotAState), or an offboard state that is damaged (Corrupt).
+  Status::Code expectCode = Status::Code::NotAState;
 
   SUBCASE("a text file") {
     writeBytes(path, "domains:\n  - contoso.com\n");
@@ -514,7 +526,14 @@ TEST_CASE("files that are not an intact offboard state of this version are refus
     rawSql(path, "DELETE FROM offboard_meta WHERE key = 'application'");
     expectMessage = "no application marker";
   }
+  SUBCASE("a state whose schema marker disagrees with its user_version") {
+    makeValidState(path);
+    rawSql(path, "UPDATE offboard_meta SET value = '1' WHERE key = 'schema'");
+    expectMessage = "is inconsistent (offboard_meta says schema '1', user_version 2)";
+    expectCode = Status::Code::Corrupt;
+  }
   SUBCASE("a state whose table pages were overwritten") {
+    expectCode = Status::Code::Corrupt;
     makeValidState(path);
     REQUIRE_FALSE(fs::exists(path + "-wal"));
     const auto size = fs::file_size(path);
@@ -527,12 +546,14 @@ TEST_CASE("files that are not an intact offboard state of this version are refus
     expectMessage = "corrupt";
   }
   SUBCASE("a state whose schema page was overwritten") {
+    expectCode = Status::Code::Corrupt;
     makeValidState(path);
     REQUIRE_FALSE(fs::exists(path + "-wal"));
     overwrite(path, 100, std::string(40, '\x7F'));
     expectMessage = "corrupt";
   }
   SUBCASE("a state cut in half") {
+    expectCode = Status::Code::Corrupt;
     makeValidState(path);
     REQUIRE_FALSE(fs::exists(path + "-wal"));
     fs::resize_file(path, fs::file_size(path) / 2);
@@ -544,12 +565,13 @@ TEST_CASE("files that are not an intact offboard state of this version are refus
   REQUIRE(!before.empty());
   for (OpenMode mode : {OpenMode::MustExist, OpenMode::CreateIfMissing}) {
     CAPTURE(static_cast<int>(mode));
-    std::string err;
-    int code = 0;
-    auto store = StateStore::open(path, mode, &err, &code);
-    CHECK(store == nullptr);
-    CHECK(code == 2);
+    auto store = StateStore::open(path, mode);
+    CHECK_FALSE(store.isOk());
+    const Status& refused = store.status();
+    const std::string& err = refused.message();
     CAPTURE(err);
+    CHECK(refused.code() == expectCode);
+    CHECK(exitCodeOf(refused) == 2);
     CHECK(err.rfind("state file " + path + ": ", 0) == 0);
     CHECK(err.find(expectMessage) != std::string::npos);
     CHECK(readBytes(path) == before);
@@ -561,17 +583,21 @@ TEST_CASE("files that are not an intact offboard state of this version are refus
   }
 }
 
-TEST_CASE("a directory, or a path in a missing directory, is refused with exit 2") {
+TEST_CASE("a directory (NotAState), or a path in a missing directory (NotFound), is refused with exit 2") {
   TempDir tmp;
-  for (const std::string& path : {tmp.dir.string(), tmp.file("no/such/dir/offboard.db")}) {
+  const std::pair<std::string, Status::Code> cases[] = {
+      {tmp.dir.string(), Status::Code::NotAState},
+      {tmp.file("no/such/dir/offboard.db"), Status::Code::NotFound},
+  };
+  for (const auto& [path, expectCode] : cases) {
     for (OpenMode mode : {OpenMode::MustExist, OpenMode::CreateIfMissing}) {
       CAPTURE(path);
       CAPTURE(static_cast<int>(mode));
-      std::string err;
-      int code = 0;
-      CHECK(StateStore::open(path, mode, &err, &code) == nullptr);
-      CHECK(code == 2);
-      CHECK(err.find(path) != std::string::npos);
+      const Status refused = refusalOf(path, mode);
+      CAPTURE(refused.message());
+      CHECK(refused.code() == expectCode);
+      CHECK(exitCodeOf(refused) == 2);
+      CHECK(refused.message().find(path) != std::string::npos);
     }
   }
   CHECK_FALSE(fs::exists(tmp.file("no")));
@@ -583,16 +609,15 @@ TEST_CASE("two processes adding 200 acks each at the same time lose none of them
   const std::string path = tmp.file("offboard.db");  // created by whichever child wins the race
   auto writer = [&](const std::string& who) {
     return [path, who]() {
-      std::string err;
-      int code = 0;
-      auto store = StateStore::open(path, OpenMode::CreateIfMissing, &err, &code);
-      if (!store) {
-        std::fprintf(stderr, "%s: open: %s\n", who.c_str(), err.c_str());
-        return 10 + code;
+      auto opened = StateStore::open(path, OpenMode::CreateIfMissing);
+      if (!opened) {
+        std::fprintf(stderr, "%s: open: %s\n", who.c_str(), opened.status().message().c_str());
+        return 10 + exitCodeOf(opened.status());
       }
+      auto store = std::move(opened).value();
       for (int i = 0; i < 200; ++i) {
-        if (!store->addAck({who + "-" + std::to_string(i), who, "", i}, &err)) {
-          std::fprintf(stderr, "%s: ack %d: %s\n", who.c_str(), i, err.c_str());
+        if (const Status added = store->addAck({who + "-" + std::to_string(i), who, "", i}); !added) {
+          std::fprintf(stderr, "%s: ack %d: %s\n", who.c_str(), i, added.message().c_str());
           return 20;
         }
       }
@@ -605,15 +630,14 @@ TEST_CASE("two processes adding 200 acks each at the same time lose none of them
   CHECK(waitFor(b) == 0);
 
   auto store = openOk(path, OpenMode::MustExist);
-  std::string err;
-  const StateSnapshot s = store->snapshot(&err);
+  const StateSnapshot s = snapshotOf(*store);
   REQUIRE(s.acks.size() == 400);
   std::set<std::string> steps;
   for (const AckRow& ack : s.acks) steps.insert(ack.step);
   CHECK(steps.size() == 400);
   for (const std::string who : {"alpha", "beta"})
     for (int i = 0; i < 200; ++i) CHECK(steps.count(who + "-" + std::to_string(i)) == 1);
-  CHECK(store->history(&err).size() == 400);
+  CHECK(historyOf(*store).size() == 400);
 }
 
 TEST_CASE("first runs creating the same state at the same moment all succeed") {
@@ -625,22 +649,19 @@ TEST_CASE("first runs creating the same state at the same moment all succeed") {
     const std::string path = tmp.file("offboard.db");
     auto first = [path](const char* who) {
       return [path, who]() {
-        std::string err;
-        int code = 0;
-        auto store = StateStore::open(path, OpenMode::CreateIfMissing, &err, &code);
+        auto store = StateStore::open(path, OpenMode::CreateIfMissing);
         if (!store) {
-          std::fprintf(stderr, "%s: open: %s\n", who, err.c_str());
-          return 10 + code;
+          std::fprintf(stderr, "%s: open: %s\n", who, store.status().message().c_str());
+          return 10 + exitCodeOf(store.status());
         }
-        return store->addAck({std::string(who), who, "", 1}, &err) ? 0 : 20;
+        return (*store)->addAck({std::string(who), who, "", 1}).isOk() ? 0 : 20;
       };
     };
     const char* const names[] = {"alpha", "beta", "gamma", "delta"};
     std::vector<pid_t> pids;
     for (const char* who : names) pids.push_back(spawn(first(who)));
     for (pid_t p : pids) CHECK(waitFor(p) == 0);
-    std::string err;
-    CHECK(openOk(path, OpenMode::MustExist)->snapshot(&err).acks.size() == 4);
+    CHECK(snapshotOf(*openOk(path, OpenMode::MustExist)).acks.size() == 4);
   }
 }
 
@@ -650,13 +671,11 @@ TEST_CASE("two processes recording the same observation at the same time fold it
   { openOk(path); }
   auto writer = [path](int start) {
     return [path, start]() {
-      std::string err;
-      auto store = StateStore::open(path, OpenMode::MustExist, &err, nullptr);
+      auto store = StateStore::open(path, OpenMode::MustExist);
       if (!store) return 10;
       for (int i = 0; i < 100; ++i) {
-        if (!store->recordObservations({obs("contoso.com", "MX contoso.com.", "10 mx1.newmail.example.",
-                                            start + i)},
-                                       &err))
+        if (!(*store)->recordObservations({obs("contoso.com", "MX contoso.com.", "10 mx1.newmail.example.",
+                                               start + i)}))
           return 20;
       }
       return 0;
@@ -667,13 +686,12 @@ TEST_CASE("two processes recording the same observation at the same time fold it
   CHECK(waitFor(a) == 0);
   CHECK(waitFor(b) == 0);
   auto store = openOk(path);
-  std::string err;
-  const auto rows = store->snapshot(&err).observations;
+  const auto rows = snapshotOf(*store).observations;
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].seenCount == 200);
   CHECK(rows[0].lastSeen == 2099);
   CHECK((rows[0].at == 1000 || rows[0].at == 2000));  // whichever process committed first
-  CHECK(store->history(&err).size() == 200);
+  CHECK(historyOf(*store).size() == 200);
 }
 
 TEST_CASE("a first run killed while creating the state leaves a file the next run can use") {
@@ -686,19 +704,16 @@ TEST_CASE("a first run killed while creating the state leaves a file the next ru
     CAPTURE(run);
     CAPTURE(delay);
     const pid_t pid = spawn([path]() {
-      std::string err;
-      auto store = StateStore::open(path, OpenMode::CreateIfMissing, &err, nullptr);
+      auto store = StateStore::open(path, OpenMode::CreateIfMissing);
       if (!store) return 10;
       for (int i = 0;; ++i)
-        if (!store->addAck({"step-" + std::to_string(i), "ana", "", i}, &err)) return 20;
+        if (!(*store)->addAck({"step-" + std::to_string(i), "ana", "", i})) return 20;
     });
     std::this_thread::sleep_for(std::chrono::microseconds(delay));
     ::kill(pid, SIGKILL);
     CHECK(waitFor(pid) == 128 + SIGKILL);
     auto store = openOk(path);
-    std::string err;
-    const StateSnapshot s = store->snapshot(&err);
-    CHECK(err.empty());
+    const StateSnapshot s = snapshotOf(*store);
     for (std::size_t i = 0; i < s.acks.size(); ++i) CHECK(s.acks[i].step == "step-" + std::to_string(i));
   }
 }
@@ -728,9 +743,9 @@ TEST_CASE("kill -9 in the middle of large observation batches: every batch is ke
     REQUIRE(::pipe(fds) == 0);
     const pid_t pid = spawn([&, run]() {
       ::close(fds[0]);
-      std::string err;
-      auto store = StateStore::open(path, OpenMode::CreateIfMissing, &err, nullptr);
-      if (!store) return 10;
+      auto opened = StateStore::open(path, OpenMode::CreateIfMissing);
+      if (!opened) return 10;
+      auto store = std::move(opened).value();
       if (!writeAll(fds[1], "O open\n")) return 30;
       for (int k = 0;; ++k) {
         const std::string domain = "r" + std::to_string(run) + "-b" + std::to_string(k) + ".example";
@@ -740,7 +755,7 @@ TEST_CASE("kill -9 in the middle of large observation batches: every batch is ke
           rows.push_back(obs(domain, "TXT s" + std::to_string(i) + "." + domain + ".",
                              "\"v=spf1 include:spf" + std::to_string(i) + ".example -all\"", 1000 + k));
         if (!writeAll(fds[1], "B " + domain + "\n")) return 30;
-        if (!store->recordObservations(rows, &err)) return 20;
+        if (!store->recordObservations(rows)) return 20;
         if (!writeAll(fds[1], "E " + domain + "\n")) return 30;
       }
     });
@@ -777,13 +792,11 @@ TEST_CASE("kill -9 in the middle of large observation batches: every batch is ke
     if (lastTag == "B") ++killedMidBatch;
 
     auto store = openOk(path, OpenMode::MustExist);  // reopens cleanly: quick_check passes
-    std::string err;
-    const StateSnapshot s = store->snapshot(&err);
-    REQUIRE(err.empty());
+    const StateSnapshot s = snapshotOf(*store);
     std::map<std::string, int> rowsPerDomain;
     for (const ObservationRow& o : s.observations) ++rowsPerDomain[o.domain];
     std::map<std::string, int> eventsPerDomain;
-    for (const HistoryEvent& e : store->history(&err)) ++eventsPerDomain[e.target];
+    for (const HistoryEvent& e : historyOf(*store)) ++eventsPerDomain[e.target];
     for (const auto& [d, n] : rowsPerDomain) {
       CAPTURE(d);
       CHECK(n == kBatchRows);         // whole batch, never part of one
@@ -812,8 +825,7 @@ TEST_CASE("a full disk fails the write with a storage error and keeps the previo
   TempDir tmp;
   const std::string path = tmp.file("offboard.db");
   makeValidState(path);
-  std::string err;
-  const StateSnapshot before = openOk(path)->snapshot(&err);
+  const StateSnapshot before = snapshotOf(*openOk(path));
 
   // The child can write at most a few KiB more to any file: the WAL cannot hold the batch.
   // SIGXFSZ is ignored so that write() fails with EFBIG instead of killing the process.
@@ -822,28 +834,31 @@ TEST_CASE("a full disk fails the write with a storage error and keeps the previo
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return 10;
     const rlimit lim{static_cast<rlim_t>(8192), static_cast<rlim_t>(8192)};
-    std::string err;
-    int code = 0;
-    auto store = StateStore::open(path, OpenMode::MustExist, &err, &code);
-    if (!store) return 11;
+    auto opened = StateStore::open(path, OpenMode::MustExist);
+    if (!opened) return 11;
+    auto store = std::move(opened).value();
     if (::setrlimit(RLIMIT_FSIZE, &lim) != 0) return 12;
     std::vector<ObservationRow> rows;
     for (int i = 0; i < 2000; ++i)
       rows.push_back(obs("big.example", "TXT t" + std::to_string(i) + ".big.example.", std::string(200, 'x'), 9));
-    if (store->recordObservations(rows, &err)) return 13;  // must fail
-    if (err.find("storage error") == std::string::npos) return 14;
-    if (store->addAck({"notify-users", "ana", std::string(100000, 'n'), 9}, &err)) return 15;
+    const Status batch = store->recordObservations(rows);
+    if (batch) return 13;  // must fail
+    if (batch.message().find("storage error") == std::string::npos) return 14;
+    if (batch.code() != Status::Code::IoError) return 18;
+    const Status ack = store->addAck({"notify-users", "ana", std::string(100000, 'n'), 9});
+    if (ack) return 15;
+    if (ack.code() != Status::Code::IoError) return 19;
     // Creating a new state under the same limit fails with exit 4, not a usage error.
-    auto fresh = StateStore::open(path + ".new", OpenMode::CreateIfMissing, &err, &code);
-    if (fresh != nullptr) return 16;
-    if (code != 4) return 17;
+    auto fresh = StateStore::open(path + ".new", OpenMode::CreateIfMissing);
+    if (fresh) return 16;
+    if (exitCodeOf(fresh.status()) != 4) return 17;
+    if (fresh.status().code() != Status::Code::IoError) return 20;
     return 0;
   });
   CHECK(waitFor(pid) == 0);
 
   auto store = openOk(path, OpenMode::MustExist);
-  const StateSnapshot after = store->snapshot(&err);
-  CHECK(err.empty());
+  const StateSnapshot after = snapshotOf(*store);
   CHECK(after.acks.size() == before.acks.size());
   CHECK(after.observations.size() == before.observations.size());
   // The half-created new file holds nothing, so the next run may initialise it.
@@ -855,10 +870,9 @@ TEST_CASE("a schema-1 state is upgraded in place, keeping its acks, waivers, eve
   const std::string path = tmp.file("offboard.db");
   {
     auto store = openOk(path);
-    std::string err;
-    REQUIRE(store->addAck({"notify-users", "alice", "sent", 100}, &err));
-    REQUIRE(store->addWaiver({"remove-dkim:contoso.com", "bob", "kept", 200}, &err));
-    REQUIRE(store->recordObservations({obs("contoso.com", "MX contoso.com.", "0 x.", 300)}, &err));
+    requireOk(store->addAck({"notify-users", "alice", "sent", 100}));
+    requireOk(store->addWaiver({"remove-dkim:contoso.com", "bob", "kept", 200}));
+    requireOk(store->recordObservations({obs("contoso.com", "MX contoso.com.", "0 x.", 300)}));
   }
   // Back to what a schema-1 offboard wrote: no revocations, events without 'revoke'.
   rawSql(path,
@@ -876,39 +890,57 @@ TEST_CASE("a schema-1 state is upgraded in place, keeping its acks, waivers, eve
   REQUIRE(rawQuery(path, "PRAGMA user_version") == "1");
   auto store = openOk(path, OpenMode::MustExist);
   CHECK(rawQuery(path, "PRAGMA user_version") == "2");
-  std::string err;
-  auto snap = store->snapshot(&err);
-  REQUIRE(err.empty());
+  auto snap = snapshotOf(*store);
   REQUIRE(snap.acks.size() == 1);
   CHECK(snap.acks[0].note == "sent");
   REQUIRE(snap.waivers.size() == 1);
   CHECK(snap.waivers[0].seq > snap.acks[0].seq);
   CHECK(snap.observations.size() == 1);
-  REQUIRE(store->addRevocation({"notify-users", "carol", "not sent after all", 50}, &err));
-  snap = store->snapshot(&err);
+  requireOk(store->addRevocation({"notify-users", "carol", "not sent after all", 50}));
+  snap = snapshotOf(*store);
   REQUIRE(snap.revocations.size() == 1);
   // Recorded last, though stamped earliest: its order is the log's, not its clock's.
   CHECK(snap.revocations[0].seq > snap.waivers[0].seq);
-  CHECK(store->history(&err).back().kind == "revoke");
+  CHECK(historyOf(*store).back().kind == "revoke");
 }
 
 TEST_CASE("the tenant binding and the plan's step ids are kept in the state") {
   TempDir tmp;
   auto store = openOk(tmp.file("offboard.db"));
-  std::string err, bound;
+  using Kind = StateStore::Binding::Kind;
   auto same = [](const std::string& stored) -> std::optional<std::string> {
     return stored == "contoso" ? std::optional<std::string>(stored) : std::nullopt;
   };
-  CHECK(store->boundTenant(&err) == std::optional<std::string>(""));
-  CHECK(store->bindTenant("contoso", same, &bound, &err) == StateStore::Binding::Bound);
-  CHECK(store->bindTenant("contoso", same, &bound, &err) == StateStore::Binding::Matches);
-  CHECK(store->bindTenant("fabrikam", [](const std::string&) { return std::optional<std::string>(); }, &bound,
-                          &err) == StateStore::Binding::Mismatch);
-  CHECK(bound == "contoso");
-  CHECK(store->boundTenant(&err) == std::optional<std::string>("contoso"));
-  CHECK(store->planSteps(&err)->empty());
-  REQUIRE(store->setPlanSteps({"a", "b:c.example"}, &err));
-  CHECK(*store->planSteps(&err) == std::vector<std::string>{"a", "b:c.example"});
+  auto bind = [&](const std::string& identity, const auto& rule) {
+    auto b = store->bindTenant(identity, rule);
+    INFO(b.status().message());
+    REQUIRE(b.isOk());
+    return std::move(b).value();
+  };
+  auto boundNow = [&] {
+    auto b = store->boundTenant();
+    INFO(b.status().message());
+    REQUIRE(b.isOk());
+    return *b;
+  };
+  CHECK(boundNow() == "");
+  const StateStore::Binding first = bind("contoso", same);
+  CHECK(first.kind == Kind::Bound);
+  CHECK(first.stored == "");
+  const StateStore::Binding again = bind("contoso", same);
+  CHECK(again.kind == Kind::Matches);
+  CHECK(again.stored == "contoso");
+  const StateStore::Binding other = bind("fabrikam", [](const std::string&) { return std::optional<std::string>(); });
+  CHECK(other.kind == Kind::Mismatch);
+  CHECK(other.stored == "contoso");
+  CHECK(boundNow() == "contoso");
+  auto steps = store->planSteps();
+  REQUIRE(steps.isOk());
+  CHECK(steps->empty());
+  requireOk(store->setPlanSteps({"a", "b:c.example"}));
+  steps = store->planSteps();
+  REQUIRE(steps.isOk());
+  CHECK(*steps == std::vector<std::string>{"a", "b:c.example"});
 }
 
 TEST_CASE("--state file:x.db is the file named file:x.db, never an SQLite URI") {
@@ -916,11 +948,9 @@ TEST_CASE("--state file:x.db is the file named file:x.db, never an SQLite URI") 
   const fs::path cwd = fs::current_path();
   fs::current_path(tmp.dir);
   {
-    std::string err;
-    int code = 0;
-    auto store = StateStore::open("file:x.db", OpenMode::CreateIfMissing, &err, &code);
-    CHECK(store != nullptr);
-    CHECK(err.empty());
+    auto store = StateStore::open("file:x.db", OpenMode::CreateIfMissing);
+    INFO(store.status().message());
+    CHECK(store.isOk());
   }
   const bool plain = fs::exists(tmp.dir / "file:x.db");
   const bool other = fs::exists(tmp.dir / "x.db");
@@ -945,15 +975,82 @@ TEST_CASE("no file descriptors left is a storage error (4), never a corrupt stat
     if (fd < 0) break;
     fds.push_back(fd);
   }
-  std::string err;
-  int code = 0;
-  auto store = StateStore::open(path, OpenMode::MustExist, &err, &code);
+  auto store = StateStore::open(path, OpenMode::MustExist);
   for (int fd : fds) ::close(fd);
   REQUIRE(::setrlimit(RLIMIT_NOFILE, &old) == 0);
-  CHECK(store == nullptr);
-  CHECK(code == 4);
+  CHECK_FALSE(store.isOk());
+  CHECK(store.status().code() == Status::Code::IoError);
+  CHECK(exitCodeOf(store.status()) == 4);
+  const std::string& err = store.status().message();
   CHECK(err.find("corrupt") == std::string::npos);
   CHECK(err.find("Too many open files") != std::string::npos);
   // And the state is healthy: it opens once descriptors are free.
   CHECK(openOk(path, OpenMode::MustExist) != nullptr);
+}
+
+TEST_CASE("a state that is not ours to open is AccessDenied (exit 2), never NotFound or corrupt") {
+  TempDir tmp;
+  const std::string file = tmp.file("offboard.db");
+  const std::string locked = tmp.file("locked");
+  const std::string inLocked = locked + "/offboard.db";
+  makeValidState(file);
+  fs::create_directory(locked);
+  makeValidState(inLocked);
+  REQUIRE(::chmod(tmp.dir.c_str(), 0755) == 0);
+  REQUIRE(::chmod(file.c_str(), 0) == 0);    // cannot be read
+  REQUIRE(::chmod(locked.c_str(), 0) == 0);  // cannot even be looked at
+  const pid_t pid = spawn([&]() {
+    // Root reads every file: the child drops to nobody (its capabilities go with the uid).
+    if (::geteuid() == 0 && ::setuid(65534) != 0) return 77;
+    for (const std::string& path : {file, inLocked}) {
+      for (OpenMode mode : {OpenMode::MustExist, OpenMode::CreateIfMissing}) {
+        auto store = StateStore::open(path, mode);
+        if (store) return 10;
+        const Status& refused = store.status();
+        const int wrong = refused.code() != Status::Code::AccessDenied                          ? 11
+                          : exitCodeOf(refused) != 2                                            ? 12
+                          : refused.message().find(path) == std::string::npos                   ? 13
+                          : refused.message().find("Permission denied") == std::string::npos ? 14
+                                                                                                : 0;
+        if (wrong != 0) {
+          std::fprintf(stderr, "%s: %s\n", offboard::statusCodeName(refused.code()).data(), refused.message().c_str());
+          return wrong;
+        }
+      }
+    }
+    return 0;
+  });
+  const int rc = waitFor(pid);
+  ::chmod(locked.c_str(), 0755);
+  ::chmod(file.c_str(), 0600);
+  if (rc == 77) {
+    MESSAGE("skipped: running as root without the right to become nobody (setuid)");
+    return;
+  }
+  CHECK(rc == 0);
+}
+
+TEST_CASE("a read that fails is no snapshot at all, never an empty one; reads and writes then fail as storage errors (exit 4)") {
+  TempDir tmp;
+  const std::string path = tmp.file("offboard.db");
+  auto store = openOk(path);
+  requireOk(store->addAck({"backup-data", "ana", "", 1}));
+  requireOk(store->recordObservations({obs("contoso.com", "MX contoso.com.", "10 mx1.newmail.example.", 2)}));
+  // Another program changes the open state beneath the store: snapshot() reads the acks, then
+  // finds the observations gone. The acks it has read must not come back as the state.
+  rawSql(path, "DROP TABLE observations");
+
+  auto snap = store->snapshot();
+  CHECK_FALSE(snap.isOk());
+  CHECK(snap.status().code() == Status::Code::IoError);
+  CHECK(exitCodeOf(snap.status()) == 4);
+  CHECK(snap.status().message().rfind("state file " + path + ": storage error while reading: ", 0) == 0);
+  CHECK(snap.status().message().find("observations") != std::string::npos);
+
+  const Status write = store->recordObservations({obs("contoso.com", "MX contoso.com.", "0 x.", 3)});
+  CHECK(write.code() == Status::Code::IoError);
+  CHECK(exitCodeOf(write) == 4);
+  CHECK(write.message().rfind("state file " + path + ": storage error: ", 0) == 0);
+  // What the change left alone still reads: the audit log has the ack and the first batch.
+  CHECK(historyOf(*store).size() == 2);
 }

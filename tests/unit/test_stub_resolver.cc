@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 #include <set>
 #include <string>
 
+#include "fake_resolver.h"
 #include "fakes/fake_dns.h"
 #include "resolvers/stub_resolver.h"
 
@@ -436,7 +438,7 @@ TEST_CASE("200 questions are all in flight at once, with distinct query IDs") {
   REQUIRE(results.size() == 200);
   for (const auto& o : results) CHECK(o.outcome == Outcome::Answer);
   CHECK(dns.receivedBeforeFirstReply() == 200);
-  CHECK(r.transport().peakInFlight() == 200);
+  CHECK(r.transportStats()->peakInFlight == 200);
   CHECK(ms < 2500);  // one delay, not 200 of them
   std::set<std::uint16_t> ids;
   for (const auto& got : dns.received()) ids.insert(got.query.id);
@@ -460,8 +462,39 @@ TEST_CASE("the window bounds the queries in flight; the rest wait their turn") {
   }
   r.run();
   CHECK(answered == 50);
-  CHECK(r.transport().peakInFlight() == 10);
+  CHECK(r.transportStats()->peakInFlight == 10);
   CHECK(dns.receivedBeforeFirstReply() == 10);
+}
+
+TEST_CASE("the transport's figures reach a caller through the Resolver seam; a fake has none") {
+  FakeDns answering(normal);
+  FakeDns quiet(silent);
+  StubResolver r({answering.address()}, fast());
+  const Resolver& seam = r;
+  REQUIRE(seam.transportStats());
+  CHECK(seam.transportStats()->sent == 0);
+  for (int i = 0; i < 3; ++i) resolveOne(r, ask("s" + std::to_string(i) + ".contoso.com", RRType::A));
+  std::optional<TransportStats> s = seam.transportStats();
+  REQUIRE(s);
+  CHECK(s->sent == 3);
+  CHECK(s->answered == 3);
+  CHECK(s->retries == 0);
+  CHECK(s->timedOut == 0);
+  CHECK(s->window == fast().maxInFlight);
+
+  StubResolver lost({quiet.address()}, fast(100, 2));
+  CHECK(resolveOne(lost, ask("lost.contoso.com", RRType::A)).outcome == Outcome::Timeout);
+  s = static_cast<const Resolver&>(lost).transportStats();
+  REQUIRE(s);
+  CHECK(s->sent == 1);
+  CHECK(s->answered == 0);
+  CHECK(s->retries == 1);
+  CHECK(s->timedOut == 1);
+
+  // A source without a transport (zone files, this fake) reports none: scan --stats prints
+  // nothing for it rather than zeros.
+  offboard::testing::FakeResolver fake;
+  CHECK_FALSE(static_cast<const Resolver&>(fake).transportStats());
 }
 
 TEST_CASE("callbacks may submit follow-up questions; run() returns when all are done") {
