@@ -132,7 +132,7 @@ int statusSummary(const StatusOptions& o, const StateSnapshot& s, Io& io) {
       j["waivers"].push_back({{"step", w.step}, {"by", w.by}, {"reason", w.reason}, {"at", formatRfc3339(w.at)}});
     j["subjects"] = ojson::array();
     for (const auto& [key, row] : latest) {
-      if (row->subject.rfind("ZONE ", 0) == 0) continue;
+      if (isZoneSubjectKey(row->subject)) continue;
       j["subjects"].push_back({{"domain", row->domain}, {"subject", row->subject}, {"value", row->value},
                                {"at_m365", row->atM365}, {"evidence", row->evidence}, {"ttl", row->ttl},
                                {"since", formatRfc3339(firstSeen[key])},
@@ -153,7 +153,7 @@ int statusSummary(const StatusOptions& o, const StateSnapshot& s, Io& io) {
   io.out << "latest observations:\n";
   std::string domain;
   for (const auto& [key, row] : latest) {
-    if (row->subject.rfind("ZONE ", 0) == 0) continue;
+    if (isZoneSubjectKey(row->subject)) continue;
     if (row->domain != domain) io.out << "  " << clean(row->domain) << "\n";
     domain = row->domain;
     std::string tag = !row->evidence ? "no evidence" : row->atM365 ? "at Microsoft 365" : "ok";

@@ -87,7 +87,7 @@ void raiseToAuthoritativeTtls(const DomainReport& report, Resolver& resolver, co
   for (std::size_t i = firstRow; i < rows.size(); ++i) {
     if (!rows[i].evidence || rows[i].value == "absent") continue;
     for (const auto& s : subjects)
-      if (s.key == rows[i].subject && s.key.rfind("NS(parent) ", 0) != 0) asked.emplace_back(&s, i);
+      if (s.key == rows[i].subject && s.kind != SubjectKind::ParentNs) asked.emplace_back(&s, i);
   }
   if (asked.empty()) return;
   auto addrs = addressesOf(resolver, report.delegation.childNs).first;

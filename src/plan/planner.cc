@@ -866,8 +866,11 @@ class Builder {
     const DnsName& D = d.input.name;
     const DomainReport& r = d.rep();
     Waits w;
-    bool parentHistory = m365Ttl(idx_.history(D, "NS(parent) " + D.toString())).has_value();
-    for (const auto& s : subjectsOf(D)) {
+    const std::vector<Subject> subjects = subjectsOf(D);
+    bool parentHistory = false;
+    for (const auto& s : subjects)
+      if (s.kind == SubjectKind::ParentNs) parentHistory = m365Ttl(idx_.history(D, s.key)).has_value();
+    for (const auto& s : subjects) {
       if (!s.propagates) continue;
       const auto& h = idx_.history(D, s.key);
       if (auto o = outOfOrder(h))

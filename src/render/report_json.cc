@@ -70,8 +70,8 @@ void appendJsonName(std::string& out, const DnsName& name) {
 // Pretty (dump(2)): each member on its own line, one step (two spaces) deeper than its
 // container, as `"k": v`, members separated by `,` and a line break, the closing bracket on a
 // line of its own at the container's indent. An empty object or array is `{}` or `[]` in
-// both: nlohmann writes no line break into one (a domain without delegation, records or
-// findings has them).
+// both: nlohmann writes no line break into one (a domain with no delegation side seen, no
+// record or no finding writes one).
 class JsonLayout {
  public:
   JsonLayout(std::string& out, bool pretty) : out_(out), pretty_(pretty) {}
@@ -100,7 +100,7 @@ class JsonLayout {
   }
   // Starts the next member of the innermost object: `"key":` (a literal of this file, plain
   // ASCII, so not escaped), then a space when pretty. Compact, the comma goes out in the same
-  // write as the key: a scan line has some sixty keys, and a write of its own made the writer
+  // write as the key: a scan line has dozens of keys, and a write of its own made the writer
   // 7% more instructions (callgrind, scan's report of a domain on Microsoft 365).
   void key(std::string_view k) {
     std::size_t comma = 0;

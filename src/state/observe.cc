@@ -15,7 +15,6 @@ constexpr std::string_view kMxVerification = "MX(verification) ";
 constexpr std::string_view kSpf = "TXT(spf) ";
 constexpr std::string_view kTxtVerification = "TXT(verification) ";
 
-bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 std::string joinedTxt(const Record& r) {
   std::string s;
@@ -47,7 +46,7 @@ const Finding* failureFor(const DomainReport& r, const Subject& s) {
     if (f.id != FindingId::LookupFailed) continue;
     if (f.name == s.name && f.type == s.type) return &f;
     // An MX exchange followed through CNAMEs: its failure is the MX subject's.
-    if (s.key.rfind("MX ", 0) == 0 && f.type == RRType::CNAME && !isProbeName(r.domain, f.name))
+    if (s.kind == SubjectKind::Mx && f.type == RRType::CNAME && !isProbeName(r.domain, f.name))
       return &f;
   }
   return nullptr;
@@ -91,23 +90,30 @@ bool anyMicrosoftNs(const std::vector<DnsName>& names) {
 std::vector<Subject> subjectsOf(const DnsName& d) {
   std::vector<Subject> out;
   const std::string dn = d.toString();
-  out.push_back({std::string(kParentNs) + dn, Action::SwitchNs, d, RRType::NS, true});
-  out.push_back({"NS " + dn, Action::SwitchNs, d, RRType::NS, true});
-  out.push_back({"MX " + dn, Action::UpdateMx, d, RRType::MX, true});
-  out.push_back({std::string(kSpf) + dn, Action::UpdateSpf, d, RRType::TXT, true});
+  using K = SubjectKind;
+  out.push_back({K::ParentNs, std::string(kParentNs) + dn, Action::SwitchNs, d, RRType::NS, true});
+  out.push_back({K::Ns, "NS " + dn, Action::SwitchNs, d, RRType::NS, true});
+  out.push_back({K::Mx, "MX " + dn, Action::UpdateMx, d, RRType::MX, true});
+  out.push_back({K::Spf, std::string(kSpf) + dn, Action::UpdateSpf, d, RRType::TXT, true});
   for (const auto& p : probes()) {
     DnsName n = probeName(d, p);
     if (n.isEmpty()) continue;  // the name would exceed 255 octets: the checks skip it too
-    out.push_back({rrTypeName(p.type) + " " + n.toString(), p.action, n, p.type, true});
+    out.push_back({K::Probe, rrTypeName(p.type) + " " + n.toString(), p.action, n, p.type, true});
   }
   // Verification leftovers are removed after the domain leaves the tenant; their caches do not
   // hold anything up.
-  out.push_back({std::string(kMxVerification) + dn, Action::RemoveVerificationRecords, d, RRType::MX, false});
-  out.push_back({std::string(kTxtVerification) + dn, Action::RemoveVerificationRecords, d, RRType::TXT, false});
+  out.push_back({K::VerificationMx, std::string(kMxVerification) + dn, Action::RemoveVerificationRecords, d,
+                 RRType::MX, false});
+  out.push_back({K::VerificationTxt, std::string(kTxtVerification) + dn, Action::RemoveVerificationRecords, d,
+                 RRType::TXT, false});
   return out;
 }
 
-std::string zoneSubjectKey(const DnsName& domain) { return "ZONE " + domain.toString(); }
+constexpr std::string_view kZone = "ZONE ";
+
+std::string zoneSubjectKey(const DnsName& domain) { return std::string(kZone) + domain.toString(); }
+
+bool isZoneSubjectKey(std::string_view key) { return key.substr(0, kZone.size()) == kZone; }
 
 SubjectState subjectState(const DomainReport& r, const Subject& s) {
   if (const Finding* nx = anyFinding(r, FindingId::DomainNxdomain)) {
@@ -117,7 +123,7 @@ SubjectState subjectState(const DomainReport& r, const Subject& s) {
     return st;
   }
   const Delegation& del = r.delegation;
-  const bool parent = startsWith(s.key, kParentNs);
+  const bool parent = s.kind == SubjectKind::ParentNs;
   if (const Finding* f = failureFor(r, s)) {
     // A (D, NS) failure is the parent side's only when the child side was seen, and the child
     // side's only when the parent side was seen or the source does not see parents.
@@ -153,9 +159,9 @@ SubjectState subjectState(const DomainReport& r, const Subject& s) {
     return st;
   }
   std::vector<const Record*> rrs;
-  const bool verificationMx = startsWith(s.key, kMxVerification);
-  const bool spf = startsWith(s.key, kSpf);
-  const bool verificationTxt = startsWith(s.key, kTxtVerification);
+  const bool verificationMx = s.kind == SubjectKind::VerificationMx;
+  const bool spf = s.kind == SubjectKind::Spf;
+  const bool verificationTxt = s.kind == SubjectKind::VerificationTxt;
   for (const auto& rec : r.records) {
     if (rec.name != s.name || rec.type != s.type) continue;
     if (s.type == RRType::MX) {

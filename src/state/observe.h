@@ -24,9 +24,21 @@
 
 namespace offboard {
 
+// Which RRset, or which part of one, a subject is.
+enum class SubjectKind {
+  ParentNs,         // the parent side of the delegation (what the registrar publishes)
+  Ns,               // the zone's own NS set
+  Mx,               // the apex MX set, verification MX excluded
+  Spf,              // the apex TXT records that are SPF
+  Probe,            // one of the checks' probes (checks/checks.h probes())
+  VerificationMx,   // the apex *.msv1.invalid MX
+  VerificationTxt,  // the apex MS=ms… TXT
+};
+
 // One subject of a domain, and the plan step whose work changes it.
 struct Subject {
-  std::string key;          // the ObservationRow.subject: "MX contoso.com."
+  SubjectKind kind = SubjectKind::Probe;
+  std::string key;          // the ObservationRow.subject, as printed: "MX contoso.com."
   Action action;            // the step whose work changes it
   DnsName name;
   RRType type = RRType::A;
@@ -53,8 +65,10 @@ SubjectState subjectState(const DomainReport& report, const Subject& s);
 std::vector<ObservationRow> observationsOf(const DomainReport& report, std::int64_t now,
                                            const std::optional<std::string>& zoneValue = {});
 
-// The subject key holding a Microsoft-hosted zone's records to recreate.
+// The subject key holding a Microsoft-hosted zone's records to recreate, and whether a stored
+// subject key is one (it holds a record list, not an RRset's value).
 std::string zoneSubjectKey(const DnsName& domain);
+bool isZoneSubjectKey(std::string_view key);
 
 // A subject's history, oldest first (rows of snapshot.observations for domain+subject).
 std::vector<const ObservationRow*> historyOf(const StateSnapshot& s, const DnsName& domain,
