@@ -8,6 +8,7 @@
 
 #include "core/ids.h"
 #include "plan/plan_types.h"
+#include "render/step_text.h"
 
 namespace offboard::testing {
 

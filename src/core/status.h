@@ -76,8 +76,11 @@ template <class T>
 class Result {
  public:
   Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
-  Result(Status failure) : status_(std::move(failure)) {  // NOLINT(google-explicit-constructor)
-    assert(!status_.isOk() && "a Result without a value needs a failed Status");
+  // A failure. Given an ok Status by mistake it still holds no value, and says so as an error:
+  // a Result is never "ok and empty" (fail closed, in release builds too).
+  Result(Status failure)  // NOLINT(google-explicit-constructor)
+      : status_(failure.isOk() ? Status::ioError("internal error: a result without a value") : std::move(failure)) {
+    assert(!failure.isOk() && "a Result without a value needs a failed Status");
   }
 
   bool isOk() const { return value_.has_value(); }

@@ -31,6 +31,45 @@ inline std::string_view stepStatusName(StepStatus s) {
   return "open";
 }
 
+// Why a wait lasts as long as it does.
+enum class WaitBasis {
+  TtlAtM365,        // the largest TTL the record was seen with at Microsoft 365
+  AssumedParentNs,  // a delegation whose parent-side TTL was never seen: kAssumedParentNsTtl
+  FirstSight,       // first observed already changed: the TTL seen then (SPEC §4 first-sight rule)
+};
+
+// One line of a step's work, as data: the renderers say it in words (render/step_text).
+struct RecordChange {
+  enum class Op {
+    Create,         // create `record`
+    CreateAny,      // create a record of `record`'s name and type; `any` says what it may hold
+    Delete,         // delete `record` (`ttlKnown` false: its TTL was not seen)
+    Replace,        // replace `record` by `to`
+    LastSeen,       // nothing left to change: `subject` was `value` at Microsoft 365 until `at`
+    RestOfZone,     // every other record of the hosted zone (offboard cannot list it)
+    SetDelegation,  // at the registrar: the NS of `record.name` become `targets` (empty: unknown)
+    Wait,           // `subject` as it is now since `at`; `ttl` by `basis`; not before `until`
+    MoveObject,     // an object (user, group, …) still using the domain: `value`
+  };
+  // What a CreateAny record may hold.
+  enum class Any {
+    NewMailMx,        // the new provider's MX, or a null MX (update-mx without new_mail.mx)
+    Described,        // `value` describes it (a required record's note, as the state keeps it)
+  };
+  Op op = Op::Create;
+  Record record;
+  std::optional<Record> to;
+  bool ttlKnown = true;
+  Any any = Any::Described;
+  bool authorisesNothing = false;  // Replace of SPF: the result authorises no sender
+  std::string subject;             // LastSeen, Wait: the subject key ("MX contoso.com.")
+  std::string value;               // LastSeen: the value then; MoveObject: the object; Any::Described
+  std::int64_t at = 0, until = 0;
+  std::uint32_t ttl = 0;
+  WaitBasis basis = WaitBasis::TtlAtM365;
+  std::vector<DnsName> targets;
+};
+
 struct PlanStep {
   StepId id;                      // update-mx:contoso.com (its domain the A-label), backup-data
   std::string domainShown;        // "bücher.example (xn--bcher-kva.example)" or "contoso.com"
@@ -40,7 +79,7 @@ struct PlanStep {
   std::string why;                // why the step is in the plan
   std::string verify;             // how offboard verifies it
   std::string state;              // why it has its status now (evidence, ack, waiver, clock)
-  std::vector<std::string> records;  // exact records to create / change / delete, or details
+  std::vector<RecordChange> changes;  // exact records to create / change / delete, or details
   std::optional<std::int64_t> notBefore;   // time steps: earliest completion (unix seconds)
   std::optional<std::int64_t> clockStart;  // time steps: when the earliest clock started
   // When a done step became done (the ack, the change's sighting, the end of a wait); nullopt

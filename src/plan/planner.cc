@@ -195,9 +195,16 @@ bool satisfies(const RequiredRecord& req, const Record& got) {
   return !targetIsMicrosoft(got.target);
 }
 
-std::string findingLine(const Finding& f) {
-  return f.name.toString() + (f.ttl ? " " + std::to_string(*f.ttl) : "") + " IN " +
-         rrTypeName(f.type) + " " + f.data;
+// The record a finding names, to delete (its data may show the chain: "x -> y").
+RecordChange deletion(const Finding& f) {
+  RecordChange c;
+  c.op = RecordChange::Op::Delete;
+  c.record.name = f.name;
+  c.record.type = f.type;
+  c.record.ttl = f.ttl.value_or(0);
+  c.record.data = f.data;
+  c.ttlKnown = f.ttl.has_value();
+  return c;
 }
 
 enum class Hosted { No, Yes, Unknown };
@@ -589,10 +596,10 @@ class Builder {
     for (const auto& f : r.findings) {
       if (std::find(removes.begin(), removes.end(), f.id) == removes.end()) continue;
       if (step.id.action == Action::UpdateSpf) continue;  // shown as a replacement below
-      step.records.push_back("delete: " + findingLine(f));
+      step.changes.push_back(deletion(f));
     }
     if (step.id.action == Action::UpdateMx && !r.findings.empty() && step.status != StepStatus::Done) {
-      for (const auto& line : newMxLines(d)) step.records.push_back(line);
+      for (auto& c : newMx(d)) step.changes.push_back(std::move(c));
     }
     if (step.id.action == Action::UpdateSpf) {
       for (const auto& rec : r.records) {
@@ -600,21 +607,25 @@ class Builder {
         std::string text = joinedTxt(rec);
         if (!isSpfRecord(text) || !matchSpf(text)) continue;
         std::string rewritten = spfWithout(text, in_.tenant.newSpfInclude);
-        step.records.push_back("replace: " + recordLine(rec) + "  =>  " +
-                               recordLine(makeTxt(rec.name, rec.ttl, rewritten)) +
-                               (spfAuthorisesNothing(rewritten)
-                                    ? "  (authorises no sender: add the new provider's include, "
-                                      "new_mail.spf_include, unless the domain sends no mail)"
-                                    : ""));
+        RecordChange c;
+        c.op = RecordChange::Op::Replace;
+        c.record = rec;
+        c.to = makeTxt(rec.name, rec.ttl, rewritten);
+        c.authorisesNothing = spfAuthorisesNothing(rewritten);
+        step.changes.push_back(std::move(c));
       }
     }
-    if (step.records.empty()) {
+    if (step.changes.empty()) {
       for (const auto& s : subjects) {
         const auto& h = idx_.history(d.input.name, s.key);
         for (auto it = h.rbegin(); it != h.rend(); ++it) {
           if ((*it)->atM365 && (*it)->evidence) {
-            step.records.push_back("was: " + s.key + " " + (*it)->value + " (last seen " +
-                                   formatRfc3339(std::max((*it)->lastSeen, (*it)->at)) + ")");
+            RecordChange c;
+            c.op = RecordChange::Op::LastSeen;
+            c.subject = s.key;
+            c.value = (*it)->value;
+            c.at = std::max((*it)->lastSeen, (*it)->at);
+            step.changes.push_back(std::move(c));
             break;
           }
         }
@@ -622,15 +633,22 @@ class Builder {
     }
   }
 
-  std::vector<std::string> newMxLines(const DomainCtx& d) {
-    std::vector<std::string> out;
+  std::vector<RecordChange> newMx(const DomainCtx& d) {
+    std::vector<RecordChange> out;
     if (in_.tenant.newMx.empty()) {
-      out.push_back("create: " + d.input.name.toString() +
-                    " IN MX <the new mail provider's MX> (give new_mail.mx or --new-mx), or "
-                    "0 . (null MX, RFC 7505) if the domain receives no mail");
+      RecordChange c;
+      c.op = RecordChange::Op::CreateAny;
+      c.record.name = d.input.name;
+      c.record.type = RRType::MX;
+      c.any = RecordChange::Any::NewMailMx;
+      out.push_back(std::move(c));
       return out;
     }
-    for (const auto& t : in_.tenant.newMx) out.push_back("create: " + recordLine(makeMx(d.input.name, 3600, t)));
+    for (const auto& t : in_.tenant.newMx) {
+      RecordChange c;
+      c.record = makeMx(d.input.name, 3600, t);
+      out.push_back(std::move(c));
+    }
     return out;
   }
 
@@ -764,13 +782,19 @@ class Builder {
                          "…) must exist at the new DNS host before NS is switched, or it "
                          "disappears at the switch.",
                          "querying the new host's servers directly for every record listed", &d);
-    for (const auto& rr : req)
-      step.records.push_back((rr.exact ? "create: " + recordLine(rr.record)
-                                       : "create: " + rr.record.name.toString() + " IN " +
-                                             rrTypeName(rr.record.type) + " <" + rr.note + ">"));
-    if (!listing && hostedByMicrosoftNow(d.rep()))
-      step.records.push_back("also: every other record of the zone (offboard sees only the names "
-                             "it queries; copy the rest from the admin center's DNS records page)");
+    for (const auto& rr : req) {
+      RecordChange c;
+      c.op = rr.exact ? RecordChange::Op::Create : RecordChange::Op::CreateAny;
+      c.record = rr.record;
+      c.value = rr.note;
+      step.changes.push_back(std::move(c));
+    }
+    if (!listing && hostedByMicrosoftNow(d.rep())) {
+      RecordChange c;
+      c.op = RecordChange::Op::RestOfZone;
+      c.record.name = D;
+      step.changes.push_back(std::move(c));
+    }
     auto view = in_.newHost.find(D);
     if (h == Hosted::Unknown) {
       step.status = StepStatus::Indeterminate;
@@ -817,9 +841,12 @@ class Builder {
     SubjectState p = d.report ? subjectState(r, subs[0]) : SubjectState{};
     SubjectState c = d.report ? subjectState(r, subs[1]) : SubjectState{};
     if (!d.report) p.seen = false;
-    std::string target = in_.tenant.newNameservers.empty() ? "the new DNS host's nameservers (give new_dns.nameservers or --new-ns)" : "";
-    for (const auto& n : in_.tenant.newNameservers) target += (target.empty() ? "" : " ") + n.toString();
-    step.records.push_back("at the registrar: set the NS records of " + d.input.name.toString() + " to " + target);
+    RecordChange delegation;
+    delegation.op = RecordChange::Op::SetDelegation;
+    delegation.record.name = d.input.name;
+    delegation.record.type = RRType::NS;
+    delegation.targets = in_.tenant.newNameservers;
+    step.changes.push_back(std::move(delegation));
     if (p.atM365) {
       step.status = StepStatus::Open;
       step.state = "the parent (registrar) still delegates to Microsoft: " + p.value;
@@ -847,7 +874,7 @@ class Builder {
     std::string key;
     std::int64_t since = 0;
     std::uint32_t wait = 0;
-    std::string basis;
+    WaitBasis basis = WaitBasis::TtlAtM365;
   };
   struct Waits {
     std::vector<WaitPart> parts;
@@ -891,9 +918,7 @@ class Builder {
         const ObservationRow* first = firstEvidence(h);
         // Over once its TTL has passed: then it is no change to wait for, and not shown.
         if (!first || first->ttl == 0 || first->at + first->ttl <= in_.now) continue;
-        w.parts.push_back(WaitPart{s.key, first->at, first->ttl,
-                                   "first observed then, so when it changed is unknown: the TTL seen "
-                                   "then " + formatDuration(first->ttl)});
+        w.parts.push_back(WaitPart{s.key, first->at, first->ttl, WaitBasis::FirstSight});
         continue;
       }
       if (st.atM365) {
@@ -907,10 +932,10 @@ class Builder {
         continue;
       }
       std::uint32_t wait = *ttl;
-      std::string basis = "its TTL at Microsoft 365 " + formatDuration(wait);
+      WaitBasis basis = WaitBasis::TtlAtM365;
       if (s.type == RRType::NS && !parentHistory && wait < kAssumedParentNsTtl) {
         wait = kAssumedParentNsTtl;
-        basis = "the parent NS TTL was not observed: assumed " + formatDuration(wait);
+        basis = WaitBasis::AssumedParentNs;
       }
       w.parts.push_back(WaitPart{s.key, changedSince(h).value_or(in_.now), wait, basis});
     }
@@ -923,8 +948,14 @@ class Builder {
       std::int64_t nb = p.since + p.wait;
       notBefore = std::max(notBefore.value_or(nb), nb);
       start = std::min(start.value_or(p.since), p.since);
-      step.records.push_back(p.key + " as it is now since " + formatRfc3339(p.since) + "; " + p.basis +
-                             " -> not before " + formatRfc3339(nb));
+      RecordChange c;
+      c.op = RecordChange::Op::Wait;
+      c.subject = p.key;
+      c.at = p.since;
+      c.ttl = p.wait;
+      c.basis = p.basis;
+      c.until = nb;
+      step.changes.push_back(std::move(c));
     }
     step.clockStart = start;
     if (!w.pending.empty()) {
@@ -976,7 +1007,12 @@ class Builder {
         if (refs.size() > 5) list += ", …";
         move.state = "Graph domainNameReferences lists " + std::to_string(refs.size()) +
                      " object(s) still using the domain: " + list;
-        for (const auto& x : refs) move.records.push_back("move: " + x);
+        for (const auto& x : refs) {
+          RecordChange c;
+          c.op = RecordChange::Op::MoveObject;
+          c.value = x;
+          move.changes.push_back(std::move(c));
+        }
       }
     }
 

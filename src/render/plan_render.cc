@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "time/time_text.h"
+#include "render/step_text.h"
 
 namespace offboard {
 namespace {
@@ -70,7 +71,7 @@ ojson stepJson(const PlanStep& s) {
   if (s.notBefore) o["not_before"] = formatRfc3339(*s.notBefore);
   if (s.id.domain) o["domain"] = s.id.domain->toStringNoDot();
   o["state"] = s.state;
-  o["records"] = s.records;
+  o["records"] = changeTexts(s);
   o["gating"] = s.gating;
   if (s.optional) o["optional"] = true;
   if (s.clockStart) o["clock_started"] = formatRfc3339(*s.clockStart);
@@ -365,7 +366,7 @@ std::string renderPlanText(const Plan& p, const TextStyle& style) {
     out += "       verify: " + clean(s.verify) + "\n";
     if (!s.state.empty()) out += "       now:    " + clean(s.state) + "\n";
     if (s.notBefore) out += "       not before: " + formatRfc3339(*s.notBefore) + "\n";
-    for (const auto& r : s.records) out += "         " + clean(r) + "\n";
+    for (const auto& r : changeTexts(s)) out += "         " + clean(r) + "\n";
   }
   out += "\nAfter cancellation:\n";
   for (const auto& l : p.afterCancellation) out += "  - " + clean(l) + "\n";
@@ -418,7 +419,7 @@ std::string renderPlanMarkdown(const Plan& p) {
     if (!s.state.empty()) out += "- **now:** " + mdText(s.state) + "\n";
     if (s.notBefore) out += "- **not before:** " + formatRfc3339(*s.notBefore) + "\n";
     out += "\n";
-    if (!s.records.empty()) out += mdFence("text", s.records) + "\n";
+    if (!s.changes.empty()) out += mdFence("text", changeTexts(s)) + "\n";
   }
   out += "## After cancellation\n\n";
   for (const auto& l : p.afterCancellation) out += "- " + mdText(l) + "\n";
@@ -470,9 +471,9 @@ std::string renderPlanHtml(const Plan& p) {
     if (!s.state.empty()) out += "<dt>now</dt><dd>" + h(s.state) + "</dd>\n";
     if (s.notBefore) out += "<dt>not before</dt><dd>" + h(formatRfc3339(*s.notBefore)) + "</dd>\n";
     out += "</dl>\n";
-    if (!s.records.empty()) {
+    if (!s.changes.empty()) {
       out += "<pre>";
-      for (const auto& r : s.records) out += h(r) + "\n";
+      for (const auto& r : changeTexts(s)) out += h(r) + "\n";
       out += "</pre>\n";
     }
     out += "</li>\n";

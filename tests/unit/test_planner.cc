@@ -255,8 +255,8 @@ TEST_CASE("a Microsoft-hosted zone: prepare the new host, update records, switch
   CHECK(mx.kind == StepKind::Dns);
   CHECK(mx.status == StepStatus::Open);
   CHECK(texts(mx.after) == std::vector<std::string>{"notify-users", "prepare-new-dns-host:contoso.com"});
-  CHECK(contains(mx.records, "delete: contoso.com. 3600 IN MX 0 contoso-com.mail.protection.outlook.com."));
-  CHECK(contains(mx.records, "create: contoso.com. 3600 IN MX 10 mx1.newmail.example."));
+  CHECK(contains(changeTexts(mx), "delete: contoso.com. 3600 IN MX 0 contoso-com.mail.protection.outlook.com."));
+  CHECK(contains(changeTexts(mx), "create: contoso.com. 3600 IN MX 10 mx1.newmail.example."));
   const PlanStep& sw = step(p, "switch-ns:contoso.com");
   CHECK(sw.status == StepStatus::Open);
   CHECK(sw.state.find("parent") != std::string::npos);
@@ -266,8 +266,8 @@ TEST_CASE("a Microsoft-hosted zone: prepare the new host, update records, switch
   CHECK(step(p, "wait-propagation:contoso.com").kind == StepKind::Time);
   CHECK(texts(step(p, "update-spf:contoso.com").after) == std::vector<std::string>{"update-mx:contoso.com"});
   const PlanStep& spf = step(p, "update-spf:contoso.com");
-  REQUIRE(spf.records.size() == 1);
-  CHECK(spf.records[0] ==
+  REQUIRE(changeTexts(spf).size() == 1);
+  CHECK(changeTexts(spf)[0] ==
         "replace: contoso.com. 3600 IN TXT \"v=spf1 include:spf.protection.outlook.com -all\"  =>  "
         "contoso.com. 3600 IN TXT \"v=spf1 include:_spf.newmail.example -all\"");
   CHECK(texts(step(p, "remove-verification-records:contoso.com").after) ==
@@ -335,8 +335,9 @@ TEST_CASE("prepare-new-dns-host lists every non-Microsoft record of the hosted z
     in.reports = {r};
     Plan p = run(in, T0);
     const PlanStep& prep = step(p, "prepare-new-dns-host:contoso.com");
-    CHECK(contains(prep.records, "create: contoso.com. 3600 IN MX 10 mx1.newmail.example."));
-    CHECK(std::any_of(prep.records.begin(), prep.records.end(),
+    const std::vector<std::string> prepLines = changeTexts(prep);
+    CHECK(contains(changeTexts(prep), "create: contoso.com. 3600 IN MX 10 mx1.newmail.example."));
+    CHECK(std::any_of(prepLines.begin(), prepLines.end(),
                       [](const std::string& s) { return s.rfind("also: every other record", 0) == 0; }));
     CHECK(prep.status == StepStatus::Open);
   }
@@ -501,8 +502,8 @@ TEST_CASE("a finished DNS step stays in the plan as done, with what it was") {
   Plan p = run(in, T0 + 100);
   const PlanStep& mx = step(p, "update-mx:fabrikam.com");
   CHECK(mx.status == StepStatus::Done);
-  REQUIRE_FALSE(mx.records.empty());
-  CHECK(mx.records[0].rfind("was: MX fabrikam.com. 0 fabrikam-com.mail.protection.outlook.com.", 0) == 0);
+  REQUIRE_FALSE(mx.changes.empty());
+  CHECK(changeTexts(mx)[0].rfind("was: MX fabrikam.com. 0 fabrikam-com.mail.protection.outlook.com.", 0) == 0);
   CHECK(step(p, "update-spf:fabrikam.com").status == StepStatus::Open);
 }
 
