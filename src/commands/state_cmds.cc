@@ -13,6 +13,7 @@
 #include "plan/steps.h"
 #include "time/time_text.h"
 #include "render/plan_render.h"
+#include "render/step_text.h"
 
 namespace offboard {
 namespace {
@@ -304,7 +305,7 @@ int runStatus(const StatusOptions& o, const std::optional<Tenant>& t, Resolver* 
   } else {
     for (const auto& s : plan.steps)
       io.out << fmt::format("{:<14} {:<44} {}\n", "[" + std::string(stepStatusName(s.status)) + "]", clean(s.id.str()),
-                            clean(s.state));
+                            clean(stateText(s)));
     io.out << "gate: " << gateVerdictName(d.verdict) << " (as of " << formatRfc3339(now) << ")\n";
   }
   return gateExitCode(d);

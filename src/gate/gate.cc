@@ -9,13 +9,13 @@ GateDecision decide(const Plan& plan) {
     if (s.ackOutOfOrder) d.outOfOrder.push_back(s.id);
     switch (s.status) {
       case StepStatus::Done: d.done.push_back(s.id); break;
-      case StepStatus::Waived: d.waived.push_back({s.id, s.state}); break;
-      case StepStatus::Open: d.open.push_back({s.id, s.state.empty() ? s.why : s.state}); break;
-      case StepStatus::Indeterminate: d.indeterminate.push_back({s.id, s.state}); break;
+      case StepStatus::Waived: d.waived.push_back({&s}); break;
+      case StepStatus::Open: d.open.push_back({&s}); break;
+      case StepStatus::Indeterminate: d.indeterminate.push_back({&s}); break;
     }
   }
   if (d.done.empty() && d.waived.empty() && d.open.empty() && d.indeterminate.empty())
-    d.indeterminate.push_back({std::nullopt, "the plan has no steps to verify"});  // fail closed
+    d.indeterminate.push_back({nullptr});  // fail closed: nothing verified is not ready
   d.verdict = !d.open.empty()            ? GateVerdict::Blocked
               : !d.indeterminate.empty() ? GateVerdict::Indeterminate
                                          : GateVerdict::Ready;

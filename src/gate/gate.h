@@ -19,11 +19,12 @@ namespace offboard {
 
 enum class GateVerdict { Ready, Blocked, Indeterminate };
 
+// A step the decision names, or (step null) the plan itself, which has no step to verify. The
+// renderers say why (render/step_text gateItemText): the step's state, a waiver over it.
 struct GateItem {
-  std::optional<StepId> id;  // nullopt: the plan itself (it has no step to verify)
-  std::string why;           // the step's state: what is missing, or who waived it and why
+  const PlanStep* step = nullptr;  // into the decided plan, which must outlive the decision
   // The step id as SPEC prints it, or "plan".
-  std::string name() const { return id ? id->str() : "plan"; }
+  std::string name() const { return step ? step->id.str() : "plan"; }
 };
 
 struct GateDecision {

@@ -70,15 +70,79 @@ struct RecordChange {
   std::vector<DnsName> targets;
 };
 
+// Why a step has its status now: a code and the facts it names (render/step_text says it).
+enum class Reason : std::uint8_t {
+  None,
+  // Manual steps and acknowledgements.
+  Acknowledged,        // by `who` at `at` (`text`: the note)
+  NotAcknowledged,
+  AckFromFuture,       // acknowledged by `who` at `at`, after now (`at2`)
+  AckOutOfOrder,       // by `who` at `at`, while `step` was open; or (`flag`) before `step` was done at `at2`
+  WaitingFor,          // a wait whose change `step` is open again
+  UnlockedByGate,      // cancel-subscription
+  // DNS steps.
+  StillAtM365,         // `text`: the subjects and their values
+  NoEvidence,          // `text`: the subject and the failure
+  NoLongerAtM365,
+  DomainMissing,       // the domain does not exist in DNS (`step` may be waived)
+  NoMxAtAll,
+  NullMx,
+  MxIs,                // `text`: the MX set now
+  MxNotExpected,       // `text`: the MX set now, `text2`: new_mail.mx
+  // prepare-new-dns-host.
+  HostingUnknown,      // whether Microsoft hosts the zone could not be read
+  NewHostUnavailable,  // `text`: why the new host could not be asked
+  NewHostNoAnswer,     // `text`: the first failure
+  NewHostMissing,      // at `text` (the servers): `text2` (the missing records)
+  NewHostComplete,     // all `count` records answered by `text`
+  NewHostUnnamed,      // the new DNS host's nameservers are not named
+  NewHostNotQueried,
+  // switch-ns.
+  ParentAtM365,        // `text`: the parent's NS set
+  ChildAtM365,         // `text`: the zone's NS set; `flag`: the parent no longer delegates to Microsoft
+  ParentSwitched,      // `text`: the parent's NS set
+  ChildOnlySwitched,   // `text`: the zone's NS set; the source does not see the parent
+  // wait-propagation.
+  WaitChangePending,   // `text`: the subjects still at Microsoft 365
+  NothingToWait,
+  WaitOver,            // stable since `at`
+  WaitUntil,           // caches may hold the old records until `at` (now is `at2`)
+  // Removal, from a Graph export.
+  GraphNoReferences,   // in `text` (the file)
+  GraphReferences,     // `count` objects, the first of them in `text`
+  AbsentFromGraph,     // from `text` (the file)
+};
+
+struct StepState {
+  StepState() = default;
+  explicit StepState(Reason r, std::string who_ = {}, std::string text_ = {}, std::string text2_ = {},
+                     std::int64_t at_ = 0, std::int64_t at2_ = 0)
+      : reason(r), who(std::move(who_)), text(std::move(text_)), text2(std::move(text2_)), at(at_), at2(at2_) {}
+
+  Reason reason = Reason::None;
+  std::string who, text, text2;
+  std::int64_t at = 0, at2 = 0;
+  std::size_t count = 0;
+  bool flag = false;
+  std::optional<StepId> step;
+};
+
+// What a step's words depend on beyond its action and state (render/step_text).
+struct StepContext {
+  bool atNewHost = false;   // DNS changes: made in the zone at the new DNS host (Microsoft hosts it)
+  bool afterWaits = false;  // backup-data, move-users-off-domain: after the waits
+  std::optional<std::string> cutover;      // notify-users: the tenant file's cut-over date
+  std::vector<std::string> subscriptions;  // reduce-licenses: "NAME (N assigned)"; cancel: names
+};
+
 struct PlanStep {
   StepId id;                      // update-mx:contoso.com (its domain the A-label), backup-data
   std::string domainShown;        // "bücher.example (xn--bcher-kva.example)" or "contoso.com"
   StepKind kind = StepKind::Manual;
   StepStatus status = StepStatus::Open;
   std::vector<StepId> after;      // the steps that must be carried out first
-  std::string why;                // why the step is in the plan
-  std::string verify;             // how offboard verifies it
-  std::string state;              // why it has its status now (evidence, ack, waiver, clock)
+  StepContext context;            // why it is in the plan, beyond its action
+  StepState state;                // why it has its status now (evidence, ack, clock); a waiver is `waiver`
   std::vector<RecordChange> changes;  // exact records to create / change / delete, or details
   std::optional<std::int64_t> notBefore;   // time steps: earliest completion (unix seconds)
   std::optional<std::int64_t> clockStart;  // time steps: when the earliest clock started

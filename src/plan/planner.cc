@@ -243,17 +243,9 @@ class Builder {
     for (const auto& s : t.skipped) plan_.notes.push_back("Skipped " + s + ".");
     plan_.domainsMayStay = domainsMayStay(t);
 
-    add(Action::ConfirmAdminRole, {},
-        "Cancelling a subscription needs a Global or Billing admin (Microsoft, \"Cancel your "
-        "subscription\"); removing domains needs a Global admin or Domain Name Administrator.",
-        "acknowledged with `offboard ack confirm-admin-role --by NAME`");
+    add(Action::ConfirmAdminRole, {});
     licenses();
-    add(Action::NotifyUsers, {Action::ConfirmAdminRole},
-        "Users are told before the MX change (Microsoft, \"Remove a domain\"): mail moves the "
-        "moment MX changes. Tell them the cut-over date" +
-            std::string(t.cutover ? " (" + *t.cutover + ")" : "") +
-            ", the new provider, and what happens to their Microsoft 365 apps.",
-        "acknowledged with `offboard ack notify-users --by NAME`");
+    add(Action::NotifyUsers, {Action::ConfirmAdminRole}).context.cutover = t.cutover;
 
     std::vector<StepId> waits;
     if (plan_.domainsMayStay) {
@@ -271,12 +263,8 @@ class Builder {
       for (auto& n : outOfOrderNotes_) plan_.notes.push_back("Observations out of time order: " + n + ".");
     }
 
-    add(Action::BackupData, waits.empty() ? std::vector<StepId>{Action::NotifyUsers} : waits,
-        "Customer data left behind might be deleted 90 days after cancellation and is deleted no "
-        "later than 180 days after it. Save mailboxes, OneDrive and SharePoint" +
-            std::string(waits.empty() ? "." : " once the waits are over, so the last mail that "
-                                              "reached Microsoft 365 is included."),
-        "acknowledged with `offboard ack backup-data --by NAME`");
+    add(Action::BackupData, waits.empty() ? std::vector<StepId>{Action::NotifyUsers} : waits).context.afterWaits =
+        !waits.empty();
 
     if (!plan_.domainsMayStay)
       for (auto& d : doms_) removalSteps(d);
@@ -319,21 +307,19 @@ class Builder {
           // Stamped after the moment judged (a clock set back, or --now in the past): at that
           // moment the step was not acknowledged yet.
           step.status = StepStatus::Open;
-          step.state = "acknowledged by " + a.by + " at " + formatRfc3339(a.at) + ", which is after now (" +
-                       formatRfc3339(in_.now) + "): a clock set back does not count an ack from its future";
+          step.state = StepState{Reason::AckFromFuture, a.by, "", "", a.at, in_.now};
         } else if (openBefore || (latest && a.at < *latest)) {
           step.status = !openBefore ? StepStatus::Open : blocked;
           step.ackOutOfOrder = true;
-          step.state = "acknowledged out of order by " + a.by + " at " + formatRfc3339(a.at) + ": " +
-                       (openBefore ? openBefore->str() + " is not done yet"
-                                   : latestId->str() + " was done only at " + formatRfc3339(*latest)) +
-                       "; acknowledge it again once it is really done after that (offboard ack " +
-                       step.id.str() + " --by NAME)";
+          step.state = StepState{Reason::AckOutOfOrder, a.by, "", "", a.at, openBefore ? 0 : *latest};
+          step.state.flag = !openBefore;
+          step.state.step = openBefore ? openBefore : latestId;
         }
       } else if (step.kind == StepKind::Time && step.status == StepStatus::Done && openBefore) {
         // A wait whose change is open again (or unverifiable) has nothing to count from.
         step.status = blocked;
-        step.state = "waiting for " + openBefore->str();
+        step.state = StepState{Reason::WaitingFor};
+        step.state.step = openBefore;
       }
       applyWaiver(step);
       switch (step.status) {
@@ -350,16 +336,13 @@ class Builder {
 
  private:
   // A step of the plan: a per-domain action (the table says which) for `d`'s domain.
-  PlanStep& add(Action action, std::vector<StepId> after, std::string why, std::string verify,
-                const DomainCtx* d = nullptr) {
+  PlanStep& add(Action action, std::vector<StepId> after, const DomainCtx* d = nullptr) {
     const ActionInfo& info = actionInfo(action);
     PlanStep s;
     s.id = info.perDomain && d ? StepId(action, d->input.name) : StepId(action);
     if (d) s.domainShown = shown(d->input);
     s.kind = info.kind;
     s.after = std::move(after);
-    s.why = std::move(why);
-    s.verify = std::move(verify);
     stepIds_.insert(s.id);
     plan_.steps.push_back(std::move(s));
     PlanStep& ref = plan_.steps.back();
@@ -372,11 +355,10 @@ class Builder {
     if (const AckRow* a = idx_.latestAck(s.id)) {
       s.status = StepStatus::Done;
       s.ack = *a;
-      s.state = "acknowledged by " + a->by + " at " + formatRfc3339(a->at) +
-                (a->note.empty() ? "" : " (" + a->note + ")");
+      s.state = StepState{Reason::Acknowledged, a->by, a->note, "", a->at};
     } else {
       s.status = StepStatus::Open;
-      s.state = "not acknowledged yet";
+      s.state = StepState{Reason::NotAcknowledged};
     }
   }
 
@@ -386,8 +368,7 @@ class Builder {
     if (const WaiverRow* w = idx_.latestWaiver(s.id)) {
       s.status = StepStatus::Waived;
       s.waiver = *w;
-      s.state = "waived by " + w->by + " at " + formatRfc3339(w->at) + ": " + w->reason +
-                " (otherwise: " + s.state + ")";
+      // The state stays what it would be otherwise; the renderers say the waiver over it.
     }
   }
 
@@ -443,20 +424,13 @@ class Builder {
   }
 
   void licenses() {
-    std::string over;
+    std::vector<std::string> over;
     for (const auto& s : in_.tenant.subscriptions) {
       if (!s.cancel || !s.assignedLicenses || *s.assignedLicenses < kOnlineCancelLicenseLimit) continue;
-      over += (over.empty() ? "" : ", ") + (s.name.empty() ? s.kind : s.name) + " (" +
-              std::to_string(*s.assignedLicenses) + " assigned)";
+      over.push_back((s.name.empty() ? s.kind : s.name) + " (" + std::to_string(*s.assignedLicenses) + " assigned)");
     }
     if (over.empty()) return;
-    add(Action::ReduceLicenses, {Action::ConfirmAdminRole},
-        "Online cancellation needs fewer than 25 assigned licenses; " + over +
-            ". Remove licenses until fewer than 25 remain, or cancel through Microsoft support. "
-            "(Microsoft's wording moved from \"fewer than 25\" (2020-2021) to \"25 or fewer\" "
-            "(2022); offboard takes the stricter one.)",
-        "acknowledged with `offboard ack reduce-licenses --by NAME`, or a tenant file showing "
-        "fewer than 25 assigned licenses");
+    add(Action::ReduceLicenses, {Action::ConfirmAdminRole}).context.subscriptions = std::move(over);
   }
 
   void domains() {
@@ -524,47 +498,6 @@ class Builder {
     return out;
   }
 
-  static std::string why(Action action, Hosted h) {
-    std::string where = h == Hosted::Yes
-                            ? " Make the change in the zone at the new DNS host (and in the "
-                              "Microsoft-hosted zone to match); it takes effect when NS is switched."
-                            : " Make the change at the domain's current DNS host; it takes effect "
-                              "as soon as caches expire.";
-    if (action == Action::UpdateMx)
-      return "Inbound mail goes where MX points: after cancellation Microsoft 365 bounces it. "
-             "Point MX at the new mail provider, or publish a null MX (0 ., RFC 7505) if the "
-             "domain will receive no mail." + where;
-    if (action == Action::UpdateSpf)
-      return "SPF still authorises Microsoft 365's servers to send as this domain: remove that "
-             "term (keep the rest) once users send through the new provider." + where;
-    if (action == Action::RemoveAutodiscover)
-      return "Outlook and phones configure themselves from autodiscover; left at Microsoft 365 "
-             "they keep looking for the old mailbox. Point it at the new provider or delete it." + where;
-    if (action == Action::RemoveDkim)
-      return "DKIM selectors still delegate signing keys to Microsoft 365; replace them with the "
-             "new provider's selectors or delete them." + where;
-    if (action == Action::RemoveMsoid)
-      return "The msoid CNAME breaks Office activation outside 21Vianet (\"custom domain isn't in "
-             "our system\"). Delete it." + where;
-    if (action == Action::RemoveTeamsRecords)
-      return "Teams/Skype for Business discovery records route federation partners to Microsoft "
-             "365. Delete them." + where;
-    if (action == Action::RemoveMdmRecords)
-      return "Device registration/enrolment records send Windows devices to Entra/Intune. Delete "
-             "them or point them at the new MDM." + where;
-    if (action == Action::RemoveVerificationRecords)
-      return "Microsoft 365 domain-verification records (MS=ms… TXT, *.msv1.invalid MX) are "
-             "harmless but stale: delete them once the domain has left the tenant.";
-    return "";
-  }
-
-  static std::string verifyOf(Action action) {
-    if (action == Action::UpdateMx)
-      return "re-resolved: no MX at Microsoft 365, and an MX present (equal to new_mail.mx when "
-             "given) or a null MX";
-    return "re-resolved: the matching finding is gone";
-  }
-
   // A DNS step from its subjects' current states and history.
   void dnsStatus(PlanStep& step, const DomainCtx& d, const std::vector<Subject>& subjects) {
     const DomainReport& r = d.rep();
@@ -578,13 +511,13 @@ class Builder {
     }
     if (!atMs.empty()) {
       step.status = StepStatus::Open;
-      step.state = "still at Microsoft 365: " + atMs;
+      step.state = StepState{Reason::StillAtM365, "", atMs};
     } else if (!failed.empty()) {
       step.status = StepStatus::Indeterminate;
-      step.state = "no evidence: " + failed;
+      step.state = StepState{Reason::NoEvidence, "", failed};
     } else {
       step.status = StepStatus::Done;
-      step.state = "no longer at Microsoft 365";
+      step.state = StepState{Reason::NoLongerAtM365};
       // Done since the change was seen: a later step's ack made before that does not count.
       for (const auto& s : subjects)
         if (auto since = changedSince(idx_.history(d.input.name, s.key)))
@@ -661,12 +594,11 @@ class Builder {
         mx.push_back(&rec);
     if (mx.empty()) {
       step.status = StepStatus::Open;
-      step.state = "no MX at all: mail would fall back to the address records (RFC 5321 §5.1). "
-                   "Publish the new provider's MX, or a null MX (0 .) if the domain receives no mail";
+      step.state = StepState{Reason::NoMxAtAll};
       return;
     }
     if (mx.size() == 1 && mx[0]->target.isRoot()) {
-      step.state = "null MX (RFC 7505): the domain receives no mail";
+      step.state = StepState{Reason::NullMx};
       return;
     }
     std::string now;
@@ -675,7 +607,7 @@ class Builder {
       seen.emplace_back(r->target.toString(), r->preference);
       now += (now.empty() ? "" : ", ") + r->data;
     }
-    step.state = "MX is " + now;
+    step.state = StepState{Reason::MxIs, "", now};
     if (in_.tenant.newMx.empty()) return;
     for (const auto& t : in_.tenant.newMx) want.emplace_back(t.host.toString(), t.preference);
     std::sort(seen.begin(), seen.end());
@@ -684,7 +616,7 @@ class Builder {
       std::string w;
       for (const auto& [h, p] : want) w += (w.empty() ? "" : ", ") + std::to_string(p) + " " + h;
       step.status = StepStatus::Open;
-      step.state = "MX is " + now + "; the plan expects " + w + " (new_mail.mx)";
+      step.state = StepState{Reason::MxNotExpected, "", now, w};
     }
   }
 
@@ -724,13 +656,12 @@ class Builder {
       if (g.action == Action::UpdateMx || !mxId) after.push_back(Action::NotifyUsers);
       if (h != Hosted::No) after.push_back(prepareId);
       if (g.action != Action::UpdateMx && mxId) after = {*mxId};
-      PlanStep& step = add(g.action, after, why(g.action, h), verifyOf(g.action), &d);
+      PlanStep& step = add(g.action, after, &d);
+      step.context.atNewHost = h == Hosted::Yes;
       const StepId id = step.id;
       dnsStatus(step, d, g.subjects);
       if (nx && step.status == StepStatus::Indeterminate)
-        step.state = "no evidence: " + d.input.name.toString() +
-                     " does not exist in DNS (a typo, or a lapsed registration); waive " + id.str() +
-                     " with the reason if it lapsed on purpose";
+        step.state = StepState{Reason::DomainMissing};
       if (g.action == Action::UpdateMx) mxId = id;
       changeIds.push_back(id);
     }
@@ -740,13 +671,7 @@ class Builder {
       switchId = StepId(Action::SwitchNs, D);
       std::vector<StepId> after{prepareId};
       after.insert(after.end(), changeIds.begin(), changeIds.end());
-      PlanStep& step = add(Action::SwitchNs, after,
-                           "Microsoft hosts this zone (NS at Microsoft): changes elsewhere take "
-                           "effect only when the registrar's delegation names the new DNS host. "
-                           "Switch NS at the registrar once every record is at the new host.",
-                           "parent-side delegation (what the registrar publishes) no longer at "
-                           "Microsoft; the zone's own NS set when the parent side is not seen",
-                           &d);
+      PlanStep& step = add(Action::SwitchNs, after, &d);
       switchStatus(step, d);
     }
 
@@ -755,15 +680,7 @@ class Builder {
     std::vector<StepId> after = switchId            ? std::vector<StepId>{*switchId}
                                 : changeIds.empty() ? std::vector<StepId>{Action::NotifyUsers}
                                                     : changeIds;
-    PlanStep& wait = add(Action::WaitPropagation, after,
-                         "Resolvers keep answering from cache until the old records' TTL runs "
-                         "out: mail can still reach Microsoft 365 until then (for a delegation "
-                         "switch, the parent's NS TTL, often 48 hours).",
-                         "every changed record seen in its new state for at least the TTL it "
-                         "had before, counted from offboard's first observation of the new value "
-                         "(never before the old value's last sighting); a record offboard first "
-                         "saw already changed waits the TTL it had then, from then",
-                         &d);
+    PlanStep& wait = add(Action::WaitPropagation, after, &d);
     waitStatus(wait, w);
     waits.push_back(wait.id);
   }
@@ -776,12 +693,7 @@ class Builder {
     std::vector<RequiredRecord> req =
         requiredAtNewHost(in_.tenant, d.rep(), listing, idx_,
                           td == tenantDomain_.end() ? std::vector<DnsName>{} : td->second->knownMicrosoftMx);
-    PlanStep& step = add(Action::PrepareNewDnsHost, {Action::ConfirmAdminRole},
-                         "Microsoft hosts this zone. Every record the domain needs (the new MX, "
-                         "SPF, and every non-Microsoft record of the hosted zone: website, DMARC, "
-                         "…) must exist at the new DNS host before NS is switched, or it "
-                         "disappears at the switch.",
-                         "querying the new host's servers directly for every record listed", &d);
+    PlanStep& step = add(Action::PrepareNewDnsHost, {Action::ConfirmAdminRole}, &d);
     for (const auto& rr : req) {
       RecordChange c;
       c.op = rr.exact ? RecordChange::Op::Create : RecordChange::Op::CreateAny;
@@ -798,11 +710,10 @@ class Builder {
     auto view = in_.newHost.find(D);
     if (h == Hosted::Unknown) {
       step.status = StepStatus::Indeterminate;
-      step.state = "no evidence: whether Microsoft hosts the zone could not be established (the NS "
-                   "lookup failed)";
+      step.state = StepState{Reason::HostingUnknown};
     } else if (view != in_.newHost.end() && !view->second.unavailable.empty()) {
       step.status = StepStatus::Open;
-      step.state = "not verified yet: " + view->second.unavailable;
+      step.state = StepState{Reason::NewHostUnavailable, "", view->second.unavailable};
     } else if (view != in_.newHost.end()) {
       const NewHostView& v = view->second;
       std::string missing;
@@ -816,20 +727,18 @@ class Builder {
       }
       if (!v.failures.empty()) {
         step.status = StepStatus::Indeterminate;
-        step.state = "no evidence: the new DNS host did not answer: " + v.failures.front();
+        step.state = StepState{Reason::NewHostNoAnswer, "", v.failures.front()};
       } else if (!missing.empty()) {
         step.status = StepStatus::Open;
-        step.state = "missing at " + v.source + ": " + missing;
+        step.state = StepState{Reason::NewHostMissing, "", v.source, missing};
       } else {
         step.status = StepStatus::Done;
-        step.state = "all " + std::to_string(req.size()) + " records answered by " + v.source;
+        step.state = StepState{Reason::NewHostComplete, "", v.source};
+        step.state.count = req.size();
       }
     } else {
       step.status = StepStatus::Open;
-      step.state = in_.tenant.newNameservers.empty()
-                       ? "not verified yet: name the new DNS host's nameservers (new_dns.nameservers "
-                         "or --new-ns) so offboard can query them directly"
-                       : "not verified yet: the new DNS host's servers were not queried";
+      step.state = StepState{in_.tenant.newNameservers.empty() ? Reason::NewHostUnnamed : Reason::NewHostNotQueried};
     }
   }
 
@@ -849,23 +758,21 @@ class Builder {
     step.changes.push_back(std::move(delegation));
     if (p.atM365) {
       step.status = StepStatus::Open;
-      step.state = "the parent (registrar) still delegates to Microsoft: " + p.value;
+      step.state = StepState{Reason::ParentAtM365, "", p.value};
     } else if (c.atM365) {
       step.status = StepStatus::Open;
-      step.state = "the zone's own NS set still names Microsoft's nameservers: " + c.value +
-                   (p.evidence ? " (the parent no longer does: remove them from the zone at the new host)" : "");
+      step.state = StepState{Reason::ChildAtM365, "", c.value};
+      step.state.flag = p.evidence;
     } else if ((p.seen && !p.evidence) || !c.evidence) {
       // One side unreadable: the other side alone does not prove the switch (fail closed).
       step.status = StepStatus::Indeterminate;
-      step.state = "no evidence: " + (p.seen && !p.evidence ? p.detail : c.detail);
+      step.state = StepState{Reason::NoEvidence, "", p.seen && !p.evidence ? p.detail : c.detail};
     } else if (p.seen && p.evidence) {
       step.status = StepStatus::Done;
-      step.state = "the parent-side delegation names " + p.value;
+      step.state = StepState{Reason::ParentSwitched, "", p.value};
     } else {
       step.status = StepStatus::Done;
-      step.state = "verified by the zone's own NS set only (" + c.value +
-                   "): the source does not see the parent side; use --authoritative, or --zones "
-                   "with the parent zone, to check the registrar's delegation";
+      step.state = StepState{Reason::ChildOnlySwitched, "", c.value};
     }
   }
 
@@ -960,27 +867,26 @@ class Builder {
     step.clockStart = start;
     if (!w.pending.empty()) {
       step.status = StepStatus::Open;
-      step.state = "waiting for the change: still at Microsoft 365: " + w.pending;
+      step.state = StepState{Reason::WaitChangePending, "", w.pending};
       return;
     }
     if (!w.failed.empty()) {
       step.status = StepStatus::Indeterminate;
-      step.state = "no evidence: " + w.failed;
+      step.state = StepState{Reason::NoEvidence, "", w.failed};
       return;
     }
     if (!notBefore) {
       step.status = StepStatus::Done;
-      step.state = "no record of this domain was seen at Microsoft 365 by offboard: nothing to wait for";
+      step.state = StepState{Reason::NothingToWait};
       return;
     }
     step.notBefore = notBefore;
     if (in_.now >= *notBefore) {
       step.status = StepStatus::Done;
-      step.state = "every changed record has been stable for its old TTL (since " + formatRfc3339(*notBefore) + ")";
+      step.state = StepState{Reason::WaitOver, "", "", "", *notBefore};
     } else {
       step.status = StepStatus::Open;
-      step.state = "caches may hold the old records until " + formatRfc3339(*notBefore) + " (" +
-                   formatDuration(*notBefore - in_.now) + " from now)";
+      step.state = StepState{Reason::WaitUntil, "", "", "", *notBefore, in_.now};
     }
   }
 
@@ -988,25 +894,19 @@ class Builder {
     const DnsName& D = d.input.name;
     const StepId waitId(Action::WaitPropagation, D);
     const bool waited = stepIds_.count(waitId) > 0;
-    PlanStep& move = add(Action::MoveUsersOffDomain, {waited ? waitId : StepId(Action::NotifyUsers)},
-                         "A domain can be removed only when no user, group, shared or resource "
-                         "mailbox, contact or alias uses it (Microsoft, \"Remove a domain\"). "
-                         "Keep a Global admin on another domain before moving your own account." +
-                             std::string(waited ? " Move them after the wait, so mail still "
-                                                  "reaching Microsoft 365 is delivered."
-                                                : ""),
-                         "Graph domainNameReferences is empty, or acknowledged", &d);
+    PlanStep& move = add(Action::MoveUsersOffDomain, {waited ? waitId : StepId(Action::NotifyUsers)}, &d);
+    move.context.afterWaits = waited;
     if (move.status != StepStatus::Done && d.td && d.td->references) {
       const auto& refs = *d.td->references;
       if (refs.empty()) {
         move.status = StepStatus::Done;
-        move.state = "Graph domainNameReferences is empty in " + in_.tenant.file;
+        move.state = StepState{Reason::GraphNoReferences, "", in_.tenant.file};
       } else {
         std::string list;
         for (std::size_t i = 0; i < refs.size() && i < 5; ++i) list += (i ? ", " : "") + refs[i];
         if (refs.size() > 5) list += ", …";
-        move.state = "Graph domainNameReferences lists " + std::to_string(refs.size()) +
-                     " object(s) still using the domain: " + list;
+        move.state = StepState{Reason::GraphReferences, "", list};
+        move.state.count = refs.size();
         for (const auto& x : refs) {
           RecordChange c;
           c.op = RecordChange::Op::MoveObject;
@@ -1017,16 +917,11 @@ class Builder {
     }
 
     const StepId moveId = move.id;
-    PlanStep& remove = add(Action::RemoveDomain, {moveId},
-                           "\"If you added your own domain name to use with your subscription, "
-                           "you must remove the domain before you cancel your subscription\" "
-                           "(Microsoft). Settings > Domains > Remove domain, or Graph DELETE "
-                           "/domains/{id}.",
-                           "the domain is absent from a newer Graph export, or acknowledged", &d);
+    PlanStep& remove = add(Action::RemoveDomain, {moveId}, &d);
     const StepId removeId = remove.id;
     if (remove.status != StepStatus::Done && !d.td && in_.tenant.source == TenantSource::GraphList) {
       remove.status = StepStatus::Done;
-      remove.state = "absent from the Graph export " + in_.tenant.file;
+      remove.state = StepState{Reason::AbsentFromGraph, "", in_.tenant.file};
     }
 
     // Verification leftovers: after the domain has left the tenant.
@@ -1039,16 +934,15 @@ class Builder {
         if (st.atM365 || m365Ttl(idx_.history(D, s.key))) applies = true;
       }
       if (!applies) continue;
-      PlanStep& step = add(g.action, {removeId}, why(g.action, Hosted::No),
-                           verifyOf(g.action), &d);
+      PlanStep& step = add(g.action, {removeId}, &d);
       dnsStatus(step, d, g.subjects);
     }
   }
 
   void cancelSteps() {
-    std::string names;
+    std::vector<std::string> names;
     for (const auto& s : in_.tenant.subscriptions)
-      if (s.cancel) names += (names.empty() ? "" : ", ") + (s.name.empty() ? s.kind : s.name);
+      if (s.cancel) names.push_back(s.name.empty() ? s.kind : s.name);
     // cancel-subscription follows every gating step that nothing else follows.
     std::set<StepId> followed;
     for (const auto& s : plan_.steps)
@@ -1056,17 +950,11 @@ class Builder {
     std::vector<StepId> after;
     for (const auto& s : plan_.steps)
       if (!followed.count(s.id)) after.push_back(s.id);
-    PlanStep& cancel = add(Action::CancelSubscription, after,
-                           "Cancel " + (names.empty() ? std::string("the subscription") : names) +
-                               " in the admin center (" + plan_.adminCenter +
-                               ", Billing > Your products) once `offboard gate` passes.",
-                           "the gate passes (this is the step the gate unlocks)");
+    PlanStep& cancel = add(Action::CancelSubscription, after);
+    cancel.context.subscriptions = std::move(names);
     cancel.gating = false;
-    if (cancel.status != StepStatus::Done) cancel.state = "unlocked when `offboard gate` passes";
-    PlanStep& office = add(Action::UninstallOffice, {Action::CancelSubscription},
-                           "Optional: after cancellation, Office apps fall back to reduced "
-                           "functionality; uninstall them from devices, or replace them.",
-                           "informational: never blocks");
+    if (cancel.status != StepStatus::Done) cancel.state = StepState{Reason::UnlockedByGate};
+    PlanStep& office = add(Action::UninstallOffice, {Action::CancelSubscription});
     office.gating = false;
     office.optional = true;
   }

@@ -60,17 +60,17 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
   return out;
 }
 
-ojson stepJson(const PlanStep& s) {
+ojson stepJson(const PlanStep& s, const Plan& p) {
   ojson o;
   o["id"] = s.id.str();
   o["kind"] = std::string(stepKindName(s.kind));
   o["status"] = std::string(stepStatusName(s.status));
   o["after"] = idTexts(s.after);
-  o["why"] = s.why;
-  o["verify"] = s.verify;
+  o["why"] = whyText(s, p);
+  o["verify"] = verifyText(s);
   if (s.notBefore) o["not_before"] = formatRfc3339(*s.notBefore);
   if (s.id.domain) o["domain"] = s.id.domain->toStringNoDot();
-  o["state"] = s.state;
+  o["state"] = stateText(s);
   o["records"] = changeTexts(s);
   o["gating"] = s.gating;
   if (s.optional) o["optional"] = true;
@@ -234,7 +234,7 @@ std::string svgGraph(const Plan& p) {
     out += fmt::format(
         "<g><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"6\" "
         "fill=\"{}\" class=\"node{}\"/>",
-        h(s.id.str() + " — " + std::string(stepStatusName(s.status)) + ": " + s.state), x, y, W, H,
+        h(s.id.str() + " — " + std::string(stepStatusName(s.status)) + ": " + stateText(s)), x, y, W, H,
         statusFill(s.status), s.gating ? "" : " soft");
     out += fmt::format("<text x=\"{}\" y=\"{}\" class=\"id\">{}</text>", x + 8, y + 19, h(shorten(s.id.str(), 34)));
     out += fmt::format("<text x=\"{}\" y=\"{}\" class=\"st\">{} · {}</text></g>\n", x + 8, y + 36,
@@ -342,7 +342,7 @@ std::string renderPlanJson(const Plan& p) {
   j["as_of"] = formatRfc3339(p.now);
   j["evidence"] = evidenceJson(p.evidence);
   j["steps"] = ojson::array();
-  for (const auto& s : p.steps) j["steps"].push_back(stepJson(s));
+  for (const auto& s : p.steps) j["steps"].push_back(stepJson(s, p));
   j["domains_may_stay"] = p.domainsMayStay;
   j["notes"] = p.notes;
   j["admin_center"] = p.adminCenter;
@@ -362,9 +362,9 @@ std::string renderPlanText(const Plan& p, const TextStyle& style) {
                        paint(style, "1", clean(s.id.str())), stepKindName(s.kind),
                        s.after.empty() ? "" : ", after: " + clean(join(idTexts(s.after), ", ")),
                        s.optional ? ", optional" : "");
-    out += "       why:    " + clean(s.why) + "\n";
-    out += "       verify: " + clean(s.verify) + "\n";
-    if (!s.state.empty()) out += "       now:    " + clean(s.state) + "\n";
+    out += "       why:    " + clean(whyText(s, p)) + "\n";
+    out += "       verify: " + clean(verifyText(s)) + "\n";
+    if (!stateText(s).empty()) out += "       now:    " + clean(stateText(s)) + "\n";
     if (s.notBefore) out += "       not before: " + formatRfc3339(*s.notBefore) + "\n";
     for (const auto& r : changeTexts(s)) out += "         " + clean(r) + "\n";
   }
@@ -400,7 +400,7 @@ std::string renderPlanMarkdown(const Plan& p) {
     if (!any) out += "| wait | clock started | not before | status |\n|---|---|---|---|\n";
     any = true;
     out += "| " + mdCode(s.id.str()) + " | " + (s.clockStart ? formatRfc3339(*s.clockStart) : "—") + " | " +
-           (s.notBefore ? formatRfc3339(*s.notBefore) : "not yet known: " + mdText(s.state)) + " | " +
+           (s.notBefore ? formatRfc3339(*s.notBefore) : "not yet known: " + mdText(stateText(s))) + " | " +
            std::string(stepStatusName(s.status)) + " |\n";
   }
   if (!any) out += "No waits: no record was changed away from Microsoft 365.\n";
@@ -414,9 +414,9 @@ std::string renderPlanMarkdown(const Plan& p) {
              for (const auto& x : s.after) a += (a.empty() ? "" : ", ") + mdCode(x.str());
              return a;
            }()) + "\n";
-    out += "- **why:** " + mdText(s.why) + "\n";
-    out += "- **verify:** " + mdText(s.verify) + "\n";
-    if (!s.state.empty()) out += "- **now:** " + mdText(s.state) + "\n";
+    out += "- **why:** " + mdText(whyText(s, p)) + "\n";
+    out += "- **verify:** " + mdText(verifyText(s)) + "\n";
+    if (!stateText(s).empty()) out += "- **now:** " + mdText(stateText(s)) + "\n";
     if (s.notBefore) out += "- **not before:** " + formatRfc3339(*s.notBefore) + "\n";
     out += "\n";
     if (!s.changes.empty()) out += mdFence("text", changeTexts(s)) + "\n";
@@ -451,7 +451,7 @@ std::string renderPlanHtml(const Plan& p) {
     out += "<ul>\n";
     for (const auto& s : p.steps)
       if (s.kind == StepKind::Time && !s.notBefore)
-        out += "<li><code>" + h(s.id.str()) + "</code>: " + h(s.state) + "</li>\n";
+        out += "<li><code>" + h(s.id.str()) + "</code>: " + h(stateText(s)) + "</li>\n";
     if (tl.empty() && !pendingWaits) out += "<li>No waits: no record was changed away from Microsoft 365.</li>\n";
     out += "</ul>\n";
   }
@@ -467,8 +467,8 @@ std::string renderPlanHtml(const Plan& p) {
         out += std::string(i ? ", " : "") + "<a href=\"#" + h(s.after[i].str()) + "\"><code>" + h(s.after[i].str()) + "</code></a>";
       out += "</dd>\n";
     }
-    out += "<dt>why</dt><dd>" + h(s.why) + "</dd>\n<dt>verify</dt><dd>" + h(s.verify) + "</dd>\n";
-    if (!s.state.empty()) out += "<dt>now</dt><dd>" + h(s.state) + "</dd>\n";
+    out += "<dt>why</dt><dd>" + h(whyText(s, p)) + "</dd>\n<dt>verify</dt><dd>" + h(verifyText(s)) + "</dd>\n";
+    if (!stateText(s).empty()) out += "<dt>now</dt><dd>" + h(stateText(s)) + "</dd>\n";
     if (s.notBefore) out += "<dt>not before</dt><dd>" + h(formatRfc3339(*s.notBefore)) + "</dd>\n";
     out += "</dl>\n";
     if (!s.changes.empty()) {
@@ -489,16 +489,16 @@ std::string renderGateJson(const Plan& p, const GateDecision& d) {
   j["schema"] = "offboard.gate/1";
   j["ready"] = d.verdict == GateVerdict::Ready;
   j["verdict"] = std::string(gateVerdictName(d.verdict));
-  auto items = [](const std::vector<GateItem>& v) {
+  auto items = [&p](const std::vector<GateItem>& v) {
     ojson a = ojson::array();
-    for (const auto& i : v) a.push_back({{"id", i.name()}, {"why", i.why}});
+    for (const auto& i : v) a.push_back({{"id", i.name()}, {"why", gateItemText(i, p)}});
     return a;
   };
   j["open"] = items(d.open);
   ojson waived = ojson::array();
   for (const auto& i : d.waived) {
-    ojson o{{"id", i.name()}, {"why", i.why}};
-    if (const PlanStep* s = i.id ? findStep(p, *i.id) : nullptr; s && s->waiver) {
+    ojson o{{"id", i.name()}, {"why", gateItemText(i, p)}};
+    if (const PlanStep* s = i.step; s && s->waiver) {
       o["by"] = s->waiver->by;
       o["reason"] = s->waiver->reason;
       o["at"] = formatRfc3339(s->waiver->at);
@@ -538,10 +538,10 @@ std::string renderGateText(const Plan& p, const GateDecision& d, const TextStyle
   }
   out += "Evidence: " + clean(evidenceText(p.evidence)) + "\n";
   out += "as of " + formatRfc3339(p.now) + "\n";
-  for (const auto& i : d.open) out += "  " + paint(style, "31", "open") + "           " + clean(i.name()) + ": " + clean(i.why) + "\n";
+  for (const auto& i : d.open) out += "  " + paint(style, "31", "open") + "           " + clean(i.name()) + ": " + clean(gateItemText(i, p)) + "\n";
   for (const auto& i : d.indeterminate)
-    out += "  " + paint(style, "35", "indeterminate") + "  " + clean(i.name()) + ": " + clean(i.why) + "\n";
-  for (const auto& i : d.waived) out += "  " + paint(style, "33", "waived") + "         " + clean(i.name()) + ": " + clean(i.why) + "\n";
+    out += "  " + paint(style, "35", "indeterminate") + "  " + clean(i.name()) + ": " + clean(gateItemText(i, p)) + "\n";
+  for (const auto& i : d.waived) out += "  " + paint(style, "33", "waived") + "         " + clean(i.name()) + ": " + clean(gateItemText(i, p)) + "\n";
   out += fmt::format("{} done, {} waived, {} open, {} indeterminate\n", d.done.size(), d.waived.size(),
                      d.open.size(), d.indeterminate.size());
   return out;
@@ -560,15 +560,15 @@ std::string renderGateJunit(const Plan& p, const GateDecision& d) {
                "\"/>";
     } else if (s.status == StepStatus::Open) {
       ++failures;
-      cases += "<failure type=\"open\" message=\"" + escapeXml(s.state) + "\">" + escapeXml(s.why) + "</failure>";
+      cases += "<failure type=\"open\" message=\"" + escapeXml(stateText(s)) + "\">" + escapeXml(whyText(s, p)) + "</failure>";
     } else if (s.status == StepStatus::Indeterminate) {
       ++errors;
-      cases += "<error type=\"indeterminate\" message=\"" + escapeXml(s.state) + "\">" + escapeXml(s.why) + "</error>";
+      cases += "<error type=\"indeterminate\" message=\"" + escapeXml(stateText(s)) + "\">" + escapeXml(whyText(s, p)) + "</error>";
     } else if (s.status == StepStatus::Waived) {
       ++skipped;
-      cases += "<skipped message=\"" + escapeXml(s.state) + "\"/>";
+      cases += "<skipped message=\"" + escapeXml(stateText(s)) + "\"/>";
     } else {
-      cases += "<system-out>" + escapeXml(s.state) + "</system-out>";
+      cases += "<system-out>" + escapeXml(stateText(s)) + "</system-out>";
     }
     cases += "</testcase>\n";
   }
@@ -596,16 +596,16 @@ std::string renderGateSarif(const Plan& p, const GateDecision& d, const std::str
   std::map<std::string, int> ruleIndex;
   ojson results = ojson::array();
   auto add = [&](const GateItem& item, const char* level) {
-    const PlanStep* s = item.id ? findStep(p, *item.id) : nullptr;
+    const PlanStep* s = item.step;
     // One rule per action (every domain's update-mx is the same rule); "plan" for the plan itself.
-    const std::string action = item.id ? std::string(actionName(item.id->action)) : item.name();
+    const std::string action = s ? std::string(actionName(s->id.action)) : item.name();
     if (!ruleIndex.count(action)) {
       ruleIndex[action] = static_cast<int>(rules.size());
       ojson rule{{"id", action}, {"name", action}};
       if (s) {
-        rule["shortDescription"] = {{"text", s->verify}};
-        rule["fullDescription"] = {{"text", s->why}};
-        rule["help"] = {{"text", "Verified by: " + s->verify}};
+        rule["shortDescription"] = {{"text", verifyText(*s)}};
+        rule["fullDescription"] = {{"text", whyText(*s, p)}};
+        rule["help"] = {{"text", "Verified by: " + verifyText(*s)}};
       }
       rules.push_back(std::move(rule));
     }
@@ -615,7 +615,7 @@ std::string renderGateSarif(const Plan& p, const GateDecision& d, const std::str
     results.push_back({{"ruleId", action},
                        {"ruleIndex", ruleIndex[action]},
                        {"level", level},
-                       {"message", {{"text", item.name() + ": " + item.why}}},
+                       {"message", {{"text", item.name() + ": " + gateItemText(item, p)}}},
                        {"locations", ojson::array({loc})},
                        {"partialFingerprints", {{"offboardStep/v1", item.name()}}}});
   };

@@ -55,6 +55,215 @@ std::string changeText(const RecordChange& c) {
   return "";
 }
 
+std::string whyText(const PlanStep& s, const Plan& p) {
+  const StepContext& c = s.context;
+  const std::string where = c.atNewHost
+                                ? " Make the change in the zone at the new DNS host (and in the "
+                                  "Microsoft-hosted zone to match); it takes effect when NS is switched."
+                                : " Make the change at the domain's current DNS host; it takes effect "
+                                  "as soon as caches expire.";
+  auto joined = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
+    return out;
+  };
+  switch (s.id.action) {
+    case Action::ConfirmAdminRole:
+      return "Cancelling a subscription needs a Global or Billing admin (Microsoft, \"Cancel your "
+             "subscription\"); removing domains needs a Global admin or Domain Name Administrator.";
+    case Action::ReduceLicenses:
+      return "Online cancellation needs fewer than 25 assigned licenses; " + joined(c.subscriptions) +
+             ". Remove licenses until fewer than 25 remain, or cancel through Microsoft support. "
+             "(Microsoft's wording moved from \"fewer than 25\" (2020-2021) to \"25 or fewer\" "
+             "(2022); offboard takes the stricter one.)";
+    case Action::NotifyUsers:
+      return "Users are told before the MX change (Microsoft, \"Remove a domain\"): mail moves the "
+             "moment MX changes. Tell them the cut-over date" +
+             std::string(c.cutover ? " (" + *c.cutover + ")" : "") +
+             ", the new provider, and what happens to their Microsoft 365 apps.";
+    case Action::PrepareNewDnsHost:
+      return "Microsoft hosts this zone. Every record the domain needs (the new MX, SPF, and every "
+             "non-Microsoft record of the hosted zone: website, DMARC, …) must exist at the new DNS "
+             "host before NS is switched, or it disappears at the switch.";
+    case Action::UpdateMx:
+      return "Inbound mail goes where MX points: after cancellation Microsoft 365 bounces it. "
+             "Point MX at the new mail provider, or publish a null MX (0 ., RFC 7505) if the "
+             "domain will receive no mail." + where;
+    case Action::UpdateSpf:
+      return "SPF still authorises Microsoft 365's servers to send as this domain: remove that "
+             "term (keep the rest) once users send through the new provider." + where;
+    case Action::RemoveAutodiscover:
+      return "Outlook and phones configure themselves from autodiscover; left at Microsoft 365 "
+             "they keep looking for the old mailbox. Point it at the new provider or delete it." + where;
+    case Action::RemoveDkim:
+      return "DKIM selectors still delegate signing keys to Microsoft 365; replace them with the "
+             "new provider's selectors or delete them." + where;
+    case Action::RemoveMsoid:
+      return "The msoid CNAME breaks Office activation outside 21Vianet (\"custom domain isn't in "
+             "our system\"). Delete it." + where;
+    case Action::RemoveTeamsRecords:
+      return "Teams/Skype for Business discovery records route federation partners to Microsoft "
+             "365. Delete them." + where;
+    case Action::RemoveMdmRecords:
+      return "Device registration/enrolment records send Windows devices to Entra/Intune. Delete "
+             "them or point them at the new MDM." + where;
+    case Action::SwitchNs:
+      return "Microsoft hosts this zone (NS at Microsoft): changes elsewhere take effect only when "
+             "the registrar's delegation names the new DNS host. Switch NS at the registrar once "
+             "every record is at the new host.";
+    case Action::WaitPropagation:
+      return "Resolvers keep answering from cache until the old records' TTL runs out: mail can "
+             "still reach Microsoft 365 until then (for a delegation switch, the parent's NS TTL, "
+             "often 48 hours).";
+    case Action::MoveUsersOffDomain:
+      return "A domain can be removed only when no user, group, shared or resource mailbox, "
+             "contact or alias uses it (Microsoft, \"Remove a domain\"). Keep a Global admin on "
+             "another domain before moving your own account." +
+             std::string(c.afterWaits ? " Move them after the wait, so mail still reaching "
+                                        "Microsoft 365 is delivered."
+                                      : "");
+    case Action::BackupData:
+      return "Customer data left behind might be deleted 90 days after cancellation and is deleted "
+             "no later than 180 days after it. Save mailboxes, OneDrive and SharePoint" +
+             std::string(c.afterWaits ? " once the waits are over, so the last mail that reached "
+                                        "Microsoft 365 is included."
+                                      : ".");
+    case Action::RemoveDomain:
+      return "\"If you added your own domain name to use with your subscription, you must remove "
+             "the domain before you cancel your subscription\" (Microsoft). Settings > Domains > "
+             "Remove domain, or Graph DELETE /domains/{id}.";
+    case Action::RemoveVerificationRecords:
+      return "Microsoft 365 domain-verification records (MS=ms… TXT, *.msv1.invalid MX) are "
+             "harmless but stale: delete them once the domain has left the tenant.";
+    case Action::CancelSubscription:
+      return "Cancel " + (c.subscriptions.empty() ? std::string("the subscription") : joined(c.subscriptions)) +
+             " in the admin center (" + p.adminCenter + ", Billing > Your products) once `offboard gate` passes.";
+    case Action::UninstallOffice:
+      return "Optional: after cancellation, Office apps fall back to reduced functionality; "
+             "uninstall them from devices, or replace them.";
+  }
+  return "";
+}
+
+std::string verifyText(const PlanStep& s) {
+  switch (s.id.action) {
+    case Action::ConfirmAdminRole:
+    case Action::NotifyUsers:
+    case Action::BackupData:
+      return "acknowledged with `offboard ack " + std::string(actionName(s.id.action)) + " --by NAME`";
+    case Action::ReduceLicenses:
+      return "acknowledged with `offboard ack reduce-licenses --by NAME`, or a tenant file showing "
+             "fewer than 25 assigned licenses";
+    case Action::PrepareNewDnsHost: return "querying the new host's servers directly for every record listed";
+    case Action::UpdateMx:
+      return "re-resolved: no MX at Microsoft 365, and an MX present (equal to new_mail.mx when "
+             "given) or a null MX";
+    case Action::UpdateSpf:
+    case Action::RemoveAutodiscover:
+    case Action::RemoveDkim:
+    case Action::RemoveMsoid:
+    case Action::RemoveTeamsRecords:
+    case Action::RemoveMdmRecords:
+    case Action::RemoveVerificationRecords: return "re-resolved: the matching finding is gone";
+    case Action::SwitchNs:
+      return "parent-side delegation (what the registrar publishes) no longer at Microsoft; the "
+             "zone's own NS set when the parent side is not seen";
+    case Action::WaitPropagation:
+      return "every changed record seen in its new state for at least the TTL it had before, "
+             "counted from offboard's first observation of the new value (never before the old "
+             "value's last sighting); a record offboard first saw already changed waits the TTL it "
+             "had then, from then";
+    case Action::MoveUsersOffDomain: return "Graph domainNameReferences is empty, or acknowledged";
+    case Action::RemoveDomain: return "the domain is absent from a newer Graph export, or acknowledged";
+    case Action::CancelSubscription: return "the gate passes (this is the step the gate unlocks)";
+    case Action::UninstallOffice: return "informational: never blocks";
+  }
+  return "";
+}
+
+namespace {
+
+std::string reasonText(const StepState& st, const PlanStep& s) {
+  const std::string step = st.step ? st.step->str() : "";
+  switch (st.reason) {
+    case Reason::None: return "";
+    case Reason::Acknowledged:
+      return "acknowledged by " + st.who + " at " + formatRfc3339(st.at) + (st.text.empty() ? "" : " (" + st.text + ")");
+    case Reason::NotAcknowledged: return "not acknowledged yet";
+    case Reason::AckFromFuture:
+      return "acknowledged by " + st.who + " at " + formatRfc3339(st.at) + ", which is after now (" +
+             formatRfc3339(st.at2) + "): a clock set back does not count an ack from its future";
+    case Reason::AckOutOfOrder:
+      return "acknowledged out of order by " + st.who + " at " + formatRfc3339(st.at) + ": " +
+             (!st.flag ? step + " is not done yet" : step + " was done only at " + formatRfc3339(st.at2)) +
+             "; acknowledge it again once it is really done after that (offboard ack " + s.id.str() + " --by NAME)";
+    case Reason::WaitingFor: return "waiting for " + step;
+    case Reason::UnlockedByGate: return "unlocked when `offboard gate` passes";
+    case Reason::StillAtM365: return "still at Microsoft 365: " + st.text;
+    case Reason::NoEvidence: return "no evidence: " + st.text;
+    case Reason::NoLongerAtM365: return "no longer at Microsoft 365";
+    case Reason::DomainMissing:
+      return "no evidence: " + (s.id.domain ? s.id.domain->toString() : std::string()) +
+             " does not exist in DNS (a typo, or a lapsed registration); waive " + s.id.str() +
+             " with the reason if it lapsed on purpose";
+    case Reason::NoMxAtAll:
+      return "no MX at all: mail would fall back to the address records (RFC 5321 §5.1). Publish the "
+             "new provider's MX, or a null MX (0 .) if the domain receives no mail";
+    case Reason::NullMx: return "null MX (RFC 7505): the domain receives no mail";
+    case Reason::MxIs: return "MX is " + st.text;
+    case Reason::MxNotExpected: return "MX is " + st.text + "; the plan expects " + st.text2 + " (new_mail.mx)";
+    case Reason::HostingUnknown:
+      return "no evidence: whether Microsoft hosts the zone could not be established (the NS lookup failed)";
+    case Reason::NewHostUnavailable: return "not verified yet: " + st.text;
+    case Reason::NewHostNoAnswer: return "no evidence: the new DNS host did not answer: " + st.text;
+    case Reason::NewHostMissing: return "missing at " + st.text + ": " + st.text2;
+    case Reason::NewHostComplete: return "all " + std::to_string(st.count) + " records answered by " + st.text;
+    case Reason::NewHostUnnamed:
+      return "not verified yet: name the new DNS host's nameservers (new_dns.nameservers or --new-ns) "
+             "so offboard can query them directly";
+    case Reason::NewHostNotQueried: return "not verified yet: the new DNS host's servers were not queried";
+    case Reason::ParentAtM365: return "the parent (registrar) still delegates to Microsoft: " + st.text;
+    case Reason::ChildAtM365:
+      return "the zone's own NS set still names Microsoft's nameservers: " + st.text +
+             (st.flag ? " (the parent no longer does: remove them from the zone at the new host)" : "");
+    case Reason::ParentSwitched: return "the parent-side delegation names " + st.text;
+    case Reason::ChildOnlySwitched:
+      return "verified by the zone's own NS set only (" + st.text +
+             "): the source does not see the parent side; use --authoritative, or --zones with the "
+             "parent zone, to check the registrar's delegation";
+    case Reason::WaitChangePending: return "waiting for the change: still at Microsoft 365: " + st.text;
+    case Reason::NothingToWait:
+      return "no record of this domain was seen at Microsoft 365 by offboard: nothing to wait for";
+    case Reason::WaitOver:
+      return "every changed record has been stable for its old TTL (since " + formatRfc3339(st.at) + ")";
+    case Reason::WaitUntil:
+      return "caches may hold the old records until " + formatRfc3339(st.at) + " (" +
+             formatDuration(st.at - st.at2) + " from now)";
+    case Reason::GraphNoReferences: return "Graph domainNameReferences is empty in " + st.text;
+    case Reason::GraphReferences:
+      return "Graph domainNameReferences lists " + std::to_string(st.count) +
+             " object(s) still using the domain: " + st.text;
+    case Reason::AbsentFromGraph: return "absent from the Graph export " + st.text;
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string stateText(const PlanStep& s) {
+  std::string now = reasonText(s.state, s);
+  if (s.status == StepStatus::Waived && s.waiver)
+    return "waived by " + s.waiver->by + " at " + formatRfc3339(s.waiver->at) + ": " + s.waiver->reason +
+           " (otherwise: " + now + ")";
+  return now;
+}
+
+std::string gateItemText(const GateItem& i, const Plan& p) {
+  if (!i.step) return "the plan has no steps to verify";
+  std::string why = stateText(*i.step);
+  return why.empty() && i.step->status == StepStatus::Open ? whyText(*i.step, p) : why;
+}
+
 std::vector<std::string> changeTexts(const PlanStep& s) {
   std::vector<std::string> out;
   out.reserve(s.changes.size());

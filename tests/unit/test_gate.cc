@@ -31,7 +31,7 @@ PlanStep st(const std::string& id, StepStatus s, bool gating = true) {
   p.id = *StepId::parse(id);
   p.status = s;
   p.gating = gating;
-  p.state = "state of " + id;
+  p.state = StepState(Reason::StillAtM365, "", "state of " + id);
   return p;
 }
 
@@ -213,12 +213,15 @@ TEST_CASE("ready only when every gating step is done or waived") {
   CHECK(decide(planOf({st("confirm-admin-role", StepStatus::Done), st("notify-users", StepStatus::Waived)})).verdict ==
         GateVerdict::Ready);
   CHECK(gateExitCode(decide(planOf({st("confirm-admin-role", StepStatus::Done)}))) == 0);
-  GateDecision open = decide(planOf({st("confirm-admin-role", StepStatus::Done), st("notify-users", StepStatus::Open)}));
+  // The decision points into the plan: it lives as long as the decision is read.
+  const Plan plan = planOf({st("confirm-admin-role", StepStatus::Done), st("notify-users", StepStatus::Open)});
+  GateDecision open = decide(plan);
   CHECK(open.verdict == GateVerdict::Blocked);
   CHECK(gateExitCode(open) == 1);
   REQUIRE(open.open.size() == 1);
   CHECK(open.open[0].name() == "notify-users");
-  CHECK(open.open[0].why == "state of notify-users");
+  CHECK(open.open[0].step == &plan.steps[1]);
+  CHECK(gateItemText(open.open[0], plan) == "still at Microsoft 365: state of notify-users");
 }
 
 TEST_CASE("missing evidence is exit 3 only when nothing definite blocks") {
@@ -255,12 +258,12 @@ TEST_CASE("the demo tenant: blocked before the migration, ready after it and its
   CHECK(std::any_of(e.open.begin(), e.open.end(),
                     [](const GateItem& i) { return i.name().rfind("wait-propagation:", 0) == 0; }));
   CHECK(std::all_of(e.open.begin(), e.open.end(), [&](const GateItem& i) {
-    const PlanStep* s = i.id ? findStep(early, *i.id) : nullptr;
+    const PlanStep* s = i.step;
     return s && (s->kind == StepKind::Time || s->kind == StepKind::Manual);
   }));
   Plan ready = gateRun(w.state, observeAll(after()), NOW, w.newHost);
   GateDecision r = decide(ready);
-  for (const auto& i : r.open) INFO(i.name(), ": ", i.why);
+  for (const auto& i : r.open) INFO(i.name(), ": ", gateItemText(i, ready));
   CHECK(r.verdict == GateVerdict::Ready);
   CHECK(gateExitCode(r) == 0);
 }

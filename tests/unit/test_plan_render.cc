@@ -232,15 +232,11 @@ Plan readyPlan(const EvidenceInfo& e) {
   PlanStep backup;
   backup.id = Action::BackupData;
   backup.status = StepStatus::Done;
-  backup.why = "mailboxes and files are deleted after cancellation";
-  backup.verify = "an ack";
-  backup.state = "acknowledged by alice";
+  backup.state = StepState(Reason::Acknowledged, "alice", "", "", T0);
   PlanStep cancel;
   cancel.id = Action::CancelSubscription;
   cancel.after = {Action::BackupData};
   cancel.gating = false;
-  cancel.why = "the step the gate unlocks";
-  cancel.verify = "an ack";
   p.steps = {backup, cancel};
   return p;
 }
