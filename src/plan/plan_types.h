@@ -180,17 +180,39 @@ struct EvidenceInfo {
   bool live = true;
 };
 
+// Something the admin must know about the plan as a whole, as data (render/step_text says it).
+struct PlanNote {
+  enum class Kind {
+    Skipped,               // the tenant import skipped `text` (its own reason)
+    DomainsMayStay,        // another subscription stays active: `text` names them
+    OutOfTimeOrder,        // `text` (a subject) recorded as `value` at `at`, after a sighting at `at2`
+    CloudMismatch,         // the tenant file says `cloud`, `text`'s DNS points at `cloud2`
+    LegacyGermany,         // the legacy German cloud closed in 2021
+    OnlyInHistory,         // `text` (the domain shown) is known only from the state; `flag`: a Graph export
+    AdminManagedSwitched,  // `text` (the domain shown): Graph says Microsoft manages its DNS, NS say not
+  };
+  Kind kind = Kind::Skipped;
+  std::string text, value;
+  std::int64_t at = 0, at2 = 0;
+  Cloud cloud = Cloud::None, cloud2 = Cloud::None;
+  bool flag = false;
+  std::optional<DnsName> domain;  // OnlyInHistory: for the ack remove-domain command
+};
+
+// Where the plan's cloud came from.
+enum class CloudBasis { TenantFile, Dns, Assumed };
+
 struct Plan {
   EvidenceInfo evidence;          // where the DNS evidence came from
   std::string tenant;             // tenant name when known
   Cloud cloud = Cloud::Worldwide;
-  std::string cloudBasis;         // "tenant file", "DNS (contoso.com)", "assumed"
+  CloudBasis cloudBasis = CloudBasis::Assumed;
+  std::string cloudBasisDomain;   // CloudBasis::Dns: the domain whose records showed it
   std::int64_t now = 0;
   std::vector<PlanStep> steps;    // in the order to carry them out
-  std::vector<std::string> notes; // things the admin must know (skipped domains, assumptions)
+  std::vector<PlanNote> notes;    // things the admin must know (skipped domains, assumptions)
   bool domainsMayStay = false;    // another subscription stays active
   std::string adminCenter;        // the admin center URL for the cloud
-  std::vector<std::string> afterCancellation;  // what follows cancellation, one fact per line
 };
 
 // The step with this id, or nullptr.

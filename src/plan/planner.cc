@@ -240,7 +240,7 @@ class Builder {
     const Tenant& t = in_.tenant;
     plan_.tenant = t.name;
     cloud();
-    for (const auto& s : t.skipped) plan_.notes.push_back("Skipped " + s + ".");
+    for (const auto& s : t.skipped) note(PlanNote::Kind::Skipped, s);
     plan_.domainsMayStay = domainsMayStay(t);
 
     add(Action::ConfirmAdminRole, {});
@@ -252,15 +252,11 @@ class Builder {
       std::string staying;
       for (const auto& s : t.subscriptions)
         if (!s.cancel) staying += (staying.empty() ? "" : ", ") + (s.name.empty() ? s.kind : s.name);
-      plan_.notes.push_back(
-          "Another subscription stays active (" + staying +
-          "): the tenant keeps existing, so its domains may stay and their DNS may keep pointing "
-          "at Microsoft 365. This plan covers only the cancellation; to leave Microsoft 365 "
-          "entirely, mark every subscription \"cancel\": true.");
+      note(PlanNote::Kind::DomainsMayStay, staying);
     } else {
       domains();
       for (auto& d : doms_) dnsSteps(d, waits);
-      for (auto& n : outOfOrderNotes_) plan_.notes.push_back("Observations out of time order: " + n + ".");
+      for (auto& n : outOfOrderNotes_) plan_.notes.push_back(std::move(n));
     }
 
     add(Action::BackupData, waits.empty() ? std::vector<StepId>{Action::NotifyUsers} : waits).context.afterWaits =
@@ -335,6 +331,14 @@ class Builder {
   }
 
  private:
+  PlanNote& note(PlanNote::Kind kind, std::string text) {
+    PlanNote n;
+    n.kind = kind;
+    n.text = std::move(text);
+    plan_.notes.push_back(std::move(n));
+    return plan_.notes.back();
+  }
+
   // A step of the plan: a per-domain action (the table says which) for `d`'s domain.
   PlanStep& add(Action action, std::vector<StepId> after, const DomainCtx* d = nullptr) {
     const ActionInfo& info = actionInfo(action);
@@ -385,42 +389,26 @@ class Builder {
     }
     if (t.cloud) {
       plan_.cloud = *t.cloud;
-      plan_.cloudBasis = "tenant file";
-      if (dns && *dns != *t.cloud)
-        plan_.notes.push_back("The tenant file says the cloud is " + std::string(cloudName(*t.cloud)) +
-                              ", but " + dnsDomain + "'s DNS points at " +
-                              std::string(cloudName(*dns)) + " Microsoft 365 records.");
+      plan_.cloudBasis = CloudBasis::TenantFile;
+      if (dns && *dns != *t.cloud) {
+        PlanNote& n = note(PlanNote::Kind::CloudMismatch, dnsDomain);
+        n.cloud = *t.cloud;
+        n.cloud2 = *dns;
+      }
     } else if (dns) {
       plan_.cloud = *dns;
-      plan_.cloudBasis = "DNS (" + dnsDomain + ")";
+      plan_.cloudBasis = CloudBasis::Dns;
+      plan_.cloudBasisDomain = dnsDomain;
     } else {
       plan_.cloud = Cloud::Worldwide;
-      plan_.cloudBasis = "assumed (no cloud in the input, no Microsoft record in DNS)";
+      plan_.cloudBasis = CloudBasis::Assumed;
     }
     switch (plan_.cloud) {
       case Cloud::UsGov: plan_.adminCenter = "https://portal.office365.us"; break;
       case Cloud::China21Vianet: plan_.adminCenter = "https://portal.partner.microsoftonline.cn"; break;
       default: plan_.adminCenter = "https://admin.microsoft.com"; break;
     }
-    if (plan_.cloud == Cloud::Germany)
-      plan_.notes.push_back(
-          "Microsoft Cloud Deutschland (Office 365 Germany) was closed in 2021 and its tenants "
-          "were moved to the worldwide service: manage and cancel the tenant in the worldwide "
-          "admin center. Leftover *.outlook.de records are legacy and go like any other.");
-    plan_.afterCancellation = {
-        "After cancellation the subscription is Disabled, with reduced functionality: for most "
-        "subscriptions, in most countries and regions, for 90 days. A Global or Billing admin "
-        "can reactivate it while it is Disabled, not once it is deleted.",
-        "Customer data left behind might be deleted after 90 days and is deleted no later than "
-        "180 days after cancellation.",
-        "Deleting the subscription explicitly skips the Disabled stage: SharePoint Online data, "
-        "including OneDrive, is deleted at once.",
-        "Admin center for this tenant's cloud (" + std::string(cloudName(plan_.cloud)) +
-            "): " + plan_.adminCenter +
-            (plan_.cloud == Cloud::Germany ? " (the legacy German cloud closed in 2021; its "
-                                             "tenants moved to the worldwide service)"
-                                           : ""),
-    };
+    if (plan_.cloud == Cloud::Germany) note(PlanNote::Kind::LegacyGermany, "");
   }
 
   void licenses() {
@@ -449,13 +437,9 @@ class Builder {
       DomainCtx d;
       d.input = di;
       doms_.push_back(std::move(d));
-      plan_.notes.push_back(
-          shown(di) + " is not in the input but the state history has it: it stays in the plan "
-                      "until it is removed from the tenant (" +
-          std::string(in_.tenant.source == TenantSource::GraphList
-                          ? "it is absent from this Graph export, so that is done"
-                          : "ack remove-domain:" + di.name.toStringNoDot()) +
-          ") and its DNS no longer points at Microsoft 365.");
+      PlanNote& n = note(PlanNote::Kind::OnlyInHistory, shown(di));
+      n.flag = in_.tenant.source == TenantSource::GraphList;
+      n.domain = di.name;
     }
     for (auto& d : doms_) {
       auto it = reports.find(d.input.name);
@@ -631,11 +615,7 @@ class Builder {
         !std::any_of(subjects.begin(), subjects.end(), [&](const Subject& s) {
           return s.action == Action::SwitchNs && m365Ttl(idx_.history(D, s.key));
         }))
-      plan_.notes.push_back(shown(d.input) + ": Graph says Microsoft 365 manages its DNS "
-                                             "(isAdminManaged false), but its NS no longer "
-                                             "point at Microsoft; the export may predate the "
-                                             "switch. offboard did not observe the switch, so "
-                                             "it cannot time its propagation.");
+      note(PlanNote::Kind::AdminManagedSwitched, shown(d.input));
     const StepId prepareId(Action::PrepareNewDnsHost, D);
     std::vector<StepId> changeIds;
     std::optional<StepId> mxId;
@@ -807,11 +787,15 @@ class Builder {
     for (const auto& s : subjects) {
       if (!s.propagates) continue;
       const auto& h = idx_.history(D, s.key);
-      if (auto o = outOfOrder(h))
-        outOfOrderNotes_.push_back(s.key + " was recorded as " + o->value + " at " + formatRfc3339(o->at) +
-                                   ", after a sighting at " + formatRfc3339(o->afterSeen) +
-                                   " (a clock set back, or --now in the past): the propagation "
-                                   "clock counts from the latest sighting, never from that row");
+      if (auto o = outOfOrder(h)) {
+        PlanNote n;
+        n.kind = PlanNote::Kind::OutOfTimeOrder;
+        n.text = s.key;
+        n.value = o->value;
+        n.at = o->at;
+        n.at2 = o->afterSeen;
+        outOfOrderNotes_.push_back(std::move(n));
+      }
       auto ttl = m365Ttl(h);
       SubjectState st = d.report ? subjectState(r, s) : SubjectState{};
       if (!st.seen) continue;
@@ -965,7 +949,7 @@ class Builder {
   std::set<StepId> stepIds_;  // the ids of plan_.steps
   Plan plan_;
   std::vector<DomainCtx> doms_;
-  std::vector<std::string> outOfOrderNotes_;
+  std::vector<PlanNote> outOfOrderNotes_;
 };
 
 }  // namespace

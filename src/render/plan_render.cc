@@ -119,7 +119,7 @@ ojson evidenceJson(const EvidenceInfo& e) {
 
 std::string header(const Plan& p) {
   return (p.tenant.empty() ? std::string("the tenant") : p.tenant) + " — cloud " +
-         std::string(cloudName(p.cloud)) + " (" + p.cloudBasis + "), as of " + formatRfc3339(p.now);
+         std::string(cloudName(p.cloud)) + " (" + cloudBasisText(p) + "), as of " + formatRfc3339(p.now);
 }
 
 // ---- Markdown ------------------------------------------------------------------------------
@@ -344,16 +344,16 @@ std::string renderPlanJson(const Plan& p) {
   j["steps"] = ojson::array();
   for (const auto& s : p.steps) j["steps"].push_back(stepJson(s, p));
   j["domains_may_stay"] = p.domainsMayStay;
-  j["notes"] = p.notes;
+  j["notes"] = noteTexts(p);
   j["admin_center"] = p.adminCenter;
-  j["after_cancellation"] = p.afterCancellation;
+  j["after_cancellation"] = afterCancellationTexts(p);
   return dump(j);
 }
 
 std::string renderPlanText(const Plan& p, const TextStyle& style) {
   std::string out = paint(style, "1", "Offboarding runbook") + ": " + clean(header(p)) + "\n";
   out += "Evidence: " + clean(evidenceText(p.evidence)) + "\n";
-  for (const auto& n : p.notes) out += "note: " + clean(n) + "\n";
+  for (const auto& n : noteTexts(p)) out += "note: " + clean(n) + "\n";
   out += "\n";
   int i = 0;
   for (const auto& s : p.steps) {
@@ -369,7 +369,7 @@ std::string renderPlanText(const Plan& p, const TextStyle& style) {
     for (const auto& r : changeTexts(s)) out += "         " + clean(r) + "\n";
   }
   out += "\nAfter cancellation:\n";
-  for (const auto& l : p.afterCancellation) out += "  - " + clean(l) + "\n";
+  for (const auto& l : afterCancellationTexts(p)) out += "  - " + clean(l) + "\n";
   return out;
 }
 
@@ -378,7 +378,7 @@ std::string renderPlanMarkdown(const Plan& p) {
   out += "**Evidence:** " + mdText(evidenceText(p.evidence)) + "\n\n";
   if (!p.notes.empty()) {
     out += "## Notes\n\n";
-    for (const auto& n : p.notes) out += "- " + mdText(n) + "\n";
+    for (const auto& n : noteTexts(p)) out += "- " + mdText(n) + "\n";
     out += "\n";
   }
   out += "## Step graph\n\n```mermaid\ngraph LR\n";
@@ -422,7 +422,7 @@ std::string renderPlanMarkdown(const Plan& p) {
     if (!s.changes.empty()) out += mdFence("text", changeTexts(s)) + "\n";
   }
   out += "## After cancellation\n\n";
-  for (const auto& l : p.afterCancellation) out += "- " + mdText(l) + "\n";
+  for (const auto& l : afterCancellationTexts(p)) out += "- " + mdText(l) + "\n";
   return out;
 }
 
@@ -437,7 +437,7 @@ std::string renderPlanHtml(const Plan& p) {
          "\"><strong>Evidence:</strong> " + h(evidenceText(p.evidence)) + "</p>\n";
   if (!p.notes.empty()) {
     out += "<h2>Notes</h2>\n<ul>\n";
-    for (const auto& n : p.notes) out += "<li>" + h(n) + "</li>\n";
+    for (const auto& n : noteTexts(p)) out += "<li>" + h(n) + "</li>\n";
     out += "</ul>\n";
   }
   out += "<h2>Step graph</h2>\n<div class=\"scroll\">\n" + svgGraph(p) + "</div>\n";
@@ -479,7 +479,7 @@ std::string renderPlanHtml(const Plan& p) {
     out += "</li>\n";
   }
   out += "</ol>\n<h2>After cancellation</h2>\n<ul>\n";
-  for (const auto& l : p.afterCancellation) out += "<li>" + h(l) + "</li>\n";
+  for (const auto& l : afterCancellationTexts(p)) out += "<li>" + h(l) + "</li>\n";
   out += "</ul>\n<p>Admin center: <a href=\"" + h(p.adminCenter) + "\">" + h(p.adminCenter) + "</a></p>\n";
   return out + "</body>\n</html>\n";
 }

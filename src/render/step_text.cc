@@ -258,6 +258,74 @@ std::string stateText(const PlanStep& s) {
   return now;
 }
 
+std::string noteText(const PlanNote& n) {
+  using K = PlanNote::Kind;
+  switch (n.kind) {
+    case K::Skipped: return "Skipped " + n.text + ".";
+    case K::DomainsMayStay:
+      return "Another subscription stays active (" + n.text +
+             "): the tenant keeps existing, so its domains may stay and their DNS may keep pointing "
+             "at Microsoft 365. This plan covers only the cancellation; to leave Microsoft 365 "
+             "entirely, mark every subscription \"cancel\": true.";
+    case K::OutOfTimeOrder:
+      return "Observations out of time order: " + n.text + " was recorded as " + n.value + " at " +
+             formatRfc3339(n.at) + ", after a sighting at " + formatRfc3339(n.at2) +
+             " (a clock set back, or --now in the past): the propagation clock counts from the latest "
+             "sighting, never from that row.";
+    case K::CloudMismatch:
+      return "The tenant file says the cloud is " + std::string(cloudName(n.cloud)) + ", but " + n.text +
+             "'s DNS points at " + std::string(cloudName(n.cloud2)) + " Microsoft 365 records.";
+    case K::LegacyGermany:
+      return "Microsoft Cloud Deutschland (Office 365 Germany) was closed in 2021 and its tenants were "
+             "moved to the worldwide service: manage and cancel the tenant in the worldwide admin "
+             "center. Leftover *.outlook.de records are legacy and go like any other.";
+    case K::OnlyInHistory:
+      return n.text +
+             " is not in the input but the state history has it: it stays in the plan until it is "
+             "removed from the tenant (" +
+             (n.flag ? std::string("it is absent from this Graph export, so that is done")
+                     : "ack remove-domain:" + (n.domain ? n.domain->toStringNoDot() : std::string())) +
+             ") and its DNS no longer points at Microsoft 365.";
+    case K::AdminManagedSwitched:
+      return n.text +
+             ": Graph says Microsoft 365 manages its DNS (isAdminManaged false), but its NS no longer "
+             "point at Microsoft; the export may predate the switch. offboard did not observe the "
+             "switch, so it cannot time its propagation.";
+  }
+  return "";
+}
+
+std::vector<std::string> noteTexts(const Plan& p) {
+  std::vector<std::string> out;
+  for (const auto& n : p.notes) out.push_back(noteText(n));
+  return out;
+}
+
+std::string cloudBasisText(const Plan& p) {
+  switch (p.cloudBasis) {
+    case CloudBasis::TenantFile: return "tenant file";
+    case CloudBasis::Dns: return "DNS (" + p.cloudBasisDomain + ")";
+    case CloudBasis::Assumed: return "assumed (no cloud in the input, no Microsoft record in DNS)";
+  }
+  return "";
+}
+
+std::vector<std::string> afterCancellationTexts(const Plan& p) {
+  return {
+      "After cancellation the subscription is Disabled, with reduced functionality: for most "
+      "subscriptions, in most countries and regions, for 90 days. A Global or Billing admin can "
+      "reactivate it while it is Disabled, not once it is deleted.",
+      "Customer data left behind might be deleted after 90 days and is deleted no later than 180 "
+      "days after cancellation.",
+      "Deleting the subscription explicitly skips the Disabled stage: SharePoint Online data, "
+      "including OneDrive, is deleted at once.",
+      "Admin center for this tenant's cloud (" + std::string(cloudName(p.cloud)) + "): " + p.adminCenter +
+          (p.cloud == Cloud::Germany ? " (the legacy German cloud closed in 2021; its tenants moved to "
+                                       "the worldwide service)"
+                                     : ""),
+  };
+}
+
 std::string gateItemText(const GateItem& i, const Plan& p) {
   if (!i.step) return "the plan has no steps to verify";
   std::string why = stateText(*i.step);

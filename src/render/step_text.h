@@ -27,6 +27,14 @@ std::string whyText(const PlanStep& s, const Plan& p);
 std::string verifyText(const PlanStep& s);
 // Why it has its status now: its reason, and a waiver's who and why over it.
 std::string stateText(const PlanStep& s);
+// A plan note in words.
+std::string noteText(const PlanNote& n);
+std::vector<std::string> noteTexts(const Plan& p);
+// Where the cloud came from: "tenant file", "DNS (contoso.com)", "assumed (…)".
+std::string cloudBasisText(const Plan& p);
+// What follows cancellation for the plan's cloud, one fact a line.
+std::vector<std::string> afterCancellationTexts(const Plan& p);
+
 // Why the gate lists an item: the step's state (an open step with none: why it is in the plan),
 // or that the plan has no step to verify.
 std::string gateItemText(const GateItem& i, const Plan& p);

@@ -226,7 +226,7 @@ Plan readyPlan(const EvidenceInfo& e) {
   Plan p;
   p.evidence = e;
   p.tenant = "Contoso";
-  p.cloudBasis = "tenant file";
+  p.cloudBasis = CloudBasis::TenantFile;
   p.now = T0;
   p.adminCenter = "https://admin.microsoft.com";
   PlanStep backup;
