@@ -996,6 +996,13 @@ std::string encodeRequired(const std::vector<RequiredRecord>& rs) {
     o["ttl"] = r.record.ttl;
     o["data"] = r.record.data;
     if (r.record.type == RRType::TXT) o["strings"] = r.record.strings;
+    // The structured fields as they are, so reading the list back parses no presentation text.
+    if (!r.record.target.isEmpty()) o["target"] = r.record.target.toString();
+    if (r.record.type == RRType::MX || r.record.type == RRType::SRV) o["preference"] = r.record.preference;
+    if (r.record.type == RRType::SRV) {
+      o["weight"] = r.record.weight;
+      o["port"] = r.record.port;
+    }
     if (!r.exact) o["any"] = r.note;
     a.push_back(std::move(o));
   }
@@ -1023,8 +1030,21 @@ std::optional<std::vector<RequiredRecord>> decodeRequired(const std::string& tex
     if (o.contains("strings") && o["strings"].is_array())
       for (const auto& s : o["strings"])
         if (s.is_string()) r.record.strings.push_back(s.get<std::string>());
-    if (*type == RRType::MX || *type == RRType::CNAME || *type == RRType::NS) {
-      // "PREF HOST" or "HOST": the last word is the target.
+    auto u16 = [&](const char* key) -> std::optional<std::uint16_t> {
+      if (!o.contains(key) || !o[key].is_number_unsigned() || o[key].get<std::uint64_t>() > 0xFFFFu) return std::nullopt;
+      return static_cast<std::uint16_t>(o[key].get<std::uint64_t>());
+    };
+    if (o.contains("target")) {
+      if (!o["target"].is_string()) return std::nullopt;
+      auto t = DnsName::parse(o["target"].get<std::string>());
+      if (!t) return std::nullopt;
+      r.record.target = *t;
+      r.record.preference = u16("preference").value_or(0);
+      r.record.weight = u16("weight").value_or(0);
+      r.record.port = u16("port").value_or(0);
+    } else if (*type == RRType::MX || *type == RRType::CNAME || *type == RRType::NS) {
+      // A list written before the structured fields were kept: "PREF HOST" or "HOST", the last
+      // word is the target.
       std::string d = r.record.data;
       auto sp = d.rfind(' ');
       if (auto t = DnsName::parse(sp == std::string::npos ? d : d.substr(sp + 1))) r.record.target = *t;

@@ -820,6 +820,34 @@ TEST_CASE("a tampered ZONE value in the state is unreadable, never a throw") {
   CHECK((*ok)[0].record.ttl == 0);  // a wrong-typed TTL is dropped, not trusted
 }
 
+TEST_CASE("a ZONE value keeps the structured fields: read back without parsing the presentation text") {
+  RequiredRecord mx{rec("contoso.com", RRType::MX, "mx1.newmail.example", 300, 10), true, ""};
+  RequiredRecord srv{rec("_sip._tls.contoso.com", RRType::SRV, "sip.newvoip.example", 600), true, ""};
+  srv.record.preference = 100;
+  srv.record.weight = 1;
+  srv.record.port = 443;
+  // A data text that no longer says the target: only the structured field can give it back.
+  RequiredRecord alias{rec("www.contoso.com", RRType::CNAME, "web.host.example"), true, ""};
+  alias.record.data = "something else entirely";
+  auto back = decodeRequired(encodeRequired({mx, srv, alias}));
+  REQUIRE(back);
+  REQUIRE(back->size() == 3);
+  CHECK((*back)[0].record.target == N("mx1.newmail.example"));
+  CHECK((*back)[0].record.preference == 10);
+  CHECK((*back)[1].record.target == N("sip.newvoip.example"));
+  CHECK((*back)[1].record.preference == 100);
+  CHECK((*back)[1].record.weight == 1);
+  CHECK((*back)[1].record.port == 443);
+  CHECK((*back)[2].record.target == N("web.host.example"));
+  // A list an earlier version wrote (no "target"): the target still comes from the data.
+  auto old = decodeRequired(R"([{"name": "contoso.com.", "type": "MX", "ttl": 300, "data": "10 mx1.newmail.example."}])");
+  REQUIRE(old);
+  CHECK((*old)[0].record.target == N("mx1.newmail.example"));
+  CHECK((*old)[0].record.preference == 10);
+  // A target that is not a name is unreadable, never a guess.
+  CHECK_FALSE(decodeRequired(R"([{"name": "a.example.", "type": "MX", "data": "10 a.", "target": 7}])"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Trying to make the gate say ready too early (SPEC §4): the clock, first sight, acks, revokes.
 
