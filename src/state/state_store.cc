@@ -22,6 +22,7 @@
 #include <limits>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 
 namespace offboard {
@@ -839,6 +840,7 @@ Status StateStore::recordObservations(const std::vector<ObservationRow>& rows) {
       std::vector<std::string> changes;
     };
     std::vector<DomainSummary> summaries;
+    std::unordered_map<std::string, std::size_t> summaryOf;  // domain -> index in summaries
 
     for (const ObservationRow& r : rows) {
       sqlite3_reset(latest.get());
@@ -875,12 +877,10 @@ Status StateStore::recordObservations(const std::vector<ObservationRow>& rows) {
         if (auto e = stepDone(db_, insert.get())) return e;
       }
 
-      auto it = std::find_if(summaries.begin(), summaries.end(),
-                             [&](const DomainSummary& d) { return d.domain == r.domain; });
-      if (it == summaries.end()) {
-        summaries.push_back(DomainSummary{r.domain, r.at, 0, {}});
-        it = summaries.end() - 1;
-      }
+      // By index, not by a scan of the summaries: a batch over thousands of domains stays linear.
+      auto [slot, fresh] = summaryOf.try_emplace(r.domain, summaries.size());
+      if (fresh) summaries.push_back(DomainSummary{r.domain, r.at, 0, {}});
+      auto it = summaries.begin() + static_cast<std::ptrdiff_t>(slot->second);
       it->at = std::max(it->at, r.at);
       ++it->seen;
       if (!same) it->changes.push_back(r.subject + " = " + r.value);
