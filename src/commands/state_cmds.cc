@@ -88,7 +88,8 @@ std::vector<std::string> nearest(const std::string& id, const std::vector<std::s
 // SPEC §4: ack, waive and revoke accept only the step ids of the tenant's plan, which every
 // plan and gate run keeps in the state. 0 when `id` is one of them, else the exit code after
 // printing why (2: unknown, or no plan made with this state yet; 4: storage).
-int checkInPlan(const char* cmd, const std::string& id, StateStore& store, Io& io) {
+int checkInPlan(const char* cmd, const ParsedStep& step, StateStore& store, Io& io) {
+  const std::string& id = step.id;
   auto known = store.planSteps();
   if (!known) return reportFailure(cmd, known.status(), io);
   if (known->empty()) {
@@ -97,7 +98,9 @@ int checkInPlan(const char* cmd, const std::string& id, StateStore& store, Io& i
               "for the tenant with this --state first\n";
     return kExitUsage;
   }
-  if (std::find(known->begin(), known->end(), id) != known->end()) return kExitOk;
+  // Compared as steps, not as text: the stored ids are read back as StepIds.
+  if (std::any_of(known->begin(), known->end(), [&](const std::string& k) { return StepId::parse(k) == step.step; }))
+    return kExitOk;
   io.err << "offboard " << cmd << ": step " << clean(id) << " is not in this tenant's plan (state file "
          << store.path() << "); the nearest steps of the plan are:\n";
   for (const auto& n : nearest(id, *known)) io.err << "  " << n << "\n";
@@ -242,7 +245,7 @@ Runner stateWriter(const char* name, CLI::App* cmd, std::shared_ptr<Options> o, 
 int runAck(const AckOptions& o, StateStore& store, std::int64_t now, Io& io) {
   auto id = checkAck(o, io);
   if (!id) return kExitUsage;
-  if (int rc = checkInPlan("ack", id->id, store, io); rc != kExitOk) return rc;
+  if (int rc = checkInPlan("ack", *id, store, io); rc != kExitOk) return rc;
   if (Status added = store.addAck(AckRow{id->id, trim(o.by), o.note, now}); !added)
     return reportFailure("ack", added, io);
   io.out << "acknowledged " << id->id << " by " << trim(o.by) << " at " << formatRfc3339(now) << "\n";
@@ -252,7 +255,7 @@ int runAck(const AckOptions& o, StateStore& store, std::int64_t now, Io& io) {
 int runWaive(const WaiveOptions& o, StateStore& store, std::int64_t now, Io& io) {
   auto id = checkWaive(o, io);
   if (!id) return kExitUsage;
-  if (int rc = checkInPlan("waive", id->id, store, io); rc != kExitOk) return rc;
+  if (int rc = checkInPlan("waive", *id, store, io); rc != kExitOk) return rc;
   if (Status added = store.addWaiver(WaiverRow{id->id, trim(o.by), trim(o.reason), now}); !added)
     return reportFailure("waive", added, io);
   io.out << "waived " << id->id << " by " << trim(o.by) << " at " << formatRfc3339(now) << ": "
@@ -269,10 +272,10 @@ int runRevoke(const RevokeOptions& o, StateStore& store, std::int64_t now, Io& i
   // Only what stands can be withdrawn: an ack or waiver recorded after the step's last revocation.
   std::int64_t revoked = 0;  // event ids start at 1
   for (const auto& r : snap.revocations)
-    if (r.step == id->id) revoked = std::max(revoked, r.seq);
+    if (StepId::parse(r.step) == id->step) revoked = std::max(revoked, r.seq);
   std::size_t acks = 0, waivers = 0;
-  for (const auto& a : snap.acks) acks += a.step == id->id && a.seq > revoked;
-  for (const auto& w : snap.waivers) waivers += w.step == id->id && w.seq > revoked;
+  for (const auto& a : snap.acks) acks += StepId::parse(a.step) == id->step && a.seq > revoked;
+  for (const auto& w : snap.waivers) waivers += StepId::parse(w.step) == id->step && w.seq > revoked;
   if (acks + waivers == 0) {
     io.err << "offboard revoke: " << id->id << " has no ack or waiver to withdraw in state file "
            << store.path() << (revoked ? " (its last one was revoked already)" : "") << "\n";

@@ -81,8 +81,8 @@ enum class Reason : std::uint8_t {
   WaitingFor,          // a wait whose change `step` is open again
   UnlockedByGate,      // cancel-subscription
   // DNS steps.
-  StillAtM365,         // `text`: the subjects and their values
-  NoEvidence,          // `text`: the subject and the failure
+  StillAtM365,         // `seen`: the subjects and their values
+  NoEvidence,          // `seen`: the subject (or none) and the failure's detail
   NoLongerAtM365,
   DomainMissing,       // the domain does not exist in DNS (`step` may be waived)
   NoMxAtAll,
@@ -103,7 +103,7 @@ enum class Reason : std::uint8_t {
   ParentSwitched,      // `text`: the parent's NS set
   ChildOnlySwitched,   // `text`: the zone's NS set; the source does not see the parent
   // wait-propagation.
-  WaitChangePending,   // `text`: the subjects still at Microsoft 365
+  WaitChangePending,   // `seen`: the subjects still at Microsoft 365
   NothingToWait,
   WaitOver,            // stable since `at`
   WaitUntil,           // caches may hold the old records until `at` (now is `at2`)
@@ -125,6 +125,9 @@ struct StepState {
   std::size_t count = 0;
   bool flag = false;
   std::optional<StepId> step;
+  // The subjects the state rests on: a subject key ("MX contoso.com.", or empty) and its value
+  // as seen, or the failure's detail.
+  std::vector<std::pair<std::string, std::string>> seen;
 };
 
 // What a step's words depend on beyond its action and state (render/step_text).

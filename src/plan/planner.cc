@@ -485,20 +485,22 @@ class Builder {
   // A DNS step from its subjects' current states and history.
   void dnsStatus(PlanStep& step, const DomainCtx& d, const std::vector<Subject>& subjects) {
     const DomainReport& r = d.rep();
-    std::string atMs, failed;
+    std::vector<std::pair<std::string, std::string>> atMs, failed;
     for (const auto& s : subjects) {
       SubjectState st = d.report ? subjectState(r, s) : SubjectState{"not resolved", false, false, 0,
                                                                       "the domain was not resolved", true};
       if (!st.seen) continue;
-      if (st.atM365) atMs += (atMs.empty() ? "" : "; ") + s.key + " " + st.value;
-      else if (!st.evidence && failed.empty()) failed = s.key + ": " + st.detail;
+      if (st.atM365) atMs.emplace_back(s.key, st.value);
+      else if (!st.evidence && failed.empty()) failed.emplace_back(s.key, st.detail);
     }
     if (!atMs.empty()) {
       step.status = StepStatus::Open;
-      step.state = StepState{Reason::StillAtM365, "", atMs};
+      step.state = StepState{Reason::StillAtM365};
+      step.state.seen = std::move(atMs);
     } else if (!failed.empty()) {
       step.status = StepStatus::Indeterminate;
-      step.state = StepState{Reason::NoEvidence, "", failed};
+      step.state = StepState{Reason::NoEvidence};
+      step.state.seen = std::move(failed);
     } else {
       step.status = StepStatus::Done;
       step.state = StepState{Reason::NoLongerAtM365};
@@ -746,7 +748,8 @@ class Builder {
     } else if ((p.seen && !p.evidence) || !c.evidence) {
       // One side unreadable: the other side alone does not prove the switch (fail closed).
       step.status = StepStatus::Indeterminate;
-      step.state = StepState{Reason::NoEvidence, "", p.seen && !p.evidence ? p.detail : c.detail};
+      step.state = StepState{Reason::NoEvidence};
+      step.state.seen = {{"", p.seen && !p.evidence ? p.detail : c.detail}};
     } else if (p.seen && p.evidence) {
       step.status = StepStatus::Done;
       step.state = StepState{Reason::ParentSwitched, "", p.value};
@@ -765,8 +768,8 @@ class Builder {
   };
   struct Waits {
     std::vector<WaitPart> parts;
-    std::string pending;  // subjects still at Microsoft 365
-    std::string failed;   // the first subject without evidence
+    std::vector<std::pair<std::string, std::string>> pending;  // subjects still at Microsoft 365
+    std::vector<std::pair<std::string, std::string>> failed;   // the first subject without evidence
   };
 
   // What wait-propagation:D waits for, subject by subject (SPEC §4). A subject seen at Microsoft
@@ -802,7 +805,7 @@ class Builder {
       const bool waived = idx_.latestWaiver(StepId(s.action, D)) != nullptr;
       if (!ttl) {
         if (!st.evidence) {
-          if (w.failed.empty()) w.failed = s.key + ": " + st.detail;
+          if (w.failed.empty()) w.failed.emplace_back(s.key, st.detail);
           continue;
         }
         if (waived || serviceNeverSetUp(d.td, s.action)) continue;
@@ -815,11 +818,11 @@ class Builder {
       if (st.atM365) {
         // A record the admin deliberately keeps (its step waived) is not a change to wait for.
         if (waived) continue;
-        w.pending += (w.pending.empty() ? "" : ", ") + s.key;
+        w.pending.emplace_back(s.key, "");
         continue;
       }
       if (!st.evidence) {
-        if (w.failed.empty()) w.failed = s.key + ": " + st.detail;
+        if (w.failed.empty()) w.failed.emplace_back(s.key, st.detail);
         continue;
       }
       std::uint32_t wait = *ttl;
@@ -851,12 +854,14 @@ class Builder {
     step.clockStart = start;
     if (!w.pending.empty()) {
       step.status = StepStatus::Open;
-      step.state = StepState{Reason::WaitChangePending, "", w.pending};
+      step.state = StepState{Reason::WaitChangePending};
+      step.state.seen = w.pending;
       return;
     }
     if (!w.failed.empty()) {
       step.status = StepStatus::Indeterminate;
-      step.state = StepState{Reason::NoEvidence, "", w.failed};
+      step.state = StepState{Reason::NoEvidence};
+      step.state.seen = w.failed;
       return;
     }
     if (!notBefore) {

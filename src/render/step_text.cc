@@ -183,6 +183,17 @@ std::string verifyText(const PlanStep& s) {
 
 namespace {
 
+// "KEY<kv>VALUE<sep>KEY<kv>VALUE": a subject with an empty key is its value alone, one with an
+// empty value its key alone.
+std::string joinSeen(const StepState& st, const char* kv, const char* sep) {
+  std::string out;
+  for (const auto& [key, value] : st.seen) {
+    if (!out.empty()) out += sep;
+    out += key.empty() ? value : value.empty() ? key : key + kv + value;
+  }
+  return out;
+}
+
 std::string reasonText(const StepState& st, const PlanStep& s) {
   const std::string step = st.step ? st.step->str() : "";
   switch (st.reason) {
@@ -199,8 +210,8 @@ std::string reasonText(const StepState& st, const PlanStep& s) {
              "; acknowledge it again once it is really done after that (offboard ack " + s.id.str() + " --by NAME)";
     case Reason::WaitingFor: return "waiting for " + step;
     case Reason::UnlockedByGate: return "unlocked when `offboard gate` passes";
-    case Reason::StillAtM365: return "still at Microsoft 365: " + st.text;
-    case Reason::NoEvidence: return "no evidence: " + st.text;
+    case Reason::StillAtM365: return "still at Microsoft 365: " + joinSeen(st, " ", "; ");
+    case Reason::NoEvidence: return "no evidence: " + joinSeen(st, ": ", "; ");
     case Reason::NoLongerAtM365: return "no longer at Microsoft 365";
     case Reason::DomainMissing:
       return "no evidence: " + (s.id.domain ? s.id.domain->toString() : std::string()) +
@@ -231,7 +242,7 @@ std::string reasonText(const StepState& st, const PlanStep& s) {
       return "verified by the zone's own NS set only (" + st.text +
              "): the source does not see the parent side; use --authoritative, or --zones with the "
              "parent zone, to check the registrar's delegation";
-    case Reason::WaitChangePending: return "waiting for the change: still at Microsoft 365: " + st.text;
+    case Reason::WaitChangePending: return "waiting for the change: still at Microsoft 365: " + joinSeen(st, "", ", ");
     case Reason::NothingToWait:
       return "no record of this domain was seen at Microsoft 365 by offboard: nothing to wait for";
     case Reason::WaitOver:

@@ -31,7 +31,8 @@ PlanStep st(const std::string& id, StepStatus s, bool gating = true) {
   p.id = *StepId::parse(id);
   p.status = s;
   p.gating = gating;
-  p.state = StepState(Reason::StillAtM365, "", "state of " + id);
+  p.state = StepState(Reason::StillAtM365);
+  p.state.seen = {{"", "state of " + id}};
   return p;
 }
 
