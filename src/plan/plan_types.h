@@ -83,17 +83,18 @@ enum class Reason : std::uint8_t {
   // DNS steps.
   StillAtM365,         // `seen`: the subjects and their values
   NoEvidence,          // `seen`: the subject (or none) and the failure's detail
+  NotResolved,         // `seen`: the first subject; the domain was not resolved at all
   NoLongerAtM365,
   DomainMissing,       // the domain does not exist in DNS (`step` may be waived)
   NoMxAtAll,
   NullMx,
-  MxIs,                // `text`: the MX set now
-  MxNotExpected,       // `text`: the MX set now, `text2`: new_mail.mx
+  MxIs,                // `records`: the MX set now
+  MxNotExpected,       // `records`: the MX set now, `expected`: new_mail.mx
   // prepare-new-dns-host.
   HostingUnknown,      // whether Microsoft hosts the zone could not be read
   NewHostUnavailable,  // `text`: why the new host could not be asked
   NewHostNoAnswer,     // `text`: the first failure
-  NewHostMissing,      // at `text` (the servers): `text2` (the missing records)
+  NewHostMissing,      // at `text` (the servers): `missing` (Create or CreateAny changes)
   NewHostComplete,     // all `count` records answered by `text`
   NewHostUnnamed,      // the new DNS host's nameservers are not named
   NewHostNotQueried,
@@ -109,7 +110,7 @@ enum class Reason : std::uint8_t {
   WaitUntil,           // caches may hold the old records until `at` (now is `at2`)
   // Removal, from a Graph export.
   GraphNoReferences,   // in `text` (the file)
-  GraphReferences,     // `count` objects, the first of them in `text`
+  GraphReferences,     // `count` objects, in `seen` (their names as keys)
   AbsentFromGraph,     // from `text` (the file)
 };
 
@@ -128,6 +129,8 @@ struct StepState {
   // The subjects the state rests on: a subject key ("MX contoso.com.", or empty) and its value
   // as seen, or the failure's detail.
   std::vector<std::pair<std::string, std::string>> seen;
+  std::vector<Record> records, expected;  // MX: as seen, as new_mail.mx gives them
+  std::vector<RecordChange> missing;      // records the new DNS host does not serve yet
 };
 
 // What a step's words depend on beyond its action and state (render/step_text).

@@ -487,13 +487,21 @@ class Builder {
     const DomainReport& r = d.rep();
     std::vector<std::pair<std::string, std::string>> atMs, failed;
     for (const auto& s : subjects) {
-      SubjectState st = d.report ? subjectState(r, s) : SubjectState{"not resolved", false, false, 0,
-                                                                      "the domain was not resolved", true};
+      if (!d.report) {
+        // No report at all: the first subject names what could not be verified.
+        step.status = StepStatus::Indeterminate;
+        step.state = StepState{Reason::NotResolved};
+        step.state.seen = {{s.key, ""}};
+        break;
+      }
+      SubjectState st = subjectState(r, s);
       if (!st.seen) continue;
       if (st.atM365) atMs.emplace_back(s.key, st.value);
       else if (!st.evidence && failed.empty()) failed.emplace_back(s.key, st.detail);
     }
-    if (!atMs.empty()) {
+    if (!d.report) {
+      // Indeterminate, said above: nothing was seen, so nothing is done.
+    } else if (!atMs.empty()) {
       step.status = StepStatus::Open;
       step.state = StepState{Reason::StillAtM365};
       step.state.seen = std::move(atMs);
@@ -587,22 +595,24 @@ class Builder {
       step.state = StepState{Reason::NullMx};
       return;
     }
-    std::string now;
-    std::vector<std::pair<std::string, std::uint16_t>> seen, want;
+    std::vector<std::pair<DnsName, std::uint16_t>> seen, want;
+    StepState st(Reason::MxIs);
     for (const Record* r : mx) {
-      seen.emplace_back(r->target.toString(), r->preference);
-      now += (now.empty() ? "" : ", ") + r->data;
+      seen.emplace_back(r->target, r->preference);
+      st.records.push_back(*r);
     }
-    step.state = StepState{Reason::MxIs, "", now};
+    step.state = st;
     if (in_.tenant.newMx.empty()) return;
-    for (const auto& t : in_.tenant.newMx) want.emplace_back(t.host.toString(), t.preference);
+    for (const auto& t : in_.tenant.newMx) {
+      want.emplace_back(t.host, t.preference);
+      st.expected.push_back(makeMx(d.input.name, 3600, t));
+    }
     std::sort(seen.begin(), seen.end());
     std::sort(want.begin(), want.end());
     if (seen != want) {
-      std::string w;
-      for (const auto& [h, p] : want) w += (w.empty() ? "" : ", ") + std::to_string(p) + " " + h;
       step.status = StepStatus::Open;
-      step.state = StepState{Reason::MxNotExpected, "", now, w};
+      st.reason = Reason::MxNotExpected;
+      step.state = std::move(st);
     }
   }
 
@@ -698,21 +708,24 @@ class Builder {
       step.state = StepState{Reason::NewHostUnavailable, "", view->second.unavailable};
     } else if (view != in_.newHost.end()) {
       const NewHostView& v = view->second;
-      std::string missing;
+      std::vector<RecordChange> missing;
       for (const auto& rr : req) {
         bool ok = std::any_of(v.records.begin(), v.records.end(),
                               [&](const Record& got) { return satisfies(rr, got); });
-        if (!ok)
-          missing += (missing.empty() ? "" : "; ") +
-                     (rr.exact ? recordLine(rr.record)
-                               : rr.record.name.toString() + " " + rrTypeName(rr.record.type) + " (" + rr.note + ")");
+        if (ok) continue;
+        RecordChange c;
+        c.op = rr.exact ? RecordChange::Op::Create : RecordChange::Op::CreateAny;
+        c.record = rr.record;
+        c.value = rr.note;
+        missing.push_back(std::move(c));
       }
       if (!v.failures.empty()) {
         step.status = StepStatus::Indeterminate;
         step.state = StepState{Reason::NewHostNoAnswer, "", v.failures.front()};
       } else if (!missing.empty()) {
         step.status = StepStatus::Open;
-        step.state = StepState{Reason::NewHostMissing, "", v.source, missing};
+        step.state = StepState{Reason::NewHostMissing, "", v.source};
+        step.state.missing = std::move(missing);
       } else {
         step.status = StepStatus::Done;
         step.state = StepState{Reason::NewHostComplete, "", v.source};
@@ -891,10 +904,8 @@ class Builder {
         move.status = StepStatus::Done;
         move.state = StepState{Reason::GraphNoReferences, "", in_.tenant.file};
       } else {
-        std::string list;
-        for (std::size_t i = 0; i < refs.size() && i < 5; ++i) list += (i ? ", " : "") + refs[i];
-        if (refs.size() > 5) list += ", …";
-        move.state = StepState{Reason::GraphReferences, "", list};
+        move.state = StepState{Reason::GraphReferences};
+        for (const auto& x : refs) move.state.seen.emplace_back(x, "");
         move.state.count = refs.size();
         for (const auto& x : refs) {
           RecordChange c;

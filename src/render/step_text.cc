@@ -194,6 +194,15 @@ std::string joinSeen(const StepState& st, const char* kv, const char* sep) {
   return out;
 }
 
+// "10 mx1.example., 20 mx2.example.": the records' data as seen, or (`wanted`) preference and
+// host as new_mail.mx gives them.
+std::string mxList(const std::vector<Record>& rs, bool wanted) {
+  std::string out;
+  for (const auto& r : rs)
+    out += (out.empty() ? "" : ", ") + (wanted ? std::to_string(r.preference) + " " + r.target.toString() : r.data);
+  return out;
+}
+
 std::string reasonText(const StepState& st, const PlanStep& s) {
   const std::string step = st.step ? st.step->str() : "";
   switch (st.reason) {
@@ -212,6 +221,9 @@ std::string reasonText(const StepState& st, const PlanStep& s) {
     case Reason::UnlockedByGate: return "unlocked when `offboard gate` passes";
     case Reason::StillAtM365: return "still at Microsoft 365: " + joinSeen(st, " ", "; ");
     case Reason::NoEvidence: return "no evidence: " + joinSeen(st, ": ", "; ");
+    case Reason::NotResolved:
+      return "no evidence: " + (st.seen.empty() ? std::string() : st.seen.front().first + ": ") +
+             "the domain was not resolved";
     case Reason::NoLongerAtM365: return "no longer at Microsoft 365";
     case Reason::DomainMissing:
       return "no evidence: " + (s.id.domain ? s.id.domain->toString() : std::string()) +
@@ -221,13 +233,22 @@ std::string reasonText(const StepState& st, const PlanStep& s) {
       return "no MX at all: mail would fall back to the address records (RFC 5321 §5.1). Publish the "
              "new provider's MX, or a null MX (0 .) if the domain receives no mail";
     case Reason::NullMx: return "null MX (RFC 7505): the domain receives no mail";
-    case Reason::MxIs: return "MX is " + st.text;
-    case Reason::MxNotExpected: return "MX is " + st.text + "; the plan expects " + st.text2 + " (new_mail.mx)";
+    case Reason::MxIs: return "MX is " + mxList(st.records, false);
+    case Reason::MxNotExpected:
+      return "MX is " + mxList(st.records, false) + "; the plan expects " + mxList(st.expected, true) + " (new_mail.mx)";
     case Reason::HostingUnknown:
       return "no evidence: whether Microsoft hosts the zone could not be established (the NS lookup failed)";
     case Reason::NewHostUnavailable: return "not verified yet: " + st.text;
     case Reason::NewHostNoAnswer: return "no evidence: the new DNS host did not answer: " + st.text;
-    case Reason::NewHostMissing: return "missing at " + st.text + ": " + st.text2;
+    case Reason::NewHostMissing: {
+      std::string missing;
+      for (const auto& c : st.missing)
+        missing += (missing.empty() ? "" : "; ") +
+                   (c.op == RecordChange::Op::Create
+                        ? recordLine(c.record)
+                        : c.record.name.toString() + " " + rrTypeName(c.record.type) + " (" + c.value + ")");
+      return "missing at " + st.text + ": " + missing;
+    }
     case Reason::NewHostComplete: return "all " + std::to_string(st.count) + " records answered by " + st.text;
     case Reason::NewHostUnnamed:
       return "not verified yet: name the new DNS host's nameservers (new_dns.nameservers or --new-ns) "
@@ -252,8 +273,14 @@ std::string reasonText(const StepState& st, const PlanStep& s) {
              formatDuration(st.at - st.at2) + " from now)";
     case Reason::GraphNoReferences: return "Graph domainNameReferences is empty in " + st.text;
     case Reason::GraphReferences:
+    {
+      // The first five: the changes list every one.
+      std::string list;
+      for (std::size_t i = 0; i < st.seen.size() && i < 5; ++i) list += (i ? ", " : "") + st.seen[i].first;
+      if (st.seen.size() > 5) list += ", …";
       return "Graph domainNameReferences lists " + std::to_string(st.count) +
-             " object(s) still using the domain: " + st.text;
+             " object(s) still using the domain: " + list;
+    }
     case Reason::AbsentFromGraph: return "absent from the Graph export " + st.text;
   }
   return "";
