@@ -1,8 +1,9 @@
 // The plan: the ordered runbook `plan` prints and the gate judges (SPEC §4).
 //
 // What it is for: plain values shared by the planner (which builds a Plan), the gate (which
-// decides on it) and the renderers (which print it). Step identifiers are SPEC §4's, stable.
-// What it must not do: compute anything beyond naming; no I/O, no clock.
+// decides on it) and the renderers (which print it): as data, codes and typed records, so
+// that every format and every language says the same (render/step_text has the words).
+// What it must not do: hold prose, compute anything beyond naming; no I/O, no clock.
 #pragma once
 
 #include <cstdint>

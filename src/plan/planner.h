@@ -10,7 +10,8 @@
 // A step stays in the plan once the state history shows its subject at Microsoft 365, so a
 // finished step is shown as done (and its wait timed) instead of disappearing.
 // What it must not do: resolve, read files, read the clock or write the state: everything
-// arrives in PlanInput (the commands gather it). A failed lookup never makes a step done.
+// arrives in PlanInput (the pipeline gathers it). Write sentences: a step's why, state and
+// changes are codes and records (plan_types.h). A failed lookup never makes a step done.
 #pragma once
 
 #include <cstdint>
