@@ -323,10 +323,10 @@ struct Inspection {
 
 SqlError inspect(sqlite3* db, Inspection* out) {
   if (auto e = transaction(db, Txn::Read, [&] {
-        SqlError e = queryInt(db, "PRAGMA application_id", &out->applicationId);
-        if (!e) e = queryInt(db, "PRAGMA user_version", &out->userVersion);
-        if (!e) e = readSchema(db, &out->schema);
-        return e;
+        SqlError read = queryInt(db, "PRAGMA application_id", &out->applicationId);
+        if (!read) read = queryInt(db, "PRAGMA user_version", &out->userVersion);
+        if (!read) read = readSchema(db, &out->schema);
+        return read;
       }))
     return e;
   out->blank = out->schema.empty() && out->applicationId == 0 && out->userVersion == 0;
