@@ -89,7 +89,7 @@ std::vector<std::string> nearest(const std::string& id, const std::vector<std::s
 // plan and gate run keeps in the state. 0 when `id` is one of them, else the exit code after
 // printing why (2: unknown, or no plan made with this state yet; 4: storage).
 int checkInPlan(const char* cmd, const ParsedStep& step, StateStore& store, Io& io) {
-  const std::string& id = step.id;
+  const std::string id = step.step.str();
   auto known = store.planSteps();
   if (!known) return reportFailure(cmd, known.status(), io);
   if (known->empty()) {
@@ -177,10 +177,10 @@ std::optional<ParsedStep> checkAck(const AckOptions& o, Io& io) {
   auto id = validStep("ack", o.step, io);
   if (!id) return std::nullopt;
   if (id->info->kind != StepKind::Manual) {
-    io.err << "offboard ack: " << id->id << " is a " << stepKindName(id->info->kind)
+    io.err << "offboard ack: " << id->step.str() << " is a " << stepKindName(id->info->kind)
            << " step: offboard verifies it itself and an acknowledgement would not count. For a "
               "deliberate exception: offboard waive "
-           << id->id << " --by NAME --reason TEXT\n";
+           << id->step.str() << " --by NAME --reason TEXT\n";
     return std::nullopt;
   }
   std::string err;
@@ -246,9 +246,9 @@ int runAck(const AckOptions& o, StateStore& store, std::int64_t now, Io& io) {
   auto id = checkAck(o, io);
   if (!id) return kExitUsage;
   if (int rc = checkInPlan("ack", *id, store, io); rc != kExitOk) return rc;
-  if (Status added = store.addAck(AckRow{id->id, trim(o.by), o.note, now}); !added)
+  if (Status added = store.addAck(AckRow{id->step.str(), trim(o.by), o.note, now}); !added)
     return reportFailure("ack", added, io);
-  io.out << "acknowledged " << id->id << " by " << trim(o.by) << " at " << formatRfc3339(now) << "\n";
+  io.out << "acknowledged " << id->step.str() << " by " << trim(o.by) << " at " << formatRfc3339(now) << "\n";
   return kExitOk;
 }
 
@@ -256,9 +256,9 @@ int runWaive(const WaiveOptions& o, StateStore& store, std::int64_t now, Io& io)
   auto id = checkWaive(o, io);
   if (!id) return kExitUsage;
   if (int rc = checkInPlan("waive", *id, store, io); rc != kExitOk) return rc;
-  if (Status added = store.addWaiver(WaiverRow{id->id, trim(o.by), trim(o.reason), now}); !added)
+  if (Status added = store.addWaiver(WaiverRow{id->step.str(), trim(o.by), trim(o.reason), now}); !added)
     return reportFailure("waive", added, io);
-  io.out << "waived " << id->id << " by " << trim(o.by) << " at " << formatRfc3339(now) << ": "
+  io.out << "waived " << id->step.str() << " by " << trim(o.by) << " at " << formatRfc3339(now) << ": "
          << trim(o.reason) << "\n";
   return kExitOk;
 }
@@ -277,13 +277,13 @@ int runRevoke(const RevokeOptions& o, StateStore& store, std::int64_t now, Io& i
   for (const auto& a : snap.acks) acks += StepId::parse(a.step) == id->step && a.seq > revoked;
   for (const auto& w : snap.waivers) waivers += StepId::parse(w.step) == id->step && w.seq > revoked;
   if (acks + waivers == 0) {
-    io.err << "offboard revoke: " << id->id << " has no ack or waiver to withdraw in state file "
+    io.err << "offboard revoke: " << id->step.str() << " has no ack or waiver to withdraw in state file "
            << store.path() << (revoked ? " (its last one was revoked already)" : "") << "\n";
     return kExitUsage;
   }
-  if (Status added = store.addRevocation(RevocationRow{id->id, trim(o.by), trim(o.reason), now}); !added)
+  if (Status added = store.addRevocation(RevocationRow{id->step.str(), trim(o.by), trim(o.reason), now}); !added)
     return reportFailure("revoke", added, io);
-  io.out << "revoked " << id->id << " (" << acks << (acks == 1 ? " ack, " : " acks, ") << waivers
+  io.out << "revoked " << id->step.str() << " (" << acks << (acks == 1 ? " ack, " : " acks, ") << waivers
          << (waivers == 1 ? " waiver" : " waivers") << ") by " << trim(o.by) << " at " << formatRfc3339(now)
          << ": " << trim(o.reason) << "\n";
   return kExitOk;

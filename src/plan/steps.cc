@@ -29,13 +29,10 @@ std::optional<ParsedStep> parseStepId(std::string_view text, std::string* error)
   }
   const auto a = actionFromName(action);
   if (!a) return fail("is not a step of the plan");
-  ParsedStep out;
-  out.info = &actionInfo(*a);
-  if (!out.info->perDomain) {
+  const ActionInfo& info = actionInfo(*a);
+  if (!info.perDomain) {
     if (hasColon) return fail("takes no domain (" + std::string(action) + " is tenant-wide)");
-    out.step = StepId(*a);
-    out.id = out.step.str();
-    return out;
+    return ParsedStep{StepId(*a), &info, std::nullopt};
   }
   if (!hasColon || domain.empty())
     return fail("needs a domain: " + std::string(action) + ":DOMAIN");
@@ -44,10 +41,8 @@ std::optional<ParsedStep> parseStepId(std::string_view text, std::string* error)
   if (!d) return fail("names a domain that " + why);
   if (isInitialDomainName(d->name))
     return fail("names an initial Microsoft domain, which is never offboarded and has no steps");
-  out.step = StepId(*a, d->name);
-  out.id = out.step.str();
-  out.domain = std::move(*d);
-  return out;
+  StepId id(*a, d->name);
+  return ParsedStep{std::move(id), &info, std::move(*d)};
 }
 
 }  // namespace offboard

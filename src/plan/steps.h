@@ -19,7 +19,6 @@ struct ParsedStep {
   StepId step;                       // canonical: update-mx with the A-label
   const ActionInfo* info = nullptr;  // the action's row of the table
   std::optional<DomainInput> domain; // as typed, normalised (U-label kept for messages)
-  std::string id;                    // step.str(): what the state stores and messages print
 };
 
 // Parses a step id as typed: the action must be one of actions(), a per-domain action needs

@@ -766,8 +766,8 @@ TEST_CASE("step identifiers parse strictly, with the list of valid forms on a ty
   std::string err;
   auto a = parseStepId("update-mx:Bücher.Example", &err);
   REQUIRE(a);
-  CHECK(a->id == "update-mx:xn--bcher-kva.example");
-  CHECK(parseStepId("backup-data", &err)->id == "backup-data");
+  CHECK(a->step.str() == "update-mx:xn--bcher-kva.example");
+  CHECK(parseStepId("backup-data", &err)->step.str() == "backup-data");
   CHECK_FALSE(parseStepId("update-mxx:contoso.com", &err));
   CHECK(err.find("is not a step of the plan") != std::string::npos);
   CHECK(err.find("wait-propagation:DOMAIN") != std::string::npos);
