@@ -24,6 +24,7 @@ PACKAGES=(
   libfmt-dev
   libsqlite3-dev
   libidn2-dev
+  gettext  # msgfmt compiles po/*.po at build time; xgettext and msgcmp check them (tests)
   libmimalloc-dev  # the offboard binary's allocator (CMakeLists.txt: OFFBOARD_MIMALLOC)
   # end-to-end tests: real DNS servers on loopback, dig, zone checkers
   nsd
@@ -39,6 +40,13 @@ PACKAGES=(
   time  # bench/plan.sh, bench/authoritative.sh: peak RSS (/usr/bin/time -v)
   # end-to-end test of the HTML runbook: rendered in headless Chromium (tests/e2e/test_html_chromium.sh)
   chromium
+  # end-to-end test of the Markdown runbook: rendered by GitHub's CommonMark (tests/e2e/test_markdown_cmark.sh)
+  cmark-gfm
+  # CI formats (tests/e2e/test_ci_formats.sh): Microsoft's SARIF validator is an npm package (a
+  # .NET program that needs ICU, installed below); xmllint checks the JUnit against its XSD
+  nodejs
+  libicu72
+  libxml2-utils
   # flock (per-test address allocation), unshare (the fault tests' private loopback-only
   # network) and the usual base tools
   util-linux
@@ -46,10 +54,44 @@ PACKAGES=(
   ca-certificates
   # fault tests: `ip link set lo up` inside that network namespace
   iproute2
+  # packaging (cpack -G DEB: dpkg-shlibdeps computes Depends) and tests/e2e/test_package.sh
+  dpkg-dev
+  file
+  groff-base  # the man page check: groff -man -ww
+  man-db      # man --warnings -l, man -w
   # fuzzing: libFuzzer with ASan/UBSan (OFFBOARD_FUZZ=ON, scripts/reliability.sh)
   clang
   libclang-rt-14-dev
 )
+
+# npm: some nodejs builds carry it (and conflict with Debian's npm package); Debian's nodejs
+# does not, so Debian's npm is asked for only when there is no npm at all.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+
+# Microsoft's SARIF validator (Sarif.Multitool), a pinned version from the npm registry, in
+# .tools/ of the repository (git-ignored): tests/e2e/test_ci_formats.sh runs it. Skipped when
+# that version is there already. Needs no root; under CI a failed install fails deps.sh, on a
+# developer's machine it is a warning (the test then skips).
+SARIF_MULTITOOL_VERSION=5.7.0
+SARIF_MULTITOOL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.tools/sarif-multitool
+install_sarif_multitool() {
+  local pkg=$SARIF_MULTITOOL_DIR/node_modules/@microsoft/sarif-multitool-linux
+  if [[ -x $pkg/Sarif.Multitool ]] &&
+    grep -qs "\"version\": \"$SARIF_MULTITOOL_VERSION\"" "$pkg/package.json"; then
+    echo "deps: Sarif.Multitool $SARIF_MULTITOOL_VERSION already installed"
+    return 0
+  fi
+  echo "deps: installing @microsoft/sarif-multitool-linux@$SARIF_MULTITOOL_VERSION into $SARIF_MULTITOOL_DIR"
+  mkdir -p "$SARIF_MULTITOOL_DIR"
+  if command -v npm >/dev/null 2>&1 &&
+    npm install --prefix "$SARIF_MULTITOOL_DIR" --no-save --no-audit --no-fund --loglevel=error \
+      "@microsoft/sarif-multitool-linux@$SARIF_MULTITOOL_VERSION" &&
+    [[ -x $pkg/Sarif.Multitool ]]; then
+    return 0
+  fi
+  echo "deps: could not install Sarif.Multitool $SARIF_MULTITOOL_VERSION" >&2
+  [[ "${CI:-}" != true ]]
+}
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -59,6 +101,7 @@ done
 
 if ((${#missing[@]} == 0)); then
   echo "deps: all ${#PACKAGES[@]} packages already installed"
+  install_sarif_multitool
   exit 0
 fi
 
@@ -104,3 +147,4 @@ for pair in nsd:/run/nsd/nsd.pid unbound:/run/unbound.pid; do
 done
 
 echo "deps: installed ${missing[*]}"
+install_sarif_multitool

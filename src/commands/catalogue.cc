@@ -10,6 +10,7 @@
 
 #include "checks/catalogue.h"
 #include "commands/commands.h"
+#include "core/i18n.h"
 
 namespace offboard {
 namespace {
@@ -92,17 +93,17 @@ int runCatalogue(const CatalogueOptions& o, Io& io) {
 Runner setupCatalogue(CLI::App& app) {
   auto o = std::make_shared<CatalogueOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "catalogue", "The Microsoft 365 signature catalogue: every pattern the checks match, with source");
+      "catalogue", tr("The Microsoft 365 signature catalogue: every pattern the checks match, with source"));
   cmd->footer(
-      "Each row: record family, cloud (any = not cloud-specific), pattern, confidence (HIGH,\n"
+      tr("Each row: record family, cloud (any = not cloud-specific), pattern, confidence (HIGH,\n"
       "MEDIUM, LOW as the research notes grade their sources), the source, and the date the row\n"
       "was last checked against it. Nothing graded UNVERIFIED is in it.\n"
       "\n"
       "Examples:\n"
       "  offboard catalogue\n"
       "  offboard catalogue --format json\n"
-      "Exit: 0, or 2 on a usage error.");
-  cmd->add_option("--format", o->format, "Output format")
+      "Exit: 0, or 2 on a usage error."));
+  cmd->add_option("--format", o->format, tr("Output format"))
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   return [o, cmd](Io& io) -> int {

@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "commands/commands.h"
+#include "core/i18n.h"
 #include "engine/check_engine.h"
 #include "render/check_render.h"
 #include "render/report_json.h"
@@ -20,7 +21,7 @@ int runCheck(const CheckOptions& o, const std::vector<DomainInput>& domains, Res
   } else if (o.format == "markdown") {
     io.out << renderCheckMarkdown(reports);
   } else {
-    io.out << renderCheckText(reports, TextStyle{useColor(o.color, io.outIsTerminal)});
+    io.out << renderCheckText(reports, textStyle(o.color, io.outIsTerminal, false));
   }
   return exitForVerdict(overallVerdict(reports));
 }
@@ -28,9 +29,9 @@ int runCheck(const CheckOptions& o, const std::vector<DomainInput>& domains, Res
 Runner setupCheck(CLI::App& app) {
   auto o = std::make_shared<CheckOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "check", "DNS diagnostics: list every record of each DOMAIN that still points at Microsoft 365");
+      "check", tr("DNS diagnostics: list every record of each DOMAIN that still points at Microsoft 365"));
   cmd->footer(
-      "What it asks, per domain: NS (and the parent's delegation when the source sees it), MX\n"
+      tr("What it asks, per domain: NS (and the parent's delegation when the source sees it), MX\n"
       "(each exchange followed through CNAMEs), TXT (SPF, MS=ms verification), and the CNAME/SRV\n"
       "names Microsoft 365 asks for: autodiscover, selector1/selector2._domainkey, msoid, sip,\n"
       "lyncdiscover, _sip._tls, _sipfederationtls._tcp, enterpriseregistration,\n"
@@ -43,13 +44,13 @@ Runner setupCheck(CLI::App& app) {
       "  offboard check contoso.com --resolver 127.0.0.53 --format json\n"
       "  offboard check contoso.com --zones fixtures/zones\n"
       "Exit: 0 clear, 1 something points at Microsoft 365, 2 usage error,\n"
-      "      3 indeterminate (a lookup failed and nothing definite blocks), 4 internal error.");
-  cmd->add_option("domains", o->domains, "Domains to check (U-labels or A-labels)")->required();
+      "      3 indeterminate (a lookup failed and nothing definite blocks), 4 internal error."));
+  cmd->add_option("domains", o->domains, tr("Domains to check (U-labels or A-labels)"))->required();
   addSourceOptions(*cmd, o->source);
-  cmd->add_option("--format", o->format, "Output format")
+  cmd->add_option("--format", o->format, tr("Output format"))
       ->check(CLI::IsMember({"text", "json", "markdown"}))
       ->capture_default_str();
-  cmd->add_option("--color", o->color, "Colour in text output")
+  cmd->add_option("--color", o->color, tr("Colour in text output"))
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   return [o, cmd](Io& io) -> int {

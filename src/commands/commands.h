@@ -17,6 +17,7 @@
 #include "core/status.h"
 #include "core/types.h"
 #include "plan/plan_types.h"
+#include "render/check_render.h"
 #include "resolvers/resolver.h"
 
 namespace CLI {
@@ -82,8 +83,12 @@ EvidenceInfo evidenceOf(const SourceOptions& o);
 bool parseDomainArgs(const std::vector<std::string>& args, std::vector<DomainInput>& out,
                      std::ostream& err);
 
-// --format / --color handling shared by the renderers.
+// --color: "always", "never", or (auto) a terminal unless NO_COLOR is set and not empty or
+// TERM is dumb.
 bool useColor(const std::string& colorOption, bool isTerminal);
+// The text style for a command's output: colour as above, lines wrapped to the terminal's width
+// ($COLUMNS, else the terminal's own) when standard output is a terminal.
+TextStyle textStyle(const std::string& colorOption, bool isTerminal, bool verbose);
 
 struct CheckOptions {
   std::vector<std::string> domains;

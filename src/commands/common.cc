@@ -1,9 +1,14 @@
 #include <CLI/CLI.hpp>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <ostream>
 #include <set>
 
 #include "commands/commands.h"
+#include "core/i18n.h"
 
 namespace offboard {
 
@@ -32,29 +37,29 @@ int exitCodeOf(const Status& s) {
 }
 
 void addSourceOptions(CLI::App& cmd, SourceOptions& o) {
-  const char* group = "Where answers come from";
+  const char* group = tr("Where answers come from");
   cmd.add_option("--resolver", o.resolvers,
-                 "Recursive resolver IP[:PORT] to ask instead of /etc/resolv.conf's (repeatable)")
+                 tr("Recursive resolver IP[:PORT] to ask instead of /etc/resolv.conf's (repeatable)"))
       ->group(group);
   cmd.add_flag("--authoritative", o.authoritative,
-               "Walk the delegation from the root and ask every authoritative server (RD=0)")
+               tr("Walk the delegation from the root and ask every authoritative server (RD=0)"))
       ->group(group);
-  cmd.add_option("--root-hints", o.rootHints, "Root hints FILE (named.root format) for --authoritative")
+  cmd.add_option("--root-hints", o.rootHints, tr("Root hints FILE (named.root format) for --authoritative"))
       ->group(group);
   cmd.add_option("--zones", o.zonesDir,
-                 "Offline: answer from zone files DIR/NAME.zone (root.zone for the root)")
+                 tr("Offline: answer from zone files DIR/NAME.zone (root.zone for the root)"))
       ->group(group);
   cmd.add_option("--timeout", o.timeoutMs,
-                 "First try's timeout in milliseconds (default 2000); each further try waits twice "
-                 "as long, so a silent server costs 2000+4000 ms with the defaults")
+                 tr("First try's timeout in milliseconds (default 2000); each further try waits twice "
+                 "as long, so a silent server costs 2000+4000 ms with the defaults"))
       ->check(CLI::Range(1, 60000))
       ->group(group);
-  cmd.add_option("--tries", o.tries, "Attempts per query and server (default 2)")
+  cmd.add_option("--tries", o.tries, tr("Attempts per query and server (default 2)"))
       ->check(CLI::Range(1, 10))
       ->group(group);
-  cmd.add_option("--resolv-conf", o.resolvConf, "Where to read the default resolvers")
+  cmd.add_option("--resolv-conf", o.resolvConf, tr("Where to read the default resolvers"))
       ->group(group);
-  cmd.add_option("--concurrency", o.maxInFlight, "Queries in flight at most (default 512)")
+  cmd.add_option("--concurrency", o.maxInFlight, tr("Queries in flight at most (default 512)"))
       ->check(CLI::Range(1, 30000))
       ->group(group);
 }
@@ -74,9 +79,30 @@ bool parseDomainArgs(const std::vector<std::string>& args, std::vector<DomainInp
   return true;
 }
 
+TextStyle textStyle(const std::string& colorOption, bool isTerminal, bool verbose) {
+  TextStyle s;
+  s.color = useColor(colorOption, isTerminal);
+  s.verbose = verbose;
+  if (!isTerminal) return s;
+  if (const char* c = std::getenv("COLUMNS"); c && *c) {
+    char* end = nullptr;
+    long n = std::strtol(c, &end, 10);
+    if (*end == '\0' && n > 0 && n < 10000) s.width = static_cast<std::size_t>(n);
+  }
+  if (s.width == 0) {
+    winsize ws{};
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) s.width = ws.ws_col;
+  }
+  if (s.width == 0) s.width = 80;
+  return s;
+}
+
 bool useColor(const std::string& colorOption, bool isTerminal) {
   if (colorOption == "always") return true;
   if (colorOption == "never") return false;
+  // no-color.org: NO_COLOR present and not empty; a dumb terminal shows escapes as text.
+  if (const char* v = std::getenv("NO_COLOR"); v && *v) return false;
+  if (const char* t = std::getenv("TERM"); t && std::string_view(t) == "dumb") return false;
   return isTerminal;
 }
 

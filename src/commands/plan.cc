@@ -12,11 +12,13 @@
 #include <sstream>
 
 #include "commands/plan_commands.h"
+#include "core/i18n.h"
 #include "engine/check_engine.h"
 #include "gate/gate.h"
 #include "state/observe.h"
 #include "time/time_text.h"
 #include "render/plan_render.h"
+#include "render/zone_export.h"
 #include "resolvers/zone_resolver.h"
 
 namespace offboard {
@@ -121,22 +123,22 @@ std::optional<Tenant> loadTenant(const TenantArgs& a, bool allowEmpty, std::stri
 }
 
 void addTenantOptions(CLI::App& cmd, TenantArgs& a) {
-  const char* group = "Tenant";
-  cmd.add_option("domains", a.domains, "Custom domains of the tenant (instead of --tenant)");
+  const char* group = tr("Tenant");
+  cmd.add_option("domains", a.domains, tr("Custom domains of the tenant (instead of --tenant)"));
   cmd.add_option("--tenant", a.tenantFile,
-                 "Tenant FILE: offboard's tenant JSON, or a Microsoft Graph export (GET /domains, "
-                 "Get-MgDomain | ConvertTo-Json -Depth 5)")
+                 tr("Tenant FILE: offboard's tenant JSON, or a Microsoft Graph export (GET /domains, "
+                 "Get-MgDomain | ConvertTo-Json -Depth 5)"))
       ->group(group);
-  cmd.add_option("--new-mx", a.newMx, "The new mail provider's MX HOST[:PREF] (repeatable; default PREF 10)")
+  cmd.add_option("--new-mx", a.newMx, tr("The new mail provider's MX HOST[:PREF] (repeatable; default PREF 10)"))
       ->group(group);
-  cmd.add_option("--new-ns", a.newNs, "The new DNS host's nameserver HOST (repeatable)")->group(group);
+  cmd.add_option("--new-ns", a.newNs, tr("The new DNS host's nameserver HOST (repeatable)"))->group(group);
 }
 
 void addStateOptions(CLI::App& cmd, std::string& state, std::string& now) {
-  const char* group = "State and clock";
-  cmd.add_option("--state", state, "State FILE: acks, waivers and observation history (default ./offboard.db)")
+  const char* group = tr("State and clock");
+  cmd.add_option("--state", state, tr("State FILE: acks, waivers and observation history (default ./offboard.db)"))
       ->group(group);
-  cmd.add_option("--now", now, "Use this time instead of the clock (RFC 3339, e.g. 2026-12-15T10:00:00Z)")
+  cmd.add_option("--now", now, tr("Use this time instead of the clock (RFC 3339, e.g. 2026-12-15T10:00:00Z)"))
       ->group(group);
 }
 
@@ -177,32 +179,39 @@ int runPlan(const PlanOptions& o, const Tenant& t, Resolver& resolver, StateStor
             std::int64_t now, const DirectResolverFactory& direct, Io& io) {
   auto plan = runPipeline(pipelineRun(t, resolver, &store, o.source, now, direct, true));
   if (!plan) return reportFailure("plan", plan.status(), io);
-  if (o.format == "json") io.out << renderPlanJson(*plan);
+  if (o.format == "json") {
+    LanguageScope english(Lang::En);  // JSON's words never change with the language
+    io.out << renderPlanJson(*plan);
+  }
   else if (o.format == "markdown") io.out << renderPlanMarkdown(*plan);
   else if (o.format == "html") io.out << renderPlanHtml(*plan);
-  else io.out << renderPlanText(*plan, TextStyle{useColor(o.color, io.outIsTerminal)});
+  else if (o.format == "zone") io.out << renderZoneExport(*plan);
+  else io.out << renderPlanText(*plan, textStyle(o.color, io.outIsTerminal, o.verbose));
   return gateExitCode(decide(*plan));
 }
 
 Runner setupPlan(CLI::App& app) {
   auto o = std::make_shared<PlanOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "plan", "Runbook: the ordered migration plan for the tenant's domains, with records, waits and checks");
+      "plan", tr("Runbook: the ordered migration plan for the tenant's domains, with records, waits and checks"));
   cmd->footer(
-      "The plan records what it resolves in the state (--state), so that the propagation clock\n"
+      tr("The plan records what it resolves in the state (--state), so that the propagation clock\n"
       "has its \"before\"; acks and waivers there mark steps done or waived.\n"
       "Examples:\n"
       "  offboard plan --tenant tenant.json --format html > runbook.html\n"
       "  offboard plan contoso.com --new-mx mx1.newmail.example:10 --new-ns ns1.newdns.example\n"
       "  offboard plan --tenant domains.json --zones fixtures/zones --now 2026-12-15T10:00:00Z\n"
       "Exit: 0 every step done or waived, 1 steps open, 2 usage or input error,\n"
-      "      3 evidence missing and nothing definite open, 4 internal or storage error.");
+      "      3 evidence missing and nothing definite open, 4 internal or storage error."));
   addTenantOptions(*cmd, o->input);
   addSourceOptions(*cmd, o->source);
   addStateOptions(*cmd, o->state, o->now);
-  cmd->add_option("--format", o->format, "Output format")
-      ->check(CLI::IsMember({"text", "markdown", "json", "html"}));
-  cmd->add_option("--color", o->color, "Colour in text output")->check(CLI::IsMember({"auto", "always", "never"}));
+  cmd->add_option("--format", o->format,
+                  tr("Output format. zone: for each domain whose zone Microsoft hosts, an RFC 1035 zone file of "
+                  "the records to create at the new DNS host, each opened by a \"; zone DOMAIN\" line"))
+      ->check(CLI::IsMember({"text", "markdown", "json", "html", "zone"}));
+  cmd->add_option("--color", o->color, tr("Colour in text output"))->check(CLI::IsMember({"auto", "always", "never"}));
+  cmd->add_flag("--verbose,-v", o->verbose, tr("Text: each step's why, verification, state and records"));
   return [o, cmd](Io& io) -> int {
     if (!cmd->parsed()) return -1;
     std::string err;

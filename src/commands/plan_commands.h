@@ -62,6 +62,7 @@ struct PlanOptions {
   SourceOptions source;
   std::string format = "text";         // text | markdown | json | html
   std::string color = "auto";
+  bool verbose = false;                // text: each step's why, verification and records
   std::string now;                     // --now RFC3339
   std::string state = "offboard.db";   // --state FILE
 };
@@ -136,6 +137,9 @@ int runStatus(const StatusOptions& o, const std::optional<Tenant>& t, Resolver* 
 struct HistoryOptions {
   std::string format = "text";  // text | json
   std::string state = "offboard.db";
+  bool all = false;             // --all: also the observations that changed nothing
+  std::string domain;           // --domain D: only events about D (its observations and steps)
+  std::string since;            // --since T: only events at or after T (RFC 3339)
 };
 Runner setupHistory(CLI::App& app);
 int runHistory(const HistoryOptions& o, StateStore& store, Io& io);

@@ -11,6 +11,10 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
+#include <ostream>
+
 #include "commands/commands.h"
 
 namespace offboard {
@@ -19,6 +23,19 @@ namespace offboard {
 // error from write(), exit 4, not a kill) and fills closed standard descriptors with /dev/null.
 // kExitOk, or kExitInternal (after saying why) when standard output is closed.
 int prepareProcess();
+
+// The language for this run (SPEC §1): `--lang X` / `--lang=X` in argv, else the locale
+// variables; loads its catalogue. A bad --lang value is left for the parser to reject; a missing
+// catalogue is said on stderr once, and the run goes on in English.
+void chooseLanguage(int argc, char** argv);
+
+// Before parsing: bare `offboard` prints the help (exit 2); a first word that is no subcommand
+// is exit 2 naming the nearest ones. -1 when argv is for the parser.
+int preParse(const CLI::App& app, int argc, char** argv, std::ostream& out, std::ostream& err);
+
+// After a parse error: an unknown flag is named with the nearest flags of its subcommand.
+// Empty when there is nothing to suggest.
+std::string suggestFlag(const CLI::App& app, int argc, char** argv);
 
 // "offboard 1.2.3 (c-ares …, ldns …, SQLite …" + `extra` + ")".
 std::string versionLine(const std::string& extra);

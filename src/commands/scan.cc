@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "commands/commands.h"
+#include "core/i18n.h"
 #include "engine/check_engine.h"
 #include "render/report_json.h"
 
@@ -132,8 +133,18 @@ class Progress {
   Progress(std::ostream& err, bool enabled, std::optional<std::size_t> total)
       : err_(err), enabled_(enabled), total_(total), start_(Clock::now()) {}
 
+  // Before a JSON line goes to the same terminal: the bar is erased, and drawn again after it,
+  // so a line never lands in the middle of the bar.
+  void clear() {
+    if (!enabled_ || !shown_) return;
+    err_ << "\r\x1b[K";
+    err_.flush();
+    shown_ = false;
+  }
+
   void update(const Tally& t, bool force = false) {
     if (!enabled_) return;
+    force = force || !shown_;
     auto now = Clock::now();
     if (!force && now - last_ < std::chrono::milliseconds(100)) return;
     last_ = now;
@@ -145,23 +156,32 @@ class Progress {
       int filled = static_cast<int>(frac * 30);
       bar = "[" + std::string(filled, '#') + std::string(30 - filled, '.') + "] ";
       double left = rate > 0 ? (static_cast<double>(*total_) - t.done) / rate : 0;
-      err_ << fmt::format("\r{}{}/{} {:.0f}/s  failed {}  left {:.0f}s ", bar, t.done, *total_, rate,
-                          t.indeterminate, left);
+      err_ << "\r" << bar
+           << trf("{done}/{total} {rate}/s  failed {failed}  left {left}s ", fmt::arg("done", t.done),
+                  fmt::arg("total", *total_), fmt::arg("rate", static_cast<long long>(rate)),
+                  fmt::arg("failed", t.indeterminate), fmt::arg("left", static_cast<long long>(left)));
     } else {
-      err_ << fmt::format("\r{} done {:.0f}/s  failed {} ", t.done, rate, t.indeterminate);
+      err_ << "\r"
+           << trf("{done} done {rate}/s  failed {failed} ", fmt::arg("done", t.done),
+                  fmt::arg("rate", static_cast<long long>(rate)), fmt::arg("failed", t.indeterminate));
     }
     err_.flush();
+    shown_ = true;
   }
 
   void finish(const Tally& t) {
     if (!enabled_) return;
     update(t, true);
     double secs = std::chrono::duration<double>(Clock::now() - start_).count();
-    err_ << fmt::format(
-        "\n{} domains in {:.1f}s: {} point at Microsoft 365, {} indeterminate, {} clear{}{}\n",
-        t.done, secs, t.points, t.indeterminate, t.clear,
-        t.skipped ? fmt::format(", {} bad lines skipped", t.skipped) : "",
-        gInterrupted ? " (interrupted)" : "");
+    err_ << "\n"
+         << trnf("{n} domain in {secs}s: {points} point at Microsoft 365, {indeterminate} indeterminate, {clear} clear",
+                 "{n} domains in {secs}s: {points} point at Microsoft 365, {indeterminate} indeterminate, {clear} clear",
+                 t.done, fmt::arg("n", t.done), fmt::arg("secs", fmt::format("{:.1f}", secs)),
+                 fmt::arg("points", t.points), fmt::arg("indeterminate", t.indeterminate), fmt::arg("clear", t.clear));
+    if (t.skipped)
+      err_ << ", " << trnf("{n} bad line skipped", "{n} bad lines skipped", t.skipped, fmt::arg("n", t.skipped));
+    if (gInterrupted) err_ << " " << tr("(interrupted)");
+    err_ << "\n";
   }
 
  private:
@@ -171,6 +191,7 @@ class Progress {
   std::optional<std::size_t> total_;
   Clock::time_point start_;
   Clock::time_point last_{};
+  bool shown_ = false;  // the bar is on the terminal now
 };
 
 struct ScanOptions {
@@ -202,7 +223,7 @@ int runScan(const std::string& inputName, std::istream& in, Resolver& resolver,
   std::string line;
   bool readFailed = false;
   auto warn = [&](const std::string& message) {
-    if (io.errIsTerminal) io.err << "\r\x1b[K";  // over the progress bar
+    progress.clear();  // a message goes over the bar, which is drawn again after it
     io.err << "offboard scan: " << message << "\n";
   };
   JobSource next = [&]() -> std::optional<DomainJob> {
@@ -240,7 +261,10 @@ int runScan(const std::string& inputName, std::istream& in, Resolver& resolver,
     return std::nullopt;
   };
   std::string lineBuf;
+  // stdout and stderr on one terminal: a line never lands inside the progress bar.
+  const bool sameTerminal = io.outIsTerminal && io.errIsTerminal;
   ReportSink sink = [&](std::size_t, DomainReport r) {
+    if (sameTerminal) progress.clear();
     lineBuf.clear();
     appendDomainJson(lineBuf, r);
     lineBuf.push_back('\n');
@@ -279,9 +303,9 @@ int runScan(const std::string& inputName, std::istream& in, Resolver& resolver,
 Runner setupScan(CLI::App& app) {
   auto o = std::make_shared<ScanOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "scan", "Bulk diagnostics: check many domains (one per line) and stream JSON lines");
+      "scan", tr("Bulk diagnostics: check many domains (one per line) and stream JSON lines"));
   cmd->footer(
-      "Input: one domain per line; '#' starts a comment; blank lines are ignored; a bad line (or\n"
+      tr("Input: one domain per line; '#' starts a comment; blank lines are ignored; a bad line (or\n"
       "one over 1024 octets before any '#') is reported on stderr with its line number and\n"
       "skipped. An input without domains, a directory or a read error is exit 2.\n"
       "Output: one JSON object per domain (the per-domain object of `check --format json`),\n"
@@ -291,14 +315,14 @@ Runner setupScan(CLI::App& app) {
       "Exit: as `check` over all domains; 2 if lines were skipped and everything else is clear.\n"
       "Examples:\n"
       "  offboard scan domains.txt > results.jsonl\n"
-      "  grep -v '^#' tenants.txt | offboard scan - --resolver 127.0.0.53 --concurrency 1000");
-  cmd->add_option("input", o->input, "FILE with one domain per line, or - for stdin (default)");
+      "  grep -v '^#' tenants.txt | offboard scan - --resolver 127.0.0.53 --concurrency 1000"));
+  cmd->add_option("input", o->input, tr("FILE with one domain per line, or - for stdin (default)"));
   addSourceOptions(*cmd, o->source);
-  cmd->add_option("--rate", o->rate, "Queries per second at most (default: unlimited)")
+  cmd->add_option("--rate", o->rate, tr("Queries per second at most (default: unlimited)"))
       ->check(CLI::Range(0.0, 1e7));
   cmd->add_flag("--stats", o->stats,
-                "At the end, print query statistics to stderr (sent, answered, retries, "
-                "timeouts, window)");
+                tr("At the end, print query statistics to stderr (sent, answered, retries, "
+                "timeouts, window)"));
   return [o, cmd](Io& io) -> int {
     if (!cmd->parsed()) return -1;
     const std::string inputName = o->input == "-" ? "stdin" : o->input;

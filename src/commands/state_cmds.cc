@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "commands/plan_commands.h"
+#include "core/i18n.h"
 #include "gate/gate.h"
 #include "state/observe.h"
 #include "plan/steps.h"
@@ -93,16 +94,20 @@ int checkInPlan(const char* cmd, const ParsedStep& step, StateStore& store, Io& 
   auto known = store.planSteps();
   if (!known) return reportFailure(cmd, known.status(), io);
   if (known->empty()) {
-    io.err << "offboard " << cmd << ": no plan has been made with state file " << store.path()
-           << " yet, so offboard does not know this tenant's steps: run `offboard plan` (or `gate`) "
-              "for the tenant with this --state first\n";
+    io.err << "offboard " << cmd << ": "
+           << trf("no plan has been made with state file {file} yet, so offboard does not know this tenant's "
+                  "steps: run `offboard plan` (or `gate`) for the tenant with this --state first",
+                  fmt::arg("file", store.path()))
+           << "\n";
     return kExitUsage;
   }
   // Compared as steps, not as text: the stored ids are read back as StepIds.
   if (std::any_of(known->begin(), known->end(), [&](const std::string& k) { return StepId::parse(k) == step.step; }))
     return kExitOk;
-  io.err << "offboard " << cmd << ": step " << clean(id) << " is not in this tenant's plan (state file "
-         << store.path() << "); the nearest steps of the plan are:\n";
+  io.err << "offboard " << cmd << ": "
+         << trf("step {step} is not in this tenant's plan (state file {file}); the nearest steps of the plan are:",
+                fmt::arg("step", clean(id)), fmt::arg("file", store.path()))
+         << "\n";
   for (const auto& n : nearest(id, *known)) io.err << "  " << n << "\n";
   return kExitUsage;
 }
@@ -145,24 +150,24 @@ int statusSummary(const StatusOptions& o, const StateSnapshot& s, Io& io) {
     io.out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return kExitOk;
   }
-  io.out << "state " << clean(o.state) << "\n";
-  io.out << fmt::format("acknowledgements ({}):\n", s.acks.size());
+  io.out << trf("state {file}", fmt::arg("file", clean(o.state))) << "\n";
+  io.out << trf("acknowledgements ({n}):", fmt::arg("n", s.acks.size())) << "\n";
   for (const auto& a : s.acks)
-    io.out << "  " << formatRfc3339(a.at) << "  " << clean(a.step) << "  by " << clean(a.by)
+    io.out << "  " << formatRfc3339(a.at) << "  " << clean(a.step) << "  " << trf("by {who}", fmt::arg("who", clean(a.by)))
            << (a.note.empty() ? "" : "  (" + clean(a.note) + ")") << "\n";
-  io.out << fmt::format("waivers ({}):\n", s.waivers.size());
+  io.out << trf("waivers ({n}):", fmt::arg("n", s.waivers.size())) << "\n";
   for (const auto& w : s.waivers)
-    io.out << "  " << formatRfc3339(w.at) << "  " << clean(w.step) << "  by " << clean(w.by) << ": "
-           << clean(w.reason) << "\n";
-  io.out << "latest observations:\n";
+    io.out << "  " << formatRfc3339(w.at) << "  " << clean(w.step) << "  " << trf("by {who}", fmt::arg("who", clean(w.by)))
+           << ": " << clean(w.reason) << "\n";
+  io.out << tr("latest observations:") << "\n";
   std::string domain;
   for (const auto& [key, row] : latest) {
     if (isZoneSubjectKey(row->subject)) continue;
     if (row->domain != domain) io.out << "  " << clean(row->domain) << "\n";
     domain = row->domain;
-    std::string tag = !row->evidence ? "no evidence" : row->atM365 ? "at Microsoft 365" : "ok";
-    io.out << "    " << clean(row->subject) << "  " << clean(row->value) << "  [" << tag << "] since "
-           << formatRfc3339(firstSeen[key]) << "\n";
+    std::string tag = !row->evidence ? tr("no evidence") : row->atM365 ? tr("at Microsoft 365") : tr("ok");
+    io.out << "    " << clean(row->subject) << "  " << clean(row->value) << "  [" << tag << "] "
+           << trf("since {at}", fmt::arg("at", formatRfc3339(firstSeen[key]))) << "\n";
   }
   return kExitOk;
 }
@@ -177,10 +182,11 @@ std::optional<ParsedStep> checkAck(const AckOptions& o, Io& io) {
   auto id = validStep("ack", o.step, io);
   if (!id) return std::nullopt;
   if (id->info->kind != StepKind::Manual) {
-    io.err << "offboard ack: " << id->step.str() << " is a " << stepKindName(id->info->kind)
-           << " step: offboard verifies it itself and an acknowledgement would not count. For a "
-              "deliberate exception: offboard waive "
-           << id->step.str() << " --by NAME --reason TEXT\n";
+    io.err << "offboard ack: "
+           << trf("{step} is a {kind} step: offboard verifies it itself and an acknowledgement would not count. "
+                  "For a deliberate exception: offboard waive {step} --by NAME --reason TEXT",
+                  fmt::arg("step", id->step.str()), fmt::arg("kind", stepKindName(id->info->kind)))
+           << "\n";
     return std::nullopt;
   }
   std::string err;
@@ -195,8 +201,8 @@ std::optional<ParsedStep> checkWaive(const WaiveOptions& o, Io& io) {
   auto id = validStep("waive", o.step, io);
   if (!id) return std::nullopt;
   if (id->step.action == Action::CancelSubscription) {
-    io.err << "offboard waive: cancel-subscription is the step the gate unlocks; there is nothing "
-              "to waive\n";
+    io.err << "offboard waive: " << tr("cancel-subscription is the step the gate unlocks; there is nothing to waive")
+           << "\n";
     return std::nullopt;
   }
   std::string err;
@@ -248,7 +254,9 @@ int runAck(const AckOptions& o, StateStore& store, std::int64_t now, Io& io) {
   if (int rc = checkInPlan("ack", *id, store, io); rc != kExitOk) return rc;
   if (Status added = store.addAck(AckRow{id->step.str(), trim(o.by), o.note, now}); !added)
     return reportFailure("ack", added, io);
-  io.out << "acknowledged " << id->step.str() << " by " << trim(o.by) << " at " << formatRfc3339(now) << "\n";
+  io.out << trf("acknowledged {step} by {who} at {at}", fmt::arg("step", id->step.str()), fmt::arg("who", trim(o.by)),
+                fmt::arg("at", formatRfc3339(now)))
+         << "\n";
   return kExitOk;
 }
 
@@ -258,8 +266,9 @@ int runWaive(const WaiveOptions& o, StateStore& store, std::int64_t now, Io& io)
   if (int rc = checkInPlan("waive", *id, store, io); rc != kExitOk) return rc;
   if (Status added = store.addWaiver(WaiverRow{id->step.str(), trim(o.by), trim(o.reason), now}); !added)
     return reportFailure("waive", added, io);
-  io.out << "waived " << id->step.str() << " by " << trim(o.by) << " at " << formatRfc3339(now) << ": "
-         << trim(o.reason) << "\n";
+  io.out << trf("waived {step} by {who} at {at}: {reason}", fmt::arg("step", id->step.str()),
+                fmt::arg("who", trim(o.by)), fmt::arg("at", formatRfc3339(now)), fmt::arg("reason", trim(o.reason)))
+         << "\n";
   return kExitOk;
 }
 
@@ -277,15 +286,22 @@ int runRevoke(const RevokeOptions& o, StateStore& store, std::int64_t now, Io& i
   for (const auto& a : snap.acks) acks += StepId::parse(a.step) == id->step && a.seq > revoked;
   for (const auto& w : snap.waivers) waivers += StepId::parse(w.step) == id->step && w.seq > revoked;
   if (acks + waivers == 0) {
-    io.err << "offboard revoke: " << id->step.str() << " has no ack or waiver to withdraw in state file "
-           << store.path() << (revoked ? " (its last one was revoked already)" : "") << "\n";
+    io.err << "offboard revoke: "
+           << (revoked ? trf("{step} has no ack or waiver to withdraw in state file {file} (its last one was revoked "
+                             "already)",
+                             fmt::arg("step", id->step.str()), fmt::arg("file", store.path()))
+                       : trf("{step} has no ack or waiver to withdraw in state file {file}",
+                             fmt::arg("step", id->step.str()), fmt::arg("file", store.path())))
+           << "\n";
     return kExitUsage;
   }
   if (Status added = store.addRevocation(RevocationRow{id->step.str(), trim(o.by), trim(o.reason), now}); !added)
     return reportFailure("revoke", added, io);
-  io.out << "revoked " << id->step.str() << " (" << acks << (acks == 1 ? " ack, " : " acks, ") << waivers
-         << (waivers == 1 ? " waiver" : " waivers") << ") by " << trim(o.by) << " at " << formatRfc3339(now)
-         << ": " << trim(o.reason) << "\n";
+  io.out << trf("revoked {step} ({acks}, {waivers}) by {who} at {at}: {reason}", fmt::arg("step", id->step.str()),
+                fmt::arg("acks", trnf("{n} ack", "{n} acks", acks, fmt::arg("n", acks))),
+                fmt::arg("waivers", trnf("{n} waiver", "{n} waivers", waivers, fmt::arg("n", waivers))),
+                fmt::arg("who", trim(o.by)), fmt::arg("at", formatRfc3339(now)), fmt::arg("reason", trim(o.reason)))
+         << "\n";
   return kExitOk;
 }
 
@@ -304,20 +320,73 @@ int runStatus(const StatusOptions& o, const std::optional<Tenant>& t, Resolver* 
   const Plan& plan = *planned;
   GateDecision d = decide(plan);
   if (o.format == "json") {
+    LanguageScope english(Lang::En);  // JSON's words never change with the language
     io.out << renderPlanJson(plan);
   } else {
     for (const auto& s : plan.steps)
       io.out << fmt::format("{:<14} {:<44} {}\n", "[" + std::string(stepStatusName(s.status)) + "]", clean(s.id.str()),
                             clean(stateText(s)));
-    io.out << "gate: " << gateVerdictName(d.verdict) << " (as of " << formatRfc3339(now) << ")\n";
+    io.out << "gate: " << gateVerdictName(d.verdict) << " ("
+           << trf("as of {now}", fmt::arg("now", formatRfc3339(now))) << ")\n";
   }
   return gateExitCode(d);
 }
 
+namespace {
+
+// --domain D matches an observation of D (alone or among a comma-joined list) and a step of D.
+bool aboutDomain(const HistoryEvent& e, const std::string& d) {
+  if (e.kind != "observe") return e.target.size() > d.size() && e.target.compare(e.target.size() - d.size(), d.size(), d) == 0 &&
+                                  e.target[e.target.size() - d.size() - 1] == ':';
+  std::size_t at = 0;
+  while (at <= e.target.size()) {
+    std::size_t comma = e.target.find(',', at);
+    if (comma == std::string::npos) comma = e.target.size();
+    if (e.target.compare(at, comma - at, d) == 0 && comma - at == d.size()) return true;
+    at = comma + 1;
+  }
+  return false;
+}
+
+bool unchanged(const HistoryEvent& e) {
+  return e.kind == "observe" && e.text.size() >= 11 && e.text.compare(e.text.size() - 11, 11, ", unchanged") == 0;
+}
+
+}  // namespace
+
 int runHistory(const HistoryOptions& o, StateStore& store, Io& io) {
+  std::optional<std::int64_t> since;
+  if (!o.since.empty()) {
+    std::string why;
+    since = parseRfc3339(o.since, &why);
+    if (!since) {
+      io.err << "offboard history: --since " << quoteForMessage(o.since) << " " << why << "\n";
+      return kExitUsage;
+    }
+  }
+  std::string domain;
+  if (!o.domain.empty()) {
+    std::string why;
+    auto d = normalizeDomain(o.domain, &why);
+    if (!d) {
+      io.err << "offboard history: --domain " << quoteForMessage(o.domain) << " " << why << "\n";
+      return kExitUsage;
+    }
+    domain = d->name.toStringNoDot();
+  }
   auto read = store.history();
   if (!read) return reportFailure("history", read.status(), io);
-  const std::vector<HistoryEvent>& events = *read;
+  std::vector<HistoryEvent> events;
+  std::size_t hidden = 0;
+  for (auto& e : *read) {
+    if (since && e.at < *since) continue;
+    if (!domain.empty() && !aboutDomain(e, domain)) continue;
+    if (!o.all && unchanged(e)) {
+      ++hidden;
+      continue;
+    }
+    events.push_back(std::move(e));
+  }
   if (o.format == "json") {
     ojson j;
     j["schema"] = "offboard.history/1";
@@ -330,66 +399,70 @@ int runHistory(const HistoryOptions& o, StateStore& store, Io& io) {
   }
   for (const auto& e : events)
     io.out << formatRfc3339(e.at) << "  " << fmt::format("{:<8}", clean(e.kind)) << clean(e.target)
-           << (e.by.empty() ? "" : "  by " + clean(e.by)) << (e.text.empty() ? "" : "  " + clean(e.text)) << "\n";
-  if (events.empty()) io.out << "(no events yet)\n";
+           << (e.by.empty() ? "" : "  " + trf("by {who}", fmt::arg("who", clean(e.by)))) << (e.text.empty() ? "" : "  " + clean(e.text)) << "\n";
+  if (events.empty() && hidden == 0) io.out << tr("(no events yet)") << "\n";
+  if (hidden)
+    io.out << trnf("({n} observation that changed nothing not shown: --all shows it)",
+                   "({n} observations that changed nothing not shown: --all shows them)", hidden, fmt::arg("n", hidden))
+           << "\n";
   return kExitOk;
 }
 
 Runner setupAck(CLI::App& app) {
   auto o = std::make_shared<AckOptions>();
-  CLI::App* cmd = app.add_subcommand("ack", "Record that a manual step is done (who, when)");
-  cmd->footer("Examples:\n  offboard ack notify-users --by alice --note \"mail sent 2026-12-01\"\n"
+  CLI::App* cmd = app.add_subcommand("ack", tr("Record that a manual step is done (who, when)"));
+  cmd->footer(tr("Examples:\n  offboard ack notify-users --by alice --note \"mail sent 2026-12-01\"\n"
               "  offboard ack move-users-off-domain:contoso.com --by bob\n"
               "Manual steps: confirm-admin-role, reduce-licenses, notify-users, backup-data,\n"
               "move-users-off-domain:DOMAIN, remove-domain:DOMAIN, cancel-subscription, uninstall-office.\n"
               "Only steps of the tenant's plan, as the last plan or gate with this --state made it.\n"
               "An ack counts only when every step it comes after was done when it was made.\n"
               "Exit: 0 recorded, 2 usage error (unknown step, not a manual step, not in the plan,\n"
-              "      no state yet), 4 storage error.");
-  cmd->add_option("step", o->step, "Step identifier, e.g. notify-users or remove-domain:contoso.com")->required();
-  cmd->add_option("--by", o->by, "Who did it")->required();
-  cmd->add_option("--note", o->note, "A note for the audit log");
+              "      no state yet), 4 storage error."));
+  cmd->add_option("step", o->step, tr("Step identifier, e.g. notify-users or remove-domain:contoso.com"))->required();
+  cmd->add_option("--by", o->by, tr("Who did it"))->required();
+  cmd->add_option("--note", o->note, tr("A note for the audit log"));
   addStateOptions(*cmd, o->state, o->now);
   return stateWriter("ack", cmd, o, checkAck, runAck);
 }
 
 Runner setupWaive(CLI::App& app) {
   auto o = std::make_shared<WaiveOptions>();
-  CLI::App* cmd = app.add_subcommand("waive", "Record a deliberate exception to a step (the gate then passes it)");
-  cmd->footer("Example:\n  offboard waive remove-teams-records:contoso.com --by alice \\\n"
+  CLI::App* cmd = app.add_subcommand("waive", tr("Record a deliberate exception to a step (the gate then passes it)"));
+  cmd->footer(tr("Example:\n  offboard waive remove-teams-records:contoso.com --by alice \\\n"
               "      --reason \"Teams federation records are managed by the new provider\"\n"
               "Exit: 0 recorded, 2 usage error (unknown step, not in the plan, no reason, no state yet),\n"
-              "      4 storage error.");
-  cmd->add_option("step", o->step, "Step identifier, e.g. remove-dkim:contoso.com")->required();
-  cmd->add_option("--by", o->by, "Who decided it")->required();
-  cmd->add_option("--reason", o->reason, "Why the step is waived (shown in the runbook and the gate)")->required();
+              "      4 storage error."));
+  cmd->add_option("step", o->step, tr("Step identifier, e.g. remove-dkim:contoso.com"))->required();
+  cmd->add_option("--by", o->by, tr("Who decided it"))->required();
+  cmd->add_option("--reason", o->reason, tr("Why the step is waived (shown in the runbook and the gate)"))->required();
   addStateOptions(*cmd, o->state, o->now);
   return stateWriter("waive", cmd, o, checkWaive, runWaive);
 }
 
 Runner setupRevoke(CLI::App& app) {
   auto o = std::make_shared<RevokeOptions>();
-  CLI::App* cmd = app.add_subcommand("revoke", "Withdraw an earlier ack or waiver (a mistake, a step undone)");
-  cmd->footer("The history keeps the ack or waiver and the revocation; the step is open again.\n"
+  CLI::App* cmd = app.add_subcommand("revoke", tr("Withdraw an earlier ack or waiver (a mistake, a step undone)"));
+  cmd->footer(tr("The history keeps the ack or waiver and the revocation; the step is open again.\n"
               "Example:\n  offboard revoke backup-data --by alice --reason \"the export failed; redo it\"\n"
-              "Exit: 0 recorded, 2 usage error (unknown step, nothing to withdraw, no reason), 4 storage error.");
-  cmd->add_option("step", o->step, "Step identifier, e.g. backup-data or remove-domain:contoso.com")->required();
-  cmd->add_option("--by", o->by, "Who withdraws it")->required();
-  cmd->add_option("--reason", o->reason, "Why (kept in the history)")->required();
+              "Exit: 0 recorded, 2 usage error (unknown step, nothing to withdraw, no reason), 4 storage error."));
+  cmd->add_option("step", o->step, tr("Step identifier, e.g. backup-data or remove-domain:contoso.com"))->required();
+  cmd->add_option("--by", o->by, tr("Who withdraws it"))->required();
+  cmd->add_option("--reason", o->reason, tr("Why (kept in the history)"))->required();
   addStateOptions(*cmd, o->state, o->now);
   return stateWriter("revoke", cmd, o, checkRevoke, runRevoke);
 }
 
 Runner setupStatus(CLI::App& app) {
   auto o = std::make_shared<StatusOptions>();
-  CLI::App* cmd = app.add_subcommand("status", "The plan's state: acks, waivers, observations; with a tenant, each step's status");
-  cmd->footer("Without --tenant or DOMAIN: what the state holds. With them: every step's status now\n"
+  CLI::App* cmd = app.add_subcommand("status", tr("The plan's state: acks, waivers, observations; with a tenant, each step's status"));
+  cmd->footer(tr("Without --tenant or DOMAIN: what the state holds. With them: every step's status now\n"
               "(re-resolved; status never writes the state).\n"
-              "Exit: 0 (state only) or as `gate`; 2 usage error or not an offboard state; 4 storage error.");
+              "Exit: 0 (state only) or as `gate`; 2 usage error or not an offboard state; 4 storage error."));
   addTenantOptions(*cmd, o->input);
   addSourceOptions(*cmd, o->source);
   addStateOptions(*cmd, o->state, o->now);
-  cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--format", o->format, tr("Output format"))->check(CLI::IsMember({"text", "json"}));
   return [o, cmd](Io& io) -> int {
     if (!cmd->parsed()) return -1;
     std::string err;
@@ -422,10 +495,14 @@ Runner setupStatus(CLI::App& app) {
 
 Runner setupHistory(CLI::App& app) {
   auto o = std::make_shared<HistoryOptions>();
-  CLI::App* cmd = app.add_subcommand("history", "The audit log: acks, waivers and observations over time");
-  cmd->footer("Exit: 0, 2 when --state is missing or not an offboard state, 4 storage error.");
-  cmd->add_option("--state", o->state, "State FILE (default ./offboard.db)");
-  cmd->add_option("--format", o->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  CLI::App* cmd = app.add_subcommand("history", tr("The audit log: acks, waivers and observations over time"));
+  cmd->footer(tr("Exit: 0, 2 when --state is missing or not an offboard state, 4 storage error."));
+  cmd->add_option("--state", o->state, tr("State FILE (default ./offboard.db)"));
+  cmd->add_option("--format", o->format, tr("Output format"))->check(CLI::IsMember({"text", "json"}));
+  cmd->add_flag("--all", o->all, tr("Also the observations that changed nothing (by default only changes: old → new)"));
+  cmd->add_option("--domain", o->domain, tr("Only events about this domain: its observations and its steps"))
+      ->type_name("DOMAIN");
+  cmd->add_option("--since", o->since, tr("Only events at or after this time (RFC 3339)"))->type_name("TIME");
   return [o, cmd](Io& io) -> int {
     if (!cmd->parsed()) return -1;
     int rc = kExitInternal;

@@ -1,5 +1,7 @@
 #include "pipeline/pipeline.h"
 
+#include "core/i18n.h"
+
 #include <algorithm>
 #include <set>
 #include <utility>
@@ -167,8 +169,9 @@ Evidence gatherEvidence(const Tenant& t, Resolver& resolver, const StateSnapshot
         ev.newHost[d] = NewHostView{"the zone file for " + d.toString() + " (" + resolver.describe() + ")", *listing, {}, ""};
       else
         ev.newHost[d] = NewHostView{resolver.describe(), {}, {},
-                                    "offline (--zones), the new DNS host cannot be asked; the zone "
-                                    "file is checked once the delegation has left Microsoft"};
+                                    // A fixed sentence: the renderers translate it (core/i18n.h)
+                                    N_("offline (--zones), the new DNS host cannot be asked; the zone "
+                                       "file is checked once the delegation has left Microsoft")};
       continue;
     }
     std::vector<DnsName> servers = t.newNameservers;

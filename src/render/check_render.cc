@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
+
+#include "core/i18n.h"
 
 namespace offboard {
 namespace {
@@ -75,9 +78,94 @@ Counts count(const std::vector<DomainReport>& reports) {
 
 std::string summary(const std::vector<DomainReport>& reports) {
   Counts c = count(reports);
-  return fmt::format("{} domain{}: {} point at Microsoft 365, {} indeterminate, {} clear",
-                     reports.size(), reports.size() == 1 ? "" : "s", c.points, c.indeterminate,
-                     c.clear);
+  return trnf("{n} domain: {points} point at Microsoft 365, {indeterminate} indeterminate, {clear} clear",
+              "{n} domains: {points} point at Microsoft 365, {indeterminate} indeterminate, {clear} clear",
+              reports.size(), fmt::arg("n", reports.size()), fmt::arg("points", c.points),
+              fmt::arg("indeterminate", c.indeterminate), fmt::arg("clear", c.clear));
+}
+
+// What a finding of this kind means and what to do, once per kind and domain (the records
+// carry the facts). The checks' own per-record message (JSON "message") says the same in
+// English with the record's facts woven in.
+const char* explanation(FindingId id) {
+  switch (id) {
+    case FindingId::NsAtM365:
+      return tr("The delegation names Microsoft 365's nameservers: Microsoft hosts this zone. Recreate every "
+                "record at the new DNS host, then switch NS at the registrar; MX changes made elsewhere do not "
+                "take effect before that.");
+    case FindingId::MxAtM365:
+      return tr("Inbound mail is delivered to Microsoft 365; after cancellation it bounces. Point MX at the new "
+                "mail provider first.");
+    case FindingId::SpfIncludesM365:
+      return tr("SPF still authorises Microsoft 365's outbound servers to send as this domain. Remove that term "
+                "and keep the rest of the record.");
+    case FindingId::AutodiscoverAtM365:
+      return tr("Outlook and mobile clients keep configuring themselves against Microsoft 365. Point "
+                "autodiscover at the new provider or delete it.");
+    case FindingId::DkimAtM365:
+      return tr("DKIM selectors still delegate to Microsoft 365's signing keys. Replace them with the new "
+                "provider's selectors or delete them.");
+    case FindingId::MsoidAtM365:
+      return tr("The msoid CNAME of older Office 365 setups: outside 21Vianet it breaks Office licence "
+                "activation for users of this domain. Delete it.");
+    case FindingId::TeamsAtM365:
+      return tr("Teams / Skype for Business discovery still points at Microsoft 365; federation partners keep "
+                "routing here. Delete these records.");
+    case FindingId::MdmAtM365:
+      return tr("Device enrolment / registration still points at Microsoft Intune / Entra. Delete these "
+                "records, or point them at the new MDM.");
+    case FindingId::VerificationTxt:
+      return tr("A Microsoft 365 domain-verification record; harmless, delete it after the domain leaves the "
+                "tenant.");
+    case FindingId::VerificationMx:
+      return tr("A Microsoft 365 domain-verification MX (it never receives mail). Delete it.");
+    case FindingId::LookupFailed:
+      return tr("These lookups failed: what they would show cannot be established, so nothing about it is "
+                "read as clear. Retry, or fix the resolver or server.");
+    case FindingId::NsInconsistent:
+      return tr("The parent's delegation and the zone's own NS set differ (a switch in progress, or a stale "
+                "NS set at the new host): resolvers may use either.");
+    case FindingId::LameDelegation:
+      return tr("A delegated server does not answer authoritatively for the domain: fix it or remove it from "
+                "the NS set.");
+    case FindingId::NoMx:
+      return tr("The domain has no MX: mail falls back to its address records (RFC 5321 §5.1). Publish the new "
+                "provider's MX, or a null MX (0 .) if the domain receives no mail.");
+    case FindingId::DomainNxdomain:
+      return tr("The domain does not exist in DNS (a typo, or a lapsed registration): nothing about it can be "
+                "verified. Check the spelling and the registration.");
+    case FindingId::TargetMissingDot:
+      return tr("The record's target is a Microsoft 365 host with the zone appended: the zone file lacks the "
+                "final dot. Correct it to the intended target with its final dot.");
+  }
+  return "";
+}
+
+// The findings of one kind in a domain, in the order the checks gave them.
+std::vector<std::pair<FindingId, std::vector<const Finding*>>> byKind(const DomainReport& r) {
+  std::vector<std::pair<FindingId, std::vector<const Finding*>>> out;
+  for (const auto& f : r.findings) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& g) { return g.first == f.id; });
+    if (it == out.end()) out.push_back({f.id, {&f}});
+    else it->second.push_back(&f);
+  }
+  return out;
+}
+
+// The per-record messages are worth printing (in English, the checks' language) when they say
+// more than the kind's explanation: when they differ between the records of the kind.
+bool recordsSayMore(const std::vector<const Finding*>& group) {
+  if (language() != Lang::En) return false;
+  for (const Finding* f : group)
+    if (f->message != group.front()->message) return true;
+  return group.size() == 1 && !group.front()->message.empty();
+}
+
+std::string recordText(const Finding& f) {
+  std::string s = f.name.toString() + " " + rrTypeName(f.type) + " " + f.data;
+  if (f.ttl) s += fmt::format(" (ttl {})", *f.ttl);
+  if (f.id == FindingId::LookupFailed && !f.server.empty()) s += " @" + f.server;
+  return s;
 }
 
 std::string hostList(const std::vector<DnsName>& names) {
@@ -126,31 +214,16 @@ std::string renderCheckText(const std::vector<DomainReport>& reports, const Text
     out += fmt::format("{}: {}\n", paint(style, "1", displayDomain(r)),
                        paint(style, verdictColor(r.verdict), verdictLine(r)));
     out += evidenceLines(r);
-    // Many lookups failing the same way (a dead resolver) read better as one line.
-    std::map<std::pair<std::string, std::string>, std::vector<const Finding*>> failures;
-    for (const auto& f : r.findings)
-      if (f.id == FindingId::LookupFailed) failures[{f.data, f.server}].push_back(&f);
-    for (const auto& f : r.findings) {
-      if (f.id == FindingId::LookupFailed) {
-        auto& group = failures[{f.data, f.server}];
-        if (group.size() >= 3) {
-          if (group.front() != &f) continue;
-          std::string names;
-          for (const Finding* g : group)
-            names += (names.empty() ? "" : ", ") + rrTypeName(g->type) + " " + g->name.toString();
-          std::string tag = fmt::format("{:<13}", std::string(severityName(f.severity)));
-          out += fmt::format("  {} {:<22} {} lookups failed: {}{}\n",
-                             paint(style, severityColor(f.severity), tag), findingIdName(f.id), group.size(),
-                             f.data, f.server.empty() ? "" : " at " + f.server);
-          out += fmt::format("  {:<13} {}\n", "", names);
-          continue;
-        }
+    for (const auto& [id, group] : byKind(r)) {
+      const Finding& first = *group.front();
+      std::string tag = fmt::format("{:<13}", std::string(severityName(first.severity)));
+      out += fmt::format("  {} {}\n", paint(style, severityColor(first.severity), tag), findingIdName(id));
+      const bool detail = recordsSayMore(group);
+      for (const Finding* f : group) {
+        out += fmt::format("  {:<13}   {}\n", "", recordText(*f));
+        if (detail) out += std::string(group.size() == 1 ? 16 : 20, ' ') + f->message + "\n";
       }
-      std::string ttl = f.ttl ? fmt::format(" (ttl {})", *f.ttl) : "";
-      std::string tag = fmt::format("{:<13}", std::string(severityName(f.severity)));
-      out += fmt::format("  {} {:<22} {} {} {}{}\n", paint(style, severityColor(f.severity), tag),
-                         findingIdName(f.id), f.name.toString(), rrTypeName(f.type), f.data, ttl);
-      out += fmt::format("  {:<13} {}\n", "", f.message);
+      if (!detail) out += fmt::format("  {:<13} {}\n", "", explanation(id));
     }
   }
   if (reports.size() > 1) out += "\n" + summary(reports) + "\n";
@@ -159,32 +232,35 @@ std::string renderCheckText(const std::vector<DomainReport>& reports, const Text
 
 std::string renderCheckMarkdown(const std::vector<DomainReport>& reports) {
   std::string out = "# offboard check\n\n";
-  out += fmt::format("**Overall: {}** — {}\n\n", verdictName(overallVerdict(reports)),
-                     summary(reports));
-  out += "| Domain | Verdict | Cloud | Findings |\n|---|---|---|---|\n";
+  out += fmt::format("**{}: {}** — {}\n\n", tr("Overall"), verdictName(overallVerdict(reports)), summary(reports));
+  out += fmt::format("| {} | {} | {} | {} |\n|---|---|---|---|\n", tr("Domain"), tr("Verdict"), tr("Cloud"),
+                     tr("Findings"));
   for (const auto& r : reports) {
     out += fmt::format("| {} | {} | {} | {} |\n", mdText(displayDomain(r)), verdictName(r.verdict),
-                       r.cloud == Cloud::None ? "—" : std::string(cloudName(r.cloud)),
-                       r.findings.size());
+                       r.cloud == Cloud::None ? "—" : std::string(cloudName(r.cloud)), r.findings.size());
   }
   for (const auto& r : reports) {
     out += fmt::format("\n## {} — {}\n\n", mdText(displayDomain(r)), verdictLine(r));
     if (r.findings.empty()) {
-      out += "Nothing points at Microsoft 365.\n";
+      out += std::string(tr("Nothing points at Microsoft 365.")) + "\n";
     } else {
-      out += "| Severity | Finding | Record | Why it matters |\n|---|---|---|---|\n";
-      for (const auto& f : r.findings) {
-        std::string rec = f.name.toString() + " " + rrTypeName(f.type) + " " + f.data;
-        if (f.ttl) rec += fmt::format(" (ttl {})", *f.ttl);
-        out += fmt::format("| {} | {} | {} | {} |\n", severityName(f.severity), mdCode(std::string(findingIdName(f.id))),
-                           mdCode(rec), mdText(f.message));
+      out += fmt::format("| {} | {} | {} |\n|---|---|---|\n", tr("Severity"), tr("Finding"), tr("Record"));
+      for (const auto& f : r.findings)
+        out += fmt::format("| {} | {} | {} |\n", severityName(f.severity), mdCode(std::string(findingIdName(f.id))),
+                           mdCode(recordText(f)));
+      out += "\n";
+      for (const auto& [id, group] : byKind(r)) {
+        out += fmt::format("- {}: {}\n", mdCode(std::string(findingIdName(id))), mdText(explanation(id)));
+        if (recordsSayMore(group))
+          for (const Finding* f : group) out += "  - " + mdText(f->message) + "\n";
       }
     }
     if (!r.records.empty()) {
-      out += "\n<details><summary>Records seen</summary>\n\n| Name | Type | TTL | Data |\n|---|---|---|---|\n";
+      out += fmt::format("\n<details><summary>{}</summary>\n\n| {} | {} | TTL | {} |\n|---|---|---|---|\n",
+                         tr("Records seen"), tr("Name"), tr("Type"), tr("Data"));
       for (const auto& rec : r.records)
-        out += fmt::format("| {} | {} | {} | {} |\n", mdCode(rec.name.toString()),
-                           rrTypeName(rec.type), rec.ttl, mdCode(rec.data));
+        out += fmt::format("| {} | {} | {} | {} |\n", mdCode(rec.name.toString()), rrTypeName(rec.type), rec.ttl,
+                           mdCode(rec.data));
       out += "\n</details>\n";
     }
   }

@@ -14,7 +14,9 @@
 namespace offboard {
 
 struct TextStyle {
-  bool color = false;  // ANSI colours (only when writing to a terminal, or --color always)
+  bool color = false;     // ANSI colours (only when writing to a terminal, or --color always)
+  std::size_t width = 0;  // wrap lines at this many columns; 0: whole lines (not a terminal)
+  bool verbose = false;   // plan: each step's why, verification, state and records
 };
 
 // The top-level verdict over all domains (SPEC §3).

@@ -18,6 +18,7 @@
 #include "gate/gate.h"
 #include "plan/plan_types.h"
 #include "render/check_render.h"
+#include "render/ci_render.h"
 
 namespace offboard {
 
@@ -41,16 +42,6 @@ std::string renderPlanHtml(const Plan& plan);
 // gate's verdict on the evidence it had; "evidence.live" false marks an offline rehearsal.
 std::string renderGateJson(const Plan& plan, const GateDecision& d);
 std::string renderGateText(const Plan& plan, const GateDecision& d, const TextStyle& style);
-// JUnit XML: one testcase per step (failure: open; error: indeterminate; skipped: waived and
-// the steps that never block); the testsuite's properties carry verdict, evidence.source,
-// evidence.servers, evidence.live (and evidence.rehearsal when not live), and its system-out
-// the evidence line.
-std::string renderGateJunit(const Plan& plan, const GateDecision& d);
-// SARIF 2.1.0: one result per open (error) or indeterminate (warning) step. `artifact` (the
-// tenant file, when there is one) becomes each result's physical location. run.properties
-// carries "verdict" and "evidence" {source, servers, live}; when not live, the invocation
-// carries a warning notification saying the run is an offline rehearsal.
-std::string renderGateSarif(const Plan& plan, const GateDecision& d, const std::string& artifact);
 
 // HTML/XML text escaping (& < > " '), with control octets other than tab/newline dropped.
 std::string escapeXml(const std::string& s);

@@ -7,7 +7,10 @@
 // What it must not do: decide anything; every fact comes from the change.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gate/gate.h"
@@ -34,6 +37,23 @@ std::vector<std::string> noteTexts(const Plan& p);
 std::string cloudBasisText(const Plan& p);
 // What follows cancellation for the plan's cloud, one fact a line.
 std::vector<std::string> afterCancellationTexts(const Plan& p);
+
+// SPEC §4's summary of a plan: which domains still point at Microsoft 365 (the action names of
+// their open DNS steps), the steps that can be done now, and the earliest time the gate can pass.
+struct PlanSummary {
+  std::vector<std::pair<std::string, std::vector<std::string>>> pointing;  // domain shown, actions
+  std::vector<const PlanStep*> now;         // open, nothing before them open, not a wait
+  bool gateCanPassNow = false;              // every gating step done or waived
+  bool waitsUnknown = false;                // an open wait has no end yet (its change not seen)
+  std::optional<std::int64_t> earliest;     // the last open wait's end, when every one is known
+};
+PlanSummary summarize(const Plan& p);
+// Open, not a wait, and every step it comes after done or waived.
+bool canStartNow(const PlanStep& s, const Plan& p);
+// What to do for a step that can be done now, in a line.
+std::string nextAction(const PlanStep& s);
+// When the gate can pass, in a sentence.
+std::string gatePassText(const Plan& p, const PlanSummary& s);
 
 // Why the gate lists an item: the step's state (an open step with none: why it is in the plan),
 // or that the plan has no step to verify.

@@ -848,9 +848,11 @@ Status StateStore::recordObservations(const std::vector<ObservationRow>& rows) {
       bindText(latest.get(), 2, r.subject);
       bool same = false;
       std::int64_t id = 0;
+      std::optional<std::string> before;  // the subject's previous value, for the history
       const int rc = sqlite3_step(latest.get());
       if (rc == SQLITE_ROW) {
         id = sqlite3_column_int64(latest.get(), 0);
+        before = columnText(latest.get(), 1);
         same = columnText(latest.get(), 1) == r.value &&
                (sqlite3_column_int64(latest.get(), 2) != 0) == r.atM365 &&
                (sqlite3_column_int64(latest.get(), 3) != 0) == r.evidence &&
@@ -883,7 +885,10 @@ Status StateStore::recordObservations(const std::vector<ObservationRow>& rows) {
       auto it = summaries.begin() + static_cast<std::ptrdiff_t>(slot->second);
       it->at = std::max(it->at, r.at);
       ++it->seen;
-      if (!same) it->changes.push_back(r.subject + " = " + r.value);
+      // "SUBJECT = NEW" the first time, "SUBJECT: OLD → NEW" after (the history shows changes).
+      if (!same)
+        it->changes.push_back(before && *before != r.value ? r.subject + ": " + *before + " → " + r.value
+                                                           : r.subject + " = " + r.value);
     }
 
     for (const DomainSummary& d : summaries) {

@@ -171,23 +171,58 @@ TEST_CASE("HTML is one self-contained file: no script, nothing fetched, every st
 TEST_CASE("Markdown has a Mermaid step graph, a timeline of waits, and escapes text") {
   Plan p = demoPlan();
   std::string md = renderPlanMarkdown(p);
-  CHECK(md.find("```mermaid\ngraph LR\n") != std::string::npos);
+  CHECK(md.find("```mermaid\nflowchart TD\n") != std::string::npos);
   CHECK(md.find(" --> ") != std::string::npos);
   CHECK(md.find("## Timeline of waits") != std::string::npos);
   const PlanStep* wait = findStep(p, "wait-propagation:fabrikam.com");
   REQUIRE(wait);
   REQUIRE(wait->clockStart);
   REQUIRE(wait->notBefore);
-  CHECK(md.find("| `wait-propagation:fabrikam.com` | " + formatRfc3339(*wait->clockStart) + " | " +
-                formatRfc3339(*wait->notBefore) + " | open |") != std::string::npos);
-  // Outside code blocks (where Markdown shows text literally) nothing is raw HTML.
+  // Times for people in the table (the details below it give the RFC 3339 form too).
+  REQUIRE(formatRfc3339(*wait->clockStart) == "2026-12-15T10:00:00Z");
+  REQUIRE(formatRfc3339(*wait->notBefore) == "2026-12-17T10:00:00Z");
+  CHECK(md.find("| `wait-propagation:fabrikam.com` | 15 Dec 2026 10:00 UTC | 17 Dec 2026 10:00 UTC | open |") !=
+        std::string::npos);
+  CHECK(md.find("- **not before:** 17 Dec 2026 10:00 UTC (`2026-12-17T10:00:00Z`)") != std::string::npos);
+  // Outside code blocks and code spans (where Markdown shows text literally, CommonMark §4.5,
+  // §6.1: a run of N backticks up to the next run of exactly N) nothing is raw HTML.
   std::string prose;
   bool inFence = false;
+  auto withoutCodeSpans = [](const std::string& l) {
+    std::string out;
+    for (std::size_t i = 0; i < l.size();) {
+      if (l[i] == '\\' && i + 1 < l.size()) {
+        out += l.substr(i, 2);
+        i += 2;
+        continue;
+      }
+      if (l[i] != '`') {
+        out += l[i++];
+        continue;
+      }
+      std::size_t n = l.find_first_not_of('`', i);
+      n = (n == std::string::npos ? l.size() : n) - i;
+      std::size_t close = i + n;
+      for (; (close = l.find('`', close)) != std::string::npos;) {
+        std::size_t m = l.find_first_not_of('`', close);
+        m = (m == std::string::npos ? l.size() : m) - close;
+        if (m == n) break;
+        close += m;
+      }
+      if (close == std::string::npos) {
+        out += l.substr(i, n);
+        i += n;
+      } else {
+        i = close + n;
+      }
+    }
+    return out;
+  };
   for (std::size_t at = 0; at < md.size();) {
     std::size_t nl = md.find('\n', at);
     std::string line = md.substr(at, nl == std::string::npos ? std::string::npos : nl - at);
     if (line.rfind("```", 0) == 0) inFence = !inFence;
-    else if (!inFence) prose += line + "\n";
+    else if (!inFence) prose += withoutCodeSpans(line) + "\n";
     at = nl == std::string::npos ? md.size() : nl + 1;
   }
   CHECK(prose.find("<script>") == std::string::npos);
@@ -203,7 +238,14 @@ TEST_CASE("text output carries no terminal control octets from names or notes") 
   const PlanStep* wait = findStep(p, "wait-propagation:fabrikam.com");
   REQUIRE(wait);
   REQUIRE(wait->notBefore);
-  CHECK(t.find("not before: " + formatRfc3339(*wait->notBefore)) != std::string::npos);
+  CHECK(t.find("wait-propagation:fabrikam.com  not before " + formatRfc3339(*wait->notBefore)) != std::string::npos);
+  TextStyle verbose;
+  verbose.verbose = true;
+  std::string v = renderPlanText(p, verbose);
+  CHECK(noControl(v));
+  CHECK(v.find("not before: " + formatRfc3339(*wait->notBefore)) != std::string::npos);
+  CHECK(v.find("       why:") != std::string::npos);
+  CHECK(t.find("       why:") == std::string::npos);
   std::string g = renderGateText(p, decide(p), TextStyle{false});
   CHECK(noControl(g));
   CHECK(g.rfind("BLOCKED", 0) == 0);
