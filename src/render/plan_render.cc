@@ -491,6 +491,7 @@ std::vector<std::string> wrapLabel(const std::string& s, std::size_t max) {
   return lines;
 }
 
+// How many characters of `perChar` advance fit in `width` (at least one).
 std::size_t charsFit(double width, double perChar) {
   return width <= perChar ? 1 : static_cast<std::size_t>(width / perChar);
 }
