@@ -6,8 +6,8 @@
 #   nsd-zones.conf           the matching NSD "zone:" entries (include it from nsd.conf)
 #   domains.txt              the N domains, one a line (the scan input)
 #   queries.txt              every query offboard asks for those domains, in dnsperf's
-#                            "NAME TYPE" format: the 14 first-round questions of
-#                            checks/questionsFor (NS, MX, TXT and the 11 probe names) and the
+#                            "NAME TYPE" format: the 15 first-round questions of
+#                            checks/questionsFor (NS, MX, TXT, the 11 probe names, DS) and the
 #                            CNAME follow-ups of checks/followUps for each MX exchange that is not
 #                            Microsoft's (one per hop of the exchange's CNAME chain)
 #   expected.tsv             DOMAIN<TAB>KIND<TAB>VERDICT the generator intends (a sanity check)
@@ -107,7 +107,7 @@ BEGIN {
     q("selector2._domainkey." d, "CNAME"); q("msoid." d, "CNAME"); q("sip." d, "CNAME")
     q("lyncdiscover." d, "CNAME"); q("_sip._tls." d, "SRV"); q("_sipfederationtls._tcp." d, "SRV")
     q("enterpriseregistration." d, "CNAME"); q("enterpriseenrollment." d, "CNAME")
-    q("_autodiscover._tcp." d, "SRV")
+    q("_autodiscover._tcp." d, "SRV"); q(d, "DS")
     # checks/followUps: each exchange that is not Microsoft'"'"'s, one CNAME question per hop.
     if (kind == "clean" || kind == "half") {
       q("mx1." d, "CNAME")

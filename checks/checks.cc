@@ -46,6 +46,81 @@ DnsName probeName(const DnsName& domain, const Probe& p) {
 
 namespace {
 
+constexpr std::uint16_t kZoneKeyFlag = 0x0100;  // RFC 4034 §2.1.1
+constexpr std::uint16_t kRevokeFlag = 0x0080;   // RFC 5011 §2.1
+constexpr std::uint8_t kDnskeyProtocol = 3;     // RFC 4034 §2.1.2
+
+template <std::size_t N>
+bool listed(const std::uint8_t (&list)[N], std::uint8_t v) {
+  return std::find(std::begin(list), std::end(list), v) != std::end(list);
+}
+
+// The digest of `type` a DNSKEY record carries (its computed DS digest); nullptr when none was
+// computed for that type.
+const Record::Digest* keyDigest(const Record& key, std::uint8_t type) {
+  for (const auto& d : key.digests)
+    if (d.type == type) return &d;
+  return nullptr;
+}
+
+bool usableKey(const Record& key) {
+  return key.type == RRType::DNSKEY && (key.keyFlags & kZoneKeyFlag) && !(key.keyFlags & kRevokeFlag) &&
+         key.keyProtocol == kDnskeyProtocol;
+}
+
+}  // namespace
+
+bool dsMatchesKey(const Record& ds, const Record& key) {
+  if (ds.type != RRType::DS || ds.digests.size() != 1 || !usableKey(key)) return false;
+  if (ds.keyTag != key.keyTag || ds.algorithm != key.algorithm) return false;
+  const Record::Digest* d = keyDigest(key, ds.digests.front().type);
+  return d && !d->octets.empty() && d->octets == ds.digests.front().octets;
+}
+
+DsComparison compareDs(const std::vector<Record>& ds, const std::vector<Record>& dnskeys) {
+  DsComparison c;
+  std::uint8_t strongest = 0;  // the favourite digest type among the DS that can be compared
+  for (const auto& r : ds) {
+    if (r.type != RRType::DS) continue;
+    const std::uint8_t type = r.digests.size() == 1 ? r.digests.front().type : 0;
+    if (!listed(kDnssecAlgorithms, r.algorithm)) {
+      c.notCompared.push_back(&r);
+      c.whyNot.push_back("algorithm " + std::to_string(r.algorithm));
+    } else if (!listed(kDsDigestTypes, type)) {
+      c.notCompared.push_back(&r);
+      c.whyNot.push_back("digest type " + std::to_string(type));
+    } else {
+      strongest = std::max(strongest, type);
+    }
+  }
+  for (const auto& r : ds)
+    if (r.type == RRType::DS && listed(kDnssecAlgorithms, r.algorithm) && r.digests.size() == 1 &&
+        r.digests.front().type == strongest)
+      c.compared.push_back(&r);
+  bool matched = false, unknownDigest = false;
+  for (const Record* d : c.compared) {
+    for (const auto& k : dnskeys) {
+      if (dsMatchesKey(*d, k)) matched = true;
+      // A key of that tag whose digest ldns could not compute: it might have matched.
+      const Record::Digest* kd = keyDigest(k, strongest);
+      if (usableKey(k) && k.keyTag == d->keyTag && k.algorithm == d->algorithm && (!kd || kd->octets.empty()))
+        unknownDigest = true;
+    }
+  }
+  // A DS of a stronger digest type than the match, that offboard cannot compute: a validator
+  // implementing that type compares only it.
+  bool strongerNotCompared = false;
+  for (const Record* r : c.notCompared)
+    if (r->digests.size() == 1 && r->digests.front().type > strongest) strongerNotCompared = true;
+  if (c.compared.empty() && c.notCompared.empty()) c.outcome = DsOutcome::Matches;  // no DS
+  else if (matched) c.outcome = strongerNotCompared ? DsOutcome::NotCompared : DsOutcome::Matches;
+  else if (!c.notCompared.empty() || unknownDigest) c.outcome = DsOutcome::NotCompared;
+  else c.outcome = DsOutcome::NoMatch;
+  return c;
+}
+
+namespace {
+
 // An RRset in a stable order (servers rotate RRsets): by preference, then data. Pointers into
 // `rrs` (no copies), which must outlive the result.
 std::vector<const Record*> sorted(const std::vector<Record>& rrs) {
@@ -648,6 +723,8 @@ void forEachBaseQuestion(const DnsName& domain, Names& names, bool parentSide, F
   f(domain, RRType::TXT, false);
   for (std::size_t i = 0; i < names.size(); ++i)
     if (!names[i].isEmpty()) f(names[i], probes()[i].type, false);
+  // Last, so that the questions before it keep their order (DNSSEC at the NS switch).
+  f(domain, RRType::DS, false);
 }
 
 void checkProbes(Builder& b, const std::vector<Observation>& obs, const ProbeNames& names) {
@@ -753,7 +830,9 @@ void checkServers(Builder& b, const std::vector<Observation>& obs) {
   };
   std::vector<Lame> lame;
   for (const auto& o : obs) {
-    if (o.perServer.empty()) continue;
+    // Named servers (the new DNS host, Question::servers) are not the zone's: checkDnssec
+    // judges their answers.
+    if (o.perServer.empty() || !o.question.servers.empty()) continue;
     const Observation* reference = nullptr;
     bool differ = false;
     for (const auto& s : o.perServer) {
@@ -795,6 +874,187 @@ void checkServers(Builder& b, const std::vector<Observation>& obs) {
     message += ": fix or remove it from the NS set.";
     b.add(Finding{FindingId::LameDelegation, Severity::Warning, Cloud::None, o.question.name, o.question.type,
                   std::string(outcomeName(s.outcome)), std::move(message), std::nullopt, s.server});
+  }
+}
+
+// The DNS host whose DNSKEY RRset must match the parent's DS (SPEC §3 dnssec-ds-mismatch): the
+// question that asks it, when it is known.
+struct NewHost {
+  std::optional<Question> question;
+  bool switched = false;  // the delegation names Microsoft no longer: that host serves the zone now
+};
+
+bool namesMicrosoft(const Observation& o) {
+  return std::any_of(o.answer.begin(), o.answer.end(),
+                     [](const Record& r) { return r.type == RRType::NS && matchHost(Family::Ns, r.target); });
+}
+
+NewHost newHostOf(const DnsName& d, const std::vector<Observation>& obs, const CheckContext& ctx) {
+  NewHost h;
+  Question q{d, RRType::DNSKEY};
+  const Observation* parent = find(obs, d, RRType::NS, true);
+  const Observation* child = find(obs, d, RRType::NS, false);
+  if (parent && parent->outcome == Outcome::Answer && !parent->answer.empty() &&
+      parent->answer.front().name == d) {
+    // The parent's delegation: the servers validators will ask once it names no Microsoft host.
+    h.switched = !namesMicrosoft(*parent);
+    if (h.switched) q.servers = targets(parent->answer);
+  } else if (!parent && child && child->outcome == Outcome::Answer && !child->answer.empty()) {
+    // A recursive resolver (no parent side): its DNSKEY answer comes from the servers the
+    // domain is delegated to now, which is the new host once they name no Microsoft host.
+    h.switched = !namesMicrosoft(*child);
+  }
+  if (ctx.offline) {
+    q.servers.clear();  // zone files: the domain's own zone file (ZoneResolver)
+  } else if (!h.switched) {
+    if (ctx.newNameservers.empty()) return h;  // not known: evaluate says so
+    q.servers = ctx.newNameservers;
+  }
+  h.question = std::move(q);
+  return h;
+}
+
+// One server's view of a merged observation (authoritative mode), or the observation itself.
+std::vector<const Observation*> viewsOf(const Observation& o) {
+  std::vector<const Observation*> out;
+  if (o.perServer.empty()) out.push_back(&o);
+  for (const auto& s : o.perServer) out.push_back(&s);
+  return out;
+}
+
+std::string keyList(const std::vector<Record>& keys) {
+  std::string s;
+  for (const auto& k : keys) {
+    if (k.type != RRType::DNSKEY) continue;
+    s += (s.empty() ? "" : ", ") + std::to_string(k.keyTag) + " (algorithm " + std::to_string(k.algorithm) +
+         ", flags " + std::to_string(k.keyFlags) + ")";
+  }
+  return s.empty() ? "no DNSKEY" : "DNSKEY key tags " + s;
+}
+
+// SPEC §3 dnssec-ds-mismatch: every parent server's DS RRset against every new-host server's
+// DNSKEY RRset (a validator may ask any of them). No DS at the parent: nothing to match. A
+// lookup that failed, a DS offboard cannot compare, or a new host that is not known: the
+// answer is unknown (lookup-failed), never clear.
+void checkDnssec(Builder& b, const std::vector<Observation>& obs) {
+  const DnsName& d = b.report().domain;
+  const Observation* ds = find(obs, d, RRType::DS);
+  if (!ds || ds->outcome == Outcome::NoData || ds->outcome == Outcome::NxDomain) return;
+  const std::string dsWhy = "whether the parent publishes DS records for " + d.toStringNoDot();
+  std::vector<const Observation*> withDs;
+  bool anyEvidence = false;
+  for (const Observation* v : viewsOf(*ds)) {
+    if (!v->chain.empty() && (isEvidence(v->outcome) || v->outcome == Outcome::NotAvailable)) {
+      // The domain is an alias: no zone cut, so no DS of its own (what the chain's end has
+      // is another name's).
+      anyEvidence = true;
+    } else if (isEvidence(v->outcome)) {
+      anyEvidence = true;
+      if (v->outcome == Outcome::Answer && !v->answer.empty()) withDs.push_back(v);
+    } else if (v->outcome != Outcome::Lame && v->outcome != Outcome::Refused) {
+      b.failed(*v, dsWhy);  // a lame parent server is a lame-delegation (checkServers)
+    }
+  }
+  if (!anyEvidence) {
+    b.failed(*ds, dsWhy);
+    return;
+  }
+  if (withDs.empty()) return;
+  for (const Observation* v : withDs)
+    for (const auto& r : v->answer) b.addRecord(r);
+
+  const NewHost host = newHostOf(d, obs, b.ctx());
+  const std::string keysWhy = "whether the DNS host the delegation " +
+                              std::string(host.switched ? "names" : "moves to") +
+                              " serves a DNSKEY matching the parent's DS records for " + d.toStringNoDot();
+  if (!host.question) {
+    b.add(Finding{FindingId::LookupFailed, Severity::Indeterminate, Cloud::None, d, RRType::DNSKEY, "not-asked",
+                  "The parent publishes DS records for " + d.toStringNoDot() +
+                      ", but the DNS host the delegation moves to is not known (name its nameservers: "
+                      "new_dns.nameservers in the tenant file, or --new-ns): " + keysWhy +
+                      " cannot be established, and without one the switch makes the domain bogus for "
+                      "validating resolvers.",
+                  std::nullopt, ""});
+    return;
+  }
+  // The answer to exactly that question: a DNSKEY RRset from anywhere else (Microsoft's servers,
+  // the zone's own) says nothing about the host the delegation moves to.
+  const Observation* keys = nullptr;
+  for (const auto& o : obs)
+    if (o.question == *host.question) keys = &o;
+  if (!keys) {
+    Observation never;
+    never.question = *host.question;
+    never.outcome = Outcome::NotAvailable;
+    never.detail = "never asked";
+    b.failed(never, keysWhy);
+    return;
+  }
+  // One finding per DS record that matches no key (per DS set not compared), naming every
+  // server of the host that serves the same keys: a validator may ask any of them.
+  struct Miss {
+    const Record* ds = nullptr;  // NoMatch: the DS; NotCompared: nullptr
+    std::string what;            // NoMatch: the keys served; NotCompared: the DS not compared, and why
+    std::string servers;
+  };
+  std::vector<Miss> misses;
+  auto miss = [&misses](const Record* r, std::string what, const std::string& server) {
+    for (auto& m : misses) {
+      if ((m.ds ? m.ds->data : "") != (r ? r->data : "") || m.what != what) continue;
+      if (m.servers.find(server) == std::string::npos) m.servers += ", " + server;
+      return;
+    }
+    misses.push_back(Miss{r, std::move(what), server});
+  };
+  for (const Observation* kv : viewsOf(*keys)) {
+    if (!isEvidence(kv->outcome)) {
+      b.failed(*kv, keysWhy);
+      continue;
+    }
+    static const std::vector<Record> kNoKeys;
+    const std::vector<Record>& keyset = kv->outcome == Outcome::Answer ? kv->answer : kNoKeys;
+    for (const Observation* dv : withDs) {
+      DsComparison c = compareDs(dv->answer, keyset);
+      if (c.outcome == DsOutcome::NotCompared) {
+        std::string which;
+        for (std::size_t i = 0; i < c.notCompared.size(); ++i)
+          which += (which.empty() ? "" : "; ") + c.notCompared[i]->data + " (" + c.whyNot[i] + ")";
+        miss(nullptr, which.empty() ? "a key whose digest could not be computed" : which, kv->server);
+      } else if (c.outcome == DsOutcome::NoMatch) {
+        for (const Record* r : c.compared) miss(r, keyList(keyset), kv->server);
+      }
+    }
+  }
+  for (const auto& m : misses) {
+    if (!m.ds) {
+      b.add(Finding{FindingId::LookupFailed, Severity::Indeterminate, Cloud::None, d, RRType::DS, "not-compared",
+                    "The parent publishes DS records for " + d.toStringNoDot() +
+                        " that offboard cannot compare with the keys the DNS host serves (answer from " +
+                        m.servers + "): " + m.what +
+                        " (offboard compares digest types 1, 2 and 4 of the algorithms validators implement); " +
+                        keysWhy +
+                        " cannot be established. Check it with a validating resolver, or publish a DS of "
+                        "digest type 2 (SHA-256) instead.",
+                    std::nullopt, m.servers});
+      continue;
+    }
+    const Record& r = *m.ds;
+    std::string msg = "The parent zone publishes DS " + r.data + " for " + d.toStringNoDot() +
+                      ", and the DNS host the delegation " + (host.switched ? "names" : "is to move to") +
+                      " serves " + m.what + " (answer from " + m.servers + "): no DS of the set matches a key there. ";
+    msg += host.switched
+               ? "Validating resolvers treat " + d.toStringNoDot() +
+                     " as bogus now (RFC 4035 §5): remove the DS records at the registrar (caches keep them "
+                     "for their TTL, " + std::to_string(r.ttl) +
+                     " s), or publish the matching key at that host; sign and add a new DS only once the "
+                     "switch's wait is over."
+               : "Once NS is switched, validating resolvers will treat " + d.toStringNoDot() +
+                     " as bogus (RFC 4035 §5). Before the switch, remove the DS records at the registrar and "
+                     "wait their TTL (" + std::to_string(r.ttl) +
+                     " s), or publish the matching key at the new host; sign the zone there and add the new "
+                     "DS only after the switch and its wait.";
+    b.add(Finding{FindingId::DnssecDsMismatch, Severity::Blocker, Cloud::None, d, RRType::DS, r.data,
+                  std::move(msg), r.ttl, m.servers});
   }
 }
 
@@ -850,6 +1110,13 @@ std::vector<Question> followUps(const DnsName& domain, const std::vector<Observa
       for (const auto& n : w.unasked) ask(n, RRType::TXT);
     }
   }
+  // DNSSEC at the NS switch: once the parent publishes DS, the new host's DNSKEY RRset.
+  if (const Observation* ds = find(observed, domain, RRType::DS);
+      ds && ds->outcome == Outcome::Answer && !ds->answer.empty() && aliasChain(*ds).empty()) {
+    auto key = newHostOf(domain, observed, ctx).question;
+    if (key && std::none_of(observed.begin(), observed.end(), [&](const Observation& o) { return o.question == *key; }))
+      out.push_back(std::move(*key));
+  }
   // The probe names are built only when some CNAME was answered (most rounds of a scan have
   // none left to follow).
   bool anyAlias = std::any_of(observed.begin(), observed.end(), [](const Observation& o) {
@@ -893,6 +1160,7 @@ DomainReport evaluate(const DnsName& domain, const std::vector<Observation>& obs
   checkTxt(b, observed);
   ProbeNames names = probeNames(domain);
   checkProbes(b, observed, names);
+  checkDnssec(b, observed);  // before checkServers: its per-server failures say what they leave unknown
   checkServers(b, observed);
   // Every question the engine should have asked must have an observation: a missing one is
   // missing evidence, never absence.

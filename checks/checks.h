@@ -9,7 +9,9 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -50,10 +52,48 @@ struct CheckContext {
   // Exact MX hosts Microsoft named for this tenant (Graph serviceConfigurationRecords
   // `mailExchange`); an exchange equal to one of them is Microsoft's even if no suffix matches.
   std::vector<DnsName> knownMicrosoftMx;
+  // The nameservers of the DNS host the delegation is to move to (the tenant's
+  // new_dns.nameservers): where the DNSKEY matching the parent's DS must be, while the
+  // delegation still names Microsoft. Empty: not known.
+  std::vector<DnsName> newNameservers;
+  // The source is zone files (Resolver::offline; the engine sets it): the DS in the parent's
+  // file is compared with the domain's own zone file, whoever the delegation names.
+  bool offline = false;
 };
 
+// DNSSEC algorithms validators implement (RFC 8624 §3.1): RSASHA1 5, RSASHA1-NSEC3-SHA1 7,
+// RSASHA256 8, RSASHA512 10, ECDSAP256SHA256 13, ECDSAP384SHA384 14, ED25519 15, ED448 16.
+// RSAMD5, DSA, ECC-GOST, SM2, GOST 2012 and the private ones are not compared.
+inline constexpr std::uint8_t kDnssecAlgorithms[] = {5, 7, 8, 10, 13, 14, 15, 16};
+
+// A DS record against a DNSKEY record (both as resolvers/rr_convert reads them): the same key
+// tag and algorithm, a zone key (flags: Zone Key set, REVOKE clear, RFC 4034 §2.1.1, RFC 5011
+// §2.1) of protocol 3, and the key's digest of the DS's digest type equal to the DS's digest.
+bool dsMatchesKey(const Record& ds, const Record& key);
+
+// SPEC §3 dnssec-ds-mismatch: a DS RRset (the parent's, as one server gives it) against the
+// DNSKEY RRset one server of the DNS host serves. A DS is compared when its algorithm is in
+// kDnssecAlgorithms and its digest type in kDsDigestTypes; of those only the strongest digest
+// type present counts, as validators do (RFC 4509 §3 ignores SHA-1 beside SHA-256; Unbound
+// compares only its favourite, the highest, digest type), so a stale SHA-384 DS beside a good
+// SHA-256 one is still a mismatch.
+enum class DsOutcome {
+  Matches,      // a DS that counts matches a key (or there is no DS): the chain can be built
+  NoMatch,      // every DS is compared and none matches a key: validators say bogus
+  NotCompared,  // none that counts matches and some DS could not be compared, or one that could
+                // not be is of a stronger digest type than the match: unknown, never clear
+};
+struct DsComparison {
+  DsOutcome outcome = DsOutcome::Matches;
+  std::vector<const Record*> compared;     // the DS records that count (into `ds`)
+  std::vector<const Record*> notCompared;  // the DS records offboard cannot compare, with why
+  std::vector<std::string> whyNot;         // parallel to notCompared: "digest type 3", …
+};
+DsComparison compareDs(const std::vector<Record>& ds, const std::vector<Record>& dnskeys);
+
 // The first round of questions for `domain`: NS (and the parent-side NS when the resolver sees
-// parents), MX, TXT at the apex, and the CNAME/SRV names of the catalogue.
+// parents), MX, TXT at the apex, the CNAME/SRV names of the catalogue, and the DS RRset (which
+// every source asks of the parent).
 std::vector<Question> questionsFor(const DnsName& domain, bool parentSide);
 
 // Further questions implied by what has been observed so far, one hop per round, only where an
@@ -62,7 +102,12 @@ std::vector<Question> questionsFor(const DnsName& domain, bool parentSide);
 //  - each probe CNAME (autodiscover, selector1/2._domainkey, msoid, sip, lyncdiscover,
 //    enterpriseregistration/-enrollment) whose target is not Microsoft's, through CNAMEs;
 //  - the TXT of each include:/redirect= target of the apex SPF record and of the records they
-//    lead to, within kMaxSpfLookups DNS-querying terms, until Microsoft's SPF domain is reached.
+//    lead to, within kMaxSpfLookups DNS-querying terms, until Microsoft's SPF domain is reached;
+//  - when the parent publishes DS records, the DNSKEY RRset at the DNS host the delegation
+//    moves to: the delegation's own servers once it names Microsoft no longer (the parent's NS
+//    set; a recursive resolver's answer, which comes from them), else ctx.newNameservers
+//    (Question::servers); the domain's zone file with ctx.offline. Not asked when no new host
+//    is known: evaluate says so (lookup-failed, never clear).
 // Returns only questions not already in `observed`, each once.
 std::vector<Question> followUps(const DnsName& domain, const std::vector<Observation>& observed,
                                 const CheckContext& ctx = {});

@@ -47,8 +47,8 @@ _offboard_formats() {
 }
 
 # Step identifiers (SPEC §4): tenant-wide ones whole, per-domain ones as "action:".
-_offboard_tenant_steps="confirm-admin-role reduce-licenses notify-users backup-data cancel-subscription uninstall-office"
-_offboard_manual_domain_steps="move-users-off-domain: remove-domain:"
+_offboard_tenant_steps="confirm-admin-role reduce-licenses notify-users backup-data set-default-domain cancel-subscription uninstall-office"
+_offboard_manual_domain_steps="move-users-off-domain: defederate-domain: remove-domain:"
 _offboard_dns_domain_steps="prepare-new-dns-host: update-mx: update-spf: remove-autodiscover: remove-dkim: remove-msoid: remove-teams-records: remove-mdm-records: remove-verification-records: switch-ns: wait-propagation:"
 
 # _offboard_reply WORDS: COMPREPLY = the WORDS that start with $cur.

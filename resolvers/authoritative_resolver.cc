@@ -828,23 +828,28 @@ struct AuthoritativeResolver::Impl {
   // server's observation; `done` gets them in server order, then the unaddressed names.
   void fanOut(Zone& z, const Question& q, std::function<Observation(WireAnswer)> judge,
               std::function<void(std::vector<Observation>)> done) {
+    fanOutTo(z.allServers, z.unaddressed, q, std::move(judge), std::move(done));
+  }
+
+  // fanOut to `servers`; `extra` (names without an address, as failures) follow their answers.
+  void fanOutTo(const std::vector<Server>& servers, std::vector<Observation> extra, const Question& q,
+                std::function<Observation(WireAnswer)> judge, std::function<void(std::vector<Observation>)> done) {
     struct Pending {
       std::size_t left;
       std::vector<Observation> results;
     };
     auto pending = std::make_shared<Pending>();
-    pending->left = z.allServers.size() + 1;
-    pending->results.resize(z.allServers.size());
-    std::vector<Observation> extra = z.unaddressed;
+    pending->left = servers.size() + 1;
+    pending->results.resize(servers.size());
     for (auto& e : extra) e.question = q;
-    auto finishOne = [pending, extra, done]() {
+    auto finishOne = [pending, extra = std::move(extra), done]() {
       if (--pending->left > 0) return;
       auto all = std::move(pending->results);
       all.insert(all.end(), extra.begin(), extra.end());
       done(std::move(all));
     };
-    for (std::size_t i = 0; i < z.allServers.size(); ++i) {
-      const Server& s = z.allServers[i];
+    for (std::size_t i = 0; i < servers.size(); ++i) {
+      const Server& s = servers[i];
       std::string label = s.label;
       sendTo(s.address, q,
                      [pending, i, judge, label, finishOne](WireAnswer w) {
@@ -877,6 +882,8 @@ struct AuthoritativeResolver::Impl {
   // `seen`: names of the CNAME chain so far (loop detection); `zonesCrossed` bounds the chain.
   void resolve(const Question& q, std::vector<DnsName> seen, std::size_t zonesCrossed,
                std::function<void(Observation)> cb) {
+    if (!q.servers.empty()) return askNamed(q, std::move(cb));
+    if (q.type == RRType::DS && !q.name.isRoot()) return askDs(q, std::move(cb));
     locate(q.name, {}, [this, q, seen, zonesCrossed, cb](const Located& l) {
       if (l.fail) return cb(failed(q, *l.fail));
       Zone* z = l.zone;
@@ -892,6 +899,77 @@ struct AuthoritativeResolver::Impl {
                });
       });
     });
+  }
+
+  // A DS RRset lives in the parent zone (RFC 4035 §2.4): asked of every server of the zone that
+  // contains the name's parent, never of the name's own servers (they answer for the child, and
+  // a walk to them may fail where the parent answers). A name without a cut of its own gets its
+  // zone's answer (NODATA).
+  void askDs(const Question& q, std::function<void(Observation)> cb) {
+    locate(q.name.parent(), {}, [this, q, cb](const Located& l) {
+      if (l.fail) return cb(failed(q, *l.fail));
+      Zone* z = l.zone;
+      ensureFull(*z, [this, q, z, cb]() {
+        if (z->fullFail) return cb(failed(q, *z->fullFail));
+        DnsName apex = z->apex;
+        // An alias (no cut, so no DS of its own) is followed as for any question: the
+        // observation shows the chain, as a recursive resolver's would.
+        fanOut(*z, Question{q.name, q.type}, [apex](WireAnswer w) { return judgeZoneAnswer(apex, std::move(w)); },
+               [this, q, cb](std::vector<Observation> per) {
+                 for (auto& s : per) s.question = q;
+                 followAliases(q, std::move(per), {q.name}, 0, cb);
+               });
+      });
+    });
+  }
+
+  // Question::servers: the addresses of the named nameservers (found with the same walk, within
+  // the bounds of a zone's NS set), every one asked, each answer judged as an authoritative
+  // answer for the name (a host that is to serve the zone answers with AA), merged as for a zone.
+  // Names without an address are failures beside the answers: never a smaller server set.
+  void askNamed(const Question& q, std::function<void(Observation)> cb) {
+    std::vector<DnsName> names;
+    for (const auto& n : q.servers)
+      if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+    if (names.size() > opt.maxNsNames)
+      return cb(failed(q, Fail{Outcome::NotAvailable,
+                               "the servers to ask for " + q.name.toString() + " are " + std::to_string(names.size()) +
+                                   " names, more than offboard's bound of " + std::to_string(opt.maxNsNames) +
+                                   "; not asked",
+                               {}}));
+    struct Pending {
+      std::size_t left = 0;
+      std::vector<Server> found;
+      std::vector<Observation> missing;
+    };
+    auto pending = std::make_shared<Pending>();
+    pending->left = names.size();
+    auto finish = [this, q, cb, pending]() {
+      std::vector<Server> servers = mergeServers(pending->found);
+      if (servers.size() > opt.maxServerAddresses) return cb(failed(q, tooManyAddresses(q.name, servers.size())));
+      DnsName zone = q.name;
+      fanOutTo(servers, std::move(pending->missing), Question{q.name, q.type},
+               [zone](WireAnswer w) { return judgeZoneAnswer(zone, std::move(w)); },
+               [q, cb](std::vector<Observation> per) {
+                 for (auto& s : per) s.question = q;
+                 cb(mergeServerAnswers(q, std::move(per)));
+               });
+    };
+    for (const auto& host : names) {
+      resolveHost(host, {}, [this, host, pending, finish](const Fail* f) {
+        const std::vector<std::string>* addresses = f ? nullptr : &hosts.at(host)->addresses;
+        if (!addresses || addresses->empty()) {
+          Observation o;
+          o.outcome = f && f->outcome != Outcome::NxDomain ? f->outcome : Outcome::NotAvailable;
+          o.server = "(" + host.toString() + ", no address)";
+          o.detail = "no address for the nameserver " + host.toString() + (f ? ": " + f->detail : std::string());
+          pending->missing.push_back(std::move(o));
+        } else {
+          for (const auto& a : *addresses) pending->found.push_back(makeServer(host, a));
+        }
+        if (--pending->left == 0) finish();
+      });
+    }
   }
 
   void askParent(const Question& q, Zone& z, std::function<void(Observation)> cb) {

@@ -12,7 +12,12 @@
 //    and the result is mergeServerAnswers() of them: the worst case, every server visible;
 //  - a parent-side NS question (Question::parentSide) gets the delegation NS RRset, with the
 //    parent's TTL, of the zone containing the name, as each of the PARENT's servers gives it in
-//    its referral (merged the same way, so parent servers that disagree show).
+//    its referral (merged the same way, so parent servers that disagree show);
+//  - a DS question goes to every server of the zone that contains the name's parent, where DS
+//    lives (RFC 4035 §2.4), not to the name's own servers;
+//  - a question naming servers (Question::servers: the DNS host a delegation moves to) goes to
+//    every address of those names only, found with the same walk, each answer judged as an
+//    authoritative answer for the name (merged the same way).
 // A CNAME that leaves the zone is followed into the target's zone (bounded). Zone cuts, NS sets
 // and server addresses are cached for the resolver's lifetime and concurrent walks for the same
 // zone share one set of queries, so fifty domains under com. cost little more than one.

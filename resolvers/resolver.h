@@ -30,6 +30,10 @@ class Resolver {
   // Queues a question. The callback runs later, from inside run(), exactly once, never from
   // inside submit() and never from inside a c-ares callback; it may call submit() again
   // (follow-up queries). Questions are sent concurrently, bounded by the resolver's window.
+  // A DS question is answered from the parent side (RFC 4035 §2.4). A question naming servers
+  // (Question::servers) is answered by those servers only (zone files: by the name's own zone
+  // file), or NotAvailable by a source that cannot ask them: never by the servers the name is
+  // delegated to now.
   virtual void submit(const Question& q, Callback cb) = 0;
 
   // Drives I/O until every submitted question (including those submitted from callbacks) has

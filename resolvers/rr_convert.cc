@@ -21,6 +21,10 @@ std::optional<std::uint16_t> int16Field(const ldns_rr* rr, std::size_t i) {
   return ldns_rdf2native_int16(f);
 }
 
+std::string rdfOctets(const ldns_rdf* f) {
+  return std::string(reinterpret_cast<const char*>(ldns_rdf_data(f)), ldns_rdf_size(f));
+}
+
 std::optional<DnsName> nameField(const ldns_rr* rr, std::size_t i) {
   const ldns_rdf* f = field(rr, i);
   if (!f || ldns_rdf_get_type(f) != LDNS_RDF_TYPE_DNAME) return std::nullopt;
@@ -186,6 +190,44 @@ std::optional<Record> recordFromLdns(const ldns_rr* rr, DnsName owner, std::stri
         std::memcpy(&v, ldns_rdf_data(f), 4);
         r.data += " " + std::to_string(ntohl(v));
       }
+      break;
+    }
+    case RRType::DS: {
+      // RFC 4034 §5.1: key tag, algorithm, digest type, digest.
+      auto tag = int16Field(rr, 0);
+      const ldns_rdf* alg = field(rr, 1);
+      const ldns_rdf* type = field(rr, 2);
+      const ldns_rdf* digest = field(rr, 3);
+      if (!tag || !alg || ldns_rdf_size(alg) != 1 || !type || ldns_rdf_size(type) != 1 || !digest ||
+          ldns_rdf_size(digest) == 0 || ldns_rr_rd_count(rr) != 4)
+        return bad("DS");
+      r.keyTag = *tag;
+      r.algorithm = ldns_rdf_data(alg)[0];
+      r.digests.push_back(Record::Digest{ldns_rdf_data(type)[0], rdfOctets(digest)});
+      r.data = ldnsRdataText(rr);
+      break;
+    }
+    case RRType::DNSKEY: {
+      // RFC 4034 §2.1: flags, protocol, algorithm, public key.
+      auto flags = int16Field(rr, 0);
+      const ldns_rdf* protocol = field(rr, 1);
+      const ldns_rdf* alg = field(rr, 2);
+      const ldns_rdf* key = field(rr, 3);
+      if (!flags || !protocol || ldns_rdf_size(protocol) != 1 || !alg || ldns_rdf_size(alg) != 1 || !key ||
+          ldns_rdf_size(key) == 0 || ldns_rr_rd_count(rr) != 4)
+        return bad("DNSKEY");
+      r.keyFlags = *flags;
+      r.keyProtocol = ldns_rdf_data(protocol)[0];
+      r.algorithm = ldns_rdf_data(alg)[0];
+      r.keyTag = ldns_calc_keytag(rr);
+      // The digest a DS of this key carries (RFC 4034 §5.1.4: over the canonical owner name and
+      // the RDATA), one per type the DS check compares; ldns computes them, never offboard.
+      for (std::uint8_t t : kDsDigestTypes) {
+        LdnsRr ds(ldns_key_rr2ds(rr, static_cast<ldns_hash>(t)));
+        const ldns_rdf* d = ds ? field(ds.get(), 3) : nullptr;
+        r.digests.push_back(Record::Digest{t, d ? rdfOctets(d) : std::string()});
+      }
+      r.data = ldnsRdataText(rr);
       break;
     }
     default:

@@ -31,13 +31,22 @@ std::optional<std::string> StubResolver::parseServerAddress(std::string_view tex
 }
 
 void StubResolver::submit(const Question& q, Callback cb) {
-  if (q.parentSide || servers_.empty()) {
+  if (q.parentSide || !q.servers.empty() || servers_.empty()) {
     Observation obs;
     obs.question = q;
     obs.outcome = Outcome::NotAvailable;
     obs.server = describe();
-    obs.detail = q.parentSide ? "a recursive resolver does not show the parent side of a delegation"
-                              : "no recursive server configured";
+    if (q.parentSide) {
+      obs.detail = "a recursive resolver does not show the parent side of a delegation";
+    } else if (!q.servers.empty()) {
+      // Asking it would give the answer of the servers the name is delegated to now (Question::servers).
+      std::string names;
+      for (const auto& n : q.servers) names += (names.empty() ? "" : ", ") + n.toString();
+      obs.detail = "a recursive resolver answers from the servers the name is delegated to now, not from " +
+                   names + " (--authoritative asks them)";
+    } else {
+      obs.detail = "no recursive server configured";
+    }
     local_.emplace_back(std::move(obs), std::move(cb));
     return;
   }

@@ -6,8 +6,9 @@
 // every server's outcome in obs.detail. Evidence (Answer/NoData/NxDomain) from any server ends
 // the question.
 // What it must not do: read /etc/resolv.conf (system_resolvers.h does, and offboard passes the
-// list in), see the parent side of a delegation (a recursive server only shows the child), or
-// merge answers of different servers.
+// list in), see the parent side of a delegation (a recursive server only shows the child), ask
+// named servers (Question::servers: NotAvailable, since a recursive answer would be that of the
+// servers the name is delegated to now), or merge answers of different servers.
 #pragma once
 
 #include <deque>
@@ -50,7 +51,7 @@ class StubResolver : public Resolver {
 
   std::vector<std::string> servers_;
   CaresTransport transport_;
-  // Questions answered without a server (none configured, parent side asked): delivered
+  // Questions answered without a server (none configured, parent side or named servers asked): delivered
   // from run() so that a callback never runs inside submit().
   std::deque<std::pair<Observation, Callback>> local_;
 };

@@ -59,6 +59,9 @@ bool rdataFillsLength(const std::uint8_t* d, std::size_t start, std::size_t end,
       while (p < end) p += 1 + static_cast<std::size_t>(d[p]);
       return p == end;
     }
+    // Four octets of fixed fields (RFC 4034 §5.1, §2.1), then a digest or key of at least one.
+    case RRType::DS:
+    case RRType::DNSKEY: return end - start > 4;
     default: return true;
   }
 }

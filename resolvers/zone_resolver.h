@@ -4,7 +4,10 @@
 // root; file names are A-labels). The resolver answers as the authoritative servers of those
 // zones would, and follows CNAMEs across them as a recursive resolver would, so that the check
 // engine sees the same Observations as with live DNS. It also exposes every record of a zone
-// (the planner recreates them elsewhere) and the parent side of delegations.
+// (the planner recreates them elsewhere) and the parent side of delegations: the delegation NS
+// and the DS RRset come from the parent zone's file. A question naming servers
+// (Question::servers, the DNS host a delegation moves to) is answered from the name's own zone
+// file, the rehearsal of what that host is to serve (no server is ever asked).
 // What it must not do: touch the network, guess what DIR does not hold (a name under a
 // delegation whose child zone is absent is NotAvailable, never NXDOMAIN), or load a file that
 // ldns would misread: a BOM, a NUL, an unclosed parenthesis or quote, `$INCLUDE`, a record

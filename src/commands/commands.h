@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/domain_input.h"
@@ -82,6 +83,9 @@ EvidenceInfo evidenceOf(const SourceOptions& o);
 // first bad one writes "offboard: argument 'x' is …" to err and returns false.
 bool parseDomainArgs(const std::vector<std::string>& args, std::vector<DomainInput>& out,
                      std::ostream& err);
+
+// Levenshtein distance, for the nearest known names ("did you mean", unknown step ids).
+std::size_t editDistance(std::string_view a, std::string_view b);
 
 // --color: "always", "never", or (auto) a terminal unless NO_COLOR is set and not empty or
 // TERM is dumb.

@@ -57,28 +57,12 @@ void chooseLanguage(int argc, char** argv) {
 
 namespace {
 
-// Levenshtein distance, for "did you mean".
-std::size_t distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 // The candidates nearest to `word`: within a third of its length (at least 2 edits), or
 // starting with it; the closest first.
 std::vector<std::string> nearest(std::string_view word, const std::vector<std::string>& candidates) {
   std::vector<std::pair<std::size_t, std::string>> scored;
   for (const auto& c : candidates) {
-    std::size_t d = distance(word, c);
+    std::size_t d = editDistance(word, c);
     if (d <= std::max<std::size_t>(2, word.size() / 3) || (word.size() >= 2 && c.rfind(word, 0) == 0))
       scored.emplace_back(d, c);
   }

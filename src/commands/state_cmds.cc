@@ -60,21 +60,6 @@ std::optional<ParsedStep> validStep(const char* cmd, const std::string& step, Io
   return id;
 }
 
-std::size_t editDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 // Up to three of `known` nearest to `id`, nearest first.
 std::vector<std::string> nearest(const std::string& id, const std::vector<std::string>& known) {
   std::vector<std::pair<std::size_t, std::string>> scored;

@@ -10,7 +10,7 @@ struct FindingName {
   std::string_view name;
 };
 
-constexpr std::array<FindingName, 16> kFindings{{
+constexpr std::array<FindingName, 17> kFindings{{
     {FindingId::NsAtM365, "ns-at-m365"},
     {FindingId::MxAtM365, "mx-at-m365"},
     {FindingId::SpfIncludesM365, "spf-includes-m365"},
@@ -26,11 +26,12 @@ constexpr std::array<FindingName, 16> kFindings{{
     {FindingId::LameDelegation, "lame-delegation"},
     {FindingId::NoMx, "no-mx"},
     {FindingId::DomainNxdomain, "domain-nxdomain"},
+    {FindingId::DnssecDsMismatch, "dnssec-ds-mismatch"},
     {FindingId::TargetMissingDot, "target-missing-dot"},
 }};
 
-constexpr std::array<FindingId, 16> kFindingIds = [] {
-  std::array<FindingId, 16> out{};
+constexpr std::array<FindingId, kFindings.size()> kFindingIds = [] {
+  std::array<FindingId, kFindings.size()> out{};
   for (std::size_t i = 0; i < kFindings.size(); ++i) out[i] = kFindings[i].id;
   return out;
 }();
@@ -50,7 +51,7 @@ constexpr std::span<const FindingId> none{kNone, 0};
 
 using A = Action;
 using K = StepKind;
-constexpr std::array<ActionInfo, 19> kActions{{
+constexpr std::array<ActionInfo, 21> kActions{{
     {A::ConfirmAdminRole, "confirm-admin-role", false, K::Manual, "you are a Global or Billing admin (ack)", none, ""},
     {A::ReduceLicenses, "reduce-licenses", false, K::Manual,
      "fewer than 25 licenses on each cancelled subscription (ack)", none, ""},
@@ -71,6 +72,10 @@ constexpr std::array<ActionInfo, 19> kActions{{
     {A::MoveUsersOffDomain, "move-users-off-domain", true, K::Manual, "nothing uses the domain (Graph or ack)", none,
      ""},
     {A::BackupData, "backup-data", false, K::Manual, "mailboxes, OneDrive and SharePoint saved (ack)", none, ""},
+    {A::DefederateDomain, "defederate-domain", true, K::Manual,
+     "the domain converted from Federated to Managed (Graph or ack)", none, ""},
+    {A::SetDefaultDomain, "set-default-domain", false, K::Manual,
+     "another domain made the default before the default one is removed (Graph or ack)", none, ""},
     {A::RemoveDomain, "remove-domain", true, K::Manual, "the domain removed from the tenant (Graph or ack)", none, ""},
     {A::RemoveVerificationRecords, "remove-verification-records", true, K::Dns,
      "MS=ms… TXT and verification MX removed", kVerification, ""},

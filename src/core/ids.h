@@ -36,6 +36,7 @@ enum class FindingId : std::uint8_t {
   LameDelegation,
   NoMx,
   DomainNxdomain,
+  DnssecDsMismatch,
   TargetMissingDot,
 };
 
@@ -67,6 +68,8 @@ enum class Action : std::uint8_t {
   WaitPropagation,
   MoveUsersOffDomain,
   BackupData,
+  DefederateDomain,
+  SetDefaultDomain,
   RemoveDomain,
   RemoveVerificationRecords,
   CancelSubscription,

@@ -6,7 +6,7 @@
 namespace offboard {
 namespace {
 
-constexpr std::array<std::pair<RRType, std::string_view>, 12> kTypeNames{{
+constexpr std::array<std::pair<RRType, std::string_view>, 13> kTypeNames{{
     {RRType::A, "A"},
     {RRType::NS, "NS"},
     {RRType::CNAME, "CNAME"},
@@ -18,6 +18,7 @@ constexpr std::array<std::pair<RRType, std::string_view>, 12> kTypeNames{{
     {RRType::SRV, "SRV"},
     {RRType::OPT, "OPT"},
     {RRType::DS, "DS"},
+    {RRType::DNSKEY, "DNSKEY"},
     {RRType::ANY, "ANY"},
 }};
 

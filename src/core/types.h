@@ -31,6 +31,7 @@ enum class RRType : std::uint16_t {
   SRV = 33,
   OPT = 41,
   DS = 43,
+  DNSKEY = 48,  // RFC 4034 §2
   ANY = 255,
 };
 
@@ -55,7 +56,26 @@ struct Record {
   std::uint16_t port = 0;    // SRV
   // TXT character-strings, raw octets (not escaped).
   std::vector<std::string> strings;
+  // DS (RFC 4034 §5.1) and DNSKEY (§2.1), as the DS check compares them (checks/checks.h
+  // compareDs): the key tag (a DS's as published; a DNSKEY's computed, RFC 4034 Appendix B),
+  // the algorithm, and the digests. A DS holds its one digest; a DNSKEY the digest a DS of it
+  // would carry, one per type of kDsDigestTypes, computed by ldns when the record is read (an
+  // entry with empty octets: ldns could not compute that type). Zero and empty otherwise.
+  std::uint16_t keyTag = 0;
+  std::uint16_t keyFlags = 0;     // DNSKEY: flags (Zone Key 0x0100, REVOKE 0x0080)
+  std::uint8_t keyProtocol = 0;   // DNSKEY: protocol (always 3)
+  std::uint8_t algorithm = 0;
+  struct Digest {
+    std::uint8_t type = 0;  // DS digest type (1 SHA-1, 2 SHA-256, 4 SHA-384)
+    std::string octets;     // raw
+  };
+  std::vector<Digest> digests{};
 };
+
+// The DS digest types whose DNSKEY digests are computed when a DNSKEY is read (RFC 4034 SHA-1,
+// RFC 4509 SHA-256, RFC 6605 SHA-384): the types the DS check can compare. GOST (3, RFC 5933;
+// RFC 8624: MUST NOT be used) and later types are not, and a DS of theirs is never matched.
+inline constexpr std::uint8_t kDsDigestTypes[] = {1, 2, 4};
 
 // How a lookup ended. Only Answer, NoData and NxDomain are evidence; all others are failures
 // and never mean "absent" (fail closed).
@@ -92,8 +112,13 @@ struct Question {
   // contoso.com), it is the delegation of the enclosing zone and the records' owner is that
   // zone's apex. Only meaningful for type NS and only for resolvers that see parents.
   bool parentSide = false;
+  // Ask exactly the nameservers named here (the DNS host a delegation moves to), not the servers
+  // the name is delegated to now. Empty: the usual servers. Answered by a source that can ask
+  // named servers (the authoritative walk); zone files answer from the name's own zone file
+  // (what the new host is to serve); a recursive resolver cannot, and says NotAvailable.
+  std::vector<DnsName> servers{};
   friend bool operator==(const Question& a, const Question& b) {
-    return a.name == b.name && a.type == b.type && a.parentSide == b.parentSide;
+    return a.name == b.name && a.type == b.type && a.parentSide == b.parentSide && a.servers == b.servers;
   }
 };
 

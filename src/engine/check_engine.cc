@@ -50,6 +50,7 @@ class Driver {
       Active* a = owned.get();
       a->index = pulled_++;
       a->job = std::move(*job);
+      a->job.context.offline = resolver_.offline();  // CheckContext::offline (the DS check)
       a->observed.reserve(kQuestionsPerDomain);
       active_.emplace(a, std::move(owned));
       submit(a, questionsFor(a->job.input.name, resolver_.seesParentSide()));

@@ -141,6 +141,7 @@ Evidence gatherEvidence(const Tenant& t, Resolver& resolver, const StateSnapshot
   for (const auto& d : domainsToCheck(t, state)) {
     CheckContext ctx;
     ctx.knownMicrosoftMx = knownMx(d.name);
+    ctx.newNameservers = t.newNameservers;  // where the DNSKEY matching the parent's DS must be
     jobs.push_back(DomainJob{d, ctx});
   }
   ev.reports = checkAll(resolver, jobs);
@@ -211,6 +212,13 @@ Result<Plan> runPipeline(const PipelineRun& run) {
   Evidence ev = gatherEvidence(t, run.resolver, before, run.now, run.direct, run.cacheTtls);
   PlanInput in;
   in.tenant = t;
+  if (store) {
+    // The last plan's steps: a Graph blocker seen once stays until an input shows it gone.
+    auto last = store->planSteps();
+    if (!last) return last.status();
+    for (const auto& id : *last)
+      if (auto step = StepId::parse(id)) in.lastPlan.insert(std::move(*step));
+  }
   if (run.record && store) {
     // Recorded before deciding: the propagation clock counts from the first observation of a
     // new value, and a run that cannot record must not pass (fail closed).

@@ -104,6 +104,11 @@ enum class Reason : std::uint8_t {
   ChildAtM365,         // `text`: the zone's NS set; `flag`: the parent no longer delegates to Microsoft
   ParentSwitched,      // `text`: the parent's NS set
   ChildOnlySwitched,   // `text`: the zone's NS set; the source does not see the parent
+  // switch-ns, DNSSEC (SPEC §3 dnssec-ds-mismatch); `flag`: the delegation names Microsoft no
+  // longer (the DNS host it names serves the zone now).
+  DsMismatch,          // `records`: the parent's DS records matching no key; `text`: who answered for the host
+  DsUnverified,        // `seen`: ("", the message of the first DS/DNSKEY lookup or comparison without evidence)
+  DsNewHostUnnamed,    // the parent publishes DS and the new DNS host is not named
   // wait-propagation.
   WaitChangePending,   // `seen`: the subjects still at Microsoft 365
   NothingToWait,
@@ -112,7 +117,23 @@ enum class Reason : std::uint8_t {
   // Removal, from a Graph export.
   GraphNoReferences,   // in `text` (the file)
   GraphReferences,     // `count` objects, in `seen` (their names as keys)
+  GraphReferencesOverLimit,  // as GraphReferences, `count` above forceDelete's limit (kForceDeleteObjectLimit)
   AbsentFromGraph,     // from `text` (the file)
+  // A force delete (Graph state.operation ForceDelete) of the domain: `text` its status as
+  // exported, `at` state.lastActionDateTime (`flag` false: unknown); `who` and `at2`: an ack set
+  // aside because it is not newer than that (`who` empty: none).
+  ForceDeleteRunning,  // Scheduled, InProgress (or a status Graph did not document)
+  ForceDeleteFailed,
+  // defederate-domain.
+  GraphFederated,      // authenticationType Federated in `text` (the file)
+  GraphAuthUnknown,    // authenticationType `text` (neither Managed nor Federated) in `text2` (the file)
+  GraphManaged,        // authenticationType Managed in `text` (the file)
+  // set-default-domain.
+  GraphIsDefault,      // `text` (the domain shown), being removed, is the default in `text2` (the file)
+  GraphOtherDefault,   // `text` (a domain that stays) is the default in `text2` (the file)
+  // defederate-domain, set-default-domain: the state's last plan had the step, and the input
+  // (`text`, the file; empty for domain arguments) does not show Graph's answer again.
+  GraphNotShownAgain,
 };
 
 struct StepState {
@@ -140,6 +161,7 @@ struct StepContext {
   bool afterWaits = false;  // backup-data, move-users-off-domain: after the waits
   std::optional<std::string> cutover;      // notify-users: the tenant file's cut-over date
   std::vector<std::string> subscriptions;  // reduce-licenses: "NAME (N assigned)"; cancel: names
+  std::string defaultDomain;  // set-default-domain: the default domain being removed (shown); empty: unknown
 };
 
 struct PlanStep {

@@ -262,8 +262,10 @@ class Builder {
     add(Action::BackupData, waits.empty() ? std::vector<StepId>{Action::NotifyUsers} : waits).context.afterWaits =
         !waits.empty();
 
-    if (!plan_.domainsMayStay)
+    if (!plan_.domainsMayStay) {
+      planDefaultDomain();
       for (auto& d : doms_) removalSteps(d);
+    }
 
     cancelSteps();
     settle();
@@ -659,12 +661,14 @@ class Builder {
     }
 
     std::optional<StepId> switchId;
-    if (h != Hosted::No) {
-      switchId = StepId(Action::SwitchNs, D);
-      std::vector<StepId> after{prepareId};
+    // A DS check that blocks (SPEC §4 switch-ns: "and no dnssec-ds-mismatch") brings the step in
+    // even when offboard never saw Microsoft host the zone: the delegation may have just moved.
+    if (h != Hosted::No || (d.report && dnssecBlocks(r))) {
+      std::vector<StepId> after{h != Hosted::No ? prepareId : StepId(Action::ConfirmAdminRole)};
       after.insert(after.end(), changeIds.begin(), changeIds.end());
       PlanStep& step = add(Action::SwitchNs, after, &d);
       switchStatus(step, d);
+      if (h != Hosted::No) switchId = step.id;
     }
 
     Waits w = waitsOf(d);
@@ -770,6 +774,67 @@ class Builder {
       step.status = StepStatus::Done;
       step.state = StepState{Reason::ChildOnlySwitched, "", c.value};
     }
+    if (d.report) dnssecStatus(step, r, p.seen ? p.evidence && !p.atM365 : c.evidence && !c.atM365);
+  }
+
+  // The DS check's findings for the domain itself: a DS matching no key at the new host, or a
+  // DS or DNSKEY lookup (or comparison) without evidence.
+  static bool dnssecFinding(const Finding& f, const DnsName& domain) {
+    if (f.id == FindingId::DnssecDsMismatch) return true;
+    return f.id == FindingId::LookupFailed && f.name == domain && (f.type == RRType::DS || f.type == RRType::DNSKEY);
+  }
+  static bool dnssecBlocks(const DomainReport& r) {
+    return std::any_of(r.findings.begin(), r.findings.end(), [&](const Finding& f) { return dnssecFinding(f, r.domain); });
+  }
+
+  // SPEC §4: switch-ns is verified by the delegation "and no dnssec-ds-mismatch". A DS that
+  // matches no key at the new host keeps the step open whatever the delegation says; a DS check
+  // without evidence keeps it from being done (and says so before the switch, while the step is
+  // open only for the delegation). `switched`: the delegation names Microsoft no longer.
+  void dnssecStatus(PlanStep& step, const DomainReport& r, bool switched) {
+    std::vector<Record> stale;
+    std::string hosts;
+    std::vector<std::pair<std::string, std::string>> unknown;
+    bool unnamed = false;
+    for (const auto& f : r.findings) {
+      if (!dnssecFinding(f, r.domain)) continue;
+      if (f.id == FindingId::DnssecDsMismatch) {
+        if (std::none_of(stale.begin(), stale.end(), [&](const Record& x) { return x.data == f.data; })) {
+          Record ds;
+          ds.name = f.name;
+          ds.type = RRType::DS;
+          ds.ttl = f.ttl.value_or(0);
+          ds.data = f.data;
+          stale.push_back(std::move(ds));
+        }
+        if (!f.server.empty() && hosts.find(f.server) == std::string::npos)
+          hosts += (hosts.empty() ? "" : ", ") + f.server;
+        continue;
+      }
+      unnamed = unnamed || f.data == "not-asked";
+      // As Reason::NoEvidence: the first failure's message (the lookup, its server and why).
+      if (unknown.empty()) unknown.emplace_back("", f.message);
+    }
+    if (!stale.empty()) {
+      step.status = StepStatus::Open;
+      step.state = StepState{Reason::DsMismatch, "", hosts};
+      step.state.flag = switched;
+      step.state.records = std::move(stale);
+      return;
+    }
+    if (unknown.empty()) return;
+    // Open only because the delegation still names Microsoft (the parent, or the zone's NS set
+    // when the source does not see the parent): say what to check before the switch.
+    const bool beforeSwitch = step.state.reason == Reason::ParentAtM365 ||
+                              (step.state.reason == Reason::ChildAtM365 && !step.state.flag);
+    if (step.status == StepStatus::Done) {
+      step.status = StepStatus::Indeterminate;
+    } else if (!beforeSwitch) {
+      return;  // open or indeterminate for the delegation itself, which says more
+    }
+    step.state = StepState{unnamed ? Reason::DsNewHostUnnamed : Reason::DsUnverified};
+    step.state.flag = switched;
+    step.state.seen = std::move(unknown);
   }
 
   // One changed (or first-seen) record a wait counts for.
@@ -904,7 +969,9 @@ class Builder {
         move.status = StepStatus::Done;
         move.state = StepState{Reason::GraphNoReferences, "", in_.tenant.file};
       } else {
-        move.state = StepState{Reason::GraphReferences};
+        // Above forceDelete's limit the objects must be moved by hand: the words say so.
+        move.state = StepState{refs.size() > kForceDeleteObjectLimit ? Reason::GraphReferencesOverLimit
+                                                                     : Reason::GraphReferences};
         for (const auto& x : refs) move.state.seen.emplace_back(x, "");
         move.state.count = refs.size();
         for (const auto& x : refs) {
@@ -917,9 +984,18 @@ class Builder {
     }
 
     const StepId moveId = move.id;
-    PlanStep& remove = add(Action::RemoveDomain, {moveId}, &d);
+    // Graph's blockers of the removal (Microsoft, "Remove a domain"; Graph domain: delete): a
+    // federated domain, and the default domain. Each is listed just before the removal; it comes
+    // after nothing but confirm-admin-role, since either can be done at any time before it.
+    std::vector<StepId> removeAfter{moveId};
+    if (auto defederate = defederateStep(d)) removeAfter.push_back(*defederate);
+    if (defaultAnchor_ && *defaultAnchor_ == D) setDefaultId_ = setDefaultStep(d);
+    if (setDefaultId_ && (defaultBeforeEveryRemoval_ || *defaultAnchor_ == D)) removeAfter.push_back(*setDefaultId_);
+    PlanStep& remove = add(Action::RemoveDomain, removeAfter, &d);
     const StepId removeId = remove.id;
-    if (remove.status != StepStatus::Done && !d.td && in_.tenant.source == TenantSource::GraphList) {
+    if (d.td && d.td->forceDelete) {
+      forceDeleteStatus(remove, *d.td->forceDelete);
+    } else if (remove.status != StepStatus::Done && !d.td && in_.tenant.source == TenantSource::GraphList) {
       remove.status = StepStatus::Done;
       remove.state = StepState{Reason::AbsentFromGraph, "", in_.tenant.file};
     }
@@ -937,6 +1013,85 @@ class Builder {
       PlanStep& step = add(g.action, {removeId}, &d);
       dnsStatus(step, d, g.subjects);
     }
+  }
+
+  // defederate-domain:D (SPEC §4): when Graph shows the domain Federated (or an
+  // authenticationType it does not document: never read as "not federated"), or when the last
+  // plan had it. Done by an ack, by an input showing it Managed, or by a whole-tenant export
+  // without the domain (it left the tenant). An input that says nothing keeps it open.
+  std::optional<StepId> defederateStep(const DomainCtx& d) {
+    const StepId id(Action::DefederateDomain, d.input.name);
+    const std::optional<std::string> auth = d.td ? d.td->authenticationType : std::nullopt;
+    const bool managed = auth && lower(*auth) == "managed";
+    if (!in_.lastPlan.count(id) && (!auth || managed)) return std::nullopt;
+    PlanStep& step = add(Action::DefederateDomain, {Action::ConfirmAdminRole}, &d);
+    if (step.status == StepStatus::Done) return id;  // acknowledged
+    const std::string& file = in_.tenant.file;
+    if (auth && lower(*auth) == "federated") {
+      step.state = StepState{Reason::GraphFederated, "", file};
+    } else if (auth && !managed) {
+      step.state = StepState{Reason::GraphAuthUnknown, "", *auth, file};
+    } else if (managed) {
+      step.status = StepStatus::Done;
+      step.state = StepState{Reason::GraphManaged, "", file};
+    } else if (!d.td && in_.tenant.source == TenantSource::GraphList) {
+      step.status = StepStatus::Done;
+      step.state = StepState{Reason::AbsentFromGraph, "", file};
+    } else {
+      step.state = StepState{Reason::GraphNotShownAgain, "", file};
+    }
+    return id;
+  }
+
+  // Whether set-default-domain is in the plan, and which removal it precedes: the default
+  // domain's, when the input marks one of the domains being removed as the default; when only
+  // the last plan had the step, the first domain's, and every removal when the input names no
+  // default at all (which domain was the default is then unknown).
+  void planDefaultDomain() {
+    const Tenant& t = in_.tenant;
+    if (t.defaultDomain && tenantDomain_.count(*t.defaultDomain)) {
+      defaultAnchor_ = *t.defaultDomain;
+      return;
+    }
+    if (!in_.lastPlan.count(StepId(Action::SetDefaultDomain)) || doms_.empty()) return;
+    defaultAnchor_ = doms_.front().input.name;
+    defaultBeforeEveryRemoval_ = !t.defaultDomain;
+  }
+
+  // set-default-domain (SPEC §4), listed before `d`'s removal: open while the input marks a
+  // domain being removed as the default; done by an ack, or an input marking a domain that stays
+  // (the initial one, say) as the default.
+  StepId setDefaultStep(const DomainCtx& d) {
+    const Tenant& t = in_.tenant;
+    PlanStep& step = add(Action::SetDefaultDomain, {Action::ConfirmAdminRole});
+    const bool removed = t.defaultDomain && *t.defaultDomain == d.input.name;
+    if (removed) step.context.defaultDomain = shown(d.input);
+    if (step.status == StepStatus::Done) return step.id;  // acknowledged
+    if (removed) {
+      step.state = StepState{Reason::GraphIsDefault, "", shown(d.input), t.file};
+    } else if (t.defaultDomain) {
+      step.status = StepStatus::Done;
+      step.state = StepState{Reason::GraphOtherDefault, "", t.defaultDomain->toStringNoDot(), t.file};
+    } else {
+      step.state = StepState{Reason::GraphNotShownAgain, "", t.file};
+    }
+    return step.id;
+  }
+
+  // remove-domain:D while Graph's state shows a force delete of D: scheduled or running, the
+  // domain is still there; failed, it stays there. An ack counts only when it is newer than the
+  // state's last action (an unknown time is never older than an ack).
+  void forceDeleteStatus(PlanStep& step, const TenantDomain::ForceDelete& fd) {
+    if (step.status == StepStatus::Done && step.ack && fd.lastAction && step.ack->at > *fd.lastAction) return;
+    StepState st{lower(fd.status) == "failed" ? Reason::ForceDeleteFailed : Reason::ForceDeleteRunning, "", fd.status};
+    st.at = fd.lastAction.value_or(0);
+    st.flag = fd.lastAction.has_value();
+    if (step.status == StepStatus::Done && step.ack) {
+      st.who = step.ack->by;
+      st.at2 = step.ack->at;
+    }
+    step.status = StepStatus::Open;
+    step.state = std::move(st);
   }
 
   void cancelSteps() {
@@ -966,6 +1121,11 @@ class Builder {
   Plan plan_;
   std::vector<DomainCtx> doms_;
   std::vector<PlanNote> outOfOrderNotes_;
+  // set-default-domain: the domain whose removal it precedes (nullopt: not in the plan), whether
+  // every removal comes after it, and its id once added.
+  std::optional<DnsName> defaultAnchor_;
+  bool defaultBeforeEveryRemoval_ = false;
+  std::optional<StepId> setDefaultId_;
 };
 
 }  // namespace
@@ -1108,6 +1268,7 @@ std::vector<RequiredRecord> requiredFor(const Tenant& t, const DomainReport& rep
   for (const auto& r : source) {
     if (r.type == RRType::SOA || isDnssecType(r.type)) continue;
     if (r.type == RRType::NS && r.name == D) continue;  // the new host publishes its own
+    if (r.type == RRType::DS && r.name == D) continue;  // the parent's (RFC 4035 §2.4), not the zone's
     if (r.type == RRType::MX && r.name == D) {
       anyMx = true;
       if (microsoftRecord(r, report, knownMx)) {

@@ -6,7 +6,9 @@
 // host first and only then is NS switched (MX changes inside a Microsoft-hosted zone do not take
 // effect before that); without it the MX change at the current host moves mail at once; the
 // caches of every changed record are waited out (the TTL it had, the parent NS TTL for a
-// delegation); data is saved and the domain removed before cancellation.
+// delegation); data is saved and the domain removed before cancellation. What Graph says blocks
+// a removal comes before it: a federated domain is converted to managed, and the default domain
+// is replaced as the default ("Remove a domain": the domain isn't the default domain).
 // A step stays in the plan once the state history shows its subject at Microsoft 365, so a
 // finished step is shown as done (and its wait timed) instead of disappearing.
 // What it must not do: resolve, read files, read the clock or write the state: everything
@@ -17,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,6 +39,11 @@ inline constexpr std::uint32_t kAssumedParentNsTtl = 172800;
 // Online cancellation needs fewer than 25 assigned licenses (SPEC §4; Microsoft's 2020–2021
 // wording; the 2022 page says "25 or fewer"); offboard takes the stricter reading.
 inline constexpr int kOnlineCancelLicenseLimit = 25;
+
+// Graph's forceDelete of a domain "fails if more than 1000 objects need renaming" (Microsoft
+// Graph, domain: forceDelete): above this many domainNameReferences the objects must be moved
+// off the domain first, whatever the removal path.
+inline constexpr std::size_t kForceDeleteObjectLimit = 1000;
 
 // One record the new DNS host must serve before the NS switch.
 struct RequiredRecord {
@@ -59,6 +67,10 @@ struct PlanInput {
   std::map<DnsName, std::vector<Record>> zoneListings;  // every record of a zone, by apex
   std::map<DnsName, NewHostView> newHost;             // by domain
   StateSnapshot state;                                // includes this run's observations
+  // The step ids of the last plan made with this state (StateStore::planSteps). A Graph blocker
+  // once seen keeps its step (defederate-domain:D, set-default-domain) until an input shows it
+  // gone or it is acknowledged: an input that says nothing about it is not evidence that it went.
+  std::set<StepId> lastPlan;
   std::int64_t now = 0;
 };
 

@@ -134,6 +134,12 @@ const char* explanation(FindingId id) {
     case FindingId::DomainNxdomain:
       return tr("The domain does not exist in DNS (a typo, or a lapsed registration): nothing about it can be "
                 "verified. Check the spelling and the registration.");
+    case FindingId::DnssecDsMismatch:
+      return tr("The parent publishes DS records for the domain, and the DNS host the delegation moves to (or "
+                "names now) serves no DNSKEY that matches one of them: validating resolvers treat the domain as "
+                "bogus after the switch. Before switching NS, remove the DS records at the registrar and wait "
+                "their TTL, or publish the matching key at the new host; sign the zone and add a DS only after "
+                "the switch and its wait.");
     case FindingId::TargetMissingDot:
       return tr("The record's target is a Microsoft 365 host with the zone appended: the zone file lacks the "
                 "final dot. Correct it to the intended target with its final dot.");

@@ -8,60 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include "render/plan_render.h"
+#include "render/render_common.h"
 #include "render/step_text.h"
 #include "time/time_text.h"
 
 namespace offboard {
 namespace {
-
-using ojson = nlohmann::ordered_json;
-
-std::string dump(const ojson& j) {
-  // Invalid UTF-8 from a state file or a zone is replaced, never a throw mid-render.
-  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-}
-
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
-
-// Who was asked, without the rehearsal note.
-std::string evidenceWhere(const EvidenceInfo& e) {
-  std::string who = join(e.servers, ", ");
-  std::string out;
-  switch (e.source) {
-    case EvidenceSource::Zones:
-      out = who.empty() ? "zone files" : "zone files in " + who;
-      break;
-    case EvidenceSource::Resolver:
-      out = e.servers.size() == 1 ? "recursive resolver " + who
-            : who.empty()         ? "recursive resolvers (none named)"
-                                  : "recursive resolvers " + who;
-      break;
-    case EvidenceSource::SystemResolver:
-      out = e.servers.size() == 1 ? "system resolver " + who
-            : who.empty()         ? "the system's resolvers"
-                                  : "system resolvers " + who;
-      break;
-    case EvidenceSource::Authoritative:
-      out = "authoritative servers, walked from the root" + (who.empty() ? "" : " (" + who + ")");
-      break;
-  }
-  return out;
-}
-
-// SPEC §4 "evidence": the same three keys in plan and gate JSON and in SARIF's property bag.
-ojson evidenceJson(const EvidenceInfo& e) {
-  ojson o;
-  o["source"] = std::string(evidenceSourceName(e.source));
-  o["servers"] = ojson::array();
-  for (const auto& s : e.servers) o["servers"].push_back(s);
-  o["live"] = e.live;
-  return o;
-}
-
 
 // SARIF's friendly rule name (3.49.7), which must differ from the id: "update-mx" → "UpdateMx".
 std::string friendlyName(std::string_view id) {
@@ -141,7 +93,7 @@ std::string renderGateJunit(const Plan& p, const GateDecision& d) {
   const EvidenceInfo& e = p.evidence;
   std::string props = prop("verdict", std::string(gateVerdictName(d.verdict))) +
                       prop("evidence.source", std::string(evidenceSourceName(e.source))) +
-                      prop("evidence.servers", join(e.servers, ", ")) +
+                      prop("evidence.servers", joinWith(e.servers, ", ")) +
                       prop("evidence.live", e.live ? "true" : "false");
   if (!e.live) props += prop("evidence.rehearsal", rehearsalWarning(e));
   // The testsuite's own output (JUnit allows it after the testcases) says the same in words.
@@ -219,7 +171,7 @@ std::string renderGateSarif(const Plan& p, const GateDecision& d, const std::str
   j["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
   j["version"] = "2.1.0";
   j["runs"] = ojson::array({run});
-  return dump(j);
+  return dumpJson(j);
 }
 
 }  // namespace offboard

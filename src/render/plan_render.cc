@@ -11,17 +11,11 @@
 #include <nlohmann/json.hpp>
 
 #include "time/time_text.h"
+#include "render/render_common.h"
 #include "render/step_text.h"
 
 namespace offboard {
 namespace {
-
-using ojson = nlohmann::ordered_json;
-
-std::string dump(const ojson& j) {
-  // Invalid UTF-8 from a state file or a zone is replaced, never a throw mid-render.
-  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-}
 
 // Text output: no terminal control octets from user or network strings (ANSI injection).
 std::string clean(const std::string& s) {
@@ -57,12 +51,6 @@ std::vector<std::string> idTexts(const std::vector<StepId>& ids) {
   return out;
 }
 
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
-
 ojson stepJson(const PlanStep& s, const Plan& p) {
   ojson o;
   o["id"] = s.id.str();
@@ -82,37 +70,6 @@ ojson stepJson(const PlanStep& s, const Plan& p) {
     o["ack"] = {{"by", s.ack->by}, {"at", formatRfc3339(s.ack->at)}, {"note", s.ack->note}};
   if (s.waiver)
     o["waiver"] = {{"by", s.waiver->by}, {"at", formatRfc3339(s.waiver->at)}, {"reason", s.waiver->reason}};
-  return o;
-}
-
-// Who was asked, without the rehearsal note.
-std::string evidenceWhere(const EvidenceInfo& e) {
-  const std::string who = join(e.servers, ", ");
-  const auto servers = fmt::arg("servers", who);
-  switch (e.source) {
-    case EvidenceSource::Zones: return who.empty() ? tr("zone files") : trf("zone files in {servers}", servers);
-    case EvidenceSource::Resolver:
-      return e.servers.size() == 1 ? trf("recursive resolver {servers}", servers)
-             : who.empty()         ? tr("recursive resolvers (none named)")
-                                   : trf("recursive resolvers {servers}", servers);
-    case EvidenceSource::SystemResolver:
-      return e.servers.size() == 1 ? trf("system resolver {servers}", servers)
-             : who.empty()         ? tr("the system's resolvers")
-                                   : trf("system resolvers {servers}", servers);
-    case EvidenceSource::Authoritative:
-      return who.empty() ? tr("authoritative servers, walked from the root")
-                         : trf("authoritative servers, walked from the root ({servers})", servers);
-  }
-  return "";
-}
-
-// SPEC §4 "evidence": the same three keys in plan and gate JSON and in SARIF's property bag.
-ojson evidenceJson(const EvidenceInfo& e) {
-  ojson o;
-  o["source"] = std::string(evidenceSourceName(e.source));
-  o["servers"] = ojson::array();
-  for (const auto& s : e.servers) o["servers"].push_back(s);
-  o["live"] = e.live;
   return o;
 }
 
@@ -775,17 +732,6 @@ std::string escapeXml(const std::string& s) {
   return out;
 }
 
-std::string evidenceText(const EvidenceInfo& e) {
-  if (e.live) return evidenceWhere(e);
-  return trf("{where} (offline rehearsal: nothing live was asked)", fmt::arg("where", evidenceWhere(e)));
-}
-
-std::string rehearsalWarning(const EvidenceInfo& e) {
-  if (e.live) return "";
-  return e.source == EvidenceSource::Zones ? tr("offline rehearsal on zone files: not evidence that live DNS is ready")
-                                           : tr("offline rehearsal: not evidence that live DNS is ready");
-}
-
 std::string renderPlanJson(const Plan& p) {
   ojson j;
   j["schema"] = "offboard.plan/1";
@@ -799,7 +745,7 @@ std::string renderPlanJson(const Plan& p) {
   j["notes"] = noteTexts(p);
   j["admin_center"] = p.adminCenter;
   j["after_cancellation"] = afterCancellationTexts(p);
-  return dump(j);
+  return dumpJson(j);
 }
 
 std::string renderPlanText(const Plan& p, const TextStyle& style) {
@@ -814,7 +760,7 @@ std::string renderPlanText(const Plan& p, const TextStyle& style) {
     out += wrapLine("  ", tr("No domain points at Microsoft 365 any more."), w, 4);
   for (const auto& [domain, actions] : sum.pointing)
     out += wrapLine("  ", trf("{domain} still points at Microsoft 365: {steps}", fmt::arg("domain", clean(domain)),
-                              fmt::arg("steps", join(actions, ", "))),
+                              fmt::arg("steps", joinWith(actions, ", "))),
                     w, 4);
   if (sum.now.empty()) {
     out += wrapLine("  ", tr("Nothing can be done now: every open step waits for another or for time."), w, 4);
@@ -840,7 +786,7 @@ std::string renderPlanText(const Plan& p, const TextStyle& style) {
       continue;
     }
     std::string facts = std::string(stepKindName(s.kind));
-    if (!s.after.empty()) facts += ", " + trf("after: {steps}", fmt::arg("steps", clean(join(idTexts(s.after), ", "))));
+    if (!s.after.empty()) facts += ", " + trf("after: {steps}", fmt::arg("steps", clean(joinWith(idTexts(s.after), ", "))));
     if (s.optional) facts += std::string(", ") + tr("optional");
     out += wrapLine(head + "  ", "(" + facts + ")", w, 7);
     const std::string why = tr("why:"), verify = tr("verify:"), now = tr("now:");
@@ -1034,7 +980,7 @@ std::string renderGateJson(const Plan& p, const GateDecision& d) {
   j["out_of_order"] = idTexts(d.outOfOrder);  // acknowledged too early: acknowledge again
   j["as_of"] = formatRfc3339(p.now);
   j["evidence"] = evidenceJson(p.evidence);
-  return dump(j);
+  return dumpJson(j);
 }
 
 std::string renderGateText(const Plan& p, const GateDecision& d, const TextStyle& style) {

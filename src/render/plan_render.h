@@ -19,16 +19,9 @@
 #include "plan/plan_types.h"
 #include "render/check_render.h"
 #include "render/ci_render.h"
+#include "render/render_common.h"
 
 namespace offboard {
-
-// What a run's evidence was, for people: "zone files in fixtures/zones (offline rehearsal:
-// nothing live was asked)", "recursive resolver 127.0.0.53:53", "authoritative servers, walked
-// from the root (built-in root hints)". No "Evidence:" prefix; not escaped for any medium.
-std::string evidenceText(const EvidenceInfo& e);
-// "" when e.live; else why a pass proves nothing about live DNS: "offline rehearsal on zone
-// files: not evidence that live DNS is ready".
-std::string rehearsalWarning(const EvidenceInfo& e);
 
 // {"schema": "offboard.plan/1", …, "as_of", "evidence": {source, servers, live}, "steps":
 // [{id, kind, status, after, why, verify, not_before?, …}], …}: steps in execution order.

@@ -4,6 +4,7 @@
 
 #include "core/i18n.h"
 #include "plan/planner.h"
+#include "tenant/tenant.h"
 #include "time/time_text.h"
 
 namespace offboard {
@@ -131,10 +132,16 @@ std::string whyText(const PlanStep& s, const Plan& p) {
       return tr("Device registration/enrolment records send Windows devices to Entra/Intune. Delete them "
                 "or point them at the new MDM.") +
              where;
-    case Action::SwitchNs:
+    case Action::SwitchNs: {
+      const Reason r = s.state.reason;
+      if ((r == Reason::DsMismatch || r == Reason::DsUnverified) && s.state.flag)
+        return tr("The delegation names the new DNS host, and the parent's DS records must match a key that "
+                  "host serves: otherwise validating resolvers reject every answer for the domain, mail "
+                  "included.");
       return tr("Microsoft hosts this zone (NS at Microsoft): changes elsewhere take effect only when the "
                 "registrar's delegation names the new DNS host. Switch NS at the registrar once every "
                 "record is at the new host.");
+    }
     case Action::WaitPropagation:
       return tr("Resolvers keep answering from cache until the old records' TTL runs out: mail can still "
                 "reach Microsoft 365 until then (for a delegation switch, the parent's NS TTL, often 48 hours).");
@@ -153,6 +160,30 @@ std::string whyText(const PlanStep& s, const Plan& p) {
                           : tr("Customer data left behind might be deleted 90 days after cancellation and is "
                                "deleted no later than 180 days after it. Save mailboxes, OneDrive and "
                                "SharePoint.");
+    case Action::DefederateDomain:
+      return trf("A federated domain (Graph authenticationType Federated: sign-in goes through AD FS, another "
+                 "identity provider, or a reseller such as GoDaddy) cannot be removed from the tenant: convert it "
+                 "to managed first. With AD FS or another provider: `Update-MgDomain -DomainId {domain} "
+                 "-AuthenticationType Managed` (Microsoft Graph PowerShell, as a Global admin); whoever still "
+                 "signs in with the domain then needs a Microsoft 365 password. For a tenant bought through "
+                 "GoDaddy, GoDaddy holds the federation: follow GoDaddy's defederation procedure, or ask GoDaddy.",
+                 fmt::arg("domain", s.id.domain ? s.id.domain->toStringNoDot() : std::string()));
+    case Action::SetDefaultDomain: {
+      // The initial domain, by its name when the tenant is named by it (it always stays).
+      const auto initial = DnsName::parse(p.tenant);
+      const bool named = initial && isInitialDomainName(*initial);
+      const std::string other = named ? initial->toStringNoDot() : tr("the tenant's .onmicrosoft.com domain");
+      const std::string id = named ? initial->toStringNoDot() : "DOMAIN";
+      if (c.defaultDomain.empty())
+        return trf("The default domain cannot be removed (Microsoft, \"Remove a domain\"). Before a domain "
+                   "that was the default is removed, make another one the default, e.g. {other}: Settings > "
+                   "Domains > select it > Set as default, or `Update-MgDomain -DomainId {id} -IsDefault`.",
+                   fmt::arg("other", other), fmt::arg("id", id));
+      return trf("{domain} is the tenant's default domain, and the default domain cannot be removed (Microsoft, "
+                 "\"Remove a domain\"). Make another domain the default first, e.g. {other}: Settings > "
+                 "Domains > select it > Set as default, or `Update-MgDomain -DomainId {id} -IsDefault`.",
+                 fmt::arg("domain", c.defaultDomain), fmt::arg("other", other), fmt::arg("id", id));
+    }
     case Action::RemoveDomain:
       return tr("\"If you added your own domain name to use with your subscription, you must remove the "
                 "domain before you cancel your subscription\" (Microsoft). Settings > Domains > Remove "
@@ -196,13 +227,19 @@ std::string verifyText(const PlanStep& s) {
     case Action::RemoveMdmRecords:
     case Action::RemoveVerificationRecords: return tr("re-resolved: the matching finding is gone");
     case Action::SwitchNs:
-      return tr("parent-side delegation (what the registrar publishes) no longer at Microsoft; the zone's "
-                "own NS set when the parent side is not seen");
+      return tr("parent-side delegation (what the registrar publishes) no longer at Microsoft, the zone's own "
+                "NS set when the parent side is not seen; and any DS record the parent publishes matches a "
+                "DNSKEY the new DNS host serves (no dnssec-ds-mismatch)");
     case Action::WaitPropagation:
       return tr("every changed record seen in its new state for at least the TTL it had before, counted "
                 "from offboard's first observation of the new value (never before the old value's last "
                 "sighting); a record offboard first saw already changed waits the TTL it had then, from then");
     case Action::MoveUsersOffDomain: return tr("Graph domainNameReferences is empty, or acknowledged");
+    case Action::DefederateDomain:
+      return tr("a newer Graph export shows the domain's authenticationType Managed (or no longer lists it), or "
+                "acknowledged");
+    case Action::SetDefaultDomain:
+      return tr("a newer Graph export marks a domain that stays (isDefault) as the default, or acknowledged");
     case Action::RemoveDomain: return tr("the domain is absent from a newer Graph export, or acknowledged");
     case Action::CancelSubscription: return tr("the gate passes (this is the step the gate unlocks)");
     case Action::UninstallOffice: return tr("informational: never blocks");
@@ -251,10 +288,10 @@ std::string reasonText(const StepState& st, const PlanStep& s) {
     case Reason::AckOutOfOrder:
       if (!st.flag)
         return trf("acknowledged out of order by {who} at {at}: {before} is not done yet; acknowledge it again "
-                   "once it is really done after that (offboard ack {step} --by NAME)",
+                   "once it is really done after that (`offboard ack {step} --by NAME`)",
                    who, at, fmt::arg("before", step), fmt::arg("step", s.id.str()));
       return trf("acknowledged out of order by {who} at {at}: {before} was done only at {done}; acknowledge it "
-                 "again once it is really done after that (offboard ack {step} --by NAME)",
+                 "again once it is really done after that (`offboard ack {step} --by NAME`)",
                  who, at, fmt::arg("before", step), fmt::arg("done", formatRfc3339(st.at2)),
                  fmt::arg("step", s.id.str()));
     case Reason::WaitingFor: return trf("waiting for {step}", fmt::arg("step", step));
@@ -313,6 +350,48 @@ std::string reasonText(const StepState& st, const PlanStep& s) {
       return trf("verified by the zone's own NS set only ({ns}): the source does not see the parent side; use "
                  "--authoritative, or --zones with the parent zone, to check the registrar's delegation",
                  fmt::arg("ns", st.text));
+    case Reason::DsMismatch: {
+      std::string ds;
+      std::uint32_t ttl = 0;
+      for (const auto& r : st.records) {
+        ds += (ds.empty() ? "" : "; ") + recordLine(r);
+        ttl = std::max(ttl, r.ttl);
+      }
+      const std::string ttlText = formatDuration(ttl);
+      if (st.flag)
+        return trnf("blocked by DNSSEC: the parent publishes {ds}, which matches no DNSKEY served by the DNS host "
+                    "the delegation names ({host}): validating resolvers treat the domain as bogus now. Remove "
+                    "this DS record at the registrar (caches keep it for {ttl}), or publish the matching key at "
+                    "that host; sign the zone and add a DS only once the switch's wait is over",
+                    "blocked by DNSSEC: the parent publishes {ds}, none of which matches a DNSKEY served by the "
+                    "DNS host the delegation names ({host}): validating resolvers treat the domain as bogus now. "
+                    "Remove these DS records at the registrar (caches keep them for {ttl}), or publish a "
+                    "matching key at that host; sign the zone and add a DS only once the switch's wait is over",
+                    st.records.size(), fmt::arg("ds", ds), fmt::arg("host", st.text), fmt::arg("ttl", ttlText));
+      return trnf("blocked by DNSSEC: the parent publishes {ds}, which matches no DNSKEY served by the new DNS "
+                  "host ({host}): after the switch validating resolvers would treat the domain as bogus. Before "
+                  "switching NS, remove this DS record at the registrar and wait its TTL ({ttl}), or publish the "
+                  "matching key at the new DNS host; sign the zone and add a DS only after the switch and its wait",
+                  "blocked by DNSSEC: the parent publishes {ds}, none of which matches a DNSKEY served by the new "
+                  "DNS host ({host}): after the switch validating resolvers would treat the domain as bogus. "
+                  "Before switching NS, remove these DS records at the registrar and wait their TTL ({ttl}), or "
+                  "publish a matching key at the new DNS host; sign the zone and add a DS only after the switch "
+                  "and its wait",
+                  st.records.size(), fmt::arg("ds", ds), fmt::arg("host", st.text), fmt::arg("ttl", ttlText));
+    }
+    case Reason::DsUnverified:
+      if (st.flag)
+        return trf("no evidence: whether the parent's DS records match a DNSKEY served by the DNS host the "
+                   "delegation names could not be established: {seen}",
+                   fmt::arg("seen", joinSeen(st, ": ", "; ")));
+      return trf("no evidence: whether the parent's DS records match a DNSKEY served by the new DNS host could not "
+                 "be established: {seen}; check it before switching NS (--authoritative asks the new host's "
+                 "servers directly)",
+                 fmt::arg("seen", joinSeen(st, ": ", "; ")));
+    case Reason::DsNewHostUnnamed:
+      return tr("not verified yet: the parent publishes DS records for the domain; name the new DNS host's "
+                "nameservers (new_dns.nameservers or --new-ns) so offboard can check, before the switch, that "
+                "it serves a matching DNSKEY");
     case Reason::WaitChangePending:
       return trf("waiting for the change: still at Microsoft 365: {seen}", fmt::arg("seen", joinSeen(st, "", ", ")));
     case Reason::NothingToWait:
@@ -332,7 +411,58 @@ std::string reasonText(const StepState& st, const PlanStep& s) {
                   "Graph domainNameReferences lists {count} objects still using the domain: {objects}", st.count,
                   fmt::arg("count", st.count), fmt::arg("objects", list));
     }
+    case Reason::GraphReferencesOverLimit: {
+      std::string list;
+      for (std::size_t i = 0; i < st.seen.size() && i < 5; ++i) list += (i ? ", " : "") + st.seen[i].first;
+      if (st.seen.size() > 5) list += ", …";
+      return trf("Graph domainNameReferences lists {count} objects still using the domain: {objects}. Graph's "
+                 "forceDelete refuses a domain when more than {limit} objects would need renaming: move them off "
+                 "the domain (or delete them) before removing it",
+                 fmt::arg("count", st.count), fmt::arg("objects", list), fmt::arg("limit", kForceDeleteObjectLimit));
+    }
     case Reason::AbsentFromGraph: return trf("absent from the Graph export {file}", fmt::arg("file", st.text));
+    case Reason::ForceDeleteRunning:
+    case Reason::ForceDeleteFailed: {
+      const std::string when = st.flag ? atText : std::string(tr("an unknown time"));
+      std::string out =
+          st.reason == Reason::ForceDeleteFailed
+              ? trf("force delete failed (Graph state: ForceDelete {status}, last action at {when}): the domain is "
+                    "still in the tenant. forceDelete fails when more than {limit} objects would need renaming, "
+                    "when a multitenant app uses the domain, or while Exchange is still a provisioning service "
+                    "for it: fix that, remove the domain again (Settings > Domains > Remove domain) and export "
+                    "again",
+                    fmt::arg("status", st.text), fmt::arg("when", when), fmt::arg("limit", kForceDeleteObjectLimit))
+              : trf("force delete in progress (Graph state: ForceDelete {status}, last action at {when}): "
+                    "Microsoft is renaming the objects that use the domain and then removes it; export again once "
+                    "it has finished (the domain is then absent from the export)",
+                    fmt::arg("status", st.text), fmt::arg("when", when));
+      if (!st.who.empty())
+        out += " " + trf("(The acknowledgement by {who} at {ackat} is not newer than that, so it does not count: "
+                         "acknowledge again once the domain is really gone.)",
+                         who, fmt::arg("ackat", formatRfc3339(st.at2)));
+      return out;
+    }
+    case Reason::GraphFederated:
+      return trf("Graph authenticationType is Federated in {file}: the domain cannot be removed while it is "
+                 "federated",
+                 fmt::arg("file", st.text));
+    case Reason::GraphAuthUnknown:
+      return trf("Graph authenticationType is {value} in {file}, neither Managed nor Federated: check the domain "
+                 "in the admin center (Settings > Domains) and acknowledge once it is managed",
+                 fmt::arg("value", quoteForMessage(st.text)), fmt::arg("file", st.text2));
+    case Reason::GraphManaged:
+      return trf("Graph authenticationType is Managed in {file}", fmt::arg("file", st.text));
+    case Reason::GraphIsDefault:
+      return trf("{domain} is the default domain in {file}", fmt::arg("domain", st.text), fmt::arg("file", st.text2));
+    case Reason::GraphOtherDefault:
+      return trf("{domain}, which stays, is the default domain in {file}", fmt::arg("domain", st.text),
+                 fmt::arg("file", st.text2));
+    case Reason::GraphNotShownAgain:
+      if (s.id.action == Action::SetDefaultDomain)
+        return tr("the last plan had this step, and this input does not say which domain is the default: export "
+                  "the whole tenant again (`Get-MgDomain -All | ConvertTo-Json -Depth 5`), or acknowledge it");
+      return tr("the last plan had this step, and this input does not give the domain's authenticationType: "
+                "export the whole tenant again (`Get-MgDomain -All | ConvertTo-Json -Depth 5`), or acknowledge it");
   }
   return "";
 }

@@ -102,6 +102,36 @@ std::optional<bool> optionalBool(const json& obj, std::string_view key, const st
   return v->get<bool>();
 }
 
+// A string property, blanks around it trimmed; nullopt when absent or null.
+std::optional<std::string> optionalString(const json& obj, std::string_view key, const std::string& path) {
+  std::string written;
+  const json* v = member(obj, key, &written);
+  if (!v || v->is_null()) return std::nullopt;
+  std::string s = expectString(*v, join(path, written));
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string::npos) return std::string();
+  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+// A Graph dateTimeOffset as Graph writes it (RFC 3339, "2019-08-24T14:15:22Z") or as Windows
+// PowerShell 5.1's ConvertTo-Json writes a DateTime ("/Date(1566656122000)/", milliseconds since
+// 1970). nullopt when it is neither (a time without an offset, say): a caller must then treat the
+// time as unknown, never as early or late.
+std::optional<std::int64_t> graphTime(const std::string& text) {
+  if (auto t = parseRfc3339(text)) return t;
+  static constexpr std::string_view kOpen = "/Date(", kClose = ")/";
+  std::string_view v = text;
+  if (v.size() <= kOpen.size() + kClose.size() || v.substr(0, kOpen.size()) != kOpen ||
+      v.substr(v.size() - kClose.size()) != kClose)
+    return std::nullopt;
+  v = v.substr(kOpen.size(), v.size() - kOpen.size() - kClose.size());
+  // "/Date(1566656122000+0200)/" carries an offset after the instant: the instant decides.
+  if (auto sign = v.find_first_of("+-", 1); sign != std::string_view::npos) v = v.substr(0, sign);
+  if (v.empty() || v.size() > 15 || !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  return static_cast<std::int64_t>(std::stoll(std::string(v)) / 1000);
+}
+
 DnsName hostName(const std::string& text, const std::string& where) {
   std::string err;
   std::string_view t = text;
@@ -301,6 +331,19 @@ class Reader {
   // The export's initial domain (isInitial, and an initial domain's name), with its position.
   const std::optional<std::pair<DnsName, std::string>>& initialDomain() const { return initial_; }
 
+  // A tenant has exactly one default domain (Microsoft: "Set as default"), initial or not: two
+  // different domains marked isDefault are two tenants mixed, or an edited export, and which one
+  // the set-default-domain step is about would be a guess.
+  void markDefault(const DnsName& name, const std::string& where) {
+    if (default_ && default_->first != name)
+      bad(where, "a second domain marked isDefault (" + name.toStringNoDot() + "; the first is " +
+                     default_->first.toStringNoDot() + " at " + default_->second +
+                     "): a tenant has exactly one default domain, so this export mixes two "
+                     "tenants or was edited; export each tenant on its own");
+    if (!default_) default_.emplace(name, where.empty() ? "the top level" : where);
+    t_.defaultDomain = name;
+  }
+
   DomainInput domainName(const std::string& text, const std::string& where) {
     std::string why;
     auto d = normalizeDomain(text, &why);
@@ -322,6 +365,21 @@ class Reader {
     d.isDefault = optionalBool(obj, "isDefault", where).value_or(false);
     d.verified = optionalBool(obj, "isVerified", where);
     bool initial = optionalBool(obj, "isInitial", where).value_or(false);
+    if (d.isDefault) markDefault(d.input.name, where);
+    d.authenticationType = optionalString(obj, "authenticationType", where);
+    // state (domainState): {lastActionDateTime, operation, status}. A force delete scheduled,
+    // running or failed is what the removal step must show; a Verification is not about removal.
+    if (const json* st = member(obj, "state", &w); st && !st->is_null()) {
+      const std::string at = join(where, w);
+      requireObject(*st, at, "a domain state");
+      auto operation = optionalString(*st, "operation", at);
+      if (operation && iequals(*operation, "ForceDelete")) {
+        TenantDomain::ForceDelete fd;
+        fd.status = optionalString(*st, "status", at).value_or("");
+        if (auto when = optionalString(*st, "lastActionDateTime", at)) fd.lastAction = graphTime(*when);
+        d.forceDelete = std::move(fd);
+      }
+    }
     // supportedServices: an array of strings; a lone string is one service (PowerShell unrolls
     // a one-element array when a property is built from a pipeline). null: not exported.
     if (const json* svc = member(obj, "supportedServices", &w); svc && !svc->is_null()) {
@@ -514,6 +572,7 @@ class Reader {
   Tenant& t_;
   std::set<DnsName> seen_;
   std::optional<std::pair<DnsName, std::string>> initial_;
+  std::optional<std::pair<DnsName, std::string>> default_;
 };
 
 // UTF-8 (BOM stripped) from UTF-8 or UTF-16 with a BOM (Windows PowerShell 5.1's `>` writes

@@ -12,6 +12,8 @@
 //   - a domain object may carry `serviceConfigurationRecords` (an exact `mailExchange` becomes
 //     CheckContext.knownMicrosoftMx: m365-dns.md §2.2 says copy, never derive, the MX host) and
 //     `domainNameReferences` (empty ⇒ nothing blocks the domain's removal; Graph domain-delete);
+//     and `authenticationType`, `isDefault` and `state` (a force delete scheduled, running or
+//     failed), the blockers of a domain's removal the planner turns into steps;
 //   - a bare `serviceConfigurationRecords` / `verificationDnsRecords` collection (the domain is
 //     the MX record's label).
 // Initial domains (`*.onmicrosoft.com`, `*.partner.onmschina.cn`, and the `.us`/`.de` initial
@@ -57,8 +59,20 @@ struct TenantDomain {
   // Graph isAdminManaged: false means "DNS record management … delegated to Microsoft 365"
   // (the zone is hosted by Microsoft); nullopt when the source does not say.
   std::optional<bool> adminManaged;
-  bool isDefault = false;
+  bool isDefault = false;             // Graph isDefault (Tenant::defaultDomain names it too)
   std::optional<bool> verified;
+  // Graph authenticationType as exported ("Managed", "Federated", or anything else Graph may
+  // say), blanks trimmed; nullopt when not exported. "Federated" (AD FS, another identity
+  // provider, or a reseller such as GoDaddy) adds defederate-domain:D: a federated domain cannot
+  // be removed. Any value other than Managed is never read as "not federated".
+  std::optional<std::string> authenticationType;
+  // Graph state (domainState): the last asynchronous operation on the domain. Only a
+  // "ForceDelete" is kept (a "Verification" says nothing about removal).
+  struct ForceDelete {
+    std::string status;                    // "Scheduled", "InProgress", "Failed", or as exported
+    std::optional<std::int64_t> lastAction;  // state.lastActionDateTime; nullopt: absent or unreadable
+  };
+  std::optional<ForceDelete> forceDelete;
   // Exact MX hosts from serviceConfigurationRecords.
   std::vector<DnsName> knownMicrosoftMx;
   // domainNameReferences when exported (display names or UPNs); nullopt when not exported.
@@ -86,6 +100,10 @@ struct Tenant {
   std::optional<Cloud> cloud;        // as the tenant file says; nullopt: infer from DNS
   std::vector<Subscription> subscriptions;
   std::vector<TenantDomain> domains; // custom domains to offboard, input order, no duplicates
+  // The domain a Graph export (or a domain object of the own file) marks isDefault, initial
+  // domains included (they are skipped from `domains`); nullopt when none is marked. At most one:
+  // two different domains marked isDefault are an input error.
+  std::optional<DnsName> defaultDomain;
   // Notes on entries left out (initial domains, duplicates) and marks set aside (isInitial on a
   // name that is not an initial domain's); the planner shows each as "Skipped NOTE."
   std::vector<std::string> skipped;

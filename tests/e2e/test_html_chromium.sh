@@ -222,14 +222,7 @@ check_runbook demo-nl fixtures/tenants/demo.json 20 --lang nl
 
 # A tenant of eight domains in every state the fixtures have: Microsoft-hosted zones (two), mail
 # at Microsoft, half done, done, a CNAME chain, an IDN given as its U-label, the newer MX format.
-jq -n '{tenant: "contoso.onmicrosoft.com", cloud: "worldwide",
-  subscriptions: [{name: "Microsoft 365 Business Premium", kind: "business", assigned_licenses: 30, cancel: true}],
-  domains: ["contoso.com", "fabrikam.com", "tailspintoys.com", "wingtiptoys.com", "relecloud.com",
-            "northwindtraders.com", "bücher.example", "lucernepublishing.com"],
-  new_mail: {mx: [{host: "mx1.newmail.example", preference: 10}, {host: "mx2.newmail.example", preference: 20}],
-             spf_include: "_spf.newmail.example"},
-  new_dns: {nameservers: ["ns1.newdns.example", "ns2.newdns.example"]},
-  cutover: "2026-12-15"}' >"$WORK/eight.json"
+cp fixtures/tenants/eight-domains.json "$WORK/eight.json"  # every state the fixtures have
 check_runbook eight "$WORK/eight.json" 40
 
 # --- painted -----------------------------------------------------------------------------------

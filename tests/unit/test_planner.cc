@@ -2,8 +2,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "checks/checks.h"
 #include "fake_resolver.h"
@@ -777,7 +779,15 @@ TEST_CASE("step identifiers parse strictly, with the list of valid forms on a ty
   CHECK_FALSE(parseStepId("remove-domain:contoso.onmicrosoft.com", &err));
   CHECK(err.find("initial") != std::string::npos);
   CHECK_FALSE(parseStepId("update-mx:not a domain", &err));
-  CHECK(actions().size() == 19);
+  // The Graph blockers' steps: SPEC's ids exactly.
+  CHECK(parseStepId("defederate-domain:Contoso.com", &err)->step.str() == "defederate-domain:contoso.com");
+  CHECK_FALSE(parseStepId("defederate-domain", &err));
+  CHECK(parseStepId("set-default-domain", &err)->step.str() == "set-default-domain");
+  CHECK_FALSE(parseStepId("set-default-domain:contoso.com", &err));
+  CHECK(err.find("tenant-wide") != std::string::npos);
+  CHECK(actionInfo(Action::DefederateDomain).kind == StepKind::Manual);
+  CHECK(actionInfo(Action::SetDefaultDomain).kind == StepKind::Manual);
+  CHECK(actions().size() == 21);
 }
 
 TEST_CASE("observation subjects cover every question the checks ask") {
@@ -785,6 +795,9 @@ TEST_CASE("observation subjects cover every question the checks ask") {
   auto subjects = subjectsOf(d);
   for (const auto& q : questionsFor(d, true)) {
     CAPTURE(q.name.toString());
+    // The parent's DS is no record a step changes and waits for: the DS check's findings
+    // hold switch-ns (test_dnssec.cc), without a subject of their own.
+    if (q.type == RRType::DS) continue;
     CHECK(std::any_of(subjects.begin(), subjects.end(),
                       [&](const Subject& s) { return s.name == q.name && s.type == q.type; }));
   }
@@ -1031,4 +1044,393 @@ TEST_CASE("a revocation withdraws what was recorded before it, whatever its time
   CHECK(step(run(in, T0 + 60), "confirm-admin-role").status == StepStatus::Open);
   in.state.acks.push_back({"confirm-admin-role", "ops", "", T0 + 70, 5});
   CHECK(step(run(in, T0 + 80), "confirm-admin-role").status == StepStatus::Done);
+}
+
+// --- Graph's blockers of a removal: defederate-domain:D, set-default-domain, force delete ---
+
+namespace {
+
+// Both export forms of one tenant: Graph's GET /domains (camelCase) and Graph PowerShell's
+// Get-MgDomain | ConvertTo-Json (PascalCase, "\/Date(…)\/" and offset times).
+const std::vector<std::string> kBlockers = {"fixtures/tenants/graph-blockers.json",
+                                            "fixtures/tenants/graph-powershell-blockers.json"};
+const std::vector<std::string> kBlockersAfter = {"fixtures/tenants/graph-blockers-after.json",
+                                                 "fixtures/tenants/graph-powershell-blockers-after.json"};
+const std::vector<std::string> kOtherDomainOnly = {"fixtures/tenants/graph-single-other-managed.json",
+                                                   "fixtures/tenants/graph-powershell-single-other-managed.json"};
+const std::vector<std::string> kOverLimit = {"fixtures/tenants/graph-references-over-limit.json",
+                                             "fixtures/tenants/graph-powershell-references-over-limit.json"};
+
+// A tenant import as `--tenant` reads it.
+Tenant tenantFile(const std::string& rel) {
+  std::ifstream f(std::string(OFFBOARD_SOURCE_DIR) + "/" + rel, std::ios::binary);
+  REQUIRE_MESSAGE(f.good(), rel);
+  std::ostringstream text;
+  text << f.rdbuf();
+  std::string err;
+  auto t = parseTenant(text.str(), rel, &err);
+  INFO(err);
+  REQUIRE(t.has_value());
+  return *t;
+}
+
+Dns cleanAs(const std::string& domain) {
+  Dns d = clean();
+  d.domain = domain;
+  return d;
+}
+
+// The demo's four domains, each in the DNS state of its name.
+std::vector<DomainReport> demoReports() {
+  Dns tailspin = halfDone();
+  return {report(hosted()), report(mxAtMicrosoft()), report(tailspin), report(clean())};
+}
+
+// The four demo domains with nothing left in DNS: only the manual steps remain.
+std::vector<DomainReport> cleanReports() {
+  return {report(cleanAs("contoso.com")), report(cleanAs("fabrikam.com")), report(cleanAs("tailspintoys.com")),
+          report(clean())};
+}
+
+// What the pipeline hands the next run: the step ids of this plan (StateStore::planSteps).
+void remember(PlanInput& in, const Plan& p) {
+  in.lastPlan.clear();
+  for (const auto& s : p.steps) in.lastPlan.insert(s.id);
+}
+
+std::size_t position(const Plan& p, const std::string& id) {
+  for (std::size_t i = 0; i < p.steps.size(); ++i)
+    if (p.steps[i].id.str() == id) return i;
+  FAIL("no step ", id);
+  return 0;
+}
+
+bool listsOpen(const GateDecision& g, const std::string& id) {
+  return std::any_of(g.open.begin(), g.open.end(), [&](const GateItem& i) { return i.name() == id; });
+}
+
+}  // namespace
+
+TEST_CASE("a federated domain gets defederate-domain before its removal; the default domain set-default-domain") {
+  for (const auto& file : kBlockers) {
+    CAPTURE(file);
+    PlanInput in;
+    in.tenant = tenantFile(file);
+    in.reports = demoReports();
+    Plan p = run(in, T0);
+    checkOrdering(p);
+
+    // defederate-domain:contoso.com: manual, open, in words, and before the removal.
+    const PlanStep& def = step(p, "defederate-domain:contoso.com");
+    CHECK(def.kind == StepKind::Manual);
+    CHECK(def.status == StepStatus::Open);
+    CHECK(def.state.reason == Reason::GraphFederated);
+    CHECK(stateText(def).find("Federated in " + file) != std::string::npos);
+    CHECK(whyText(def, p).find("`Update-MgDomain -DomainId contoso.com -AuthenticationType Managed`") !=
+          std::string::npos);
+    CHECK(whyText(def, p).find("GoDaddy") != std::string::npos);
+    CHECK(verifyText(def).find("Managed") != std::string::npos);
+    CHECK(position(p, "move-users-off-domain:contoso.com") < position(p, "defederate-domain:contoso.com"));
+    CHECK(position(p, "defederate-domain:contoso.com") < position(p, "remove-domain:contoso.com"));
+    const auto up = ancestors(p, "remove-domain:contoso.com");
+    CHECK(up.count("defederate-domain:contoso.com") == 1);
+    CHECK(up.count("move-users-off-domain:contoso.com") == 1);
+    // Managed domains have none.
+    CHECK_FALSE(has(p, "defederate-domain:fabrikam.com"));
+    CHECK_FALSE(has(p, "defederate-domain:wingtiptoys.com"));
+    // An authenticationType Graph does not document is never read as "not federated".
+    const PlanStep& unknown = step(p, "defederate-domain:tailspintoys.com");
+    CHECK(unknown.status == StepStatus::Open);
+    CHECK(unknown.state.reason == Reason::GraphAuthUnknown);
+    CHECK(stateText(unknown).find("'Unknown-Future-Value' in " + file + ", neither Managed nor Federated") !=
+          std::string::npos);
+    CHECK(ancestors(p, "remove-domain:tailspintoys.com").count("defederate-domain:tailspintoys.com") == 1);
+
+    // set-default-domain: once, tenant-wide, before the default domain's removal only.
+    const PlanStep& sd = step(p, "set-default-domain");
+    CHECK(sd.kind == StepKind::Manual);
+    CHECK_FALSE(sd.id.domain.has_value());
+    CHECK(sd.status == StepStatus::Open);
+    CHECK(sd.state.reason == Reason::GraphIsDefault);
+    CHECK(sd.context.defaultDomain == "contoso.com");
+    CHECK(stateText(sd) == "contoso.com is the default domain in " + file);
+    CHECK(whyText(sd, p).find("contoso.onmicrosoft.com") != std::string::npos);  // the tenant's initial domain
+    CHECK(whyText(sd, p).find("Set as default") != std::string::npos);
+    CHECK(std::count_if(p.steps.begin(), p.steps.end(),
+                        [](const PlanStep& x) { return x.id.action == Action::SetDefaultDomain; }) == 1);
+    CHECK(position(p, "move-users-off-domain:contoso.com") < position(p, "set-default-domain"));
+    CHECK(position(p, "set-default-domain") < position(p, "remove-domain:contoso.com"));
+    CHECK(up.count("set-default-domain") == 1);
+    CHECK(ancestors(p, "remove-domain:fabrikam.com").count("set-default-domain") == 0);
+    // Either can be done at any time before the removal: they come after confirm-admin-role only.
+    CHECK(texts(def.after) == std::vector<std::string>{"confirm-admin-role"});
+    CHECK(texts(sd.after) == std::vector<std::string>{"confirm-admin-role"});
+
+    // The gate is not ready while they are open.
+    GateDecision g = decide(p);
+    CHECK(g.verdict == GateVerdict::Blocked);
+    CHECK(listsOpen(g, "defederate-domain:contoso.com"));
+    CHECK(listsOpen(g, "defederate-domain:tailspintoys.com"));
+    CHECK(listsOpen(g, "set-default-domain"));
+  }
+}
+
+TEST_CASE("without Graph's fields there is no blocker step; Microsoft's own example is a federation to look at") {
+  PlanInput in;
+  in.tenant = tenantOf({"contoso.com", "fabrikam.com"});
+  in.reports = {report(cleanAs("contoso.com")), report(cleanAs("fabrikam.com"))};
+  Plan p = run(in, T0);
+  CHECK_FALSE(has(p, "defederate-domain:contoso.com"));
+  CHECK_FALSE(has(p, "set-default-domain"));
+  // GET /domains as Microsoft documents it: "authenticationType-value", contoso.com the default.
+  PlanInput ms;
+  ms.tenant = tenantFile("fixtures/graph/graph-v1-domains-list.json");
+  ms.reports = {report(cleanAs("contoso.com"))};
+  Plan q = run(ms, T0);
+  CHECK(step(q, "defederate-domain:contoso.com").state.reason == Reason::GraphAuthUnknown);
+  CHECK(step(q, "set-default-domain").state.reason == Reason::GraphIsDefault);
+  checkOrdering(q);
+}
+
+TEST_CASE("acks of defederate-domain and set-default-domain count in plan order, like every manual step") {
+  auto setup = [](const std::string& file) {
+    PlanInput in;
+    in.tenant = tenantFile(file);
+    in.tenant.domains[0].adminManaged = true;  // contoso.com: its zone already left Microsoft
+    in.reports = cleanReports();
+    in.state.acks.push_back({"confirm-admin-role", "ops", "", T0 - 100});
+    in.state.acks.push_back({"notify-users", "ops", "", T0 - 90});
+    in.state.acks.push_back({"move-users-off-domain:contoso.com", "ops", "", T0 - 80});
+    return in;
+  };
+  SUBCASE("the removal acknowledged while defederation is open does not count") {
+    for (const auto& file : kBlockers) {
+      CAPTURE(file);
+      PlanInput in = setup(file);
+      in.state.acks.push_back({"remove-domain:contoso.com", "ops", "", T0 - 70});
+      Plan p = run(in, T0);
+      const PlanStep& r = step(p, "remove-domain:contoso.com");
+      CHECK(r.status == StepStatus::Open);
+      CHECK(r.ackOutOfOrder);
+      CHECK(stateText(r).find("acknowledged out of order") != std::string::npos);
+      CHECK(stateText(r).find("is not done yet") != std::string::npos);
+      const GateDecision g = decide(p);
+      CHECK(std::find(g.outOfOrder.begin(), g.outOfOrder.end(), *StepId::parse("remove-domain:contoso.com")) !=
+            g.outOfOrder.end());
+      // Defederated and the default changed after that ack: it still does not count.
+      in.state.acks.push_back({"defederate-domain:contoso.com", "ops", "", T0 - 60});
+      in.state.acks.push_back({"set-default-domain", "ops", "", T0 - 60});
+      Plan q = run(in, T0);
+      CHECK(step(q, "defederate-domain:contoso.com").status == StepStatus::Done);
+      CHECK(step(q, "set-default-domain").status == StepStatus::Done);
+      CHECK(step(q, "remove-domain:contoso.com").status == StepStatus::Open);
+      CHECK(step(q, "remove-domain:contoso.com").state.flag);  // the predecessor was done only later
+      // Acknowledged again once both are done: it counts.
+      in.state.acks.push_back({"remove-domain:contoso.com", "ops", "", T0 - 50});
+      CHECK(step(run(in, T0), "remove-domain:contoso.com").status == StepStatus::Done);
+    }
+  }
+  SUBCASE("acknowledged before confirm-admin-role: does not count") {
+    for (const auto& file : kBlockers) {
+      CAPTURE(file);
+      PlanInput in = setup(file);
+      in.state.acks.push_back({"set-default-domain", "ops", "", T0 - 200});
+      in.state.acks.push_back({"defederate-domain:contoso.com", "ops", "", T0 - 200});
+      Plan p = run(in, T0);
+      CHECK(step(p, "set-default-domain").status == StepStatus::Open);
+      CHECK(step(p, "set-default-domain").ackOutOfOrder);
+      CHECK(step(p, "defederate-domain:contoso.com").status == StepStatus::Open);
+      CHECK(step(p, "defederate-domain:contoso.com").ackOutOfOrder);
+    }
+  }
+  SUBCASE("an ack dated after now does not count") {
+    for (const auto& file : kBlockers) {
+      CAPTURE(file);
+      PlanInput in = setup(file);
+      in.state.acks.push_back({"defederate-domain:contoso.com", "ops", "", T0 + 999});
+      CHECK(step(run(in, T0), "defederate-domain:contoso.com").state.reason == Reason::AckFromFuture);
+    }
+  }
+}
+
+TEST_CASE("a newer export closes them: Managed, another default, the domain gone") {
+  for (std::size_t i = 0; i < kBlockers.size(); ++i) {
+    CAPTURE(kBlockers[i]);
+    PlanInput in;
+    in.tenant = tenantFile(kBlockers[i]);
+    in.reports = cleanReports();
+    remember(in, run(in, T0));
+    in.tenant = tenantFile(kBlockersAfter[i]);
+    in.tenant.domains[0].adminManaged = true;  // contoso.com: its zone already left Microsoft
+    Plan p = run(in, T0 + 3600);
+    checkOrdering(p);
+    const PlanStep& def = step(p, "defederate-domain:contoso.com");
+    CHECK(def.status == StepStatus::Done);
+    CHECK(def.state.reason == Reason::GraphManaged);
+    CHECK(step(p, "defederate-domain:tailspintoys.com").status == StepStatus::Done);
+    const PlanStep& sd = step(p, "set-default-domain");
+    CHECK(sd.status == StepStatus::Done);
+    CHECK(sd.state.reason == Reason::GraphOtherDefault);
+    CHECK(stateText(sd).find("contoso.onmicrosoft.com, which stays") == 0);
+    // fabrikam.com is gone from the whole-tenant export: removed, its force delete over.
+    CHECK(step(p, "remove-domain:fabrikam.com").state.reason == Reason::AbsentFromGraph);
+    CHECK(step(p, "remove-domain:fabrikam.com").status == StepStatus::Done);
+    // The force delete of tailspintoys.com no longer shown: an ordinary removal to acknowledge.
+    CHECK(step(p, "remove-domain:tailspintoys.com").state.reason == Reason::NotAcknowledged);
+    // A state that never saw the blockers has no such steps.
+    PlanInput fresh;
+    fresh.tenant = tenantFile(kBlockersAfter[i]);
+    fresh.reports = cleanReports();
+    Plan f = run(fresh, T0);
+    CHECK_FALSE(has(f, "defederate-domain:contoso.com"));
+    CHECK_FALSE(has(f, "set-default-domain"));
+  }
+}
+
+TEST_CASE("a newer export of another domain, or an input without Graph's fields, closes nothing") {
+  for (std::size_t i = 0; i < kBlockers.size(); ++i) {
+    for (int variant = 0; variant < 2; ++variant) {
+      CAPTURE(kBlockers[i]);
+      CAPTURE(variant);  // 0: wingtiptoys.com alone, Managed; 1: the own tenant file, names only
+      PlanInput in;
+      in.tenant = tenantFile(kBlockers[i]);
+      in.reports = cleanReports();
+      remember(in, run(in, T0));
+      in.tenant = variant == 0 ? tenantFile(kOtherDomainOnly[i])
+                               : tenantOf({"contoso.com", "fabrikam.com", "tailspintoys.com", "wingtiptoys.com"});
+      Plan p = run(in, T0 + 3600);
+      checkOrdering(p);
+      const PlanStep& def = step(p, "defederate-domain:contoso.com");
+      CHECK(def.status == StepStatus::Open);
+      CHECK(def.state.reason == Reason::GraphNotShownAgain);
+      CHECK(stateText(def).find("authenticationType") != std::string::npos);
+      const PlanStep& sd = step(p, "set-default-domain");
+      CHECK(sd.status == StepStatus::Open);
+      CHECK(sd.state.reason == Reason::GraphNotShownAgain);
+      // Which domain was the default is not known now: every removal waits for it.
+      for (const char* d : {"contoso.com", "fabrikam.com", "tailspintoys.com", "wingtiptoys.com"})
+        CHECK(ancestors(p, stepId("remove-domain", N(d))).count("set-default-domain") == 1);
+      GateDecision g = decide(p);
+      CHECK(g.verdict == GateVerdict::Blocked);
+      CHECK(listsOpen(g, "defederate-domain:contoso.com"));
+      CHECK(listsOpen(g, "set-default-domain"));
+      // Remembered again by this run: a third run still has them.
+      remember(in, p);
+      CHECK(step(run(in, T0 + 7200), "defederate-domain:contoso.com").status == StepStatus::Open);
+    }
+  }
+}
+
+TEST_CASE("a force delete running or failed keeps remove-domain open; an ack counts only when newer") {
+  const std::int64_t failedAt = *parseRfc3339("2026-12-02T09:00:00Z");
+  for (const auto& file : kBlockers) {
+    CAPTURE(file);
+    PlanInput base;
+    base.tenant = tenantFile(file);
+    base.reports = cleanReports();
+    {
+      PlanInput in = base;
+      Plan p = run(in, T0);
+      const PlanStep& failed = step(p, "remove-domain:fabrikam.com");
+      CHECK(failed.status == StepStatus::Open);
+      CHECK(failed.state.reason == Reason::ForceDeleteFailed);
+      CHECK(stateText(failed).find("force delete failed (Graph state: ForceDelete Failed, last action at "
+                                   "2026-12-02T09:00:00Z)") == 0);
+      CHECK(stateText(failed).find("more than 1000 objects") != std::string::npos);
+      const PlanStep& running = step(p, "remove-domain:tailspintoys.com");
+      CHECK(running.status == StepStatus::Open);
+      CHECK(running.state.reason == Reason::ForceDeleteRunning);
+      // 09:30:00.1234567Z and 10:30:00.1234567+01:00 are the same second.
+      CHECK(stateText(running).find("force delete in progress (Graph state: ForceDelete InProgress, last action "
+                                    "at 2026-12-02T09:30:00Z)") == 0);
+      // A Verification operation is not about removal.
+      CHECK(step(p, "remove-domain:wingtiptoys.com").state.reason == Reason::NotAcknowledged);
+      CHECK(listsOpen(decide(p), "remove-domain:fabrikam.com"));
+      CHECK(listsOpen(decide(p), "remove-domain:tailspintoys.com"));
+    }
+    base.state.acks.push_back({"confirm-admin-role", "ops", "", failedAt - 100});
+    base.state.acks.push_back({"notify-users", "ops", "", failedAt - 90});
+    base.state.acks.push_back({"move-users-off-domain:fabrikam.com", "ops", "", failedAt - 80});
+    {
+      // Acknowledged before the failure: set aside, and said so.
+      PlanInput in = base;
+      in.state.acks.push_back({"remove-domain:fabrikam.com", "bob", "", failedAt - 70});
+      const PlanStep r = step(run(in, T0), "remove-domain:fabrikam.com");
+      CHECK(r.status == StepStatus::Open);
+      CHECK(r.state.reason == Reason::ForceDeleteFailed);
+      CHECK(stateText(r).find("(The acknowledgement by bob at 2026-12-02T08:58:50Z is not newer") !=
+            std::string::npos);
+    }
+    {
+      // Acknowledged after the failure: it counts.
+      PlanInput in = base;
+      in.state.acks.push_back({"remove-domain:fabrikam.com", "bob", "", failedAt + 60});
+      CHECK(step(run(in, T0), "remove-domain:fabrikam.com").status == StepStatus::Done);
+    }
+    {
+      // The failure's time unknown: no ack can be newer.
+      PlanInput in = base;
+      REQUIRE(in.tenant.domains[1].forceDelete.has_value());
+      in.tenant.domains[1].forceDelete->lastAction.reset();
+      in.state.acks.push_back({"remove-domain:fabrikam.com", "bob", "", T0 - 10});
+      const PlanStep r = step(run(in, T0), "remove-domain:fabrikam.com");
+      CHECK(r.status == StepStatus::Open);
+      CHECK(stateText(r).find("last action at an unknown time") != std::string::npos);
+    }
+    {
+      // In progress: open until a newer export, or an ack after it.
+      PlanInput in = base;
+      in.state.acks.push_back({"move-users-off-domain:tailspintoys.com", "ops", "", failedAt - 80});
+      in.state.acks.push_back({"defederate-domain:tailspintoys.com", "ops", "", failedAt - 80});
+      in.state.acks.push_back({"remove-domain:tailspintoys.com", "bob", "", failedAt - 70});
+      CHECK(step(run(in, T0), "remove-domain:tailspintoys.com").state.reason == Reason::ForceDeleteRunning);
+      in.state.acks.push_back({"remove-domain:tailspintoys.com", "bob", "", T0 - 10});
+      CHECK(step(run(in, T0), "remove-domain:tailspintoys.com").status == StepStatus::Done);
+    }
+  }
+}
+
+TEST_CASE("more than 1000 domainNameReferences: the runbook says forceDelete refuses the domain") {
+  for (const auto& file : kOverLimit) {
+    CAPTURE(file);
+    PlanInput in;
+    in.tenant = tenantFile(file);
+    in.reports = {report(cleanAs("fabrikam.com"))};
+    Plan p = run(in, T0);
+    const PlanStep& move = step(p, "move-users-off-domain:fabrikam.com");
+    CHECK(move.status == StepStatus::Open);
+    CHECK(move.state.reason == Reason::GraphReferencesOverLimit);
+    CHECK(move.state.count == 1001);
+    CHECK(move.changes.size() == 1001);
+    CHECK(stateText(move).find("Graph domainNameReferences lists 1001 objects still using the domain: "
+                               "user0001@fabrikam.com, user0002@fabrikam.com") == 0);
+    CHECK(stateText(move).find("forceDelete refuses a domain when more than 1000 objects") != std::string::npos);
+    CHECK(step(p, "remove-domain:fabrikam.com").status == StepStatus::Open);
+    CHECK(decide(p).verdict == GateVerdict::Blocked);
+    // Exactly at the limit, forceDelete would still take it: no such words.
+    in.tenant.domains[0].references->resize(kForceDeleteObjectLimit);
+    const PlanStep at = step(run(in, T0), "move-users-off-domain:fabrikam.com");
+    CHECK(at.state.reason == Reason::GraphReferences);
+    CHECK(stateText(at).find("forceDelete") == std::string::npos);
+  }
+}
+
+TEST_CASE("first sight: supportedServices without Email, from Graph and from PowerShell, exempts the MX") {
+  // wingtiptoys.com exports "supportedServices": [] and fabrikam.com ["Email"], in both forms.
+  for (const char* file : {"fixtures/tenants/graph-blockers.json", "fixtures/tenants/graph-powershell-blockers.json",
+                           "fixtures/tenants/graph-powershell.json"}) {
+    CAPTURE(file);
+    Dns w = clean();
+    w.parentTtl = 3600;
+    w.mxTtl = 7200;  // the longest, if it counted
+    Dns f = cleanAs("fabrikam.com");
+    f.parentTtl = 3600;
+    f.mxTtl = 7200;
+    PlanInput in;
+    in.tenant = tenantFile(file);
+    in.reports = {report(w), report(f)};
+    Plan p = runFirst(in, T0);
+    CHECK(*step(p, "wait-propagation:wingtiptoys.com").notBefore == T0 + 3600);  // NS only
+    CHECK(*step(p, "wait-propagation:fabrikam.com").notBefore == T0 + 7200);     // Email: the MX counts
+  }
 }

@@ -99,6 +99,9 @@ TEST_CASE("every documented Graph example in the fixtures imports or is refused 
       CHECK(t->name.empty());
       CHECK(t->domains[0].supportedServices ==
             std::vector<std::string>{"Email", "OfficeCommunicationsOnline"});
+      // Microsoft's placeholder value is kept as written (the planner never reads it as Managed).
+      CHECK(t->domains[0].authenticationType == "authenticationType-value");
+      CHECK(t->defaultDomain == N("contoso.com"));
     } else if (name == "graph-v1-domain-get.json") {
       // The tenant's own initial domain: skipped, and it names the tenant.
       REQUIRE(t);
@@ -106,6 +109,7 @@ TEST_CASE("every documented Graph example in the fixtures imports or is refused 
       CHECK(t->domains.empty());
       CHECK(t->skipped.size() == 1);
       CHECK(t->name == "m365x214355.onmicrosoft.com");
+      CHECK(t->defaultDomain == N("m365x214355.onmicrosoft.com"));  // initial, skipped, still the default
     } else if (name == "graph-v1-serviceConfigurationRecords.json" ||
                name == "graph-beta-serviceConfigurationRecords.json") {
       // No @odata.type in beta, "supportedServices" typo, "include: spf…" with a space.
@@ -464,4 +468,101 @@ TEST_CASE("a NUL octet in a tenant file is refused: nothing after it is silently
   // pop an empty stack).
   const std::string fuzzed = "42"s + std::string(5, '\0') + "[\n{\n]]]}}";
   CHECK_FALSE(parseTenant(fuzzed, "t.json", &err).has_value());
+}
+
+TEST_CASE("Graph's blockers of a removal are read from both export forms: authenticationType, isDefault, state") {
+  const std::int64_t failed = *parseRfc3339("2026-12-02T09:00:00Z");
+  const std::int64_t running = *parseRfc3339("2026-12-02T09:30:00Z");
+  for (const char* f : {"fixtures/tenants/graph-blockers.json", "fixtures/tenants/graph-powershell-blockers.json"}) {
+    CAPTURE(f);
+    Tenant t = parseOk(fixture(f));
+    CHECK(t.source == TenantSource::GraphList);
+    CHECK(t.name == "contoso.onmicrosoft.com");
+    REQUIRE(names(t) == std::vector<std::string>{"contoso.com", "fabrikam.com", "tailspintoys.com", "wingtiptoys.com"});
+    CHECK(t.defaultDomain == N("contoso.com"));
+    CHECK(t.domains[0].isDefault);
+    CHECK(t.domains[0].authenticationType == "Federated");
+    CHECK(t.domains[1].authenticationType == "Managed");
+    CHECK(t.domains[2].authenticationType == "Unknown-Future-Value");
+    CHECK_FALSE(t.domains[0].forceDelete.has_value());
+    REQUIRE(t.domains[1].forceDelete.has_value());
+    CHECK(t.domains[1].forceDelete->status == "Failed");
+    CHECK(t.domains[1].forceDelete->lastAction == failed);  // RFC 3339, or PowerShell 5.1's \/Date(ms)\/
+    REQUIRE(t.domains[2].forceDelete.has_value());
+    CHECK(t.domains[2].forceDelete->status == "InProgress");
+    CHECK(t.domains[2].forceDelete->lastAction == running);  // a fraction dropped, an offset applied
+    CHECK_FALSE(t.domains[3].forceDelete.has_value());        // a Verification, not a removal
+    CHECK(t.domains[3].supportedServices.has_value());
+    CHECK(t.domains[3].supportedServices->empty());
+  }
+  for (const char* f : {"fixtures/tenants/graph-blockers-after.json", "fixtures/tenants/graph-powershell-blockers-after.json"}) {
+    CAPTURE(f);
+    Tenant t = parseOk(fixture(f));
+    CHECK(t.defaultDomain == N("contoso.onmicrosoft.com"));  // the initial domain: skipped, still the default
+    CHECK(t.domains[0].authenticationType == "Managed");
+    CHECK_FALSE(t.domains[0].isDefault);
+  }
+  for (const char* f : {"fixtures/tenants/graph-references-over-limit.json",
+                        "fixtures/tenants/graph-powershell-references-over-limit.json"}) {
+    CAPTURE(f);
+    Tenant t = parseOk(fixture(f));
+    REQUIRE(names(t) == std::vector<std::string>{"fabrikam.com"});
+    REQUIRE(t.domains[0].references.has_value());
+    CHECK(t.domains[0].references->size() == 1001);
+    CHECK(t.domains[0].references->front() == "user0001@fabrikam.com");
+  }
+  // Not exported: nothing is assumed. null is the same as absent.
+  Tenant none = parseOk(R"({"value": [{"id": "a.example"}, {"id": "b.example", "authenticationType": null,
+                                       "state": null, "isDefault": null}]})");
+  CHECK_FALSE(none.domains[0].authenticationType.has_value());
+  CHECK_FALSE(none.domains[1].authenticationType.has_value());
+  CHECK_FALSE(none.domains[1].forceDelete.has_value());
+  CHECK_FALSE(none.defaultDomain.has_value());
+  // Blanks are trimmed; a time Graph would never write (no offset) is unknown, not a guess.
+  Tenant odd = parseOk(R"([{"Id": "a.example", "AuthenticationType": " Federated ",
+                            "State": {"Operation": "ForceDelete", "Status": "Failed",
+                                      "LastActionDateTime": "2026-12-02T09:00:00"}}])");
+  CHECK(odd.domains[0].authenticationType == "Federated");
+  REQUIRE(odd.domains[0].forceDelete.has_value());
+  CHECK_FALSE(odd.domains[0].forceDelete->lastAction.has_value());
+  Tenant noStatus = parseOk(R"([{"Id": "a.example", "State": {"Operation": "forcedelete"}}])");
+  REQUIRE(noStatus.domains[0].forceDelete.has_value());
+  CHECK(noStatus.domains[0].forceDelete->status.empty());
+}
+
+TEST_CASE("Graph's blocker fields: wrong types, two defaults and repeated keys are refused by name") {
+  CHECK(parseErr(R"({"value": [{"id": "a.example", "authenticationType": 5}]})")
+            .find("t.json: value[0].authenticationType: not a string") == 0);
+  CHECK(parseErr(R"({"value": [{"id": "a.example", "isDefault": "yes"}]})")
+            .find("t.json: value[0].isDefault: not a boolean") == 0);
+  CHECK(parseErr(R"([{"Id": "a.example", "State": "@{Operation=ForceDelete}"}])")
+            .find("t.json: [0].State: a string where a domain state object was expected") == 0);
+  CHECK(parseErr(R"([{"Id": "a.example", "State": {"Operation": "ForceDelete", "LastActionDateTime": 5}}])")
+            .find("t.json: [0].State.LastActionDateTime: not a string") == 0);
+  CHECK(parseErr(R"([{"Id": "a.example", "State": {"Operation": 1}}])")
+            .find("t.json: [0].State.Operation: not a string") == 0);
+  // A tenant has one default domain: two are two tenants mixed, and which one to replace a guess.
+  std::string two = parseErr(R"({"value": [{"id": "a.example", "isDefault": true},
+                                           {"id": "contoso.onmicrosoft.com", "isDefault": true}]})");
+  CHECK_MESSAGE(two.find("t.json: value[1]: a second domain marked isDefault (contoso.onmicrosoft.com; the first "
+                         "is a.example at value[0])") == 0,
+                two);
+  // The same domain listed twice is one default (the second entry is skipped as a duplicate).
+  Tenant dup = parseOk(R"({"value": [{"id": "a.example", "isDefault": true}, {"id": "a.example", "isDefault": true}]})");
+  CHECK(dup.defaultDomain == N("a.example"));
+  // Repeated keys, also in another case: JSON does not say which one counts.
+  const std::pair<const char*, const char*> repeated[] = {
+      {"[{\"Id\": \"a.example\", \"AuthenticationType\": \"Federated\",\n \"authenticationType\": \"Managed\"}]",
+       "t.json: [0].authenticationType: "},
+      {"{\"value\": [{\"id\": \"a.example\", \"isDefault\": true, \"isDefault\": false}]}", "t.json: value[0].isDefault: "},
+      {"[{\"Id\": \"a.example\", \"State\": {\"Operation\": \"ForceDelete\", \"Status\": \"Failed\",\n"
+       " \"status\": \"InProgress\"}}]",
+       "t.json: [0].State.status: "},
+  };
+  for (const auto& r : repeated) {
+    CAPTURE(r.first);
+    std::string err = parseErr(r.first);
+    CHECK_MESSAGE(err.find(r.second) == 0, err);
+    CHECK(err.find("twice") != std::string::npos);
+  }
 }
