@@ -31,17 +31,18 @@ int main(int argc, char** argv) {
   allocator = ", mimalloc " + std::to_string(mi_version() / 100) + "." +
               std::to_string(mi_version() / 10 % 10) + "." + std::to_string(mi_version() % 10);
 #endif
-  app.set_version_flag("--version", versionLine(allocator), tr("Display program version information and exit"));
   // CLI11's own words in the help, where it lets them be set.
   app.option_defaults()->group(tr("Options"));
+  app.set_version_flag("--version", versionLine(allocator), tr("Display program version information and exit"));
   app.set_help_flag("-h,--help", tr("Print this help message and exit"));
   for (const char* label : {N_("Usage"), N_("OPTIONS"), N_("Positionals"), N_("REQUIRED")})
     app.get_formatter()->label(label, tr(label));
   app.require_subcommand(1);
   app.fallthrough();  // --lang after the subcommand too
   std::string langOption;  // chosen before parsing (chooseLanguage); declared for --help and checking
-  app.add_option("--lang", langOption, std::string(tr("Language of the output a person reads: en or nl (default: from "
-                              "LC_ALL, LC_MESSAGES, LANG; English when none names one)")))
+  app.add_option("--lang", langOption,
+                 tr("Language of the output a person reads: en or nl (default: from LC_ALL, LC_MESSAGES, LANG; "
+                    "English when none names one)"))
       ->check(CLI::IsMember({"en", "nl"}))
       ->type_name("LANG");
   const std::vector<Runner> runners = {setupCheck(app),  setupScan(app),   setupPlan(app),   setupGate(app),

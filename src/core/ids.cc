@@ -1,5 +1,7 @@
 #include "core/ids.h"
 
+#include "core/i18n.h"
+
 #include <array>
 
 namespace offboard {
@@ -52,35 +54,35 @@ constexpr std::span<const FindingId> none{kNone, 0};
 using A = Action;
 using K = StepKind;
 constexpr std::array<ActionInfo, 21> kActions{{
-    {A::ConfirmAdminRole, "confirm-admin-role", false, K::Manual, "you are a Global or Billing admin (ack)", none, ""},
+    {A::ConfirmAdminRole, "confirm-admin-role", false, K::Manual, N_("you are a Global or Billing admin (ack)"), none, ""},
     {A::ReduceLicenses, "reduce-licenses", false, K::Manual,
-     "fewer than 25 licenses on each cancelled subscription (ack)", none, ""},
-    {A::NotifyUsers, "notify-users", false, K::Manual, "users told the date and the new provider (ack)", none, ""},
-    {A::PrepareNewDnsHost, "prepare-new-dns-host", true, K::Dns, "every record exists at the new DNS host", none, ""},
-    {A::UpdateMx, "update-mx", true, K::Dns, "MX points at the new mail provider (or a null MX)", kMx, "email"},
-    {A::UpdateSpf, "update-spf", true, K::Dns, "SPF no longer includes Microsoft 365", kSpf, "email"},
-    {A::RemoveAutodiscover, "remove-autodiscover", true, K::Dns, "autodiscover no longer at Microsoft 365",
+     N_("fewer than 25 licenses on each cancelled subscription (ack)"), none, ""},
+    {A::NotifyUsers, "notify-users", false, K::Manual, N_("users told the date and the new provider (ack)"), none, ""},
+    {A::PrepareNewDnsHost, "prepare-new-dns-host", true, K::Dns, N_("every record exists at the new DNS host"), none, ""},
+    {A::UpdateMx, "update-mx", true, K::Dns, N_("MX points at the new mail provider (or a null MX)"), kMx, "email"},
+    {A::UpdateSpf, "update-spf", true, K::Dns, N_("SPF no longer includes Microsoft 365"), kSpf, "email"},
+    {A::RemoveAutodiscover, "remove-autodiscover", true, K::Dns, N_("autodiscover no longer at Microsoft 365"),
      kAutodiscover, "email"},
-    {A::RemoveDkim, "remove-dkim", true, K::Dns, "selector1/2._domainkey no longer at Microsoft 365", kDkim, "email"},
-    {A::RemoveMsoid, "remove-msoid", true, K::Dns, "msoid CNAME removed", kMsoid, ""},
-    {A::RemoveTeamsRecords, "remove-teams-records", true, K::Dns, "sip/lyncdiscover/SRV no longer at Microsoft 365",
+    {A::RemoveDkim, "remove-dkim", true, K::Dns, N_("selector1/2._domainkey no longer at Microsoft 365"), kDkim, "email"},
+    {A::RemoveMsoid, "remove-msoid", true, K::Dns, N_("msoid CNAME removed"), kMsoid, ""},
+    {A::RemoveTeamsRecords, "remove-teams-records", true, K::Dns, N_("sip/lyncdiscover/SRV no longer at Microsoft 365"),
      kTeams, "officecommunicationsonline"},
-    {A::RemoveMdmRecords, "remove-mdm-records", true, K::Dns, "enterpriseregistration/enrollment removed", kMdm,
+    {A::RemoveMdmRecords, "remove-mdm-records", true, K::Dns, N_("enterpriseregistration/enrollment removed"), kMdm,
      "intune"},
-    {A::SwitchNs, "switch-ns", true, K::Dns, "the delegation no longer names Microsoft's nameservers", kNs, ""},
-    {A::WaitPropagation, "wait-propagation", true, K::Time, "old records expired from caches (their TTL)", none, ""},
-    {A::MoveUsersOffDomain, "move-users-off-domain", true, K::Manual, "nothing uses the domain (Graph or ack)", none,
+    {A::SwitchNs, "switch-ns", true, K::Dns, N_("the delegation no longer names Microsoft's nameservers"), kNs, ""},
+    {A::WaitPropagation, "wait-propagation", true, K::Time, N_("old records expired from caches (their TTL)"), none, ""},
+    {A::MoveUsersOffDomain, "move-users-off-domain", true, K::Manual, N_("nothing uses the domain (Graph or ack)"), none,
      ""},
-    {A::BackupData, "backup-data", false, K::Manual, "mailboxes, OneDrive and SharePoint saved (ack)", none, ""},
+    {A::BackupData, "backup-data", false, K::Manual, N_("mailboxes, OneDrive and SharePoint saved (ack)"), none, ""},
     {A::DefederateDomain, "defederate-domain", true, K::Manual,
-     "the domain converted from Federated to Managed (Graph or ack)", none, ""},
+     N_("the domain converted from Federated to Managed (Graph or ack)"), none, ""},
     {A::SetDefaultDomain, "set-default-domain", false, K::Manual,
-     "another domain made the default before the default one is removed (Graph or ack)", none, ""},
-    {A::RemoveDomain, "remove-domain", true, K::Manual, "the domain removed from the tenant (Graph or ack)", none, ""},
+     N_("another domain made the default before the default one is removed (Graph or ack)"), none, ""},
+    {A::RemoveDomain, "remove-domain", true, K::Manual, N_("the domain removed from the tenant (Graph or ack)"), none, ""},
     {A::RemoveVerificationRecords, "remove-verification-records", true, K::Dns,
-     "MS=ms… TXT and verification MX removed", kVerification, ""},
-    {A::CancelSubscription, "cancel-subscription", false, K::Manual, "the step the gate unlocks", none, ""},
-    {A::UninstallOffice, "uninstall-office", false, K::Manual, "optional, after cancellation", none, ""},
+     N_("MS=ms… TXT and verification MX removed"), kVerification, ""},
+    {A::CancelSubscription, "cancel-subscription", false, K::Manual, N_("the step the gate unlocks"), none, ""},
+    {A::UninstallOffice, "uninstall-office", false, K::Manual, N_("optional, after cancellation"), none, ""},
 }};
 
 // The table is indexed by the enum: its order is the enum's (and the plan's).
