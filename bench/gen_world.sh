@@ -107,7 +107,7 @@ BEGIN {
     q("selector2._domainkey." d, "CNAME"); q("msoid." d, "CNAME"); q("sip." d, "CNAME")
     q("lyncdiscover." d, "CNAME"); q("_sip._tls." d, "SRV"); q("_sipfederationtls._tcp." d, "SRV")
     q("enterpriseregistration." d, "CNAME"); q("enterpriseenrollment." d, "CNAME")
-    q("_autodiscover._tcp." d, "SRV"); q(d, "DS")
+    q("_autodiscover._tcp." d, "SRV"); q(d, "DS"); q("_mta-sts." d, "TXT")
     # checks/followUps: each exchange that is not Microsoft'"'"'s, one CNAME question per hop.
     if (kind == "clean" || kind == "half") {
       q("mx1." d, "CNAME")

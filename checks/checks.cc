@@ -6,8 +6,10 @@
 #include <span>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 #include "checks/catalogue.h"
+#include "checks/mta_sts.h"
 #include "core/server_merge.h"
 
 namespace offboard {
@@ -41,6 +43,18 @@ std::span<const Probe> probes() { return kProbes; }
 DnsName probeName(const DnsName& domain, const Probe& p) {
   std::size_t count = p.owner[1].empty() ? 1 : 2;
   auto n = domain.prepend(std::span<const std::string_view>(p.owner.data(), count));
+  return n ? std::move(*n) : DnsName();
+}
+
+DnsName mtaStsRecordName(const DnsName& domain) {
+  static constexpr std::string_view kLabel[] = {"_mta-sts"};
+  auto n = domain.prepend(kLabel);
+  return n ? std::move(*n) : DnsName();
+}
+
+DnsName mtaStsPolicyHost(const DnsName& domain) {
+  static constexpr std::string_view kLabel[] = {"mta-sts"};
+  auto n = domain.prepend(kLabel);
   return n ? std::move(*n) : DnsName();
 }
 
@@ -723,8 +737,10 @@ void forEachBaseQuestion(const DnsName& domain, Names& names, bool parentSide, F
   f(domain, RRType::TXT, false);
   for (std::size_t i = 0; i < names.size(); ++i)
     if (!names[i].isEmpty()) f(names[i], probes()[i].type, false);
-  // Last, so that the questions before it keep their order (DNSSEC at the NS switch).
+  // Last, so that the questions before them keep their order (DNSSEC at the NS switch, then
+  // MTA-STS).
   f(domain, RRType::DS, false);
+  if (DnsName sts = mtaStsRecordName(domain); !sts.isEmpty()) f(std::as_const(sts), RRType::TXT, false);
 }
 
 void checkProbes(Builder& b, const std::vector<Observation>& obs, const ProbeNames& names) {
@@ -808,6 +824,109 @@ void checkProbes(Builder& b, const std::vector<Observation>& obs, const ProbeNam
       b.found(p.finding, p.severity, s->cloud, shown, what + through + confidenceNote(*s));
     }
   }
+}
+
+// The `_mta-sts` TXT records that start "v=STSv1" (RFC 8461 §3.1 discards the others), and the
+// observation they come from; nullptr when there is no such answer.
+std::vector<const Record*> stsRecords(const Observation* o) {
+  std::vector<const Record*> out;
+  if (!o || o->outcome != Outcome::Answer) return out;
+  for (const auto& r : o->answer)
+    if (r.type == RRType::TXT && isStsRecord(joinTxt(r))) out.push_back(&r);
+  return out;
+}
+
+// SPEC §3 mta-sts-lists-m365: the policy a `_mta-sts` record announces, judged from the body
+// the engine fetched (ctx.policy). Anything that leaves the policy unknown (the TXT lookup, the
+// policy host's address lookups, the fetch, a body that does not parse) is lookup-failed on the
+// `_mta-sts` TXT: senders may hold the policy whatever offboard could read.
+void checkMtaSts(Builder& b, const std::vector<Observation>& obs, const CheckContext& ctx) {
+  const DnsName& d = b.report().domain;
+  const DnsName name = mtaStsRecordName(d);
+  if (name.isEmpty()) return;
+  const Observation* o = find(obs, name, RRType::TXT);
+  if (!o) return;  // never asked: evaluate reports it with the other base questions
+  if (!isEvidence(o->outcome)) {
+    b.failed(*o, "whether " + d.toString() + " publishes an MTA-STS policy");
+    return;
+  }
+  const std::vector<const Record*> recs = stsRecords(o);
+  if (recs.empty()) return;
+  MtaStsView v;
+  v.txt = joinTxt(*recs.front());
+  v.txtCount = recs.size();
+  const StsRecord rec = parseStsRecord(v.txt);
+  v.id = rec.id;
+  v.txtValid = rec.valid && recs.size() == 1;
+  for (const Record* r : recs) b.addRecord(*r);
+  const DnsName host = mtaStsPolicyHost(d);
+  const std::string why = "which MX hosts " + d.toString() + "'s MTA-STS policy admits";
+  const std::string held = "; senders that cached it keep applying it for up to its max_age.";
+  if (!ctx.policy) {
+    const Observation* a = find(obs, host, RRType::A);
+    const Observation* aaaa = find(obs, host, RRType::AAAA);
+    const Observation* failedLookup = a && !isEvidence(a->outcome)         ? a
+                                      : aaaa && !isEvidence(aaaa->outcome) ? aaaa
+                                                                           : nullptr;
+    const bool addressed = !ctx.offline && policyRequest(d, obs, ctx).has_value();
+    if (failedLookup && !addressed) {
+      b.failedOn(name, RRType::TXT, *failedLookup, "the policy host " + host.toString(), why);
+      v.error = "the address lookup for " + host.toString() + " failed";
+    } else if (a && aaaa && !addressed && !ctx.offline) {
+      v.error = host.toString() + " has no address";
+      b.unfollowed(name, RRType::TXT, "no-address",
+                   d.toString() + " publishes an MTA-STS record but its policy host " + host.toString() +
+                       " has no address, so the policy cannot be fetched; " + why + " cannot be established" + held +
+                       " Publish the policy host, or publish mode: none under a new id.");
+    } else {
+      v.error = "the policy was not fetched";
+      b.unfollowed(name, RRType::TXT, "not-fetched",
+                   d.toString() + " publishes an MTA-STS record and its policy was not fetched; " + why +
+                       " cannot be established. Check it with a source that can fetch it.");
+    }
+    b.report().mtaSts = std::move(v);
+    return;
+  }
+  const PolicyFetch& pf = *ctx.policy;
+  v.source = pf.source;
+  v.fetched = pf.ok;
+  if (!pf.ok) {
+    v.error = pf.error;
+    b.unfollowed(name, RRType::TXT, "not-fetched",
+                 "The MTA-STS policy of " + d.toString() + " could not be read from " + pf.source + ": " + pf.error +
+                     "; " + why + " cannot be established" + held +
+                     " Fix the policy host (RFC 8461 §3.3: HTTPS, a valid certificate for " + host.toStringNoDot() +
+                     ", no redirect), or check the policy by hand.");
+    b.report().mtaSts = std::move(v);
+    return;
+  }
+  const StsPolicy p = parseStsPolicy(pf.body);
+  v.valid = p.valid;
+  v.error = p.error;
+  v.mode = p.mode;
+  v.maxAge = p.maxAge;
+  v.mx = p.mx;
+  if (!p.valid) {
+    b.unfollowed(name, RRType::TXT, "invalid-policy",
+                 "The MTA-STS policy of " + d.toString() + " at " + pf.source + " does not follow RFC 8461 §3.2 (" +
+                     p.error + "); " + why + " cannot be established: senders that cached an earlier one keep it. "
+                     "Fix the policy.");
+  } else if (stsListsOnlyMicrosoft(p)) {
+    v.onlyM365 = true;
+    const Signature* sig = stsPatternSignature(p.mx.front());
+    std::string mx;
+    for (const auto& m : p.mx) mx += (mx.empty() ? "" : ", ") + m;
+    b.add(Finding{FindingId::MtaStsListsM365, Severity::Blocker, sig ? sig->cloud : Cloud::None, name, RRType::TXT,
+                  stsSummary(v.id, p),
+                  "The MTA-STS policy of " + d.toString() + " (" + pf.source + ", mode " +
+                      std::string(stsModeName(p.mode)) + ") admits only Microsoft 365's MX hosts (" + mx +
+                      "): senders that cached it " + (p.mode == StsMode::Enforce ? "refuse" : "report") +
+                      " any other MX for up to max_age " + std::to_string(p.maxAge) +
+                      " s. Before the MX change, publish a policy listing the new MX (or mode: none) under a new "
+                      "id, then wait the old max_age.",
+                  std::nullopt, ""});
+  }
+  b.report().mtaSts = std::move(v);
 }
 
 std::string answerSummary(const Observation& o) {
@@ -1074,7 +1193,7 @@ int severityRank(Severity s) {
 std::vector<Question> questionsFor(const DnsName& domain, bool parentSide) {
   ProbeNames names = probeNames(domain);
   std::vector<Question> qs;
-  qs.reserve(4 + names.size());
+  qs.reserve(6 + names.size());
   forEachBaseQuestion(domain, names, parentSide, [&](auto& n, RRType t, bool parent) {
     // The probe names are this function's own: moved, not copied.
     if constexpr (std::is_const_v<std::remove_reference_t<decltype(n)>>) {
@@ -1117,6 +1236,14 @@ std::vector<Question> followUps(const DnsName& domain, const std::vector<Observa
     if (key && std::none_of(observed.begin(), observed.end(), [&](const Observation& o) { return o.question == *key; }))
       out.push_back(std::move(*key));
   }
+  // MTA-STS: the policy host's addresses, to fetch the policy from (a zone directory has the
+  // policy beside the zone instead).
+  if (!ctx.offline && !stsRecords(find(observed, mtaStsRecordName(domain), RRType::TXT)).empty()) {
+    if (DnsName host = mtaStsPolicyHost(domain); !host.isEmpty()) {
+      ask(host, RRType::A);
+      ask(host, RRType::AAAA);
+    }
+  }
   // The probe names are built only when some CNAME was answered (most rounds of a scan have
   // none left to follow).
   bool anyAlias = std::any_of(observed.begin(), observed.end(), [](const Observation& o) {
@@ -1136,6 +1263,23 @@ std::vector<Question> followUps(const DnsName& domain, const std::vector<Observa
     }
   }
   return out;
+}
+
+std::optional<PolicyRequest> policyRequest(const DnsName& domain, const std::vector<Observation>& observed,
+                                           const CheckContext& ctx) {
+  const DnsName name = mtaStsRecordName(domain);
+  if (name.isEmpty() || stsRecords(find(observed, name, RRType::TXT)).empty()) return std::nullopt;
+  PolicyRequest req{domain, {}};
+  if (ctx.offline) return req;
+  const DnsName host = mtaStsPolicyHost(domain);
+  for (RRType t : {RRType::A, RRType::AAAA}) {
+    const Observation* o = find(observed, host, t);
+    if (!o || o->outcome != Outcome::Answer) continue;
+    for (const auto& r : o->answer)
+      if (r.type == t) req.addresses.push_back(r.data);
+  }
+  if (req.addresses.empty()) return std::nullopt;
+  return req;
 }
 
 Verdict verdictOf(const std::vector<Finding>& findings) {
@@ -1160,6 +1304,7 @@ DomainReport evaluate(const DnsName& domain, const std::vector<Observation>& obs
   checkTxt(b, observed);
   ProbeNames names = probeNames(domain);
   checkProbes(b, observed, names);
+  checkMtaSts(b, observed, ctx);
   checkDnssec(b, observed);  // before checkServers: its per-server failures say what they leave unknown
   checkServers(b, observed);
   // Every question the engine should have asked must have an observation: a missing one is

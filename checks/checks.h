@@ -9,6 +9,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -59,6 +60,10 @@ struct CheckContext {
   // The source is zone files (Resolver::offline; the engine sets it): the DS in the parent's
   // file is compared with the domain's own zone file, whoever the delegation names.
   bool offline = false;
+  // The MTA-STS policy as fetched (HTTPS, or the file beside the zone), when the domain
+  // publishes an `_mta-sts` TXT record starting "v=STSv1" (policyRequest): the engine fetches
+  // it once the DNS questions are done. nullopt: not fetched (evaluate says so: lookup-failed).
+  std::optional<PolicyFetch> policy;
 };
 
 // DNSSEC algorithms validators implement (RFC 8624 §3.1): RSASHA1 5, RSASHA1-NSEC3-SHA1 7,
@@ -91,9 +96,21 @@ struct DsComparison {
 };
 DsComparison compareDs(const std::vector<Record>& ds, const std::vector<Record>& dnskeys);
 
+// The names RFC 8461 puts below a domain: the `_mta-sts` TXT owner and the policy host
+// `mta-sts` (the empty name when it would exceed 255 octets).
+DnsName mtaStsRecordName(const DnsName& domain);
+DnsName mtaStsPolicyHost(const DnsName& domain);
+
+// The policy to fetch for `domain`, once followUps returns nothing: when `_mta-sts.D` has a
+// record starting "v=STSv1" and (unless ctx.offline, where the file beside the zone is read) the
+// policy host's addresses are known. nullopt otherwise; evaluate then says why the policy could
+// not be read (no address, a failed lookup), never that there is none.
+std::optional<PolicyRequest> policyRequest(const DnsName& domain, const std::vector<Observation>& observed,
+                                           const CheckContext& ctx);
+
 // The first round of questions for `domain`: NS (and the parent-side NS when the resolver sees
-// parents), MX, TXT at the apex, the CNAME/SRV names of the catalogue, and the DS RRset (which
-// every source asks of the parent).
+// parents), MX, TXT at the apex, the CNAME/SRV names of the catalogue, the DS RRset (which
+// every source asks of the parent), and the `_mta-sts` TXT record (RFC 8461 §3.1).
 std::vector<Question> questionsFor(const DnsName& domain, bool parentSide);
 
 // Further questions implied by what has been observed so far, one hop per round, only where an
@@ -107,7 +124,9 @@ std::vector<Question> questionsFor(const DnsName& domain, bool parentSide);
 //    moves to: the delegation's own servers once it names Microsoft no longer (the parent's NS
 //    set; a recursive resolver's answer, which comes from them), else ctx.newNameservers
 //    (Question::servers); the domain's zone file with ctx.offline. Not asked when no new host
-//    is known: evaluate says so (lookup-failed, never clear).
+//    is known: evaluate says so (lookup-failed, never clear);
+//  - when `_mta-sts.D` has a "v=STSv1" record, the A and AAAA of the policy host mta-sts.D (not
+//    with ctx.offline: the policy is then the file beside the zone).
 // Returns only questions not already in `observed`, each once.
 std::vector<Question> followUps(const DnsName& domain, const std::vector<Observation>& observed,
                                 const CheckContext& ctx = {});

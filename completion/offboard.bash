@@ -5,7 +5,7 @@
 #
 # Static and fast: it runs nothing (no `offboard` call, no state read). It completes the
 # subcommands, each subcommand's flags, the values of --format (per subcommand), --color and
-# --lang, file names for --tenant, --state, --root-hints, --resolv-conf and scan's input,
+# --lang, file names for --tenant, --state, --root-hints, --resolv-conf, --ca-file and scan's input,
 # directories for --zones, and step identifiers for ack, waive and revoke (the per-domain ones
 # up to their ':'; the domain is the user's to type).
 #
@@ -15,7 +15,7 @@
 _offboard_subcommands="check scan plan gate ack waive revoke status history catalogue"
 
 # Flags shared by the commands that resolve (SPEC §2), the tenant and the state.
-_offboard_source_flags="--resolver --authoritative --root-hints --zones --timeout --tries --resolv-conf --concurrency"
+_offboard_source_flags="--resolver --authoritative --root-hints --zones --timeout --tries --resolv-conf --concurrency --ca-file"
 _offboard_tenant_flags="--tenant --new-mx --new-ns"
 _offboard_state_flags="--state --now"
 
@@ -115,7 +115,7 @@ _offboard() {
       _offboard_reply "$(_offboard_formats "$sub")"
       return 0
       ;;
-    --tenant | --state | --root-hints | --resolv-conf)
+    --tenant | --state | --root-hints | --resolv-conf | --ca-file)
       _offboard_files
       return 0
       ;;

@@ -24,6 +24,8 @@ PACKAGES=(
   libfmt-dev
   libsqlite3-dev
   libidn2-dev
+  libcurl4-openssl-dev  # MTA-STS policies over HTTPS (RFC 8461 §3.3), verified with OpenSSL
+  openssl  # tests/e2e/test_mta_sts.sh: the test's own CA and server certificates
   gettext  # msgfmt compiles po/*.po at build time; xgettext and msgcmp check them (tests)
   libmimalloc-dev  # the offboard binary's allocator (CMakeLists.txt: OFFBOARD_MIMALLOC)
   # end-to-end tests: real DNS servers on loopback, dig, zone checkers

@@ -11,11 +11,11 @@
 namespace offboard {
 
 int runCheck(const CheckOptions& o, const std::vector<DomainInput>& domains, Resolver& resolver,
-             Io& io) {
+             Io& io, PolicyFetcher* policies) {
   std::vector<DomainJob> jobs;
   jobs.reserve(domains.size());
   for (const auto& d : domains) jobs.push_back(DomainJob{d, {}});
-  std::vector<DomainReport> reports = checkAll(resolver, jobs);
+  std::vector<DomainReport> reports = checkAll(resolver, jobs, policies);
   if (o.format == "json") {
     io.out << renderCheckJson(reports);
   } else if (o.format == "markdown") {
@@ -62,7 +62,7 @@ Runner setupCheck(CLI::App& app) {
       io.err << "offboard check: " << rb.error << "\n";
       return rb.exitCode;
     }
-    return runCheck(*o, domains, *rb.resolver, io);
+    return runCheck(*o, domains, *rb.resolver, io, rb.policies.get());
   };
 }
 

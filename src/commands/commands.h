@@ -19,6 +19,7 @@
 #include "core/types.h"
 #include "plan/plan_types.h"
 #include "render/check_render.h"
+#include "fetch/policy_fetcher.h"
 #include "resolvers/resolver.h"
 
 namespace CLI {
@@ -61,11 +62,15 @@ struct SourceOptions {
   std::string resolvConf = "/etc/resolv.conf";  // --resolv-conf FILE (default servers)
   std::size_t maxInFlight = 512;       // queries in flight (scan --concurrency)
   double ratePerSecond = 0;            // queries per second, 0 = unlimited (scan --rate)
+  std::string caFile;                  // --ca-file FILE: the CAs MTA-STS policy hosts are verified with
 };
 void addSourceOptions(CLI::App& cmd, SourceOptions& o);
 
 struct ResolverBuild {
   std::unique_ptr<Resolver> resolver;
+  // Where MTA-STS policies come from: the files beside the zones with --zones, else HTTPS
+  // (port 443, or $OFFBOARD_MTA_STS_PORT for a test server). Set whenever `resolver` is.
+  std::unique_ptr<PolicyFetcher> policies;
   std::string error;  // set when resolver is null
   int exitCode = kExitOk;
 };
@@ -103,7 +108,7 @@ struct CheckOptions {
 Runner setupCheck(CLI::App& app);
 // Runs `check` for already-normalised domains against `resolver`.
 int runCheck(const CheckOptions& o, const std::vector<DomainInput>& domains, Resolver& resolver,
-             Io& io);
+             Io& io, PolicyFetcher* policies = nullptr);
 
 // `catalogue` (SPEC §1): prints every catalogue row (family, cloud, pattern, confidence, source,
 // last verified) as text or as JSON {"schema": "offboard.catalogue/1", "rows": [...]}; exit 0.
@@ -116,6 +121,7 @@ int runCatalogue(const CatalogueOptions& o, Io& io);
 // `scan` (SPEC §6): streams one JSON line per domain read from `in`.
 Runner setupScan(CLI::App& app);
 int runScan(const std::string& inputName, std::istream& in, Resolver& resolver,
-            std::size_t maxActiveDomains, Io& io, std::optional<std::size_t> total = std::nullopt);
+            std::size_t maxActiveDomains, Io& io, std::optional<std::size_t> total = std::nullopt,
+            PolicyFetcher* policies = nullptr);
 
 }  // namespace offboard

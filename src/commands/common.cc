@@ -63,6 +63,10 @@ void addSourceOptions(CLI::App& cmd, SourceOptions& o) {
   cmd.add_option("--concurrency", o.maxInFlight, tr("Queries in flight at most (default 512)"))
       ->check(CLI::Range(1, 30000))
       ->group(group);
+  cmd.add_option("--ca-file", o.caFile,
+                 tr("CA certificates (PEM FILE) to verify MTA-STS policy hosts with, instead of $SSL_CERT_FILE "
+                    "or the system's"))
+      ->group(group);
 }
 
 bool parseDomainArgs(const std::vector<std::string>& args, std::vector<DomainInput>& out,

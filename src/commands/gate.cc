@@ -11,8 +11,8 @@
 namespace offboard {
 
 int runGate(const GateOptions& o, const Tenant& t, Resolver& resolver, StateStore& store,
-            std::int64_t now, const DirectResolverFactory& direct, Io& io) {
-  auto plan = runPipeline(pipelineRun(t, resolver, &store, o.source, now, direct, true));
+            std::int64_t now, const DirectResolverFactory& direct, Io& io, PolicyFetcher* policies) {
+  auto plan = runPipeline(pipelineRun(t, resolver, &store, o.source, now, direct, true, policies));
   if (!plan) return reportFailure("gate", plan.status(), io);
   GateDecision d = decide(*plan);
   if (o.format == "text") {
@@ -66,7 +66,7 @@ Runner setupGate(CLI::App& app) {
     int rc = kExitInternal;
     auto store = openStateFor("gate", o->state, OpenMode::CreateIfMissing, io, &rc);
     if (!store) return rc;
-    return runGate(*o, *tenant, *rb.resolver, *store, *now, directResolvers(o->source), io);
+    return runGate(*o, *tenant, *rb.resolver, *store, *now, directResolvers(o->source), io, rb.policies.get());
   };
 }
 

@@ -169,15 +169,16 @@ int reportFailure(const char* cmd, const Status& status, Io& io) {
 }
 
 PipelineRun pipelineRun(const Tenant& t, Resolver& resolver, StateStore* store, const SourceOptions& source,
-                        std::int64_t now, const DirectResolverFactory& direct, bool record) {
+                        std::int64_t now, const DirectResolverFactory& direct, bool record,
+                        PolicyFetcher* policies) {
   // A recursive resolver shows what is left in its cache: ask the zone's servers for the TTL.
   const bool recursive = source.zonesDir.empty() && !source.authoritative;
-  return PipelineRun{t, resolver, store, evidenceOf(source), recursive, now, direct, record};
+  return PipelineRun{t, resolver, store, evidenceOf(source), recursive, now, direct, record, policies};
 }
 
 int runPlan(const PlanOptions& o, const Tenant& t, Resolver& resolver, StateStore& store,
-            std::int64_t now, const DirectResolverFactory& direct, Io& io) {
-  auto plan = runPipeline(pipelineRun(t, resolver, &store, o.source, now, direct, true));
+            std::int64_t now, const DirectResolverFactory& direct, Io& io, PolicyFetcher* policies) {
+  auto plan = runPipeline(pipelineRun(t, resolver, &store, o.source, now, direct, true, policies));
   if (!plan) return reportFailure("plan", plan.status(), io);
   if (o.format == "json") {
     LanguageScope english(Lang::En);  // JSON's words never change with the language
@@ -233,7 +234,7 @@ Runner setupPlan(CLI::App& app) {
     int rc = kExitInternal;
     auto store = openStateFor("plan", o->state, OpenMode::CreateIfMissing, io, &rc);
     if (!store) return rc;
-    return runPlan(*o, *tenant, *rb.resolver, *store, *now, directResolvers(o->source), io);
+    return runPlan(*o, *tenant, *rb.resolver, *store, *now, directResolvers(o->source), io, rb.policies.get());
   };
 }
 

@@ -42,7 +42,8 @@ int reportFailure(const char* cmd, const Status& status, Io& io);
 
 // The pipeline run for a command's source options (evidence block, recursive TTL probe).
 PipelineRun pipelineRun(const Tenant& t, Resolver& resolver, StateStore* store, const SourceOptions& source,
-                        std::int64_t now, const DirectResolverFactory& direct, bool record);
+                        std::int64_t now, const DirectResolverFactory& direct, bool record,
+                        PolicyFetcher* policies = nullptr);
 
 // The clock for a command: --now when given (RFC 3339), else the system clock.
 std::optional<std::int64_t> commandNow(const std::string& nowOption, std::string* error);
@@ -70,7 +71,7 @@ Runner setupPlan(CLI::App& app);
 // Resolves, records this run's observations in `store`, and prints the runbook. Exit as the
 // gate would (0 complete, 1 open steps, 3 missing evidence), 4 on a storage error.
 int runPlan(const PlanOptions& o, const Tenant& t, Resolver& resolver, StateStore& store,
-            std::int64_t now, const DirectResolverFactory& direct, Io& io);
+            std::int64_t now, const DirectResolverFactory& direct, Io& io, PolicyFetcher* policies = nullptr);
 
 struct GateOptions {
   TenantArgs input;
@@ -84,7 +85,7 @@ Runner setupGate(CLI::App& app);
 // Re-resolves, records the observations, reads the state back, and decides: 0 ready, 1 blocked,
 // 3 indeterminate, 4 storage error.
 int runGate(const GateOptions& o, const Tenant& t, Resolver& resolver, StateStore& store,
-            std::int64_t now, const DirectResolverFactory& direct, Io& io);
+            std::int64_t now, const DirectResolverFactory& direct, Io& io, PolicyFetcher* policies = nullptr);
 
 struct AckOptions {
   std::string step;
@@ -132,7 +133,8 @@ Runner setupStatus(CLI::App& app);
 // Without a tenant: what the state holds (acks, waivers, latest observation of each subject).
 // With one: each step's status, re-resolved but not recorded. `store` may be null (no state).
 int runStatus(const StatusOptions& o, const std::optional<Tenant>& t, Resolver* resolver,
-              StateStore* store, std::int64_t now, const DirectResolverFactory& direct, Io& io);
+              StateStore* store, std::int64_t now, const DirectResolverFactory& direct, Io& io,
+              PolicyFetcher* policies = nullptr);
 
 struct HistoryOptions {
   std::string format = "text";  // text | json

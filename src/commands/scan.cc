@@ -216,7 +216,7 @@ std::string statsLine(const Resolver& resolver) {
 }  // namespace
 
 int runScan(const std::string& inputName, std::istream& in, Resolver& resolver,
-            std::size_t maxActiveDomains, Io& io, std::optional<std::size_t> total) {
+            std::size_t maxActiveDomains, Io& io, std::optional<std::size_t> total, PolicyFetcher* policies) {
   Tally tally;
   Progress progress(io.err, io.errIsTerminal, total);
   std::size_t lineNo = 0, domains = 0;
@@ -281,7 +281,7 @@ int runScan(const std::string& inputName, std::istream& in, Resolver& resolver,
     tally.worst = worse(tally.worst, r.verdict);
     progress.update(tally);
   };
-  runChecks(resolver, next, sink, maxActiveDomains);
+  runChecks(resolver, next, sink, maxActiveDomains, policies);
   io.out.flush();
   progress.finish(tally);
   if (gInterrupted) return tally.points ? kExitPointsAtM365 : kExitIndeterminate;
@@ -345,7 +345,7 @@ Runner setupScan(CLI::App& app) {
     // Enough domains active to keep the query window full (≈12 questions per domain).
     std::size_t active = std::max<std::size_t>(16, o->source.maxInFlight / 4);
     int rc = runScan(inputName, *in, *rb.resolver, active, io,
-                     io.errIsTerminal ? countDomainLines(o->input) : std::nullopt);
+                     io.errIsTerminal ? countDomainLines(o->input) : std::nullopt, rb.policies.get());
     if (o->stats) io.err << statsLine(*rb.resolver);
     return rc;
   };

@@ -1,6 +1,14 @@
 // Building the Resolver that the source options ask for (SPEC §2), and naming where its
 // answers come from (SPEC §4 "evidence").
 #include "commands/commands.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+
 #include "resolvers/authoritative_resolver.h"
 #include "resolvers/root_hints.h"
 #include "resolvers/stub_resolver.h"
@@ -31,8 +39,29 @@ ResolverBuild makeResolver(const SourceOptions& o) {
       return b;
     }
     b.resolver = std::move(z);
+    b.policies = makeZoneDirFetcher(o.zonesDir);
     return b;
   }
+  // The policy hosts of MTA-STS: over HTTPS, verified with --ca-file, $SSL_CERT_FILE or the
+  // system's CAs; on port 443 unless a test names its own server's port.
+  HttpsOptions https;
+  https.caFile = o.caFile;
+  if (const char* port = std::getenv("OFFBOARD_MTA_STS_PORT"); port && *port) {
+    unsigned v = 0;
+    auto [end, ec] = std::from_chars(port, port + std::strlen(port), v);
+    if (ec != std::errc{} || *end != '\0' || v == 0 || v > 65535) {
+      b.error = "OFFBOARD_MTA_STS_PORT " + quoteForMessage(port) + " is not a port (1-65535)";
+      b.exitCode = kExitUsage;
+      return b;
+    }
+    https.port = static_cast<std::uint16_t>(v);
+  }
+  if (!o.caFile.empty() && ::access(o.caFile.c_str(), R_OK) != 0) {
+    b.error = "--ca-file " + quoteForMessage(o.caFile) + ": " + std::strerror(errno);
+    b.exitCode = kExitUsage;
+    return b;
+  }
+  b.policies = makeHttpsFetcher(https);
   if (o.authoritative) {
     AuthoritativeOptions a;
     if (!o.rootHints.empty()) {

@@ -291,7 +291,8 @@ int runRevoke(const RevokeOptions& o, StateStore& store, std::int64_t now, Io& i
 }
 
 int runStatus(const StatusOptions& o, const std::optional<Tenant>& t, Resolver* resolver,
-              StateStore* store, std::int64_t now, const DirectResolverFactory& direct, Io& io) {
+              StateStore* store, std::int64_t now, const DirectResolverFactory& direct, Io& io,
+              PolicyFetcher* policies) {
   StateSnapshot snap;
   if (store) {
     auto read = store->snapshot();
@@ -300,7 +301,7 @@ int runStatus(const StatusOptions& o, const std::optional<Tenant>& t, Resolver* 
   }
   if (!t || !resolver) return statusSummary(o, snap, io);
   snap = {};
-  auto planned = runPipeline(pipelineRun(*t, *resolver, store, o.source, now, direct, false));
+  auto planned = runPipeline(pipelineRun(*t, *resolver, store, o.source, now, direct, false, policies));
   if (!planned) return reportFailure("status", planned.status(), io);
   const Plan& plan = *planned;
   GateDecision d = decide(plan);
@@ -474,7 +475,8 @@ Runner setupStatus(CLI::App& app) {
       io.err << "offboard status: " << rb.error << "\n";
       return rb.exitCode;
     }
-    return runStatus(*o, tenant, rb.resolver.get(), store.get(), *now, directResolvers(o->source), io);
+    return runStatus(*o, tenant, rb.resolver.get(), store.get(), *now, directResolvers(o->source), io,
+                     rb.policies.get());
   };
 }
 

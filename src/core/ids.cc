@@ -12,7 +12,7 @@ struct FindingName {
   std::string_view name;
 };
 
-constexpr std::array<FindingName, 17> kFindings{{
+constexpr std::array<FindingName, 18> kFindings{{
     {FindingId::NsAtM365, "ns-at-m365"},
     {FindingId::MxAtM365, "mx-at-m365"},
     {FindingId::SpfIncludesM365, "spf-includes-m365"},
@@ -28,6 +28,7 @@ constexpr std::array<FindingName, 17> kFindings{{
     {FindingId::LameDelegation, "lame-delegation"},
     {FindingId::NoMx, "no-mx"},
     {FindingId::DomainNxdomain, "domain-nxdomain"},
+    {FindingId::MtaStsListsM365, "mta-sts-lists-m365"},
     {FindingId::DnssecDsMismatch, "dnssec-ds-mismatch"},
     {FindingId::TargetMissingDot, "target-missing-dot"},
 }};
@@ -40,6 +41,7 @@ constexpr std::array<FindingId, kFindings.size()> kFindingIds = [] {
 
 constexpr FindingId kNone[] = {FindingId::NsAtM365};  // a placeholder; spans below use 0 of it
 constexpr FindingId kMx[] = {FindingId::MxAtM365};
+constexpr FindingId kMtaSts[] = {FindingId::MtaStsListsM365};
 constexpr FindingId kSpf[] = {FindingId::SpfIncludesM365};
 constexpr FindingId kAutodiscover[] = {FindingId::AutodiscoverAtM365};
 constexpr FindingId kDkim[] = {FindingId::DkimAtM365};
@@ -53,12 +55,14 @@ constexpr std::span<const FindingId> none{kNone, 0};
 
 using A = Action;
 using K = StepKind;
-constexpr std::array<ActionInfo, 21> kActions{{
+constexpr std::array<ActionInfo, 22> kActions{{
     {A::ConfirmAdminRole, "confirm-admin-role", false, K::Manual, N_("you are a Global or Billing admin (ack)"), none, ""},
     {A::ReduceLicenses, "reduce-licenses", false, K::Manual,
      N_("fewer than 25 licenses on each cancelled subscription (ack)"), none, ""},
     {A::NotifyUsers, "notify-users", false, K::Manual, N_("users told the date and the new provider (ack)"), none, ""},
     {A::PrepareNewDnsHost, "prepare-new-dns-host", true, K::Dns, N_("every record exists at the new DNS host"), none, ""},
+    {A::UpdateMtaSts, "update-mta-sts", true, K::Dns,
+     N_("the MTA-STS policy lists the new MX (or is none) under a new id"), kMtaSts, "email"},
     {A::UpdateMx, "update-mx", true, K::Dns, N_("MX points at the new mail provider (or a null MX)"), kMx, "email"},
     {A::UpdateSpf, "update-spf", true, K::Dns, N_("SPF no longer includes Microsoft 365"), kSpf, "email"},
     {A::RemoveAutodiscover, "remove-autodiscover", true, K::Dns, N_("autodiscover no longer at Microsoft 365"),

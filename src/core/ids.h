@@ -36,6 +36,7 @@ enum class FindingId : std::uint8_t {
   LameDelegation,
   NoMx,
   DomainNxdomain,
+  MtaStsListsM365,
   DnssecDsMismatch,
   TargetMissingDot,
 };
@@ -57,6 +58,7 @@ enum class Action : std::uint8_t {
   ReduceLicenses,
   NotifyUsers,
   PrepareNewDnsHost,
+  UpdateMtaSts,
   UpdateMx,
   UpdateSpf,
   RemoveAutodiscover,

@@ -7,6 +7,7 @@
 // never exceptions (NXDOMAIN and NODATA are answers; timeouts and SERVFAIL are failures).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -140,6 +141,29 @@ struct Observation {
   std::vector<Observation> perServer;
 };
 
+// MTA-STS (RFC 8461): what fetch/policy_fetcher.h asks for and returns.
+// RFC 8461 §3.3 suggests senders limit the body (64 KiB) and the time (60 s) of a fetch.
+inline constexpr std::size_t kMaxPolicyBody = 64 * 1024;
+
+struct PolicyRequest {
+  DnsName domain;  // D, A-label form: the policy host is mta-sts.D
+  // The addresses of mta-sts.D as the resolver answered them (IPv4 dotted quads, IPv6 without
+  // brackets), in answer order. Ignored by the zone-directory source. Empty for HTTPS: no
+  // address is known, which is a failure ("mta-sts.D has no address"), never a lookup of its own.
+  std::vector<std::string> addresses;
+};
+
+struct PolicyFetch {
+  bool ok = false;     // `body` is the policy as served
+  std::string source;  // "https://mta-sts.contoso.com/.well-known/mta-sts.txt (127.0.0.1)",
+                       // "fixtures/zones/mta-sts.contoso.com.txt"
+  std::string body;    // the octets served (ok only)
+  std::string error;   // !ok: one line naming what failed ("certificate has expired",
+                       // "redirect (HTTP 301 to https://…) refused: RFC 8461 §3.3",
+                       // "body larger than 65536 octets", "HTTP 404", "no such file")
+};
+
+
 enum class Severity { Blocker, Required, Cleanup, Warning, Indeterminate };
 std::string_view severityName(Severity s);
 
@@ -173,6 +197,26 @@ struct Delegation {
   bool childSeen = false;
 };
 
+// RFC 8461 §3.2 policy modes.
+enum class StsMode { Enforce, Testing, None };
+
+// A domain's MTA-STS as the checks saw it (SPEC §3 mta-sts-lists-m365): present in a report when
+// `_mta-sts.D` has a record starting "v=STSv1".
+struct MtaStsView {
+  std::string txt;          // the first such TXT value (strings concatenated)
+  std::size_t txtCount = 0; // how many such records there are (§3.1: exactly one is valid)
+  std::string id;           // its id as written ("" when none)
+  bool txtValid = false;    // §3.1 grammar, and the only such record
+  std::string source;       // where the policy was read: URL and address, or the file
+  bool fetched = false;     // the body was read; else `error` says why not
+  bool valid = false;       // the body follows §3.2; else (fetched) `error` says why not
+  std::string error;
+  StsMode mode = StsMode::None;
+  std::uint32_t maxAge = 0;
+  std::vector<std::string> mx;  // the patterns, lower case, in order
+  bool onlyM365 = false;        // enforce/testing and every pattern Microsoft 365's
+};
+
 // The result of checking one domain: what `check` prints and `scan` streams.
 struct DomainReport {
   DnsName domain;          // A-label form
@@ -182,6 +226,7 @@ struct DomainReport {
   Delegation delegation;
   std::vector<Record> records;  // every record that matters (M365-related or evidence)
   std::vector<Finding> findings;
+  std::optional<MtaStsView> mtaSts;  // when the domain publishes an MTA-STS TXT record
 };
 
 }  // namespace offboard

@@ -18,15 +18,21 @@ struct Active {
 
 class Driver {
  public:
-  Driver(Resolver& r, const JobSource& next, const ReportSink& sink, std::size_t maxActive)
-      : resolver_(r), next_(next), sink_(sink), maxActive_(maxActive == 0 ? 1 : maxActive) {}
+  Driver(Resolver& r, const JobSource& next, const ReportSink& sink, std::size_t maxActive, PolicyFetcher* policies)
+      : resolver_(r), next_(next), sink_(sink), maxActive_(maxActive == 0 ? 1 : maxActive), policies_(policies) {}
 
   // When the resolver asks to be trimmed, no new domain starts; once those in flight are done
   // run() returns with nothing outstanding, the caches are dropped, and the input resumes.
+  // Policies are fetched when the resolver is idle: the domains waiting for one hold their slots
+  // until then, so the batch is at most maxActive domains.
   void run() {
     for (;;) {
       refill();
       resolver_.run();
+      if (!awaitingPolicy_.empty()) {
+        fetchPolicies();
+        continue;
+      }
       if (!draining_) return;
       resolver_.trim();
       draining_ = false;
@@ -74,6 +80,35 @@ class Driver {
       submit(a, more);
       return;
     }
+    if (policies_ && !a->job.context.policy) {
+      if (auto req = policyRequest(a->job.input.name, a->observed, a->job.context)) {
+        awaitingPolicy_.emplace_back(a, std::move(*req));
+        return;
+      }
+    }
+    finish(a);
+  }
+
+  void fetchPolicies() {
+    std::vector<std::pair<Active*, PolicyRequest>> batch;
+    batch.swap(awaitingPolicy_);
+    std::vector<PolicyRequest> reqs;
+    reqs.reserve(batch.size());
+    for (auto& [a, r] : batch) reqs.push_back(std::move(r));
+    std::vector<PolicyFetch> got = policies_->fetch(reqs);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      PolicyFetch f;
+      if (i < got.size()) {
+        f = std::move(got[i]);
+      } else {
+        f.error = "the policy source returned no result";  // never read as a policy
+      }
+      batch[i].first->job.context.policy = std::move(f);
+    }
+    for (auto& [a, r] : batch) finish(a);
+  }
+
+  void finish(Active* a) {
     DomainReport report = evaluate(a->job.input.name, a->observed, a->job.context);
     report.unicode = a->job.input.unicode;
     const std::size_t index = a->index;
@@ -90,16 +125,18 @@ class Driver {
   std::size_t pulled_ = 0;
   bool exhausted_ = false;
   bool draining_ = false;  // waiting for the domains in flight before Resolver::trim()
+  PolicyFetcher* policies_;
+  std::vector<std::pair<Active*, PolicyRequest>> awaitingPolicy_;  // DNS done, policy not yet fetched
 };
 
 }  // namespace
 
 void runChecks(Resolver& resolver, const JobSource& next, const ReportSink& sink,
-               std::size_t maxActiveDomains) {
-  Driver(resolver, next, sink, maxActiveDomains).run();
+               std::size_t maxActiveDomains, PolicyFetcher* policies) {
+  Driver(resolver, next, sink, maxActiveDomains, policies).run();
 }
 
-std::vector<DomainReport> checkAll(Resolver& resolver, const std::vector<DomainJob>& jobs) {
+std::vector<DomainReport> checkAll(Resolver& resolver, const std::vector<DomainJob>& jobs, PolicyFetcher* policies) {
   std::vector<DomainReport> out(jobs.size());
   std::size_t i = 0;
   JobSource next = [&]() -> std::optional<DomainJob> {
@@ -107,7 +144,7 @@ std::vector<DomainReport> checkAll(Resolver& resolver, const std::vector<DomainJ
     return jobs[i++];
   };
   ReportSink sink = [&](std::size_t index, DomainReport r) { out[index] = std::move(r); };
-  runChecks(resolver, next, sink);
+  runChecks(resolver, next, sink, 1024, policies);
   return out;
 }
 

@@ -15,6 +15,7 @@
 
 #include "checks/checks.h"
 #include "core/domain_input.h"
+#include "fetch/policy_fetcher.h"
 #include "resolvers/resolver.h"
 
 namespace offboard {
@@ -31,10 +32,15 @@ using ReportSink = std::function<void(std::size_t index, DomainReport report)>;
 
 // Checks every job from `next` through `resolver`, keeping at most `maxActiveDomains` domains
 // in flight, and calls `sink` once per job as each completes (not in input order).
+// A domain whose DNS shows an MTA-STS record (checks policyRequest) waits, once its questions
+// are done, for its policy: whenever the resolver has nothing outstanding, every waiting
+// domain's policy is fetched through `policies` in one batch and the domains are evaluated.
+// Without `policies` such a domain is evaluated with its policy not fetched (lookup-failed).
 void runChecks(Resolver& resolver, const JobSource& next, const ReportSink& sink,
-               std::size_t maxActiveDomains = 1024);
+               std::size_t maxActiveDomains = 1024, PolicyFetcher* policies = nullptr);
 
 // Convenience: checks `jobs` and returns the reports in the order of `jobs`.
-std::vector<DomainReport> checkAll(Resolver& resolver, const std::vector<DomainJob>& jobs);
+std::vector<DomainReport> checkAll(Resolver& resolver, const std::vector<DomainJob>& jobs,
+                                   PolicyFetcher* policies = nullptr);
 
 }  // namespace offboard

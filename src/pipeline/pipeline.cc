@@ -122,7 +122,8 @@ std::string mismatchMessage(const std::string& path, const std::string& bound, c
 }  // namespace
 
 Evidence gatherEvidence(const Tenant& t, Resolver& resolver, const StateSnapshot& state,
-                        std::int64_t now, const DirectResolverFactory& direct, bool cacheTtls) {
+                        std::int64_t now, const DirectResolverFactory& direct, bool cacheTtls,
+                        PolicyFetcher* policies) {
   Evidence ev;
   // Read once, not per domain: a scan of the state or of t.domains per domain is quadratic.
   const StateIndex index(state);
@@ -144,7 +145,7 @@ Evidence gatherEvidence(const Tenant& t, Resolver& resolver, const StateSnapshot
     ctx.newNameservers = t.newNameservers;  // where the DNSKEY matching the parent's DS must be
     jobs.push_back(DomainJob{d, ctx});
   }
-  ev.reports = checkAll(resolver, jobs);
+  ev.reports = checkAll(resolver, jobs, policies);
   const bool offline = resolver.offline();
   for (const auto& report : ev.reports) {
     const DnsName& d = report.domain;
@@ -209,7 +210,7 @@ Result<Plan> runPipeline(const PipelineRun& run) {
     if (!read) return read.status();
     before = std::move(read).value();
   }
-  Evidence ev = gatherEvidence(t, run.resolver, before, run.now, run.direct, run.cacheTtls);
+  Evidence ev = gatherEvidence(t, run.resolver, before, run.now, run.direct, run.cacheTtls, run.policies);
   PlanInput in;
   in.tenant = t;
   if (store) {

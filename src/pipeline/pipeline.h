@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "fetch/policy_fetcher.h"
 #include "plan/planner.h"
 #include "resolvers/resolver.h"
 #include "state/state_store.h"
@@ -42,8 +43,10 @@ struct Evidence {
 };
 // `cacheTtls`: the resolver is a recursive one, whose TTLs are what is left in its cache; each
 // record is then asked once more at its zone's own servers (through `direct`) for its real TTL.
+// `policies`: where MTA-STS policies are fetched (nullptr: not fetched, lookup-failed).
 Evidence gatherEvidence(const Tenant& t, Resolver& resolver, const StateSnapshot& state,
-                        std::int64_t now, const DirectResolverFactory& direct, bool cacheTtls = false);
+                        std::int64_t now, const DirectResolverFactory& direct, bool cacheTtls = false,
+                        PolicyFetcher* policies = nullptr);
 
 struct PipelineRun {
   const Tenant& tenant;
@@ -56,6 +59,7 @@ struct PipelineRun {
   // true (plan, gate): bind the state to the tenant, record the observations and the plan's
   // step ids (what ack, waive and revoke accept). false (status): re-resolve, record nothing.
   bool record = true;
+  PolicyFetcher* policies = nullptr;  // MTA-STS policies (see gatherEvidence)
 };
 
 // The plan, or why there is none: TenantMismatch (another tenant's state; nothing written), or

@@ -37,6 +37,7 @@ enum class WaitBasis {
   TtlAtM365,        // the largest TTL the record was seen with at Microsoft 365
   AssumedParentNs,  // a delegation whose parent-side TTL was never seen: kAssumedParentNsTtl
   FirstSight,       // first observed already changed: the TTL seen then (SPEC §4 first-sight rule)
+  MtaStsMaxAge,     // update-mx: the max_age of the MTA-STS policy that admitted only Microsoft's MX
 };
 
 // One line of a step's work, as data: the renderers say it in words (render/step_text).
@@ -51,6 +52,7 @@ struct RecordChange {
     SetDelegation,  // at the registrar: the NS of `record.name` become `targets` (empty: unknown)
     Wait,           // `subject` as it is now since `at`; `ttl` by `basis`; not before `until`
     MoveObject,     // an object (user, group, …) still using the domain: `value`
+    PublishPolicy,  // serve `value` (an MTA-STS policy body) at `subject` (the policy URL)
   };
   // What a CreateAny record may hold.
   enum class Any {
@@ -91,6 +93,11 @@ enum class Reason : std::uint8_t {
   NullMx,
   MxIs,                // `records`: the MX set now
   MxNotExpected,       // `records`: the MX set now, `expected`: new_mail.mx
+  // update-mta-sts; `text2`: the last policy seen admitting only Microsoft's MX (its summary).
+  MtaStsRecordRemoved,   // the `_mta-sts` TXT is gone while senders may hold that policy
+  MtaStsRecordInvalid,   // `text`: the `_mta-sts` TXT, which RFC 8461 §3.1 does not accept (or one of several)
+  MtaStsSameId,          // `text`: the id, the same as while the policy admitted only Microsoft's MX
+  MtaStsNewMxNotListed,  // `expected`: the new MX the policy does not admit
   // prepare-new-dns-host.
   HostingUnknown,      // whether Microsoft hosts the zone could not be read
   NewHostUnavailable,  // `text`: why the new host could not be asked

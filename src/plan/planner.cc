@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "checks/catalogue.h"
+#include "checks/checks.h"
+#include "checks/mta_sts.h"
 #include "state/observe.h"
 #include "plan/steps.h"
 #include "time/time_text.h"
@@ -519,17 +521,20 @@ class Builder {
         if (auto since = changedSince(idx_.history(d.input.name, s.key)))
           step.doneSince = std::max(step.doneSince.value_or(*since), *since);
       if (step.id.action == Action::UpdateMx) mxDone(step, d);
+      if (step.id.action == Action::UpdateMtaSts) mtaStsDone(step, d, subjects);
     }
     // What to change: the Microsoft records seen now, or what was seen before.
     const auto removes = actionInfo(step.id.action).findings;
     for (const auto& f : r.findings) {
       if (std::find(removes.begin(), removes.end(), f.id) == removes.end()) continue;
-      if (step.id.action == Action::UpdateSpf) continue;  // shown as a replacement below
+      // Shown as replacements below.
+      if (step.id.action == Action::UpdateSpf || step.id.action == Action::UpdateMtaSts) continue;
       step.changes.push_back(deletion(f));
     }
     if (step.id.action == Action::UpdateMx && !r.findings.empty() && step.status != StepStatus::Done) {
       for (auto& c : newMx(d)) step.changes.push_back(std::move(c));
     }
+    if (step.id.action == Action::UpdateMtaSts && step.status != StepStatus::Done) mtaStsChanges(step, d);
     if (step.id.action == Action::UpdateSpf) {
       for (const auto& rec : r.records) {
         if (rec.type != RRType::TXT || rec.name != d.input.name) continue;
@@ -618,6 +623,121 @@ class Builder {
     }
   }
 
+  // The new MX hosts (new_mail.mx) that the domain's MTA-STS policy, in enforce or testing
+  // mode, does not admit: senders holding the policy would refuse them. Empty when the policy
+  // is unknown, none, or admits them all, and when the new MX is not given.
+  std::vector<Record> mtaStsMissingNewMx(const DomainReport& r) {
+    std::vector<Record> out;
+    if (!r.mtaSts || !r.mtaSts->valid || r.mtaSts->mode == StsMode::None) return out;
+    const StsPolicy p = policyOf(*r.mtaSts);
+    for (const auto& t : in_.tenant.newMx)
+      if (!stsAdmits(p, t.host)) out.push_back(makeMx(r.domain, 3600, t));
+    return out;
+  }
+
+  // update-mta-sts (SPEC §4) once the policy no longer admits only Microsoft's MX: done when it
+  // lists the new MX (or is none) under an id never seen while it did. Senders fetch a policy
+  // again only when the id changes (RFC 8461 §5.1); a record removed or made invalid leaves them
+  // with the policy they hold, which they may even refresh from the policy host.
+  void mtaStsDone(PlanStep& step, const DomainCtx& d, const std::vector<Subject>& subjects) {
+    const Subject* s = nullptr;
+    for (const auto& x : subjects)
+      if (x.kind == SubjectKind::MtaSts) s = &x;
+    if (!s) return;
+    std::set<std::string> oldIds;
+    std::string lastOld;
+    for (const ObservationRow* row : idx_.history(d.input.name, s->key)) {
+      if (!row->atM365 || !row->evidence) continue;
+      oldIds.insert(stsIdOfSummary(row->value));
+      lastOld = row->value;
+    }
+    const auto& v = d.rep().mtaSts;
+    auto open = [&](Reason why, std::string text) {
+      step.status = StepStatus::Open;
+      step.state = StepState{why, "", std::move(text), lastOld};
+      step.doneSince.reset();
+    };
+    if (!v) {
+      if (!oldIds.empty()) open(Reason::MtaStsRecordRemoved, "");
+      return;
+    }
+    if (!v->txtValid) {
+      open(Reason::MtaStsRecordInvalid, v->txt);
+      return;
+    }
+    if (oldIds.count(v->id)) {
+      open(Reason::MtaStsSameId, v->id);
+      return;
+    }
+    if (std::vector<Record> missing = mtaStsMissingNewMx(d.rep()); !missing.empty()) {
+      open(Reason::MtaStsNewMxNotListed, "");
+      step.state.expected = std::move(missing);
+    }
+  }
+
+  // What update-mta-sts changes: the policy published at the policy host (the new MX, or mode
+  // none when the new MX is not given), then the `_mta-sts` TXT under a new id, which tells
+  // senders to fetch it again.
+  void mtaStsChanges(PlanStep& step, const DomainCtx& d) {
+    const DomainReport& r = d.rep();
+    const DnsName name = mtaStsRecordName(d.input.name);
+    const std::uint32_t maxAge = r.mtaSts && r.mtaSts->valid ? r.mtaSts->maxAge : 604800;
+    std::string policy = "version: STSv1\n";
+    if (in_.tenant.newMx.empty()) {
+      policy += "mode: none\n";
+    } else {
+      const bool testing = r.mtaSts && r.mtaSts->mode == StsMode::Testing;
+      policy += std::string("mode: ") + (testing ? "testing" : "enforce") + "\n";
+      for (const auto& t : in_.tenant.newMx) policy += "mx: " + t.host.toStringNoDot() + "\n";
+    }
+    policy += "max_age: " + std::to_string(maxAge) + "\n";
+    RecordChange pub;
+    pub.op = RecordChange::Op::PublishPolicy;
+    pub.subject = "https://" + mtaStsPolicyHost(d.input.name).toStringNoDot() + "/.well-known/mta-sts.txt";
+    pub.value = std::move(policy);
+    step.changes.push_back(std::move(pub));
+    // A new id: the run's time, which no earlier policy of this plan can have had.
+    std::string id = formatRfc3339(in_.now);
+    id.erase(std::remove_if(id.begin(), id.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }),
+             id.end());
+    if (id.size() > 32) id.resize(32);
+    const Record* old = nullptr;
+    for (const auto& rec : r.records)
+      if (rec.name == name && rec.type == RRType::TXT && isStsRecord(joinedTxt(rec))) old = &rec;
+    RecordChange txt;
+    txt.op = old ? RecordChange::Op::Replace : RecordChange::Op::Create;
+    const Record fresh = makeTxt(name, old ? old->ttl : 3600, "v=STSv1; id=" + id + ";");
+    if (old) {
+      txt.record = *old;
+      txt.to = fresh;
+    } else {
+      txt.record = fresh;
+    }
+    step.changes.push_back(std::move(txt));
+  }
+
+  // update-mx after update-mta-sts (SPEC §4): the MX change waits the old policy's max_age from
+  // the moment the new policy was seen, so that no sender still holds the policy that admits
+  // only Microsoft's MX. Unknown while the new policy is not seen.
+  void mtaStsWait(PlanStep& step, const DomainCtx& d) {
+    for (const auto& s : subjectsOf(d.input.name)) {
+      if (s.kind != SubjectKind::MtaSts) continue;
+      const auto& h = idx_.history(d.input.name, s.key);
+      auto maxAge = m365Ttl(h);
+      auto since = changedSince(h);
+      if (!maxAge || !since) return;
+      RecordChange c;
+      c.op = RecordChange::Op::Wait;
+      c.subject = s.key;
+      c.at = *since;
+      c.ttl = *maxAge;
+      c.basis = WaitBasis::MtaStsMaxAge;
+      c.until = *since + *maxAge;
+      step.notBefore = c.until;
+      step.changes.push_back(std::move(c));
+    }
+  }
+
   void dnsSteps(DomainCtx& d, std::vector<StepId>& waits) {
     const DnsName& D = d.input.name;
     const DomainReport& r = d.rep();
@@ -632,7 +752,7 @@ class Builder {
       note(PlanNote::Kind::AdminManagedSwitched, shown(d.input));
     const StepId prepareId(Action::PrepareNewDnsHost, D);
     std::vector<StepId> changeIds;
-    std::optional<StepId> mxId;
+    std::optional<StepId> mxId, mtaStsId;
 
     if (h != Hosted::No) prepareStep(d, h);
 
@@ -645,18 +765,30 @@ class Builder {
         if (history || st.atM365) applies = true;
         else if (!st.evidence && st.seen && (!nx || g.action == Action::UpdateMx)) applies = true;
       }
+      if (g.action == Action::UpdateMtaSts && !applies) applies = d.report && !mtaStsMissingNewMx(r).empty();
       if (!applies) continue;
       std::vector<StepId> after;
-      if (g.action == Action::UpdateMx || !mxId) after.push_back(Action::NotifyUsers);
-      if (h != Hosted::No) after.push_back(prepareId);
-      if (g.action != Action::UpdateMx && mxId) after = {*mxId};
+      if (g.action == Action::UpdateMtaSts) {
+        // The policy is changed where it is published (its TXT and its web server), whoever
+        // hosts the zone, and as early as possible: the MX change waits its old max_age.
+        after.push_back(Action::ConfirmAdminRole);
+      } else {
+        if (g.action == Action::UpdateMx || !mxId) after.push_back(Action::NotifyUsers);
+        if (h != Hosted::No) after.push_back(prepareId);
+        if (g.action != Action::UpdateMx && mxId) after = {*mxId};
+        if (g.action == Action::UpdateMx && mtaStsId) after.push_back(*mtaStsId);
+      }
       PlanStep& step = add(g.action, after, &d);
-      step.context.atNewHost = h == Hosted::Yes;
+      step.context.atNewHost = h == Hosted::Yes && g.action != Action::UpdateMtaSts;
       const StepId id = step.id;
       dnsStatus(step, d, g.subjects);
       if (nx && step.status == StepStatus::Indeterminate)
         step.state = StepState{Reason::DomainMissing};
-      if (g.action == Action::UpdateMx) mxId = id;
+      if (g.action == Action::UpdateMx) {
+        mxId = id;
+        if (mtaStsId) mtaStsWait(step, d);
+      }
+      if (g.action == Action::UpdateMtaSts) mtaStsId = id;
       changeIds.push_back(id);
     }
 

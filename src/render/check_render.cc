@@ -134,6 +134,11 @@ const char* explanation(FindingId id) {
     case FindingId::DomainNxdomain:
       return tr("The domain does not exist in DNS (a typo, or a lapsed registration): nothing about it can be "
                 "verified. Check the spelling and the registration.");
+    case FindingId::MtaStsListsM365:
+      return tr("The domain's MTA-STS policy admits only Microsoft 365's MX hosts: senders that cached it refuse "
+                "(enforce) or report (testing) any other MX for up to its max_age. Before the MX change, publish a "
+                "policy listing the new MX (or mode: none) under a new id in the _mta-sts TXT record, then wait "
+                "the old max_age.");
     case FindingId::DnssecDsMismatch:
       return tr("The parent publishes DS records for the domain, and the DNS host the delegation moves to (or "
                 "names now) serves no DNSKEY that matches one of them: validating resolvers treat the domain as "

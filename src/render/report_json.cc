@@ -9,6 +9,7 @@
 #include <optional>
 #include <string_view>
 
+#include "checks/mta_sts.h"
 #include "render/check_render.h"
 
 namespace offboard {
@@ -161,6 +162,46 @@ void appendSide(JsonLayout& j, std::string_view nsKey, std::string_view ttlKey,
   appendNumber(j.out(), *ttl);
 }
 
+// "mta_sts": what the `_mta-sts` record and its policy said, present only when the domain has
+// such a record. The policy's fields appear only when it was read and parsed; "error" says why
+// not otherwise.
+void appendMtaSts(JsonLayout& j, const MtaStsView& v) {
+  std::string& out = j.out();
+  j.key("mta_sts");
+  j.open('{');
+  j.key("record");
+  appendJsonString(out, v.txt);
+  j.key("id");
+  appendJsonString(out, v.id);
+  j.key("record_valid");
+  out += v.txtValid ? "true" : "false";
+  if (!v.source.empty()) {
+    j.key("source");
+    appendJsonString(out, v.source);
+  }
+  j.key("fetched");
+  out += v.fetched ? "true" : "false";
+  if (v.valid) {
+    j.key("mode");
+    appendJsonString(out, stsModeName(v.mode));
+    j.key("max_age");
+    appendNumber(out, v.maxAge);
+    j.key("mx");
+    j.open('[');
+    for (const auto& m : v.mx) {
+      j.element();
+      appendJsonString(out, m);
+    }
+    j.close(']');
+    j.key("only_m365");
+    out += v.onlyM365 ? "true" : "false";
+  } else {
+    j.key("error");
+    appendJsonString(out, v.error);
+  }
+  j.close('}');
+}
+
 void appendReport(JsonLayout& j, const DomainReport& r) {
   std::string& out = j.out();
   j.open('{');
@@ -227,6 +268,7 @@ void appendReport(JsonLayout& j, const DomainReport& r) {
     j.close('}');
   }
   j.close(']');
+  if (r.mtaSts) appendMtaSts(j, *r.mtaSts);
   j.close('}');
 }
 

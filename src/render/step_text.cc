@@ -18,6 +18,8 @@ std::string waitBasisText(const RecordChange& c) {
       return trf("the parent NS TTL was not observed: assumed {ttl}", fmt::arg("ttl", ttl));
     case WaitBasis::FirstSight:
       return trf("first observed then, so when it changed is unknown: the TTL seen then {ttl}", fmt::arg("ttl", ttl));
+    case WaitBasis::MtaStsMaxAge:
+      return trf("the old MTA-STS policy's max_age {ttl}: senders may hold it that long", fmt::arg("ttl", ttl));
   }
   return "";
 }
@@ -65,6 +67,15 @@ std::string changeText(const RecordChange& c) {
                  fmt::arg("since", formatRfc3339(c.at)), fmt::arg("basis", waitBasisText(c)),
                  fmt::arg("until", formatRfc3339(c.until)));
     case Op::MoveObject: return trf("move: {object}", fmt::arg("object", c.value));
+    case Op::PublishPolicy: {
+      std::string body;
+      for (std::size_t i = 0, j; i < c.value.size(); i = j + 1) {
+        j = c.value.find('\n', i);
+        if (j == std::string::npos) j = c.value.size();
+        if (j > i) body += (body.empty() ? "" : " | ") + c.value.substr(i, j - i);
+      }
+      return trf("serve at {url}: {policy}", fmt::arg("url", c.subject), fmt::arg("policy", body));
+    }
   }
   return "";
 }
@@ -103,6 +114,12 @@ std::string whyText(const PlanStep& s, const Plan& p) {
       return tr("Microsoft hosts this zone. Every record the domain needs (the new MX, SPF, and every "
                 "non-Microsoft record of the hosted zone: website, DMARC, …) must exist at the new DNS "
                 "host before NS is switched, or it disappears at the switch.");
+    case Action::UpdateMtaSts:
+      return tr("The domain's MTA-STS policy (RFC 8461) admits only Microsoft 365's MX hosts: senders that "
+                "cached it refuse (enforce) or report (testing) any other MX for up to its max_age, so the MX "
+                "change would lose mail. Publish a policy that lists the new MX (or mode: none) at the policy "
+                "host, then a new id in the _mta-sts TXT record; the MX change waits the old max_age after "
+                "offboard sees it.");
     case Action::UpdateMx:
       return tr("Inbound mail goes where MX points: after cancellation Microsoft 365 bounces it. Point MX "
                 "at the new mail provider, or publish a null MX (0 ., RFC 7505) if the domain will "
@@ -216,6 +233,10 @@ std::string verifyText(const PlanStep& s) {
       return tr("acknowledged with `offboard ack reduce-licenses --by NAME`, or a tenant file showing "
                 "fewer than 25 assigned licenses");
     case Action::PrepareNewDnsHost: return tr("querying the new host's servers directly for every record listed");
+    case Action::UpdateMtaSts:
+      return tr("re-resolved and fetched: the policy no longer admits only Microsoft 365's MX, admits the new MX "
+                "(new_mail.mx) or is mode none, and the _mta-sts TXT record carries an id not seen while it "
+                "admitted only Microsoft's");
     case Action::UpdateMx:
       return tr("re-resolved: no MX at Microsoft 365, and an MX present (equal to new_mail.mx when given) "
                 "or a null MX");
@@ -314,6 +335,23 @@ std::string reasonText(const StepState& st, const PlanStep& s) {
     case Reason::MxIs: return trf("MX is {mx}", fmt::arg("mx", mxList(st.records, false)));
     case Reason::MxNotExpected:
       return trf("MX is {mx}; the plan expects {expected} (new_mail.mx)", fmt::arg("mx", mxList(st.records, false)),
+                 fmt::arg("expected", mxList(st.expected, true)));
+    case Reason::MtaStsRecordRemoved:
+      return trf("the _mta-sts TXT record is gone, but senders that fetched the policy ({policy}) keep it for up "
+                 "to its max_age and may fetch it again from the policy host: publish the policy in mode none (or "
+                 "listing the new MX) under a new id instead, and remove both only after the old max_age",
+                 fmt::arg("policy", st.text2));
+    case Reason::MtaStsRecordInvalid:
+      return trf("the _mta-sts TXT record ({record}) is not one valid v=STSv1 record with an id (RFC 8461 §3.1): "
+                 "senders then keep the policy they hold. Publish exactly one record with a new id",
+                 fmt::arg("record", st.text));
+    case Reason::MtaStsSameId:
+      return trf("the policy changed but the _mta-sts TXT record still has id {id}, as when the policy admitted "
+                 "only Microsoft 365's MX: senders fetch a policy again only when the id changes. Publish a new id",
+                 fmt::arg("id", st.text));
+    case Reason::MtaStsNewMxNotListed:
+      return trf("the MTA-STS policy does not admit the new MX {expected}: senders holding it would refuse that MX. "
+                 "Add it to the policy's mx lines and publish a new id",
                  fmt::arg("expected", mxList(st.expected, true)));
     case Reason::HostingUnknown:
       return tr("no evidence: whether Microsoft hosts the zone could not be established (the NS lookup failed)");
@@ -564,6 +602,7 @@ std::string gateItemText(const GateItem& i, const Plan& p) {
 
 bool canStartNow(const PlanStep& s, const Plan& p) {
   if (s.status != StepStatus::Open || s.kind == StepKind::Time) return false;
+  if (s.notBefore && p.now < *s.notBefore) return false;  // update-mx after an MTA-STS change
   for (const auto& a : s.after) {
     const PlanStep* before = findStep(p, a);
     if (before && before->status != StepStatus::Done && before->status != StepStatus::Waived) return false;

@@ -5,6 +5,7 @@
 
 #include "checks/catalogue.h"
 #include "checks/checks.h"
+#include "checks/mta_sts.h"
 
 namespace offboard {
 namespace {
@@ -14,6 +15,7 @@ constexpr std::string_view kParentNs = "NS(parent) ";
 constexpr std::string_view kMxVerification = "MX(verification) ";
 constexpr std::string_view kSpf = "TXT(spf) ";
 constexpr std::string_view kTxtVerification = "TXT(verification) ";
+constexpr std::string_view kMtaSts = "MTA-STS ";
 
 
 std::string joinedTxt(const Record& r) {
@@ -93,6 +95,9 @@ std::vector<Subject> subjectsOf(const DnsName& d) {
   using K = SubjectKind;
   out.push_back({K::ParentNs, std::string(kParentNs) + dn, Action::SwitchNs, d, RRType::NS, true});
   out.push_back({K::Ns, "NS " + dn, Action::SwitchNs, d, RRType::NS, true});
+  // Before MX: its step comes first (a policy that admits only Microsoft's MX refuses the new one).
+  if (DnsName sts = mtaStsRecordName(d); !sts.isEmpty())
+    out.push_back({K::MtaSts, std::string(kMtaSts) + sts.toString(), Action::UpdateMtaSts, sts, RRType::TXT, true});
   out.push_back({K::Mx, "MX " + dn, Action::UpdateMx, d, RRType::MX, true});
   out.push_back({K::Spf, std::string(kSpf) + dn, Action::UpdateSpf, d, RRType::TXT, true});
   for (const auto& p : probes()) {
@@ -156,6 +161,19 @@ SubjectState subjectState(const DomainReport& r, const Subject& s) {
     st.value = del.childNs.empty() ? "absent" : joinNames(del.childNs);
     st.atM365 = anyMicrosoftNs(del.childNs);
     st.ttl = del.childTtl.value_or(0);
+    return st;
+  }
+  if (s.kind == SubjectKind::MtaSts) {
+    SubjectState st;
+    st.evidence = true;
+    if (!r.mtaSts) {
+      st.value = "absent";
+      return st;
+    }
+    const MtaStsView& v = *r.mtaSts;
+    st.value = stsSummary(v.id, policyOf(v));
+    st.atM365 = findingAt(r, FindingId::MtaStsListsM365, s.name, RRType::TXT) != nullptr;
+    st.ttl = v.maxAge;
     return st;
   }
   std::vector<const Record*> rrs;

@@ -33,6 +33,7 @@ enum class SubjectKind {
   Probe,            // one of the checks' probes (checks/checks.h probes())
   VerificationMx,   // the apex *.msv1.invalid MX
   VerificationTxt,  // the apex MS=ms… TXT
+  MtaSts,           // the MTA-STS policy the `_mta-sts` TXT announces (its id, mode, mx, max_age)
 };
 
 // One subject of a domain, and the plan step whose work changes it.
@@ -53,7 +54,7 @@ struct SubjectState {
   std::string value;        // canonical RRset text ("a | b"), "absent", or a failure's outcome
   bool atM365 = false;
   bool evidence = false;    // false: the lookup failed, or the domain does not exist
-  std::uint32_t ttl = 0;
+  std::uint32_t ttl = 0;     // MtaSts: the policy's max_age, how long senders may hold it
   std::string detail;       // for failures: the finding's message
   bool seen = true;         // false: the source cannot see this subject (parent side via stub)
 };

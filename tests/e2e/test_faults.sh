@@ -358,7 +358,7 @@ if [[ -n "${FAULTS_NETNS:-}" ]] && command -v ldns-testns >/dev/null; then
     "msoid.contoso.com CNAME" "sip.contoso.com CNAME" "lyncdiscover.contoso.com CNAME"
     "_sip._tls.contoso.com SRV" "_sipfederationtls._tcp.contoso.com SRV"
     "enterpriseregistration.contoso.com CNAME" "enterpriseenrollment.contoso.com CNAME"
-    "_autodiscover._tcp.contoso.com SRV" "contoso.com DS")
+    "_autodiscover._tcp.contoso.com SRV" "contoso.com DS" "_mta-sts.contoso.com TXT")
   # testns_data REPLY-FLAGS [ANSWER-RR...]: one entry per question, same reply for each.
   testns_data() {
     local flags=$1 q rr

@@ -155,7 +155,7 @@ assert_not_contains "$out" "unchanged"
 assert_contains "$out" "MX fabrikam.com.: 0 fabrikam-com.mail.protection.outlook.com. → 0 mx1.newmail.example."
 assert_contains "$out" "--all shows them"
 out=$("$OFFBOARD" history --state "$WORK/h.db" --all)
-assert_contains "$out" "2026-12-01T01:00:00Z  observe contoso.com  18 observations, unchanged"
+assert_contains "$out" "2026-12-01T01:00:00Z  observe contoso.com  19 observations, unchanged"
 out=$("$OFFBOARD" history --state "$WORK/h.db" --all --domain fabrikam.com)
 assert_contains "$out" "observe fabrikam.com"
 assert_not_contains "$out" "contoso.com"

@@ -787,7 +787,7 @@ TEST_CASE("step identifiers parse strictly, with the list of valid forms on a ty
   CHECK(err.find("tenant-wide") != std::string::npos);
   CHECK(actionInfo(Action::DefederateDomain).kind == StepKind::Manual);
   CHECK(actionInfo(Action::SetDefaultDomain).kind == StepKind::Manual);
-  CHECK(actions().size() == 21);
+  CHECK(actions().size() == 22);
 }
 
 TEST_CASE("observation subjects cover every question the checks ask") {
