@@ -290,7 +290,7 @@ class HttpsFetcher final : public PolicyFetcher {
     set(CURLOPT_NOPROXY, "*");
     set(CURLOPT_FRESH_CONNECT, 1L);
     set(CURLOPT_FORBID_REUSE, 1L);
-    set(CURLOPT_SSL_VERIFYPEER, 0L);
+    set(CURLOPT_SSL_VERIFYPEER, 1L);
     set(CURLOPT_SSL_VERIFYHOST, 2L);
     if (!options_.caFile.empty()) {
       // Only these CAs: Debian's libcurl would also trust its default CA directory.

@@ -34,6 +34,7 @@ struct Dns {
   std::map<std::string, std::string> cname;  // owner (relative) -> target
   std::set<std::pair<std::string, RRType>> timeouts;  // owner (relative, "@" apex) + type
   bool nxdomain = false;
+  std::string sts;  // the `_mta-sts` TXT record, when there is one (its policy host answers 127.0.0.9)
 };
 
 std::string rel(const Dns& d, const DnsName& n) {
@@ -56,6 +57,12 @@ Observation answer(const Dns& d, const Question& q) {
     for (const auto& [p, h] : d.mx) rrs.push_back(rec(d.domain, RRType::MX, h, d.mxTtl, p));
   } else if (q.type == RRType::TXT && owner == "@") {
     for (const auto& t : d.txt) rrs.push_back(txt(d.domain, {t}));
+  } else if (q.type == RRType::TXT && owner == "_mta-sts" && !d.sts.empty()) {
+    rrs.push_back(txt(q.name.toString(), {d.sts}));
+  } else if (q.type == RRType::A && owner == "mta-sts" && !d.sts.empty()) {
+    Record a = rec(q.name.toString(), RRType::A, "x.invalid");
+    a.data = "127.0.0.9";
+    rrs.push_back(a);
   } else if (q.type == RRType::CNAME && d.cname.count(owner)) {
     rrs.push_back(rec(q.name.toString(), RRType::CNAME, d.cname.at(owner)));
   } else if (q.type == RRType::SRV && d.cname.count(owner)) {
@@ -70,7 +77,8 @@ DomainReport report(const Dns& d, const CheckContext& ctx = {}) {
   for (int round = 0; round < 10; ++round) {
     auto more = followUps(N(d.domain), seen, ctx);
     if (more.empty()) break;
-    for (const auto& q : more) seen.push_back(obs(q.name.toString(), q.type, Outcome::NoData));
+    for (const auto& q : more)
+      seen.push_back(q.name.isPartOf(N(d.domain)) ? answer(d, q) : obs(q.name.toString(), q.type, Outcome::NoData));
   }
   return evaluate(N(d.domain), seen, ctx);
 }
@@ -1433,4 +1441,169 @@ TEST_CASE("first sight: supportedServices without Email, from Graph and from Pow
     CHECK(*step(p, "wait-propagation:wingtiptoys.com").notBefore == T0 + 3600);  // NS only
     CHECK(*step(p, "wait-propagation:fabrikam.com").notBefore == T0 + 7200);     // Email: the MX counts
   }
+}
+
+// ---- MTA-STS (SPEC §4 update-mta-sts) ---------------------------------------------------------
+
+namespace {
+
+constexpr std::uint32_t kWeek = 604800;
+
+std::string stsPolicy(const std::string& mode, const std::vector<std::string>& mx, std::uint32_t maxAge) {
+  std::string p = "version: STSv1\nmode: " + mode + "\n";
+  for (const auto& m : mx) p += "mx: " + m + "\n";
+  return p + "max_age: " + std::to_string(maxAge) + "\n";
+}
+
+// fabrikam.com with an MTA-STS record of id `id` whose policy is `body` (as fetched).
+DomainReport stsReport(Dns d, const std::string& id, const std::string& body, bool fetchedOk = true) {
+  d.sts = id.empty() ? "" : "v=STSv1; id=" + id + ";";
+  CheckContext ctx;
+  if (!id.empty())
+    ctx.policy = PolicyFetch{fetchedOk, "https://mta-sts.fabrikam.com/.well-known/mta-sts.txt (127.0.0.9)",
+                             fetchedOk ? body : "", fetchedOk ? "" : "connection refused"};
+  return report(d, ctx);
+}
+
+const std::string kOnlyMs = stsPolicy("enforce", {"*.mail.protection.outlook.com"}, kWeek);
+const std::string kNewMx = stsPolicy("enforce", {"mx1.newmail.example", "mx2.newmail.example"}, 86400);
+
+}  // namespace
+
+TEST_CASE("MTA-STS admitting only Microsoft's MX: update-mta-sts first, then the MX change waits max_age") {
+  PlanInput in;
+  in.tenant = tenantOf({"fabrikam.com"});
+  in.reports = {stsReport(mxAtMicrosoft(), "1", kOnlyMs)};
+  Plan p = run(in, T0);
+  checkOrdering(p);
+  const PlanStep& sts = step(p, "update-mta-sts:fabrikam.com");
+  CHECK(sts.status == StepStatus::Open);
+  CHECK(sts.state.reason == Reason::StillAtM365);
+  CHECK(texts(sts.after) == std::vector<std::string>{"confirm-admin-role"});
+  const auto ordered = ids(p);
+  CHECK(std::find(ordered.begin(), ordered.end(), "update-mta-sts:fabrikam.com") <
+        std::find(ordered.begin(), ordered.end(), "update-mx:fabrikam.com"));
+  const PlanStep& mx = step(p, "update-mx:fabrikam.com");
+  CHECK(contains(texts(mx.after), "update-mta-sts:fabrikam.com"));
+  CHECK_FALSE(canStartNow(mx, p));
+  // What to publish: the new MX in the policy, then a new id in the record.
+  auto changes = changeTexts(sts);
+  CHECK(std::any_of(changes.begin(), changes.end(), [](const std::string& c) {
+    return c.find("serve at https://mta-sts.fabrikam.com/.well-known/mta-sts.txt: version: STSv1 | mode: enforce | "
+                  "mx: mx1.newmail.example | mx: mx2.newmail.example | max_age: 604800") != std::string::npos;
+  }));
+  CHECK(std::any_of(changes.begin(), changes.end(), [](const std::string& c) {
+    return c.find("replace: _mta-sts.fabrikam.com. 3600 IN TXT \"v=STSv1; id=1;\"  =>  _mta-sts.fabrikam.com. 3600 "
+                  "IN TXT \"v=STSv1; id=20261215T100000Z;\"") != std::string::npos;
+  }));
+  CHECK(decide(p).verdict == GateVerdict::Blocked);
+
+  // A day later the new policy is published under a new id: the MX change may start a week
+  // (the old max_age) after offboard saw it, not before.
+  const std::int64_t t1 = T0 + 86400;
+  in.reports = {stsReport(mxAtMicrosoft(), "2", kNewMx)};
+  p = runFirst(in, t1);
+  checkOrdering(p);
+  CHECK(step(p, "update-mta-sts:fabrikam.com").status == StepStatus::Done);
+  const PlanStep& mx2 = step(p, "update-mx:fabrikam.com");
+  REQUIRE(mx2.notBefore);
+  CHECK(*mx2.notBefore == t1 + kWeek);
+  CHECK_FALSE(canStartNow(mx2, p));
+
+  // The MX changes at once anyway: the gate still waits the old policy's max_age.
+  Dns moved = mxAtMicrosoft();
+  moved.mx = {{10, "mx1.newmail.example"}, {20, "mx2.newmail.example"}};
+  moved.txt = {"v=spf1 include:_spf.newmail.example -all"};
+  moved.cname.clear();
+  in.reports = {stsReport(moved, "2", kNewMx)};
+  p = runFirst(in, t1 + 3600);
+  const PlanStep& wait = step(p, "wait-propagation:fabrikam.com");
+  REQUIRE(wait.notBefore);
+  CHECK(*wait.notBefore >= t1 + kWeek);
+  CHECK(wait.status == StepStatus::Open);
+  p = runFirst(in, t1 + kWeek - 60);
+  CHECK(step(p, "wait-propagation:fabrikam.com").status == StepStatus::Open);
+  p = runFirst(in, t1 + kWeek + 3600);
+  CHECK(step(p, "wait-propagation:fabrikam.com").status == StepStatus::Done);
+  CHECK(step(p, "update-mta-sts:fabrikam.com").status == StepStatus::Done);
+}
+
+TEST_CASE("update-mta-sts cannot be led to done too early") {
+  PlanInput in;
+  in.tenant = tenantOf({"fabrikam.com"});
+  in.reports = {stsReport(mxAtMicrosoft(), "1", kOnlyMs)};
+  run(in, T0);
+  const std::int64_t t1 = T0 + 86400;
+
+  SUBCASE("a new policy under the old id: senders never fetch it") {
+    in.reports = {stsReport(mxAtMicrosoft(), "1", kNewMx)};
+    Plan p = runFirst(in, t1);
+    const PlanStep& s = step(p, "update-mta-sts:fabrikam.com");
+    CHECK(s.status == StepStatus::Open);
+    CHECK(s.state.reason == Reason::MtaStsSameId);
+    CHECK(decide(p).verdict != GateVerdict::Ready);
+  }
+  SUBCASE("a new policy that does not admit the new MX") {
+    in.reports = {stsReport(mxAtMicrosoft(), "2", stsPolicy("enforce", {"mx9.other.example"}, 86400))};
+    Plan p = runFirst(in, t1);
+    const PlanStep& s = step(p, "update-mta-sts:fabrikam.com");
+    CHECK(s.status == StepStatus::Open);
+    CHECK(s.state.reason == Reason::MtaStsNewMxNotListed);
+    CHECK(s.state.expected.size() == 2);
+  }
+  SUBCASE("the record removed while senders hold the policy") {
+    in.reports = {stsReport(mxAtMicrosoft(), "", "")};
+    Plan p = runFirst(in, t1);
+    const PlanStep& s = step(p, "update-mta-sts:fabrikam.com");
+    CHECK(s.status == StepStatus::Open);
+    CHECK(s.state.reason == Reason::MtaStsRecordRemoved);
+  }
+  SUBCASE("the policy cannot be fetched any more: indeterminate, not done") {
+    in.reports = {stsReport(mxAtMicrosoft(), "2", "", false)};
+    Plan p = runFirst(in, t1);
+    CHECK(step(p, "update-mta-sts:fabrikam.com").status == StepStatus::Indeterminate);
+    CHECK(decide(p).verdict != GateVerdict::Ready);
+  }
+  SUBCASE("a policy with a duplicate mode (enforce, then none): indeterminate, not done") {
+    in.reports = {stsReport(mxAtMicrosoft(), "2", kOnlyMs + "mode: none\n")};
+    Plan p = runFirst(in, t1);
+    CHECK(step(p, "update-mta-sts:fabrikam.com").status == StepStatus::Indeterminate);
+  }
+  SUBCASE("max_age shortened just before the change: the longest one seen counts") {
+    in.reports = {stsReport(mxAtMicrosoft(), "1", stsPolicy("enforce", {"*.mail.protection.outlook.com"}, 60))};
+    runFirst(in, T0 + 3600);
+    in.reports = {stsReport(mxAtMicrosoft(), "2", kNewMx)};
+    Plan p = runFirst(in, t1);
+    REQUIRE(step(p, "update-mx:fabrikam.com").notBefore);
+    CHECK(*step(p, "update-mx:fabrikam.com").notBefore == t1 + kWeek);
+  }
+  SUBCASE("a clock set back after the change does not start the wait earlier") {
+    in.reports = {stsReport(mxAtMicrosoft(), "2", kNewMx)};
+    runFirst(in, t1);
+    Plan p = runFirst(in, T0 - 5 * 86400);  // --now in the past
+    REQUIRE(step(p, "update-mx:fabrikam.com").notBefore);
+    CHECK(*step(p, "update-mx:fabrikam.com").notBefore >= t1 + kWeek);
+  }
+  SUBCASE("a waiver of update-mx does not pass the gate while the policy wait runs") {
+    in.reports = {stsReport(mxAtMicrosoft(), "2", kNewMx)};
+    Plan p = runFirst(in, t1);
+    CHECK(step(p, "wait-propagation:fabrikam.com").status != StepStatus::Done);
+    CHECK(decide(p).verdict != GateVerdict::Ready);
+  }
+}
+
+TEST_CASE("update-mta-sts also when a policy that admits more than Microsoft's misses the new MX") {
+  PlanInput in;
+  in.tenant = tenantOf({"fabrikam.com"});
+  in.reports = {stsReport(mxAtMicrosoft(), "1",
+                          stsPolicy("enforce", {"*.mail.protection.outlook.com", "backup.fabrikam.com"}, kWeek))};
+  Plan p = run(in, T0);
+  const PlanStep& s = step(p, "update-mta-sts:fabrikam.com");
+  CHECK(s.status == StepStatus::Open);
+  CHECK(s.state.reason == Reason::MtaStsNewMxNotListed);
+  // No MTA-STS record at all: no step.
+  in = PlanInput{};
+  in.tenant = tenantOf({"fabrikam.com"});
+  in.reports = {report(mxAtMicrosoft())};
+  CHECK_FALSE(has(run(in, T0), "update-mta-sts:fabrikam.com"));
 }
