@@ -29,6 +29,7 @@ namespace offboard {
 // PolicyRequest and PolicyFetch, the values this seam passes, are in core/types.h (the checks
 // read a PolicyFetch).
 
+// One fetcher serves one thread: fetch() is not to be called from two threads at once.
 class PolicyFetcher {
  public:
   virtual ~PolicyFetcher() = default;

@@ -155,11 +155,12 @@ struct PolicyRequest {
 
 struct PolicyFetch {
   bool ok = false;     // `body` is the policy as served
-  std::string source;  // "https://mta-sts.contoso.com/.well-known/mta-sts.txt (127.0.0.1)",
-                       // "fixtures/zones/mta-sts.contoso.com.txt"
+  std::string source;  // "https://mta-sts.contoso.com/.well-known/mta-sts.txt (127.0.0.1)" (the URL
+                       // alone when no address is known), "fixtures/zones/mta-sts.contoso.com.txt"
   std::string body;    // the octets served (ok only)
-  std::string error;   // !ok: one line naming what failed ("certificate has expired",
-                       // "redirect (HTTP 301 to https://…) refused: RFC 8461 §3.3",
+  std::string error;   // !ok: one line naming what failed ("SSL certificate problem: certificate
+                       // has expired", "redirect (HTTP 301 to https://…) refused: RFC 8461 §3.3
+                       // forbids following it", "media type \"text/html\" is not text/plain",
                        // "body larger than 65536 octets", "HTTP 404", "no such file")
 };
 

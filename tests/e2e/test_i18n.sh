@@ -138,7 +138,7 @@ verbose=$("$OFFBOARD" plan "${T[@]}" --state "$WORK/t.db" --verbose || true)
 assert_contains "$verbose" "why:"
 assert_not_contains "$out" "       why:"
 gate=$("$OFFBOARD" gate "${T[@]}" --state "$WORK/t.db" || true)
-assert_contains "$gate" "Cannot start yet (25 steps"
+assert_contains "$gate" "Cannot start yet (26 steps"
 # A step that can start now is listed with its why, not in the group.
 assert_contains "$gate" "confirm-admin-role: not acknowledged yet"
 

@@ -116,10 +116,11 @@ start() {
 
 # A process that has exited but is not yet reaped (the servers' parent, `start`, is gone, and
 # init may take its time) counts as gone.
+# Read from /proc (no ps: a minimal Debian has no procps); the process name has no space.
 running() {
   local state
-  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-  [[ $state != Z* ]]
+  read -r _ _ state _ 2>/dev/null <"/proc/$1/stat" || return 1
+  [[ $state != Z ]]
 }
 
 # Returns once the servers are gone (killed outright after 5 s), so DIR can be removed.
