@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/domain_input.h"
+
 
 namespace offboard {
 namespace {
@@ -76,7 +78,7 @@ StsRecord parseStsRecord(std::string_view txt) {
     if (first) {
       // Right after "v=STSv1" only whitespace and the ";" may come.
       if (!field.empty()) {
-        r.error = "v=STSv1 is followed by \"" + std::string(field) + "\", not \";\"";
+        r.error = "v=STSv1 is followed by " + quoteForMessage(field) + ", not \";\"";
         return r;
       }
       if (semi == std::string_view::npos) break;
@@ -90,7 +92,7 @@ StsRecord parseStsRecord(std::string_view txt) {
     }
     std::size_t eq = field.find('=');
     if (eq == std::string_view::npos || !fieldName(field.substr(0, eq)) || eq + 1 == field.size()) {
-      r.error = "field \"" + std::string(field) + "\" is not name=value";
+      r.error = "field " + quoteForMessage(field) + " is not name=value";
       return r;
     }
     std::string_view name = field.substr(0, eq), value = field.substr(eq + 1);
@@ -102,12 +104,12 @@ StsRecord parseStsRecord(std::string_view txt) {
       sawId = true;
       r.id = std::string(value);
       if (value.size() > 32 || !std::all_of(value.begin(), value.end(), isAlnum)) {
-        r.error = "id \"" + std::string(value) + "\" is not 1 to 32 letters and digits";
+        r.error = "id " + quoteForMessage(value) + " is not 1 to 32 letters and digits";
         return r;
       }
     } else if (!std::all_of(value.begin(), value.end(),
                             [](char c) { return c >= 0x21 && c <= 0x7e && c != ';' && c != '='; })) {
-      r.error = "field \"" + std::string(field) + "\" has a value §3.1 does not allow";
+      r.error = "field " + quoteForMessage(field) + " has a value §3.1 does not allow";
       return r;
     }
   }
@@ -148,36 +150,36 @@ StsPolicy parseStsPolicy(std::string_view body) {
     // Blank lines are not in §3.2's grammar, but a trailing one is common and harmless.
     if (trim(line).empty()) continue;
     std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) return fail("\"" + std::string(line) + "\" is not key: value");
+    if (colon == std::string_view::npos) return fail(quoteForMessage(line) + " is not key: value");
     std::string_view key = line.substr(0, colon);
     std::string_view value = trim(line.substr(colon + 1));
-    if (!fieldName(key)) return fail("\"" + std::string(key) + "\" is not a field name");
+    if (!fieldName(key)) return fail(quoteForMessage(key) + " is not a field name");
     if (value.empty()) return fail(std::string(key) + " has no value");
     if (!std::all_of(value.begin(), value.end(), [](char c) { return (c >= 0x21 && c <= 0x7e) || isWsp(c); }))
       return fail(std::string(key) + " has a character outside printable ASCII");
     if (key == "version") {
       if (sawVersion) return fail("version given twice");
       sawVersion = true;
-      if (value != "STSv1") return fail("version is \"" + std::string(value) + "\", not STSv1");
+      if (value != "STSv1") return fail("version is " + quoteForMessage(value) + ", not STSv1");
     } else if (key == "mode") {
       if (sawMode) return fail("mode given twice");
       sawMode = true;
       if (value == "enforce") p.mode = StsMode::Enforce;
       else if (value == "testing") p.mode = StsMode::Testing;
       else if (value == "none") p.mode = StsMode::None;
-      else return fail("mode is \"" + std::string(value) + "\", not enforce, testing or none");
+      else return fail("mode is " + quoteForMessage(value) + ", not enforce, testing or none");
     } else if (key == "max_age") {
       if (sawMaxAge) return fail("max_age given twice");
       sawMaxAge = true;
       std::uint64_t v = 0;
       auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
       if (ec != std::errc{} || end != value.data() + value.size() || value.size() > 10)
-        return fail("max_age \"" + std::string(value) + "\" is not a number of seconds");
+        return fail("max_age " + quoteForMessage(value) + " is not a number of seconds");
       if (v > kMaxStsMaxAge) return fail("max_age " + std::string(value) + " is above 31557600");
       p.maxAge = static_cast<std::uint32_t>(v);
     } else if (key == "mx") {
       std::string pat = lower(value);
-      if (!splitPattern(pat)) return fail("mx \"" + std::string(value) + "\" is not a host name or *.name");
+      if (!splitPattern(pat)) return fail("mx " + quoteForMessage(value) + " is not a host name or *.name");
       p.mx.push_back(std::move(pat));
     }
     // Other fields are extensions, which §3.2 says to ignore.

@@ -8,6 +8,8 @@
 #             nesting, bad UTF-8/UTF-16, huge numbers)
 #   domain    one name per file: ordinary, IDN, and hostile (NUL, ESC, 64-octet labels, …)
 #   state     a real state written by StateStore (fuzz_make_state_seed) and corrupted copies
+#   mta_sts   the fixture policies, `_mta-sts` records, and broken variants (duplicate keys,
+#             bare CR, control octets, out-of-range max_age, bad patterns)
 # Needs a configured build (BUILD, default ./build) and, for the captures, root (NSD listens
 # on port 53 of 127.N.0.X). Run it by hand when the seeds should change; commit the result.
 set -euo pipefail
@@ -18,7 +20,7 @@ OUT=$SRC/fuzz/corpus
 
 cmake --build "$BUILD" -j2 --target fuzz_make_packet_seeds fuzz_make_state_seed >/dev/null
 rm -rf "$OUT"
-mkdir -p "$OUT"/{classify,zone,tenant,domain,state}
+mkdir -p "$OUT"/{classify,zone,tenant,domain,state,mta_sts}
 
 # --- classify ---------------------------------------------------------------------------------
 capture_dir=$(mktemp -d)
@@ -198,5 +200,18 @@ head -c 16 "$good" >"$OUT/state/magic-only"
 : >"$OUT/state/empty"
 printf 'not a database\n' >"$OUT/state/text"
 printf 'SQLite format 3\0' >"$OUT/state/magic-then-nothing"
+
+# --- mta_sts ----------------------------------------------------------------------------------
+cp "$SRC"/fixtures/zones/mta-sts.*.txt "$OUT/mta_sts/"
+m() { printf "$2" >"$OUT/mta_sts/$1"; }
+m enforce-m365 'version: STSv1\r\nmode: enforce\r\nmx: *.mail.protection.outlook.com\r\nmax_age: 604800\r\n'
+m testing-lf 'version: STSv1\nmode: testing\nmx: mx1.example.net\nmx: *.Example.ORG\nmax_age: 86400'
+m none 'version: STSv1\nmode: none\nmax_age: 0\n'
+m dup-mode 'version: STSv1\nmode: enforce\nmode: none\nmx: a.example\nmax_age: 1\n'
+m bare-cr 'version: STSv1\nmode: enforce\rmode: none\nmx: a.example\nmax_age: 1\n'
+m bad 'version: STSv1\nmode: enforce\nmx: *.*.example\nmax_age: 31557601\n\x1b[31m: x\n'
+m record 'v=STSv1; id=20240101T000000;'
+m record-ext 'v=STSv1;id=a;ext=b;'
+m record-bad 'v=STSv1; id=2024-01-01; id=b'
 
 for d in "$OUT"/*; do echo "corpus $(basename "$d"): $(find "$d" -type f | wc -l) files"; done

@@ -46,7 +46,7 @@ FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-45}
 KILL_TRIALS=${KILL_TRIALS:-200}
 JOBS=${JOBS:-2}
-TARGETS=(classify zone tenant domain state)
+TARGETS=(classify zone tenant domain state mta_sts)
 LOG=$(mktemp -d "${TMPDIR:-/tmp}/offboard-reliability.XXXXXX")
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
