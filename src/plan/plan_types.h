@@ -143,6 +143,63 @@ enum class Reason : std::uint8_t {
   GraphNotShownAgain,
 };
 
+// The stable code of a reason (plan JSON "reason"): what a script matches on, beside the words.
+inline std::string_view reasonName(Reason r) {
+  switch (r) {
+    case Reason::None: return "none";
+    case Reason::Acknowledged: return "acknowledged";
+    case Reason::NotAcknowledged: return "not-acknowledged";
+    case Reason::AckFromFuture: return "ack-from-future";
+    case Reason::AckOutOfOrder: return "ack-out-of-order";
+    case Reason::WaitingFor: return "waiting-for";
+    case Reason::UnlockedByGate: return "unlocked-by-gate";
+    case Reason::StillAtM365: return "still-at-m365";
+    case Reason::NoEvidence: return "no-evidence";
+    case Reason::NotResolved: return "not-resolved";
+    case Reason::NoLongerAtM365: return "no-longer-at-m365";
+    case Reason::DomainMissing: return "domain-missing";
+    case Reason::NoMxAtAll: return "no-mx-at-all";
+    case Reason::NullMx: return "null-mx";
+    case Reason::MxIs: return "mx-is";
+    case Reason::MxNotExpected: return "mx-not-expected";
+    case Reason::MtaStsRecordRemoved: return "mta-sts-record-removed";
+    case Reason::MtaStsRecordInvalid: return "mta-sts-record-invalid";
+    case Reason::MtaStsSameId: return "mta-sts-same-id";
+    case Reason::MtaStsNewMxNotListed: return "mta-sts-new-mx-not-listed";
+    case Reason::HostingUnknown: return "hosting-unknown";
+    case Reason::NewHostUnavailable: return "new-host-unavailable";
+    case Reason::NewHostNoAnswer: return "new-host-no-answer";
+    case Reason::NewHostMissing: return "new-host-missing";
+    case Reason::NewHostComplete: return "new-host-complete";
+    case Reason::NewHostUnnamed: return "new-host-unnamed";
+    case Reason::NewHostNotQueried: return "new-host-not-queried";
+    case Reason::ParentAtM365: return "parent-at-m365";
+    case Reason::ChildAtM365: return "child-at-m365";
+    case Reason::ParentSwitched: return "parent-switched";
+    case Reason::ChildOnlySwitched: return "child-only-switched";
+    case Reason::DsMismatch: return "ds-mismatch";
+    case Reason::DsUnverified: return "ds-unverified";
+    case Reason::DsNewHostUnnamed: return "ds-new-host-unnamed";
+    case Reason::WaitChangePending: return "wait-change-pending";
+    case Reason::NothingToWait: return "nothing-to-wait";
+    case Reason::WaitOver: return "wait-over";
+    case Reason::WaitUntil: return "wait-until";
+    case Reason::GraphNoReferences: return "graph-no-references";
+    case Reason::GraphReferences: return "graph-references";
+    case Reason::GraphReferencesOverLimit: return "graph-references-over-limit";
+    case Reason::AbsentFromGraph: return "absent-from-graph";
+    case Reason::ForceDeleteRunning: return "force-delete-running";
+    case Reason::ForceDeleteFailed: return "force-delete-failed";
+    case Reason::GraphFederated: return "graph-federated";
+    case Reason::GraphAuthUnknown: return "graph-auth-unknown";
+    case Reason::GraphManaged: return "graph-managed";
+    case Reason::GraphIsDefault: return "graph-is-default";
+    case Reason::GraphOtherDefault: return "graph-other-default";
+    case Reason::GraphNotShownAgain: return "graph-not-shown-again";
+  }
+  return "none";
+}
+
 struct StepState {
   StepState() = default;
   explicit StepState(Reason r, std::string who_ = {}, std::string text_ = {}, std::string text2_ = {},

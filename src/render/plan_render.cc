@@ -51,6 +51,49 @@ std::vector<std::string> idTexts(const std::vector<StepId>& ids) {
   return out;
 }
 
+ojson recordJson(const Record& r, bool ttlKnown = true) {
+  ojson o;
+  o["name"] = r.name.toString();
+  o["type"] = rrTypeName(r.type);
+  if (ttlKnown) o["ttl"] = r.ttl;
+  o["data"] = r.data;
+  return o;
+}
+
+// SPEC §4 "changes": the exact record changes of a DNS step, as data a script can apply
+// (create, delete, replace with the record replaced as "from"). What is not one record at the
+// step's zone (a record of the new provider's choosing, the rest of a zone, the registrar's
+// delegation, a wait) is in "records" only, in words.
+ojson changesJson(const PlanStep& s) {
+  ojson out = ojson::array();
+  for (const auto& c : s.changes) {
+    ojson o;
+    switch (c.op) {
+      case RecordChange::Op::Create:
+        o = recordJson(c.record);
+        o["op"] = "create";
+        break;
+      case RecordChange::Op::Delete:
+        o = recordJson(c.record, c.ttlKnown);
+        o["op"] = "delete";
+        break;
+      case RecordChange::Op::Replace:
+        if (!c.to) continue;
+        o = recordJson(*c.to);
+        o["op"] = "replace";
+        o["from"] = recordJson(c.record);
+        break;
+      default: continue;
+    }
+    ojson ordered;  // "op" first, as SPEC lists the fields
+    ordered["op"] = o["op"];
+    for (auto& [k, v] : o.items())
+      if (k != "op") ordered[k] = v;
+    out.push_back(std::move(ordered));
+  }
+  return out;
+}
+
 ojson stepJson(const PlanStep& s, const Plan& p) {
   ojson o;
   o["id"] = s.id.str();
@@ -62,7 +105,11 @@ ojson stepJson(const PlanStep& s, const Plan& p) {
   if (s.notBefore) o["not_before"] = formatRfc3339(*s.notBefore);
   if (s.id.domain) o["domain"] = s.id.domain->toStringNoDot();
   o["state"] = stateText(s);
+  o["reason"] = std::string(reasonName(s.state.reason));
   o["records"] = changeTexts(s);
+  if (s.kind == StepKind::Dns) o["changes"] = changesJson(s);
+  for (const auto& c : s.changes)
+    if (c.op == RecordChange::Op::PublishPolicy) o["policy"] = {{"url", c.subject}, {"body", c.value}};
   o["gating"] = s.gating;
   if (s.optional) o["optional"] = true;
   if (s.clockStart) o["clock_started"] = formatRfc3339(*s.clockStart);

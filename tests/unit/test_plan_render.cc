@@ -1,6 +1,8 @@
 // Plan and gate renderers: schemas, escaping, self-contained HTML (SPEC §4).
 #include <doctest/doctest.h>
 
+#include <map>
+
 #include <nlohmann/json.hpp>
 
 #include "checks/checks.h"
@@ -468,4 +470,31 @@ TEST_CASE("SARIF carries the evidence in run.properties and warns of an offline 
         "offline rehearsal on zone files: not evidence that live DNS is ready (evidence: zone files in "
         "fixtures/zones)");
   CHECK(orun["results"].empty());  // a pass: nothing blocks, the rehearsal is a notification
+}
+
+TEST_CASE("plan JSON: a DNS step's record changes as data, and a stable reason code") {
+  Plan p = demoPlan();
+  json j = json::parse(renderPlanJson(p));
+  std::map<std::string, const json*> byId;
+  for (const auto& s : j["steps"]) byId[s["id"]] = &s;
+  REQUIRE(byId.count("update-mx:contoso.com"));
+  const json& mx = *byId["update-mx:contoso.com"];
+  CHECK(mx["reason"] == "still-at-m365");
+  REQUIRE(mx["changes"].is_array());
+  // The Microsoft MX deleted, the tenant's new MX created: exactly what the text lists.
+  CHECK(mx["changes"] == json::parse(R"([
+    {"op": "delete", "name": "contoso.com.", "type": "MX", "ttl": 3600, "data": "10 contoso-com.mail.protection.outlook.com."},
+    {"op": "create", "name": "contoso.com.", "type": "MX", "ttl": 3600, "data": "10 mx1.newmail.example."}])"));
+  // Manual and time steps carry no "changes"; every step carries its reason.
+  CHECK_FALSE(byId["notify-users"]->contains("changes"));
+  CHECK_FALSE(byId["wait-propagation:fabrikam.com"]->contains("changes"));
+  CHECK((*byId["notify-users"])["reason"] == "ack-out-of-order");  // before confirm-admin-role was done
+  CHECK((*byId["update-mx:fabrikam.com"])["reason"] == "mx-is");
+  CHECK((*byId["update-mx:fabrikam.com"])["changes"].empty());
+  for (const auto& s : j["steps"]) {
+    CAPTURE(s["id"]);
+    const std::string r = s["reason"];
+    CHECK(!r.empty());
+    CHECK(r.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos);
+  }
 }
