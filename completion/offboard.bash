@@ -24,7 +24,7 @@ _offboard_flags() {
   local common="--help --lang"
   case $1 in
     check) echo "$common $_offboard_source_flags --format --color" ;;
-    scan) echo "$common $_offboard_source_flags --rate --stats" ;;
+    scan) echo "$common $_offboard_source_flags --rate --stats --threads --shard --no-shared-answers" ;;
     plan) echo "$common $_offboard_tenant_flags $_offboard_source_flags $_offboard_state_flags --format --color --verbose" ;;
     gate) echo "$common $_offboard_tenant_flags $_offboard_source_flags $_offboard_state_flags --format --color" ;;
     ack) echo "$common --by --note $_offboard_state_flags" ;;
@@ -49,7 +49,7 @@ _offboard_formats() {
 # Step identifiers (SPEC §4): tenant-wide ones whole, per-domain ones as "action:".
 _offboard_tenant_steps="confirm-admin-role reduce-licenses notify-users backup-data set-default-domain cancel-subscription uninstall-office"
 _offboard_manual_domain_steps="move-users-off-domain: defederate-domain: remove-domain:"
-_offboard_dns_domain_steps="prepare-new-dns-host: update-mx: update-spf: remove-autodiscover: remove-dkim: remove-msoid: remove-teams-records: remove-mdm-records: remove-verification-records: switch-ns: wait-propagation:"
+_offboard_dns_domain_steps="prepare-new-dns-host: update-mta-sts: update-mx: update-spf: remove-autodiscover: remove-dkim: remove-msoid: remove-teams-records: remove-mdm-records: remove-verification-records: switch-ns: wait-propagation:"
 
 # _offboard_reply WORDS: COMPREPLY = the WORDS that start with $cur.
 _offboard_reply() {
@@ -69,7 +69,7 @@ _offboard_dirs() {
 # _offboard_takes_value FLAG: FLAG is followed by its value.
 _offboard_takes_value() {
   case $1 in
-    --authoritative | --stats | --verbose | -v | --all | --help | -h | --version | --*=*) return 1 ;;
+    --authoritative | --stats | --no-shared-answers | --verbose | -v | --all | --help | -h | --version | --*=*) return 1 ;;
     -*) return 0 ;;
   esac
   return 1
@@ -123,7 +123,7 @@ _offboard() {
       _offboard_dirs
       return 0
       ;;
-    --resolver | --timeout | --tries | --concurrency | --rate | --new-mx | --new-ns | --now | --by | --note | --reason | --domain | --since)
+    --resolver | --timeout | --tries | --concurrency | --rate | --threads | --shard | --new-mx | --new-ns | --now | --by | --note | --reason | --domain | --since)
       return 0 # a value only the user knows
       ;;
   esac

@@ -36,6 +36,7 @@ PACKAGES=(
   # tests/e2e/test_scan.sh: JSON comparisons and a packet-dropping relay
   jq
   python3
+  parallel  # tests/e2e/test_scan_shards.sh: a sharded scan run with GNU parallel, as the README's recipe
   # bench/scan.sh (not run by CI): the tools offboard scan is measured against
   dnsperf
   hyperfine

@@ -17,6 +17,7 @@
 #include "core/domain_input.h"
 #include "core/status.h"
 #include "core/types.h"
+#include "engine/check_engine.h"
 #include "plan/plan_types.h"
 #include "render/check_render.h"
 #include "fetch/policy_fetcher.h"
@@ -123,5 +124,22 @@ Runner setupScan(CLI::App& app);
 int runScan(const std::string& inputName, std::istream& in, Resolver& resolver,
             std::size_t maxActiveDomains, Io& io, std::optional<std::size_t> total = std::nullopt,
             PolicyFetcher* policies = nullptr);
+
+// One worker of a scan: a resolver and a policy source of its own, used by one thread.
+struct ScanWorker {
+  Resolver* resolver = nullptr;
+  PolicyFetcher* policies = nullptr;
+};
+struct ScanRun {
+  std::vector<ScanWorker> workers;     // one thread each (the first on the caller's)
+  std::size_t maxActiveDomains = 1024;  // over all workers
+  std::optional<std::size_t> total;     // the input's domain lines, for the progress bar
+  std::optional<std::pair<std::size_t, std::size_t>> shard;  // K, N: every N-th domain line from K
+  std::size_t sharedAnswers = EngineOptions{}.sharedAnswers;
+  EngineStats stats;                   // summed over the workers when the scan ends
+};
+// The same with workers: the input is read, and the lines written, by one worker at a time; the
+// lines' content does not depend on the number of workers, their order does.
+int runScan(const std::string& inputName, std::istream& in, ScanRun& run, Io& io);
 
 }  // namespace offboard

@@ -9,7 +9,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstring>
 #include <chrono>
 #include <cerrno>
@@ -17,8 +19,11 @@
 #include <fcntl.h>
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <sched.h>
 #include <sys/stat.h>
 #include <system_error>
+#include <thread>
 #include <unistd.h>
 
 #include "commands/commands.h"
@@ -199,25 +204,90 @@ struct ScanOptions {
   SourceOptions source;
   double rate = 0;  // queries per second; 0 = unlimited
   bool stats = false;
+  int threads = 0;          // 0: the cores this process may run on (1 with --zones)
+  std::string shard;        // "K/N", empty: every domain
+  bool noShared = false;    // --no-shared-answers
 };
 
-// What the transport under the resolver did, for --stats; nothing for a source that does not
-// report it (zone files, the authoritative walk).
-std::string statsLine(const Resolver& resolver) {
-  std::optional<TransportStats> s = resolver.transportStats();
-  if (!s) return "";
+// The cores this process may run on (its CPU affinity, which taskset and containers set).
+int availableCores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// What the transports under the workers' resolvers did, summed, for --stats; nothing for a
+// source that does not report it (zone files, the authoritative walk).
+std::string transportLine(const std::vector<ScanWorker>& workers) {
+  std::optional<TransportStats> sum;
+  for (const auto& w : workers) {
+    std::optional<TransportStats> s = w.resolver->transportStats();
+    if (!s) continue;
+    if (!sum) {
+      sum = s;
+      continue;
+    }
+    sum->sent += s->sent;
+    sum->answered += s->answered;
+    sum->retries += s->retries;
+    sum->timedOut += s->timedOut;
+    sum->peakInFlight += s->peakInFlight;
+    sum->window += s->window;
+    sum->minWindow = std::min(sum->minWindow, s->minWindow);
+    sum->windowCuts += s->windowCuts;
+  }
+  if (!sum) return "";
   return fmt::format(
       "offboard scan: queries sent {}, answered {}, retries {}, timed out {}, peak in flight {}, "
       "window {} (min {}, cuts {})\n",
-      s->sent, s->answered, s->retries, s->timedOut, s->peakInFlight, s->window, s->minWindow,
-      s->windowCuts);
+      sum->sent, sum->answered, sum->retries, sum->timedOut, sum->peakInFlight, sum->window, sum->minWindow,
+      sum->windowCuts);
+}
+
+// What the check engines did, summed: questions per domain, and how many follow-ups the shared
+// answers saved (engine/answer_cache.h).
+std::string engineLine(const EngineStats& e, std::size_t threads) {
+  const double perDomain = e.domains ? static_cast<double>(e.asked) / static_cast<double>(e.domains) : 0.0;
+  return fmt::format(
+      "offboard scan: domains {}, questions asked {} ({:.2f} per domain), follow-ups from shared answers {}, "
+      "joined in flight {}, threads {}\n",
+      e.domains, e.asked, perDomain, e.fromCache, e.joined, threads);
+}
+
+// "K/N" with 0 <= K < N: this process checks the domains whose index in the input (counting
+// every line that holds a domain, good or bad) is K modulo N.
+std::optional<std::pair<std::size_t, std::size_t>> parseShard(const std::string& text, std::string* error) {
+  auto slash = text.find('/');
+  std::size_t k = 0, n = 0;
+  auto num = [](std::string_view v, std::size_t& out) {
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    return ec == std::errc{} && end == v.data() + v.size() && !v.empty();
+  };
+  if (slash == std::string::npos || !num(std::string_view(text).substr(0, slash), k) ||
+      !num(std::string_view(text).substr(slash + 1), n) || n == 0 || k >= n) {
+    *error = "--shard " + quoteForMessage(text) + ": give K/N with 0 <= K < N (0/4, 1/4, 2/4, 3/4 for four shards)";
+    return std::nullopt;
+  }
+  return std::make_pair(k, n);
 }
 
 }  // namespace
 
 int runScan(const std::string& inputName, std::istream& in, Resolver& resolver,
             std::size_t maxActiveDomains, Io& io, std::optional<std::size_t> total, PolicyFetcher* policies) {
+  ScanRun run;
+  run.workers = {ScanWorker{&resolver, policies}};
+  run.maxActiveDomains = maxActiveDomains;
+  run.total = total;
+  return runScan(inputName, in, run, io);
+}
+
+int runScan(const std::string& inputName, std::istream& in, ScanRun& run, Io& io) {
   Tally tally;
+  std::mutex lock;  // the input, the output, the tally and the progress bar: one worker at a time
+  std::size_t inShard = 0, domainLines = 0;
+  const std::optional<std::size_t> total = run.shard ? std::nullopt : run.total;
   Progress progress(io.err, io.errIsTerminal, total);
   std::size_t lineNo = 0, domains = 0;
   std::string line;
@@ -227,6 +297,7 @@ int runScan(const std::string& inputName, std::istream& in, Resolver& resolver,
     io.err << "offboard scan: " << message << "\n";
   };
   JobSource next = [&]() -> std::optional<DomainJob> {
+    std::lock_guard<std::mutex> hold(lock);
     while (!gInterrupted && !readFailed) {
       std::string readError;
       LineRead got = readDomainLine(in, &line, &readError);
@@ -238,6 +309,11 @@ int runScan(const std::string& inputName, std::istream& in, Resolver& resolver,
                          inputName, lineNo, readError));
         break;
       }
+      // A shard takes every N-th line that holds a domain (good or bad), so the union of the
+      // shards' outputs and warnings is the unsharded scan's.
+      const bool holdsDomain = got == LineRead::TooLong || !lineDomain(line).empty();
+      if (holdsDomain && run.shard && domainLines++ % run.shard->second != run.shard->first) continue;
+      if (holdsDomain) ++inShard;
       if (got == LineRead::TooLong) {
         // Read to its end and dropped unkept: a line without a newline cannot fill memory.
         ++tally.skipped;
@@ -264,6 +340,7 @@ int runScan(const std::string& inputName, std::istream& in, Resolver& resolver,
   // stdout and stderr on one terminal: a line never lands inside the progress bar.
   const bool sameTerminal = io.outIsTerminal && io.errIsTerminal;
   ReportSink sink = [&](std::size_t, DomainReport r) {
+    std::lock_guard<std::mutex> hold(lock);
     if (sameTerminal) progress.clear();
     lineBuf.clear();
     appendDomainJson(lineBuf, r);
@@ -281,10 +358,38 @@ int runScan(const std::string& inputName, std::istream& in, Resolver& resolver,
     tally.worst = worse(tally.worst, r.verdict);
     progress.update(tally);
   };
-  runChecks(resolver, next, sink, maxActiveDomains, policies);
+  // One check engine per worker, each with its own resolver (its own sockets and caches) and
+  // its share of the domains in flight; the first runs on this thread.
+  const std::size_t n = run.workers.size();
+  std::vector<EngineStats> stats(n);
+  auto work = [&](std::size_t i) {
+    EngineOptions o;
+    o.maxActiveDomains = std::max<std::size_t>(1, run.maxActiveDomains / n);
+    o.policies = run.workers[i].policies;
+    o.sharedAnswers = run.sharedAnswers;
+    o.stats = &stats[i];
+    runChecks(*run.workers[i].resolver, next, sink, o);
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < n; ++i) threads.emplace_back(work, i);
+  work(0);
+  for (auto& t : threads) t.join();
+  for (const auto& e : stats) {
+    run.stats.domains += e.domains;
+    run.stats.asked += e.asked;
+    run.stats.fromCache += e.fromCache;
+    run.stats.joined += e.joined;
+  }
   io.out.flush();
   progress.finish(tally);
   if (gInterrupted) return tally.points ? kExitPointsAtM365 : kExitIndeterminate;
+  if (!readFailed && run.shard && inShard == 0 && domainLines > 0) {
+    // The input has domains, none of them this shard's (fewer domains than shards): nothing to
+    // say about them here; the other shards' outputs hold them.
+    warn(fmt::format("{}: none of its {} domain line{} falls in shard {}/{}", inputName, domainLines,
+                     domainLines == 1 ? "" : "s", run.shard->first, run.shard->second));
+    return kExitOk;
+  }
   if (!readFailed && domains == 0 && tally.skipped == 0) {
     // An empty file, a closed stdin (main gives it /dev/null), only comments: nothing was
     // checked, which is not "clear".
@@ -322,7 +427,17 @@ Runner setupScan(CLI::App& app) {
       ->check(CLI::Range(0.0, 1e7));
   cmd->add_flag("--stats", o->stats,
                 tr("At the end, print query statistics to stderr (sent, answered, retries, "
-                "timeouts, window)"));
+                "timeouts, window; questions per domain, follow-ups shared)"));
+  cmd->add_option("--threads", o->threads,
+                  tr("Worker threads, each with its own resolver and a share of --concurrency and --rate "
+                     "(default: the cores this process may use; 1 with --zones)"))
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("--shard", o->shard,
+                  tr("K/N: check only every N-th domain line from the K-th (0-based), to split a scan "
+                     "across processes or hosts; the shards' outputs together are the whole scan's"));
+  cmd->add_flag("--no-shared-answers", o->noShared,
+                tr("Ask every domain's follow-up questions anew instead of sharing the answers of "
+                   "questions domains have in common (for comparison)"));
   return [o, cmd](Io& io) -> int {
     if (!cmd->parsed()) return -1;
     const std::string inputName = o->input == "-" ? "stdin" : o->input;
@@ -333,20 +448,37 @@ Runner setupScan(CLI::App& app) {
       return kExitUsage;
     }
     std::istream input(inputBuf.get());
-    SourceOptions source = o->source;
-    source.ratePerSecond = o->rate;
-    ResolverBuild rb = makeResolver(source);
-    if (!rb.resolver) {
-      io.err << "offboard scan: " << rb.error << "\n";
-      return rb.exitCode;
+    ScanRun run;
+    if (!o->shard.empty()) {
+      std::string err;
+      run.shard = parseShard(o->shard, &err);
+      if (!run.shard) {
+        io.err << "offboard scan: " << err << "\n";
+        return kExitUsage;
+      }
     }
-    std::istream* in = &input;
+    const std::size_t threads =
+        static_cast<std::size_t>(o->threads > 0 ? o->threads : o->source.zonesDir.empty() ? availableCores() : 1);
+    // Each worker its own resolver, with its share of the window and of the rate.
+    SourceOptions source = o->source;
+    source.ratePerSecond = o->rate / static_cast<double>(threads);
+    source.maxInFlight = std::max<std::size_t>(1, o->source.maxInFlight / threads);
+    std::vector<ResolverBuild> builds;
+    for (std::size_t i = 0; i < threads; ++i) {
+      builds.push_back(makeResolver(source));
+      if (!builds.back().resolver) {
+        io.err << "offboard scan: " << builds.back().error << "\n";
+        return builds.back().exitCode;
+      }
+      run.workers.push_back(ScanWorker{builds.back().resolver.get(), builds.back().policies.get()});
+    }
+    run.sharedAnswers = o->noShared ? 0 : EngineOptions{}.sharedAnswers;
     std::signal(SIGINT, onInterrupt);
     // Enough domains active to keep the query window full (≈12 questions per domain).
-    std::size_t active = std::max<std::size_t>(16, o->source.maxInFlight / 4);
-    int rc = runScan(inputName, *in, *rb.resolver, active, io,
-                     io.errIsTerminal ? countDomainLines(o->input) : std::nullopt, rb.policies.get());
-    if (o->stats) io.err << statsLine(*rb.resolver);
+    run.maxActiveDomains = std::max<std::size_t>(16 * threads, o->source.maxInFlight / 4);
+    run.total = io.errIsTerminal ? countDomainLines(o->input) : std::nullopt;
+    int rc = runScan(inputName, input, run, io);
+    if (o->stats) io.err << transportLine(run.workers) << engineLine(run.stats, threads);
     return rc;
   };
 }

@@ -3,6 +3,8 @@
 #include <memory>
 #include <unordered_map>
 
+#include "engine/answer_cache.h"
+
 namespace offboard {
 namespace {
 
@@ -18,8 +20,15 @@ struct Active {
 
 class Driver {
  public:
-  Driver(Resolver& r, const JobSource& next, const ReportSink& sink, std::size_t maxActive, PolicyFetcher* policies)
-      : resolver_(r), next_(next), sink_(sink), maxActive_(maxActive == 0 ? 1 : maxActive), policies_(policies) {}
+  Driver(Resolver& r, const JobSource& next, const ReportSink& sink, const EngineOptions& o)
+      : resolver_(r),
+        next_(next),
+        sink_(sink),
+        maxActive_(o.maxActiveDomains == 0 ? 1 : o.maxActiveDomains),
+        policies_(o.policies),
+        stats_(o.stats),
+        sharing_(o.sharedAnswers > 0),
+        cache_(o.sharedAnswers, o.clock) {}
 
   // When the resolver asks to be trimmed, no new domain starts; once those in flight are done
   // run() returns with nothing outstanding, the caches are dropped, and the input resumes.
@@ -59,26 +68,73 @@ class Driver {
       a->job.context.offline = resolver_.offline();  // CheckContext::offline (the DS check)
       a->observed.reserve(kQuestionsPerDomain);
       active_.emplace(a, std::move(owned));
-      submit(a, questionsFor(a->job.input.name, resolver_.seesParentSide()));
+      if (stats_) ++stats_->domains;
+      // The first round is the domain's own (its apex, its probe names): nothing to share.
+      for (const auto& q : questionsFor(a->job.input.name, resolver_.seesParentSide())) ask(a, q);
     }
   }
 
   // Each callback holds two plain pointers, so std::function keeps it in place (no allocation
   // per question); the domain is owned by active_ until its last answer.
-  void submit(Active* a, const std::vector<Question>& qs) {
-    a->outstanding += qs.size();
-    for (const auto& q : qs) {
-      resolver_.submit(q, [this, a](Observation o) { completed(a, std::move(o)); });
+  void ask(Active* a, const Question& q) {
+    ++a->outstanding;
+    if (stats_) ++stats_->asked;
+    resolver_.submit(q, [this, a](Observation o) { completed(a, std::move(o)); });
+  }
+
+  // A follow-up: from the shared answers when they hold it, joined to the same question when
+  // another domain has it in flight, else asked. Returns false when it was answered at once.
+  bool askShared(Active* a, const Question& q) {
+    if (!sharing_) {
+      ask(a, q);
+      return true;
+    }
+    if (const Observation* hit = cache_.find(q)) {
+      a->observed.push_back(*hit);
+      if (stats_) ++stats_->fromCache;
+      return false;
+    }
+    std::string key = AnswerCache::key(q);
+    auto [it, first] = inFlight_.try_emplace(std::move(key));
+    it->second.push_back(a);
+    ++a->outstanding;
+    if (!first) {
+      if (stats_) ++stats_->joined;
+      return true;
+    }
+    if (stats_) ++stats_->asked;
+    // The key lives in its map node until shared() erases it: two pointers, no allocation.
+    const std::string* k = &it->first;
+    resolver_.submit(q, [this, k](Observation o) { shared(*k, std::move(o)); });
+    return true;
+  }
+
+  // A shared question answered: kept for its TTL, and handed to every domain waiting for it.
+  void shared(const std::string& key, Observation o) {
+    cache_.store(o);
+    auto it = inFlight_.find(key);  // `key` is this entry's own: read before the erase
+    std::vector<Active*> waiters = std::move(it->second);
+    inFlight_.erase(it);  // before the waiters run: a domain they start asks afresh
+    for (std::size_t i = 0; i < waiters.size(); ++i) {
+      if (i + 1 == waiters.size()) completed(waiters[i], std::move(o));
+      else completed(waiters[i], Observation(o));
     }
   }
 
   void completed(Active* a, Observation o) {
     a->observed.push_back(std::move(o));
     if (--a->outstanding > 0) return;
-    std::vector<Question> more = followUps(a->job.input.name, a->observed, a->job.context);
-    if (!more.empty()) {
-      submit(a, more);
-      return;
+    advance(a);
+  }
+
+  // Every question of the round is answered: the next round, until there is none.
+  void advance(Active* a) {
+    for (;;) {
+      std::vector<Question> more = followUps(a->job.input.name, a->observed, a->job.context);
+      if (more.empty()) break;
+      bool waiting = false;
+      for (const auto& q : more) waiting = askShared(a, q) || waiting;
+      if (waiting) return;
     }
     if (policies_ && !a->job.context.policy) {
       if (auto req = policyRequest(a->job.input.name, a->observed, a->job.context)) {
@@ -126,14 +182,26 @@ class Driver {
   bool exhausted_ = false;
   bool draining_ = false;  // waiting for the domains in flight before Resolver::trim()
   PolicyFetcher* policies_;
+  EngineStats* stats_;
   std::vector<std::pair<Active*, PolicyRequest>> awaitingPolicy_;  // DNS done, policy not yet fetched
+  bool sharing_;
+  AnswerCache cache_;
+  // Follow-up questions in flight, by AnswerCache::key: the domains waiting for each.
+  std::unordered_map<std::string, std::vector<Active*>> inFlight_;
 };
 
 }  // namespace
 
+void runChecks(Resolver& resolver, const JobSource& next, const ReportSink& sink, const EngineOptions& options) {
+  Driver(resolver, next, sink, options).run();
+}
+
 void runChecks(Resolver& resolver, const JobSource& next, const ReportSink& sink,
                std::size_t maxActiveDomains, PolicyFetcher* policies) {
-  Driver(resolver, next, sink, maxActiveDomains, policies).run();
+  EngineOptions o;
+  o.maxActiveDomains = maxActiveDomains;
+  o.policies = policies;
+  runChecks(resolver, next, sink, o);
 }
 
 std::vector<DomainReport> checkAll(Resolver& resolver, const std::vector<DomainJob>& jobs, PolicyFetcher* policies) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -30,12 +31,33 @@ using JobSource = std::function<std::optional<DomainJob>()>;
 // Receives each finished report with the index of its job in pull order.
 using ReportSink = std::function<void(std::size_t index, DomainReport report)>;
 
+// What a run did, for `scan --stats` and the benchmark.
+struct EngineStats {
+  std::size_t domains = 0;    // started
+  std::size_t asked = 0;      // questions submitted to the resolver
+  std::size_t fromCache = 0;  // follow-ups answered from the shared answers
+  std::size_t joined = 0;     // follow-ups that waited for the same question of another domain
+};
+
+struct EngineOptions {
+  std::size_t maxActiveDomains = 1024;
+  PolicyFetcher* policies = nullptr;
+  // Follow-up questions (MX exchanges, SPF includes, probe CNAME chains) are shared by every
+  // domain of the run: answered from a cache of at most this many answers, kept for their TTL
+  // (engine/answer_cache.h), and asked once while in flight however many domains need them.
+  // 0: every domain asks its own.
+  std::size_t sharedAnswers = 4096;
+  std::function<std::int64_t()> clock;  // monotonic seconds for those TTLs (tests); empty: steady
+  EngineStats* stats = nullptr;         // counted as the run goes, when given
+};
+
 // Checks every job from `next` through `resolver`, keeping at most `maxActiveDomains` domains
 // in flight, and calls `sink` once per job as each completes (not in input order).
 // A domain whose DNS shows an MTA-STS record (checks policyRequest) waits, once its questions
 // are done, for its policy: whenever the resolver has nothing outstanding, every waiting
 // domain's policy is fetched through `policies` in one batch and the domains are evaluated.
 // Without `policies` such a domain is evaluated with its policy not fetched (lookup-failed).
+void runChecks(Resolver& resolver, const JobSource& next, const ReportSink& sink, const EngineOptions& options);
 void runChecks(Resolver& resolver, const JobSource& next, const ReportSink& sink,
                std::size_t maxActiveDomains = 1024, PolicyFetcher* policies = nullptr);
 

@@ -228,7 +228,7 @@ assert_eq "" "$(complete_words offboard check --zones "$SRC/fixtures/zones/conto
 assert_eq "notify-users" "$(complete_words offboard ack noti)" "completion of 'offboard ack noti'"
 assert_eq "remove-domain:" "$(complete_words offboard ack remove-d)" "completion of 'offboard ack remove-d'"
 assert_eq "" "$(complete_words offboard ack update-m)" "completion of 'offboard ack update-m' (a DNS step)"
-assert_eq "update-mx:" "$(complete_words offboard waive update-m)" "completion of 'offboard waive update-m'"
+assert_eq "$(printf "update-mta-sts:\nupdate-mx:")" "$(complete_words offboard waive update-m)" "completion of 'offboard waive update-m'"
 
 # --- 5. cpack -G DEB ----------------------------------------------------------------------------
 note "5. cpack -G DEB"

@@ -8,6 +8,8 @@
 #include <optional>
 #include <sstream>
 #include <system_error>
+#include <thread>
+#include <chrono>
 
 #include "commands/commands.h"
 #include "fake_resolver.h"
@@ -189,4 +191,110 @@ TEST_CASE("scan holds no more of a line than a domain can be: 300 MB without a n
   CHECK(*after - *before < 64 * 1024);  // holding the line whole took 300 MB more
   CHECK(run.err.find("domains.txt:1: ") != std::string::npos);
   CHECK(run.rc == kExitUsage);
+}
+
+namespace {
+
+// The sorted JSON lines and the stderr of a scan of `input` through `run`'s workers.
+std::pair<std::vector<std::string>, std::string> scanWith(const std::string& input, ScanRun& run, int* rc) {
+  std::istringstream in(input);
+  std::ostringstream out, err;
+  Io io{out, err};
+  *rc = runScan("domains.txt", in, run, io);
+  std::vector<std::string> lines;
+  std::istringstream ls(out.str());
+  for (std::string l; std::getline(ls, l);) lines.push_back(l);
+  std::sort(lines.begin(), lines.end());
+  return {lines, err.str()};
+}
+
+// A fake that takes its time, as a network does, so that the workers of a scan overlap.
+class SlowResolver : public FakeResolver {
+ public:
+  using FakeResolver::FakeResolver;
+  void run() override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    FakeResolver::run();
+  }
+};
+
+// A few domains of each kind: at Microsoft, clear, failing, and bad lines between them.
+template <typename R>
+std::string mixedInput(R* rs, std::size_t n) {
+  std::string input;
+  for (int i = 0; i < 30; ++i) {
+    const std::string d = "m" + std::to_string(i) + ".example";
+    for (std::size_t k = 0; k < n; ++k) {
+      if (i % 3 == 0)
+        rs[k].set(obs(d, RRType::MX, Outcome::Answer, {rec(d, RRType::MX, d + ".mail.protection.outlook.com", 3600, 0)}));
+      if (i % 3 == 1) rs[k].set(obs(d, RRType::TXT, Outcome::Timeout));
+    }
+    input += d + "\n";
+    if (i % 10 == 5) input += "bad..line" + std::to_string(i) + "\n";
+  }
+  return input;
+}
+
+}  // namespace
+
+TEST_CASE("scan with several workers writes the same lines as with one, in some order") {
+  SlowResolver rs[3] = {SlowResolver(Outcome::NoData), SlowResolver(Outcome::NoData), SlowResolver(Outcome::NoData)};
+  const std::string input = mixedInput(rs, 3);
+  ScanRun one;
+  one.workers = {ScanWorker{&rs[0], nullptr}};
+  one.maxActiveDomains = 8;
+  int rc1 = 0, rc2 = 0;
+  auto [single, err1] = scanWith(input, one, &rc1);
+  ScanRun two;
+  two.workers = {ScanWorker{&rs[1], nullptr}, ScanWorker{&rs[2], nullptr}};
+  two.maxActiveDomains = 8;
+  auto [multi, err2] = scanWith(input, two, &rc2);
+  CHECK(single.size() == 30);
+  CHECK(multi == single);
+  CHECK(rc1 == rc2);
+  CHECK(rc1 == kExitPointsAtM365);
+  CHECK(two.stats.domains == 30);
+  // Both workers took part.
+  CHECK_FALSE(rs[1].asked.empty());
+  CHECK_FALSE(rs[2].asked.empty());
+  CHECK(std::count(err2.begin(), err2.end(), '\n') == std::count(err1.begin(), err1.end(), '\n'));
+}
+
+TEST_CASE("shards K/N split the domain lines; together they are the whole scan") {
+  FakeResolver rs[5] = {FakeResolver(Outcome::NoData), FakeResolver(Outcome::NoData), FakeResolver(Outcome::NoData),
+                        FakeResolver(Outcome::NoData), FakeResolver(Outcome::NoData)};
+  const std::string input = mixedInput(rs, 5);
+  ScanRun whole;
+  whole.workers = {ScanWorker{&rs[0], nullptr}};
+  int rc = 0;
+  auto [all, allErr] = scanWith(input, whole, &rc);
+  std::vector<std::string> joined;
+  std::size_t warnings = 0;
+  for (std::size_t k = 0; k < 4; ++k) {
+    ScanRun part;
+    part.workers = {ScanWorker{&rs[k + 1], nullptr}};
+    part.shard = std::make_pair(k, std::size_t{4});
+    int partRc = 0;
+    auto [lines, err] = scanWith(input, part, &partRc);
+    CAPTURE(k);
+    CHECK(lines.size() >= 7);  // 33 domain lines (3 bad) over 4 shards
+    CHECK(lines.size() <= 9);
+    joined.insert(joined.end(), lines.begin(), lines.end());
+    warnings += static_cast<std::size_t>(std::count(err.begin(), err.end(), '\n'));
+  }
+  std::sort(joined.begin(), joined.end());
+  CHECK(joined == all);  // each domain in exactly one shard
+  CHECK(warnings == 3);  // each bad line reported by exactly one shard
+  CHECK(static_cast<std::size_t>(std::count(allErr.begin(), allErr.end(), '\n')) == 3);
+
+  // More shards than domains: the empty ones say so and claim nothing.
+  FakeResolver r(Outcome::NoData);
+  ScanRun tiny;
+  tiny.workers = {ScanWorker{&r, nullptr}};
+  tiny.shard = std::make_pair(std::size_t{3}, std::size_t{5});
+  auto [none, noneErr] = scanWith("a.example\nb.example\n", tiny, &rc);
+  CHECK(none.empty());
+  CHECK(rc == kExitOk);
+  CHECK(noneErr.find("falls in shard 3/5") != std::string::npos);
+  CHECK(r.asked.empty());
 }
