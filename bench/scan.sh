@@ -1,37 +1,62 @@
 #!/usr/bin/env bash
-# bench/scan.sh: `offboard scan` against dnsperf and dig on the same query list (issue 5).
+# bench/scan.sh: `offboard scan` against dnsperf and dig on the same query list (issues 5, 15).
 #
 # A benchmark, not a test (no pass/fail timing in ctest): it generates a synthetic world of N
-# tenant zones (bench/gen_world.sh), serves it with one NSD on loopback (127.N.0.1, chosen and
-# locked by tests/e2e/lib.sh so it never collides with a running e2e test), and runs in this one
-# session, interleaved, ROUNDS times:
-#   offboard scan  over domains.txt, --resolver NSD directly (NSD answers authoritatively for
-#                  every zone it serves; RD=1 is ignored), --concurrency Q
-#   dnsperf        over queries.txt (exactly the questions offboard asks, follow-ups included),
-#                  -q Q queries outstanding, EDNS on as offboard's
-#   dig -f         the same list as a batch file (sequential, one query in flight)
-#   dig loop       one dig process per query on a sample of --dig-sample queries
-# and prints per tool: wall time, queries per second, client CPU µs per query (user+sys of the
-# client process / queries, from /usr/bin/time), peak RSS, failures and retries, and the query
-# rate relative to dnsperf in the same round. "NSD us/q" is the server's CPU (user+sys, from
-# /proc, 10 ms ticks) while that tool ran, per query: client and server share the 2 cores, so a
-# round where the server costs more per query is slower for whichever tool runs in it.
-# "preempt/kq" counts how often the client was switched out involuntarily per 1000 queries, to
-# tell a client competing with the server for one core from one that is simply running slower
-# (seen here: offboard's CPU per query swung from 9 to 16 us between rounds at 0.2-1 preempt/kq).
-# Then: offboard scan's peak RSS for 10,000 and for N domains (flat memory), and the wall time
-# of a 5-domain `offboard check` on loopback, process start included (hyperfine when installed).
+# tenant zones (bench/gen_world.sh: 65 % of the domains at one of 4 shared mail providers, whose
+# MX hosts, SPF chains and autodiscover hosts are the follow-ups the shared answer cache
+# shares), serves it with one NSD on loopback (127.N.0.1, chosen and locked by tests/e2e/lib.sh
+# so it never collides with a running e2e test), and runs in this one session, interleaved,
+# ROUNDS times, first unpinned:
+#   offboard scan       over domains.txt, --resolver NSD directly (NSD answers authoritatively
+#                       for every zone it serves; RD=1 is ignored), --concurrency Q,
+#                       --threads T (default: nproc), shared answers on (the default)
+#   offboard unshared   the same with --no-shared-answers (every domain asks its own follow-ups)
+#   dnsperf             over queries.txt (exactly the questions a one-thread offboard asks,
+#                       follow-ups included), -q Q queries outstanding, EDNS on as offboard's,
+#                       one thread (dnsperf's default)
+#   dig -f              the same list as a batch file (sequential, one query in flight)
+#   dig loop            one dig process per query on a sample of --dig-sample queries
+# then pinned (taskset; skipped on a one-core machine): NSD's processes on core 1, the client on
+# core 0, so that neither competes with the other for a core:
+#   offboard pinned     offboard scan --threads 1
+#   dnsperf pinned      dnsperf as above
+# The order within each phase rotates from round to round, so no tool always runs first.
 #
-# Usage: bench/scan.sh [--domains N] [--rounds R] [--concurrency Q] [--offboard BIN]
-#                      [--dig-queries M] [--dig-sample S] [--keep]
-# Needs root (port 53), nsd, dnsperf, dig, /usr/bin/time; hyperfine optional
-# (scripts/deps.sh installs them). Everything listens and is sent to 127.0.0.0/8 only.
+# It prints:
+#   - the machine: nproc and /proc/loadavg at the start and at the end (a loaded machine makes
+#     every figure noisier: read the spread);
+#   - a table, one row per tool and round: queries, wall time, queries per second, client CPU
+#     µs per query (user+sys of the client process / queries, from /usr/bin/time), NSD µs per
+#     query (the server's CPU while that tool ran, from /proc, 10 ms ticks), involuntary
+#     context switches of the client per 1000 queries ("preempt/kq": a client competing with
+#     the server for one core, rather than one simply running slower), peak RSS, failures,
+#     retries, questions per domain (offboard's --stats) and the query rate relative to the
+#     dnsperf of the same round and phase (offboard: its queries sent / its wall time; dnsperf:
+#     its "queries per second");
+#   - the summary: the median (min, max) over rounds of that ratio, with the ratio of each
+#     round, for the multi-thread figure (offboard --threads T unpinned vs dnsperf unpinned),
+#     without shared answers, and for the single-thread efficiency (offboard --threads 1 on
+#     core 0, NSD on core 1, vs dnsperf pinned the same way); client CPU µs per query (median);
+#     questions per domain with and without the shared answers, as offboard counted them
+#     (--stats), next to the query lists' lines per domain (exact for one thread; with several,
+#     each thread has its own cache and asks a shared follow-up once itself), and the median
+#     wall time of the N domains in each offboard mode;
+#   - peak RSS at 10,000 domains and at 100,000 (a run over the first 100,000 domains when
+#     N > 100,000, the rounds' largest when N = 100,000; at N when N < 100,000): flat memory;
+#   - the wall time of a 5-domain `offboard check` on loopback, process start included
+#     (hyperfine when installed).
+#
+# Usage: bench/scan.sh [--domains N] [--rounds R] [--concurrency Q] [--threads T]
+#                      [--offboard BIN] [--dig-queries M] [--dig-sample S] [--keep]
+# Needs root (port 53), nsd, dnsperf, dig, /usr/bin/time, taskset (util-linux); hyperfine
+# optional (scripts/deps.sh installs them). Everything listens and is sent to 127.0.0.0/8 only.
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 N=100000
 ROUNDS=3
 Q=512
+THREADS=$(nproc)
 DIG_QUERIES=0      # 0 = the whole list through dig -f
 DIG_SAMPLE=200
 KEEP=0
@@ -41,6 +66,7 @@ while (($#)); do
     --domains) N=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
     --concurrency) Q=$2; shift 2 ;;
+    --threads) THREADS=$2; shift 2 ;;
     --offboard) OFFBOARD=$2; shift 2 ;;
     --dig-queries) DIG_QUERIES=$2; shift 2 ;;
     --dig-sample) DIG_SAMPLE=$2; shift 2 ;;
@@ -55,9 +81,11 @@ if [[ -z $OFFBOARD ]]; then
   done
 fi
 [[ -x ${OFFBOARD:-} ]] || { echo "bench/scan.sh: no offboard binary (build it, or --offboard BIN)" >&2; exit 2; }
-for tool in dnsperf dig /usr/bin/time; do
+for tool in dnsperf dig /usr/bin/time taskset; do
   command -v "$tool" >/dev/null || { echo "bench/scan.sh: $tool is missing (scripts/deps.sh)" >&2; exit 2; }
 done
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+NPROC=$(nproc)
 
 # The e2e harness gives us a private loopback /16, its lock, a work directory and the EXIT
 # trap that stops NSD however this script ends.
@@ -71,11 +99,13 @@ ADDR=$(net_addr 1)
 W=$WORK/world
 
 note "offboard: $OFFBOARD"
+note "machine: $NPROC cores, load average $LOAD_START"
 note "generating $N tenant zones"
 t0=$(date +%s%N)
 "$BENCH_DIR/gen_world.sh" "$N" "$W"
 NQ=$(wc -l <"$W/queries.txt")
-note "generated in $((($(date +%s%N) - t0) / 1000000)) ms: $N domains, $NQ queries"
+NQU=$(wc -l <"$W/queries-unshared.txt")
+note "generated in $((($(date +%s%N) - t0) / 1000000)) ms: $N domains, $NQ queries ($NQU without shared answers)"
 
 t0=$(date +%s%N)
 start_world_nsd bench "$ADDR" "$W"
@@ -87,15 +117,23 @@ if ((DIG_QUERIES > 0 && DIG_QUERIES < NQ)); then head -n "$DIG_QUERIES" "$W/quer
 else cp "$W/queries.txt" "$W/dig-batch.txt"; fi
 awk -v k=$(((NQ + DIG_SAMPLE - 1) / DIG_SAMPLE)) 'NR % k == 1' "$W/queries.txt" >"$W/dig-sample.txt"
 head -n 10000 "$W/domains.txt" >"$W/domains-10k.txt"
+((N > 100000)) && head -n 100000 "$W/domains.txt" >"$W/domains-100k.txt"
 
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
 
-# server_ticks: CPU clock ticks (user+sys, reaped children's included) used so far by NSD's
-# processes, from /proc: the one started (NSD 4.6 turns it into xfrd) and all its descendants
-# (main, the server that answers).
+# server_pids: NSD's processes: the one started (NSD 4.6 turns it into xfrd) and all its
+# descendants (main, the server that answers), from /proc.
 NSD_PID=${E2E_PID[bench]}
 CLK_TCK=$(getconf CLK_TCK)
+server_pids() {
+  awk -v root="$NSD_PID" '
+    FNR == 1 { line = $0; sub(/^.*\) /, "", line); split(line, f, " "); parent[$1] = f[2] }
+    END { for (p in parent) { for (a = p; a != "" && a != 0 && a != root; a = parent[a]) {}
+                              if (a == root) print p } }' /proc/[0-9]*/stat 2>/dev/null || true
+}
+# server_ticks: CPU clock ticks (user+sys, reaped children's included) used so far by NSD's
+# processes.
 server_ticks() {
   awk -v root="$NSD_PID" '
     FNR == 1 { line = $0; sub(/^.*\) /, "", line); split(line, f, " ")
@@ -105,9 +143,22 @@ server_ticks() {
           print t + 0 }' /proc/[0-9]*/stat 2>/dev/null || true
 }
 
-# measure TOOL QUERIES OUTFILE CMD...: runs CMD under /usr/bin/time; sets M_WALL (s), M_CPU
-# (s, user+sys), M_RSS (KiB), M_PREEMPT (times CMD was switched out involuntarily) and
-# M_SERVER (s of NSD CPU while CMD ran).
+# Pinning: the cores this script may use (restored after each pinned phase), the client's core
+# and the server's.
+ALL_CPUS=$(taskset -c -p $$ | sed 's/.*: //')
+PIN=0
+((NPROC >= 2)) && PIN=1
+CLIENT_CPU=0
+SERVER_CPU=1
+# pin_server CPUS: every thread of every NSD process onto CPUS.
+pin_server() {
+  local p
+  for p in $(server_pids); do taskset -a -c -p "$1" "$p" >/dev/null 2>&1 || true; done
+}
+
+# measure OUTFILE CMD...: runs CMD under /usr/bin/time; sets M_WALL (s), M_CPU (s, user+sys),
+# M_RSS (KiB), M_PREEMPT (times CMD was switched out involuntarily) and M_SERVER (s of NSD CPU
+# while CMD ran).
 measure() {
   local out=$1 t0
   shift
@@ -119,35 +170,51 @@ measure() {
   M_CPU=$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.3f", u + s}')
 }
 
-# record ROUND TOOL QUERIES FAILURES RETRIES: one row of the results.
+# record ROUND TOOL QUERIES FAILURES RETRIES [QUESTIONS DOMAINS]: one row of the results.
 record() {
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$M_WALL" "$M_CPU" "$M_RSS" "$4" "$5" "$M_SERVER" "$M_PREEMPT" >>"$RESULTS"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$M_WALL" "$M_CPU" "$M_RSS" "$4" "$5" \
+    "$M_SERVER" "$M_PREEMPT" "${6:--}" "${7:--}" >>"$RESULTS"
 }
 
-run_offboard() {
-  local round=$1 input=${2:-$W/domains.txt} label=${3:-offboard scan}
-  measure "$WORK/scan.jsonl" "$OFFBOARD" scan "$input" --resolver "$ADDR" --concurrency "$Q" --stats
-  local sent retries failed
-  sent=$(sed -n 's/.*queries sent \([0-9]*\).*/\1/p' "$WORK/scan.jsonl.err" | tail -n 1)
-  retries=$(sed -n 's/.*retries \([0-9]*\).*/\1/p' "$WORK/scan.jsonl.err" | tail -n 1)
+# offboard_run ROUND LABEL INPUT [PREFIX...] -- [SCAN OPTION...]: one offboard scan, recorded.
+offboard_run() {
+  local round=$1 label=$2 input=$3 prefix=()
+  shift 3
+  while (($#)) && [[ $1 != -- ]]; do prefix+=("$1"); shift; done
+  shift
+  measure "$WORK/scan.jsonl" "${prefix[@]}" "$OFFBOARD" scan "$input" --resolver "$ADDR" --concurrency "$Q" --stats "$@"
+  local err=$WORK/scan.jsonl.err sent retries failed asked domains lines
+  sent=$(sed -n 's/.*queries sent \([0-9]*\).*/\1/p' "$err" | tail -n 1)
+  retries=$(sed -n 's/.*retries \([0-9]*\).*/\1/p' "$err" | tail -n 1)
+  asked=$(sed -n 's/.*questions asked \([0-9]*\).*/\1/p' "$err" | tail -n 1)
+  domains=$(sed -n 's/.*: domains \([0-9]*\), questions.*/\1/p' "$err" | tail -n 1)
   failed=$(grep -c '"lookup-failed"' "$WORK/scan.jsonl" || true)
-  local lines
   lines=$(wc -l <"$WORK/scan.jsonl")
-  [[ $lines == $(wc -l <"$input") ]] || note "offboard scan wrote $lines lines for $(wc -l <"$input") domains"
-  record "$round" "$label" "${sent:-0}" "$failed" "${retries:-?}"
+  [[ $lines == $(wc -l <"$input") ]] || note "$label wrote $lines lines for $(wc -l <"$input") domains"
+  record "$round" "$label" "${sent:-0}" "$failed" "${retries:-?}" "${asked:--}" "${domains:--}"
 }
 
-run_dnsperf() {
-  local round=$1
+run_offboard() { offboard_run "$1" "offboard scan" "$W/domains.txt" -- --threads "$THREADS"; }
+run_unshared() { offboard_run "$1" "offboard unshared" "$W/domains.txt" -- --threads "$THREADS" --no-shared-answers; }
+run_offboard_pinned() {
+  offboard_run "$1" "offboard pinned" "$W/domains.txt" taskset -c "$CLIENT_CPU" -- --threads 1
+}
+
+# dnsperf_run ROUND LABEL [PREFIX...]
+dnsperf_run() {
+  local round=$1 label=$2
+  shift 2
   # -b 4096: the same 4 MiB socket buffers offboard asks for (dnsperf's own default loses
   # answers at this rate); -t 2: offboard's default timeout; -e: EDNS, as offboard sends.
-  measure "$WORK/dnsperf.out" dnsperf -s "$ADDR" -d "$W/queries.txt" -q "$Q" -n 1 -e -t 2 -b 4096 -c 1 -T 1
+  measure "$WORK/dnsperf.out" "$@" dnsperf -s "$ADDR" -d "$W/queries.txt" -q "$Q" -n 1 -e -t 2 -b 4096 -c 1 -T 1
   local completed lost
   completed=$(awk '/Queries completed:/{print $3}' "$WORK/dnsperf.out")
   lost=$(awk '/Queries lost:/{print $3}' "$WORK/dnsperf.out")
-  note "dnsperf's own figures: $(awk '/Run time|Queries per second/{printf "%s ", $0}' "$WORK/dnsperf.out" | tr -s ' ')"
-  record "$round" dnsperf "$completed" "$lost" 0
+  note "$label's own figures: $(awk '/Run time|Queries per second/{printf "%s ", $0}' "$WORK/dnsperf.out" | tr -s ' ')"
+  record "$round" "$label" "${completed:-0}" "${lost:-?}" 0
 }
+run_dnsperf() { dnsperf_run "$1" dnsperf; }
+run_dnsperf_pinned() { dnsperf_run "$1" "dnsperf pinned" taskset -c "$CLIENT_CPU"; }
 
 run_dig_batch() {
   local round=$1 n
@@ -172,20 +239,31 @@ for ((round = 1; round <= ROUNDS; round++)); do
   note "round $round/$ROUNDS"
   # Interleaved, and the order rotates so that no tool always runs first (warm caches).
   case $((round % 3)) in
-    1) order=(offboard dnsperf dig_batch dig_loop) ;;
-    2) order=(dnsperf dig_batch offboard dig_loop) ;;
-    0) order=(dig_batch offboard dig_loop dnsperf) ;;
+    1) order=(offboard dnsperf unshared dig_batch dig_loop); pinned=(offboard_pinned dnsperf_pinned) ;;
+    2) order=(dnsperf dig_batch offboard dig_loop unshared); pinned=(dnsperf_pinned offboard_pinned) ;;
+    0) order=(dig_batch unshared offboard dig_loop dnsperf); pinned=(offboard_pinned dnsperf_pinned) ;;
   esac
   for t in "${order[@]}"; do "run_$t" "$round"; done
+  if ((PIN)); then
+    pin_server "$SERVER_CPU"
+    for t in "${pinned[@]}"; do "run_$t" "$round"; done
+    pin_server "$ALL_CPUS"
+  fi
 done
+((PIN)) || note "one core: no pinned phase"
+
 note "memory: 10,000 domains"
-run_offboard rss "$W/domains-10k.txt" "scan 10k"
+offboard_run rss "scan 10k" "$W/domains-10k.txt" -- --threads "$THREADS"
 verdict_check=$(awk 'NR==FNR{want[$1]=$3; next} {
     match($0, /"domain": "[^"]*"/); d=substr($0, RSTART+11, RLENGTH-12)
     match($0, /"verdict": "[^"]*"/); v=substr($0, RSTART+12, RLENGTH-13)
     n++; if (want[d] != v) bad++ } END {printf "%d of %d domains differ from the generator'"'"'s intent", bad, n}' \
   "$W/expected.tsv" "$WORK/scan.jsonl")
 note "verdicts (last 10k scan): $verdict_check"
+if ((N > 100000)); then
+  note "memory: 100,000 domains"
+  offboard_run rss "scan 100k" "$W/domains-100k.txt" -- --threads "$THREADS"
+fi
 
 # The 5-domain check, process start included.
 five=$(head -n 5 "$W/domains.txt" | tr '\n' ' ')
@@ -205,40 +283,95 @@ else
   done
   CHECK5="mean $((total / 50 / 1000)) ms, min $((best / 1000)) ms (50 runs, date)"
 fi
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- the report --------------------------------------------------------------------------------
 echo
-echo "offboard scan benchmark: $N domains, $NQ queries, concurrency $Q, NSD 1 process on $ADDR, $(nproc) cores"
+echo "offboard scan benchmark: $N domains, $NQ queries ($NQU without shared answers), concurrency $Q, threads $THREADS, NSD 1 process on $ADDR"
+echo "machine: nproc $NPROC; load average at start $LOAD_START, at end $LOAD_END"
 awk -F'\t' '
   { round[NR]=$1; tool[NR]=$2; q[NR]=$3; wall[NR]=$4; cpu[NR]=$5; rss[NR]=$6; fail[NR]=$7; retry[NR]=$8; srv[NR]=$9; pre[NR]=$10
-    if ($2 == "dnsperf") ref[$1] = ($4 > 0 ? $3 / $4 : 0) }
+    asked[NR]=$11; doms[NR]=$12
+    if ($2 == "dnsperf") ref[$1] = ($4 > 0 ? $3 / $4 : 0)
+    if ($2 == "dnsperf pinned") refp[$1] = ($4 > 0 ? $3 / $4 : 0) }
   END {
-    printf "%-6s %-14s %9s %8s %10s %10s %10s %11s %9s %9s %8s %9s\n", "round", "tool", "queries", "wall s", "q/s", "CPU us/q", "NSD us/q", "preempt/kq", "RSS MB", "failures", "retries", "x dnsperf"
+    printf "%-6s %-17s %9s %8s %10s %9s %9s %10s %8s %8s %7s %6s %9s\n", "round", "tool", "queries", "wall s", "q/s", "CPU us/q", "NSD us/q", "preempt/kq", "RSS MB", "failures", "retries", "q/dom", "x dnsperf"
     for (i = 1; i <= NR; i++) {
       qps = wall[i] > 0 ? q[i] / wall[i] : 0
       us = q[i] > 0 ? cpu[i] * 1e6 / q[i] : 0
       sus = q[i] > 0 ? srv[i] * 1e6 / q[i] : 0
-      ratio = (round[i] in ref && ref[round[i]] > 0) ? sprintf("%.2f", qps / ref[round[i]]) : "-"
+      r = tool[i] ~ /pinned/ ? refp[round[i]] : ref[round[i]]
+      ratio = r > 0 ? sprintf("%.2f", qps / r) : "-"
       kpre = q[i] > 0 ? pre[i] * 1000 / q[i] : 0
-      printf "%-6s %-14s %9d %8.2f %10.0f %10.1f %10.1f %11.1f %9.1f %9s %8s %9s\n", round[i], tool[i], q[i], wall[i], qps, us, sus, kpre, rss[i] / 1024, fail[i], retry[i], ratio
+      qd = doms[i] > 0 ? sprintf("%.2f", asked[i] / doms[i]) : "-"
+      printf "%-6s %-17s %9d %8.2f %10.0f %9.1f %9.1f %10.1f %8.1f %8s %7s %6s %9s\n", round[i], tool[i], q[i], wall[i], qps, us, sus, kpre, rss[i] / 1024, fail[i], retry[i], qd, ratio
     }
   }' "$RESULTS"
 # The rate target is a ratio in the same round; on a shared machine single rounds swing, so the
-# median over the rounds is the figure to quote (and the spread says how noisy the run was).
-awk -F'\t' '
-  $2 == "dnsperf" { ref[$1] = $4 > 0 ? $3 / $4 : 0 }
-  $2 == "offboard scan" { qps[$1] = $4 > 0 ? $3 / $4 : 0; cpu[$1] = $3 > 0 ? $5 * 1e6 / $3 : 0 }
-  END {
-    n = 0
-    for (r in qps) if (r in ref && ref[r] > 0) { x[++n] = qps[r] / ref[r]; c[n] = cpu[r] }
-    if (n == 0) exit
-    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) {
-      if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
-      if (c[j] < c[i]) { t = c[i]; c[i] = c[j]; c[j] = t }
+# median over the rounds is the figure to quote (and the spread and each round say how noisy the
+# run was).
+echo
+awk -F'\t' -v threads="$THREADS" -v nq="$NQ" -v nqu="$NQU" -v n="$N" '
+  function median(a, k,   i, j, t) {
+    for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+  }
+  # ratio TOOL REF LABEL: the line for TOOL against the reference rates REF (by round).
+  function ratio(want, label, isPinned,   r, k, x, s, ref) {
+    k = 0; s = ""
+    for (r = 1; r <= rounds; r++) {
+      ref = isPinned ? refp[r] : refu[r]
+      if (!((r, want) in qps) || ref <= 0) continue
+      x[++k] = qps[r, want] / ref
+      s = s sprintf("%s%.2f", k > 1 ? " " : "", x[k])
     }
-    med = n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2
-    cmed = n % 2 ? c[(n + 1) / 2] : (c[n / 2] + c[n / 2 + 1]) / 2
-    printf "offboard scan vs dnsperf over %d rounds: median %.2fx (min %.2fx, max %.2fx); client CPU median %.1f us/q\n", n, med, x[1], x[n], cmed
+    if (k == 0) return
+    line = s; m = median(x, k)
+    printf "%-46s median %.2fx (min %.2fx, max %.2fx; rounds: %s)\n", label, m, x[1], x[k], line
+  }
+  $1 ~ /^[0-9]+$/ { if ($1 > rounds) rounds = $1
+    rate = $4 > 0 ? $3 / $4 : 0
+    if ($2 == "dnsperf") refu[$1] = rate
+    else if ($2 == "dnsperf pinned") refp[$1] = rate
+    else qps[$1, $2] = rate
+    if ($3 > 0) { cpu[$2, ++ncpu[$2]] = $5 * 1e6 / $3 }
+    if ($12 > 0) { qd[$2] = $11 / $12 }
+    walls[$2, ++nwall[$2]] = $4 }
+  END {
+    ratio("offboard scan", "offboard --threads " threads " vs dnsperf (unpinned):", 0)
+    ratio("offboard unshared", "  the same, --no-shared-answers:", 0)
+    ratio("offboard pinned", "single thread (offboard core 0, NSD core 1):", 1)
+    split("offboard scan|offboard unshared|offboard pinned|dnsperf|dnsperf pinned", tools, "|")
+    s = ""
+    for (t = 1; t <= 5; t++) {
+      k = ncpu[tools[t]]; if (k == 0) continue
+      delete c; for (i = 1; i <= k; i++) c[i] = cpu[tools[t], i]
+      s = s sprintf("%s%s %.1f", s == "" ? "" : ", ", tools[t], median(c, k))
+    }
+    if (s != "") printf "%-46s %s\n", "client CPU us per query (median):", s
+    printf "%-46s shared %s (--threads %s), %s (--threads 1); queries.txt %.2f\n", "questions per domain (--stats):",
+      ("offboard scan" in qd) ? sprintf("%.2f", qd["offboard scan"]) : "-", threads,
+      ("offboard pinned" in qd) ? sprintf("%.2f", qd["offboard pinned"]) : "-", nq / n
+    printf "%-46s unshared %s (--threads %s); queries-unshared.txt %.2f\n", "",
+      ("offboard unshared" in qd) ? sprintf("%.2f", qd["offboard unshared"]) : "-", threads, nqu / n
+    split("offboard scan|offboard unshared|offboard pinned", tools, "|")
+    s = ""
+    for (t = 1; t <= 3; t++) {
+      k = nwall[tools[t]]; if (k == 0) continue
+      delete c; for (i = 1; i <= k; i++) c[i] = walls[tools[t], i]
+      s = s sprintf("%s%s %.2f s", s == "" ? "" : ", ", tools[t], median(c, k))
+    }
+    if (s != "") printf "%-46s %s\n", "wall time for the " n " domains (median):", s
   }' "$RESULTS"
-echo "5-domain check on loopback: $CHECK5"
-echo "results: $RESULTS"
+awk -F'\t' -v n="$N" '
+  $2 == "scan 10k" { r10 = $6 }
+  $2 == "scan 100k" { r100 = $6 }
+  $2 == "offboard scan" && $6 > rn { rn = $6 }
+  END {
+    # (Parenthesised: a ">" in an unparenthesised printf would redirect its output.)
+    big = n > 100000 ? r100 : rn; nbig = n > 100000 ? 100000 : n; nsmall = n < 10000 ? n : 10000
+    printf("%-46s %.1f MB at %d domains, %.1f MB at %d domains\n", "peak RSS (offboard scan):", r10 / 1024, nsmall,
+      big / 1024, nbig)
+  }' "$RESULTS"
+printf '%-46s %s\n' "5-domain check on loopback:" "$CHECK5"
+if ((KEEP)); then echo "results: $RESULTS"; else echo "results: removed with the work directory (--keep keeps them)"; fi

@@ -2,8 +2,10 @@
 # bench/gen_world.sh, through the e2e harness (its launcher waits until the server answers and
 # its EXIT trap stops it). start_nsd would do the same, but it forks twice per zone to name the
 # files, which takes seconds for hundreds of zones and minutes for 100,000; this includes the
-# generated zone list instead. One server process (server-count 1): on a 2-core machine NSD
-# shares the cores with the client.
+# generated zone list instead (the tenants' zones and the shared mail providers' zones,
+# providerP.TLD, which gen_world.sh lists first). One server process (server-count 1): on a
+# 2-core machine NSD shares the cores with the client (bench/scan.sh pins it for its
+# single-thread figure).
 
 # start_world_nsd ROLE ADDR WORLD_DIR
 start_world_nsd() {
@@ -30,6 +32,11 @@ server:
     server-count: 1
     reuseport: no
     identity: "$role"
+    # No response rate limiting (NSD's default, 200 identical answers per second per /24):
+    # every domain of a scan without shared answers asks the providers' same few questions,
+    # which NSD would otherwise drop or truncate (slip) as if they were an amplification attack.
+    rrl-ratelimit: 0
+    rrl-whitelist-ratelimit: 0
 remote-control:
     control-enable: no
 include: "$world/nsd-zones.conf"
@@ -38,7 +45,8 @@ CONF
   E2E_KIND[$role]=nsd
   E2E_CONF[$role]=$dir/nsd.conf
   E2E_ADDRS[$role]=$addr
-  # The last zone generated: once it answers, every zone is loaded.
+  # The last zone generated (the last in the list, after the providers'): once it answers,
+  # every zone is loaded.
   E2E_PROBE[$role]=$(tail -n 1 "$world/domains.txt").
   e2e_launch "$role"
 }
