@@ -12,6 +12,7 @@
 // failure through as ok.
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <cctype>
@@ -23,6 +24,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -32,13 +34,83 @@
 namespace offboard {
 namespace {
 
-void initCurlOnce() {
+// libcurl, loaded at the first fetch with dlopen rather than linked: its dependency tree
+// (OpenSSL, nghttp2, Kerberos, LDAP, …) cost every offboard process about 4 ms of start-up, and
+// most runs never fetch a policy. libcurl.so.4 is Debian's libcurl4 (OpenSSL); the headers are
+// those of the same version, so the functions' types are the ones declared there.
+struct Curl {
+  decltype(&::curl_easy_cleanup) easy_cleanup = nullptr;
+  decltype(&::curl_easy_getinfo) easy_getinfo = nullptr;
+  decltype(&::curl_easy_init) easy_init = nullptr;
+  decltype(&::curl_easy_setopt) easy_setopt = nullptr;
+  decltype(&::curl_easy_strerror) easy_strerror = nullptr;
+  decltype(&::curl_global_init) global_init = nullptr;
+  decltype(&::curl_multi_add_handle) multi_add_handle = nullptr;
+  decltype(&::curl_multi_cleanup) multi_cleanup = nullptr;
+  decltype(&::curl_multi_info_read) multi_info_read = nullptr;
+  decltype(&::curl_multi_init) multi_init = nullptr;
+  decltype(&::curl_multi_perform) multi_perform = nullptr;
+  decltype(&::curl_multi_poll) multi_poll = nullptr;
+  decltype(&::curl_multi_remove_handle) multi_remove_handle = nullptr;
+  decltype(&::curl_multi_strerror) multi_strerror = nullptr;
+  decltype(&::curl_slist_append) slist_append = nullptr;
+  decltype(&::curl_slist_free_all) slist_free_all = nullptr;
+};
+
+// Filled once by curlApi(); used only after it succeeded (every call below is made from a
+// fetch that loaded it).
+Curl gCurl;
+
+// The loaded library, curl_global_init done; nullptr with *error set when it cannot be loaded.
+const Curl* curlApi(std::string* error) {
+  static Curl& a = gCurl;
+  static std::string why;
+  static bool ok = false;
   static std::once_flag once;
-  static CURLcode result = CURLE_OK;
-  std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  if (result != CURLE_OK) {
-    throw std::runtime_error(std::string("curl_global_init failed: ") + curl_easy_strerror(result));
+  std::call_once(once, [] {
+    void* lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      const char* e = dlerror();
+      why = std::string("cannot load libcurl.so.4 (Debian's libcurl4): ") + (e ? e : "dlopen failed");
+      return;
+    }
+    bool all = true;
+    auto get = [&](auto& fn, const char* name) {
+      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(lib, name));
+      if (!fn) {
+        all = false;
+        why = std::string("libcurl.so.4 has no ") + name;
+      }
+    };
+    get(a.easy_cleanup, "curl_easy_cleanup");
+    get(a.easy_getinfo, "curl_easy_getinfo");
+    get(a.easy_init, "curl_easy_init");
+    get(a.easy_setopt, "curl_easy_setopt");
+    get(a.easy_strerror, "curl_easy_strerror");
+    get(a.global_init, "curl_global_init");
+    get(a.multi_add_handle, "curl_multi_add_handle");
+    get(a.multi_cleanup, "curl_multi_cleanup");
+    get(a.multi_info_read, "curl_multi_info_read");
+    get(a.multi_init, "curl_multi_init");
+    get(a.multi_perform, "curl_multi_perform");
+    get(a.multi_poll, "curl_multi_poll");
+    get(a.multi_remove_handle, "curl_multi_remove_handle");
+    get(a.multi_strerror, "curl_multi_strerror");
+    get(a.slist_append, "curl_slist_append");
+    get(a.slist_free_all, "curl_slist_free_all");
+    if (!all) return;
+    const CURLcode rc = a.global_init(CURL_GLOBAL_DEFAULT);
+    if (rc != CURLE_OK) {
+      why = std::string("curl_global_init failed: ") + a.easy_strerror(rc);
+      return;
+    }
+    ok = true;
+  });
+  if (!ok) {
+    *error = why;
+    return nullptr;
   }
+  return &a;
 }
 
 // Server-supplied text (a Location) and libcurl's messages end up in reports: one line, no
@@ -109,10 +181,10 @@ struct Transfer {
   Transfer(const Transfer&) = delete;
   Transfer& operator=(const Transfer&) = delete;
   ~Transfer() {
-    if (multi) curl_multi_remove_handle(multi, easy);
-    if (easy) curl_easy_cleanup(easy);
-    curl_slist_free_all(resolve);
-    curl_slist_free_all(headers);
+    if (multi) gCurl.multi_remove_handle(multi, easy);
+    if (easy) gCurl.easy_cleanup(easy);
+    gCurl.slist_free_all(resolve);
+    gCurl.slist_free_all(headers);
   }
 };
 
@@ -123,7 +195,7 @@ std::size_t onBody(char* data, std::size_t size, std::size_t count, void* user) 
   auto* t = static_cast<Transfer*>(user);
   const std::size_t len = size * count;
   long status = 0;
-  curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+  gCurl.easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
   if (status != 200) return 0;  // judged by its status alone
   if (len > t->maxBody - t->body.size()) {
     t->tooBig = true;
@@ -139,10 +211,9 @@ std::size_t onBody(char* data, std::size_t size, std::size_t count, void* user) 
 
 class HttpsFetcher final : public PolicyFetcher {
  public:
+  // libcurl (and OpenSSL under it) is set up at the first fetch, not here: most runs meet no
+  // MTA-STS record, and the set-up costs every process milliseconds and megabytes.
   explicit HttpsFetcher(HttpsOptions options) : options_(std::move(options)) {
-    initCurlOnce();
-    multi_ = curl_multi_init();
-    if (!multi_) throw std::runtime_error("curl_multi_init failed");
     if (options_.caFile.empty()) {  // read once, when the fetcher is made
       const char* env = std::getenv("SSL_CERT_FILE");
       if (env && *env) options_.caFile = env;
@@ -153,10 +224,26 @@ class HttpsFetcher final : public PolicyFetcher {
   }
   HttpsFetcher(const HttpsFetcher&) = delete;
   HttpsFetcher& operator=(const HttpsFetcher&) = delete;
-  ~HttpsFetcher() override { curl_multi_cleanup(multi_); }
+  ~HttpsFetcher() override {
+    if (multi_) gCurl.multi_cleanup(multi_);
+  }
 
   std::vector<PolicyFetch> fetch(const std::vector<PolicyRequest>& requests) override {
     std::vector<PolicyFetch> out(requests.size());
+    if (!multi_ && !requests.empty()) {
+      std::string why;
+      if (curlApi(&why)) {
+        multi_ = gCurl.multi_init();
+        if (!multi_) why = "curl_multi_init failed";
+      }
+      if (!multi_) {
+        for (std::size_t i = 0; i < requests.size(); ++i) {
+          plan(requests[i], i, out[i]);  // the source, or a failure of the request's own
+          if (out[i].error.empty()) out[i].error = "libcurl cannot be initialised: " + why;
+        }
+        return out;
+      }
+    }
     std::deque<Planned> pending;
     for (std::size_t i = 0; i < requests.size(); ++i) {
       if (auto p = plan(requests[i], i, out[i])) pending.push_back(std::move(*p));
@@ -178,9 +265,9 @@ class HttpsFetcher final : public PolicyFetcher {
         std::unique_ptr<Transfer> t = open(*it, out[it->index]);
         it = pending.erase(it);
         if (!t) continue;
-        const CURLMcode mc = curl_multi_add_handle(multi_, t->easy);
+        const CURLMcode mc = gCurl.multi_add_handle(multi_, t->easy);
         if (mc != CURLM_OK) {
-          out[t->index].error = std::string("curl_multi_add_handle: ") + curl_multi_strerror(mc);
+          out[t->index].error = std::string("curl_multi_add_handle: ") + gCurl.multi_strerror(mc);
           continue;
         }
         t->multi = multi_;
@@ -192,10 +279,10 @@ class HttpsFetcher final : public PolicyFetcher {
     startMore();
     while (!running.empty()) {
       int stillRunning = 0;
-      CURLMcode mc = curl_multi_perform(multi_, &stillRunning);
+      CURLMcode mc = gCurl.multi_perform(multi_, &stillRunning);
       bool finished = false;
       int queued = 0;
-      while (CURLMsg* msg = curl_multi_info_read(multi_, &queued)) {
+      while (CURLMsg* msg = gCurl.multi_info_read(multi_, &queued)) {
         if (msg->msg != CURLMSG_DONE) continue;
         auto it = std::find_if(running.begin(), running.end(),
                                [&](const auto& t) { return t->easy == msg->easy_handle; });
@@ -205,10 +292,10 @@ class HttpsFetcher final : public PolicyFetcher {
         running.erase(it);  // removes the handle from the multi and frees it
         finished = true;
       }
-      if (mc == CURLM_OK && !finished) mc = curl_multi_poll(multi_, nullptr, 0, 1000, nullptr);
+      if (mc == CURLM_OK && !finished) mc = gCurl.multi_poll(multi_, nullptr, 0, 1000, nullptr);
       if (mc != CURLM_OK) {
         // The multi handle itself failed: nothing still to do can be trusted to finish.
-        const std::string why = std::string("libcurl: ") + curl_multi_strerror(mc);
+        const std::string why = std::string("libcurl: ") + gCurl.multi_strerror(mc);
         for (const auto& t : running) out[t->index].error = why;
         for (const auto& p : pending) out[p.index].error = why;
         return out;
@@ -267,9 +354,9 @@ class HttpsFetcher final : public PolicyFetcher {
     t->index = p.index;
     t->host = p.host;
     t->maxBody = options_.maxBody;
-    t->easy = curl_easy_init();
-    t->resolve = curl_slist_append(nullptr, p.resolve.c_str());
-    t->headers = curl_slist_append(nullptr, "Cache-Control: no-cache");
+    t->easy = gCurl.easy_init();
+    t->resolve = gCurl.slist_append(nullptr, p.resolve.c_str());
+    t->headers = gCurl.slist_append(nullptr, "Cache-Control: no-cache");
     if (!t->easy || !t->resolve || !t->headers) {
       result.error = "libcurl: out of memory";
       return nullptr;
@@ -277,7 +364,7 @@ class HttpsFetcher final : public PolicyFetcher {
     CURL* e = t->easy;
     CURLcode rc = CURLE_OK;
     auto set = [&](CURLoption option, auto value) {
-      if (rc == CURLE_OK) rc = curl_easy_setopt(e, option, value);
+      if (rc == CURLE_OK) rc = gCurl.easy_setopt(e, option, value);
     };
     set(CURLOPT_URL, p.url.c_str());
     set(CURLOPT_RESOLVE, t->resolve);
@@ -307,7 +394,7 @@ class HttpsFetcher final : public PolicyFetcher {
     set(CURLOPT_WRITEFUNCTION, &onBody);
     set(CURLOPT_WRITEDATA, static_cast<void*>(t.get()));
     if (rc != CURLE_OK) {
-      result.error = std::string("libcurl: ") + curl_easy_strerror(rc);
+      result.error = std::string("libcurl: ") + gCurl.easy_strerror(rc);
       return nullptr;
     }
     return t;
@@ -317,10 +404,10 @@ class HttpsFetcher final : public PolicyFetcher {
   // (whose body was never read), then the size, then libcurl's own failure, then the media type.
   void conclude(Transfer& t, CURLcode rc, PolicyFetch& result) const {
     long status = 0;
-    curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
+    gCurl.easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
     if (status >= 300 && status < 400) {
       char* location = nullptr;
-      curl_easy_getinfo(t.easy, CURLINFO_REDIRECT_URL, &location);
+      gCurl.easy_getinfo(t.easy, CURLINFO_REDIRECT_URL, &location);
       result.error = "redirect (HTTP " + std::to_string(status) +
                      (location ? " to " + oneLine(location) : std::string()) +
                      ") refused: RFC 8461 §3.3 forbids following it";
@@ -329,10 +416,10 @@ class HttpsFetcher final : public PolicyFetcher {
     } else if (t.tooBig || rc == CURLE_FILESIZE_EXCEEDED) {
       result.error = "body larger than " + std::to_string(t.maxBody) + " octets";
     } else if (rc != CURLE_OK) {
-      result.error = oneLine(t.errbuf[0] ? t.errbuf : curl_easy_strerror(rc));
+      result.error = oneLine(t.errbuf[0] ? t.errbuf : gCurl.easy_strerror(rc));
     } else {
       char* type = nullptr;
-      curl_easy_getinfo(t.easy, CURLINFO_CONTENT_TYPE, &type);
+      gCurl.easy_getinfo(t.easy, CURLINFO_CONTENT_TYPE, &type);
       if (!isTextPlain(type)) {
         // §3.3: senders SHOULD check that the media type is text/plain.
         result.error = type ? "media type \"" + oneLine(type) + "\" is not text/plain"

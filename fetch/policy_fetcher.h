@@ -54,7 +54,8 @@ struct HttpsOptions {
   int parallel = 32;
 };
 
-// The HTTPS source. Throws std::runtime_error when libcurl cannot be initialised.
+// The HTTPS source. libcurl is initialised at the first fetch that has requests; when it cannot
+// be, every request of that fetch fails with the reason.
 std::unique_ptr<PolicyFetcher> makeHttpsFetcher(HttpsOptions options = {});
 
 // The zone-directory source: DIR/mta-sts.D.txt (D in A-label form, without the trailing dot),
