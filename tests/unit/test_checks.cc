@@ -4,6 +4,7 @@
 
 #include "checks/catalogue.h"
 #include "checks/checks.h"
+#include "check_world.h"
 #include "fake_resolver.h"
 #include "plan_text.h"
 #include "core/server_merge.h"
@@ -13,23 +14,8 @@ using namespace offboard::testing;
 
 namespace {
 
-// Every first-round question answered NODATA: a domain with nothing of interest.
-std::vector<Observation> baseline(const std::string& domain) {
-  std::vector<Observation> out;
-  for (const auto& q : questionsFor(N(domain), false)) {
-    Observation o;
-    o.question = q;
-    o.outcome = Outcome::NoData;
-    o.negativeTtl = 300;
-    out.push_back(o);
-  }
-  // A normal mail setup so that no-mx does not fire unless a test wants it.
-  for (auto& o : out)
-    if (o.question.type == RRType::MX)
-      o = obs(domain, RRType::MX, Outcome::Answer, {rec(domain, RRType::MX, "mx1.newmail.example", 3600, 10)});
-  out.push_back(obs("mx1.newmail.example", RRType::CNAME, Outcome::NoData));
-  return out;
-}
+// A domain with nothing of interest (check_world.h).
+std::vector<Observation> baseline(const std::string& domain) { return quietDomain(domain); }
 
 void put(std::vector<Observation>& v, Observation o) {
   for (auto& x : v)

@@ -8,8 +8,8 @@
 #include "checks/checks.h"
 #include "checks/mta_sts.h"
 #include "engine/check_engine.h"
+#include "check_world.h"
 #include "fake_resolver.h"
-#include "plan_text.h"
 
 using namespace offboard;
 using namespace offboard::testing;
@@ -22,27 +22,15 @@ constexpr const char* kM365Only =
 // Every first-round question answered NODATA, with a mail setup at the new provider, and an
 // `_mta-sts` record (when `sts` is given) whose policy host has an address.
 std::vector<Observation> world(const std::string& d, const std::string& sts = "") {
-  std::vector<Observation> out;
-  for (const auto& q : questionsFor(N(d), false)) {
-    Observation o;
-    o.question = q;
-    o.outcome = Outcome::NoData;
-    o.negativeTtl = 300;
-    out.push_back(o);
-  }
-  for (auto& o : out) {
-    if (o.question.type == RRType::MX)
-      o = obs(d, RRType::MX, Outcome::Answer, {rec(d, RRType::MX, "mx1.newmail.example", 3600, 10)});
-    if (!sts.empty() && o.question.name == N("_mta-sts." + d))
+  std::vector<Observation> out = quietDomain(d);
+  if (sts.empty()) return out;
+  for (auto& o : out)
+    if (o.question.name == N("_mta-sts." + d))
       o = obs("_mta-sts." + d, RRType::TXT, Outcome::Answer, {txt("_mta-sts." + d, {sts})});
-  }
-  out.push_back(obs("mx1.newmail.example", RRType::CNAME, Outcome::NoData));
-  if (!sts.empty()) {
-    Record a = rec("mta-sts." + d, RRType::A, "x.invalid");
-    a.data = "127.0.0.9";
-    out.push_back(obs("mta-sts." + d, RRType::A, Outcome::Answer, {a}));
-    out.push_back(obs("mta-sts." + d, RRType::AAAA, Outcome::NoData));
-  }
+  Record a = rec("mta-sts." + d, RRType::A, "x.invalid");
+  a.data = "127.0.0.9";
+  out.push_back(obs("mta-sts." + d, RRType::A, Outcome::Answer, {a}));
+  out.push_back(obs("mta-sts." + d, RRType::AAAA, Outcome::NoData));
   return out;
 }
 
