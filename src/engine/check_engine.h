@@ -46,7 +46,7 @@ struct EngineOptions {
   // domain of the run: answered from a cache of at most this many answers, kept for their TTL
   // (engine/answer_cache.h), and asked once while in flight however many domains need them.
   // 0: every domain asks its own.
-  std::size_t sharedAnswers = 4096;
+  std::size_t sharedAnswers = 1024;
   std::function<std::int64_t()> clock;  // monotonic seconds for those TTLs (tests); empty: steady
   EngineStats* stats = nullptr;         // counted as the run goes, when given
 };
