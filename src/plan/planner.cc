@@ -640,9 +640,7 @@ class Builder {
   // again only when the id changes (RFC 8461 §5.1); a record removed or made invalid leaves them
   // with the policy they hold, which they may even refresh from the policy host.
   void mtaStsDone(PlanStep& step, const DomainCtx& d, const std::vector<Subject>& subjects) {
-    const Subject* s = nullptr;
-    for (const auto& x : subjects)
-      if (x.kind == SubjectKind::MtaSts) s = &x;
+    const Subject* s = mtaStsSubject(subjects);
     if (!s) return;
     std::set<std::string> oldIds;
     std::string lastOld;
@@ -719,23 +717,29 @@ class Builder {
   // update-mx after update-mta-sts (SPEC §4): the MX change waits the old policy's max_age from
   // the moment the new policy was seen, so that no sender still holds the policy that admits
   // only Microsoft's MX. Unknown while the new policy is not seen.
-  void mtaStsWait(PlanStep& step, const DomainCtx& d) {
-    for (const auto& s : subjectsOf(d.input.name)) {
-      if (s.kind != SubjectKind::MtaSts) continue;
-      const auto& h = idx_.history(d.input.name, s.key);
-      auto maxAge = m365Ttl(h);
-      auto since = changedSince(h);
-      if (!maxAge || !since) return;
-      RecordChange c;
-      c.op = RecordChange::Op::Wait;
-      c.subject = s.key;
-      c.at = *since;
-      c.ttl = *maxAge;
-      c.basis = WaitBasis::MtaStsMaxAge;
-      c.until = *since + *maxAge;
-      step.notBefore = c.until;
-      step.changes.push_back(std::move(c));
-    }
+  void mtaStsWait(PlanStep& step, const DomainCtx& d, const std::vector<Subject>& subjects) {
+    const Subject* s = mtaStsSubject(subjects);
+    if (!s) return;
+    const auto& h = idx_.history(d.input.name, s->key);
+    auto maxAge = m365Ttl(h);
+    auto since = changedSince(h);
+    if (!maxAge || !since) return;
+    RecordChange c;
+    c.op = RecordChange::Op::Wait;
+    c.subject = s->key;
+    c.at = *since;
+    c.ttl = *maxAge;
+    c.basis = WaitBasis::MtaStsMaxAge;
+    c.until = *since + *maxAge;
+    step.notBefore = c.until;
+    step.changes.push_back(std::move(c));
+  }
+
+  // The domain's MTA-STS subject among its subjects (none when the name would be too long).
+  static const Subject* mtaStsSubject(const std::vector<Subject>& subjects) {
+    for (const auto& s : subjects)
+      if (s.kind == SubjectKind::MtaSts) return &s;
+    return nullptr;
   }
 
   void dnsSteps(DomainCtx& d, std::vector<StepId>& waits) {
@@ -786,7 +790,7 @@ class Builder {
         step.state = StepState{Reason::DomainMissing};
       if (g.action == Action::UpdateMx) {
         mxId = id;
-        if (mtaStsId) mtaStsWait(step, d);
+        if (mtaStsId) mtaStsWait(step, d, subjects);
       }
       if (g.action == Action::UpdateMtaSts) mtaStsId = id;
       changeIds.push_back(id);
