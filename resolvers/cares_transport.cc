@@ -2,8 +2,12 @@
 
 #include <arpa/inet.h>
 #include <ares.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -17,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "resolvers/batch_socket.h"
+
 namespace offboard {
 namespace {
 
@@ -28,6 +34,9 @@ constexpr int kTickMs = 25;
 constexpr std::size_t kMaxWindow = 30000;  // keeps a channel's 16-bit ID space at most half used
 // The adaptive window never shrinks below this (or below maxInFlight when that is smaller).
 constexpr std::size_t kMinAdaptiveWindow = 16;
+// A burst of answers must fit in a UDP socket until we read it: the kernel caps this at
+// net.core.rmem_max, and whatever it grants is more than the 208 KiB default only then.
+constexpr int kUdpReceiveBuffer = 4 << 20;
 
 void setError(std::string* error, std::string message) {
   if (error) *error = std::move(message);
@@ -164,7 +173,10 @@ struct CaresTransport::Impl {
   std::vector<FormErr> formErrs;
   std::deque<Ready> ready;
   std::unordered_map<ares_socket_t, SocketInterest> sockets;
+  DatagramBatch batch;                 // UDP datagrams read ahead and queries queued to send
+  std::vector<unsigned char> udpFds;   // by descriptor: 1 for a UDP socket c-ares opened
   std::vector<pollfd> pollScratch;
+  std::vector<int> mustReadScratch;
   std::uint64_t nextSerial = 1;
   TransportStats stats;
   bool expired = false;  // the overall deadline of the current run() has passed
@@ -217,6 +229,86 @@ struct CaresTransport::Impl {
     auto* q = static_cast<Query*>(arg);
     q->impl->complete(std::unique_ptr<Query>(q), status, timeouts, abuf,
                       abuf && alen > 0 ? static_cast<std::size_t>(alen) : 0);
+  }
+
+  // --- c-ares' socket calls (ares_set_socket_functions) ---------------------------------------
+  // UDP goes through the batch (resolvers/batch_socket.h): c-ares reads a socket one recvfrom()
+  // per datagram until EAGAIN and sends one query per send(); the batch gives it the same
+  // datagrams from one recvmmsg() per ring, and sends the queries of a loop with one
+  // sendmmsg() (waitForIo flushes before every poll), a send error coming back to c-ares as
+  // the socket's next read error. With socket functions set, c-ares 1.18.1 configures nothing
+  // on its sockets (configure_socket returns early), so what it would set is set here:
+  // non-blocking, close-on-exec, the UDP receive buffer, TCP_NODELAY. Each call keeps errno as
+  // the system call left it: c-ares decides from it (EAGAIN ends a read, anything else is the
+  // server's connection failing).
+
+  static ares_socket_t sockOpen(int domain, int type, int protocol, void* data) {
+    auto* m = static_cast<Impl*>(data);
+    const int kind = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = ::socket(domain, kind | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+    if (fd < 0) return ARES_SOCKET_BAD;
+    int rc = 0;
+    if (kind == SOCK_DGRAM) {
+      int size = kUdpReceiveBuffer;
+      rc = ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    } else if (kind == SOCK_STREAM) {
+      int one = 1;  // one query per segment, sent at once (c-ares sets it on its own sockets)
+      rc = ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    if (rc != 0) {
+      const int e = errno;
+      ::close(fd);
+      errno = e;
+      return ARES_SOCKET_BAD;
+    }
+    if (kind == SOCK_DGRAM) m->setUdp(fd, true);
+    return fd;
+  }
+
+  static int sockClose(ares_socket_t fd, void* data) {
+    auto* m = static_cast<Impl*>(data);
+    // The number is free for the next socket once closed: nothing read for this one may reach it.
+    m->batch.forget(fd);
+    m->setUdp(fd, false);
+    return ::close(fd);
+  }
+
+  static int sockConnect(ares_socket_t fd, const sockaddr* addr, ares_socklen_t len, void*) {
+    return ::connect(fd, addr, len);
+  }
+
+  static ares_ssize_t sockRecvFrom(ares_socket_t fd, void* buf, size_t len, int flags,
+                                   sockaddr* from, ares_socklen_t* fromLen, void* data) {
+    auto* m = static_cast<Impl*>(data);
+    if (m->isUdp(fd)) return m->batch.receive(fd, buf, len, flags, from, fromLen);
+    return ::recvfrom(fd, buf, len, flags, from, fromLen);  // TCP: a stream, nothing to batch
+  }
+
+  // UDP: queued, sent with every other query of this loop by the flush before poll(). TCP:
+  // at once (c-ares advances its stream by what was written); MSG_NOSIGNAL makes a server that
+  // closed on us EPIPE for c-ares to handle, not SIGPIPE.
+  static ares_ssize_t sockSendv(ares_socket_t fd, const iovec* iov, int n, void* data) {
+    auto* m = static_cast<Impl*>(data);
+    if (m->isUdp(fd)) return m->batch.queue(fd, iov, n);
+    msghdr h{};
+    h.msg_iov = const_cast<iovec*>(iov);
+    h.msg_iovlen = static_cast<std::size_t>(n);
+    return ::sendmsg(fd, &h, MSG_NOSIGNAL);
+  }
+
+  static constexpr ares_socket_functions kSocketFunctions{&sockOpen, &sockClose, &sockConnect,
+                                                          &sockRecvFrom, &sockSendv};
+
+  bool isUdp(int fd) const {
+    return fd >= 0 && static_cast<std::size_t>(fd) < udpFds.size() && udpFds[fd];
+  }
+  void setUdp(int fd, bool on) {
+    if (fd < 0) return;
+    if (static_cast<std::size_t>(fd) >= udpFds.size()) {
+      if (!on) return;
+      udpFds.resize(static_cast<std::size_t>(fd) + 1, 0);
+    }
+    udpFds[fd] = on ? 1 : 0;
   }
 
   // --- query IDs ------------------------------------------------------------------------------
@@ -329,9 +421,9 @@ struct CaresTransport::Impl {
     mask |= ARES_OPT_SOCK_STATE_CB;
     mask |= ARES_OPT_NOROTATE;
     if (!c.tcp) {
-      // A burst of answers must fit in the socket until we read it: the kernel caps this at
-      // net.core.rmem_max, and whatever it grants is more than the 208 KiB default only then.
-      o.socket_receive_buffer_size = 4 << 20;
+      // Ignored by c-ares once our socket functions are set (sockOpen sets it); kept so that
+      // the channel's configuration says what its sockets get.
+      o.socket_receive_buffer_size = kUdpReceiveBuffer;
       mask |= ARES_OPT_SOCK_RCVBUF;
     }
     if (c.edns) {
@@ -344,6 +436,7 @@ struct CaresTransport::Impl {
       c.initError = std::string("c-ares channel: ") + ares_strerror(rc);
       return;
     }
+    ares_set_socket_functions(c.ch, &kSocketFunctions, this);
     ares_addr_port_node node{};
     node.next = nullptr;
     node.family = c.ep.family;
@@ -403,8 +496,10 @@ struct CaresTransport::Impl {
     return w;
   }
 
-  void finish(std::unique_ptr<Query> q, WireAnswer w) {
-    ready.push_back({std::move(q->cb), std::move(w)});
+  // The answer is moved once here and handed to its callback in place (deliver): a WireAnswer
+  // is a few hundred octets of vectors and strings, and every move of it costs its destructor too.
+  void finish(std::unique_ptr<Query> q, WireAnswer&& w) {
+    ready.emplace_back(std::move(q->cb), std::move(w));
   }
 
   std::string deadlineText() const {
@@ -587,9 +682,16 @@ struct CaresTransport::Impl {
   }
 
   void deliver() {
+    // A callback may send (never finish) more queries: `ready` only grows at its back while
+    // one runs, which leaves the front in place. Popped even when the callback throws, so
+    // that no answer is delivered twice.
+    struct PopFront {
+      std::deque<Ready>& d;
+      ~PopFront() { d.pop_front(); }
+    };
     while (!ready.empty()) {
-      Ready r = std::move(ready.front());
-      ready.pop_front();
+      PopFront pop{ready};
+      Ready& r = ready.front();
       if (r.cb) r.cb(std::move(r.answer));
     }
   }
@@ -610,6 +712,8 @@ struct CaresTransport::Impl {
   }
 
   void waitForIo(int waitMs) {
+    // Every query c-ares sent since the last poll goes out now, in one sendmmsg() per socket.
+    batch.flush();
     pollScratch.clear();
     for (const auto& [fd, interest] : sockets) {
       short events = 0;
@@ -617,8 +721,34 @@ struct CaresTransport::Impl {
       if (interest.write) events |= POLLOUT;
       pollScratch.push_back({fd, events, 0});
     }
-    int n = poll(pollScratch.empty() ? nullptr : pollScratch.data(), pollScratch.size(), waitMs);
-    if (n <= 0) return;  // timeout or EINTR: the caller loops
+    // A socket whose send buffer was full: wake when it has room, to flush the rest.
+    for (int fd : batch.blocked()) {
+      auto p = std::find_if(pollScratch.begin(), pollScratch.end(),
+                            [fd](const pollfd& x) { return x.fd == fd; });
+      if (p != pollScratch.end()) p->events |= POLLOUT;
+      else pollScratch.push_back({fd, POLLOUT, 0});
+    }
+    // Sockets the batch says to read whatever poll() says: datagrams it read that c-ares has
+    // not taken yet (out of the kernel's queue, where poll() cannot see them), or a send error
+    // to report.
+    mustReadScratch.clear();
+    batch.mustRead(mustReadScratch);
+    int n = poll(pollScratch.empty() ? nullptr : pollScratch.data(), pollScratch.size(),
+                 mustReadScratch.empty() ? waitMs : 0);
+    if (n > 0) processReady();  // else a timeout or EINTR: the caller loops
+    for (int fd : mustReadScratch) {
+      if (!batch.mustRead(fd)) continue;  // processReady read it
+      auto it = sockets.find(fd);
+      if (it == sockets.end() || !it->second.read) {
+        batch.forget(fd);  // c-ares no longer reads it: nothing may wait for it forever
+        continue;
+      }
+      it->second.channel->processed = true;
+      ares_process_fd(it->second.channel->ch, fd, ARES_SOCKET_BAD);
+    }
+  }
+
+  void processReady() {
     for (const auto& p : pollScratch) {
       if (!p.revents) continue;
       // Look the socket up again: an earlier ares_process_fd may have closed it.

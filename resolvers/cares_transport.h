@@ -11,7 +11,10 @@
 // never set (a truncated answer is asked again over TCP), no channel call is ever made from
 // inside a c-ares callback (c-ares 1.18.1 double-frees on ares_cancel from a callback), I/O is
 // poll() over the sockets c-ares reports plus a fixed tick for its timeouts, a window bounds the
-// queries in flight, and an optional overall deadline bounds run().
+// queries in flight, and an optional overall deadline bounds run(). UDP goes through c-ares'
+// socket functions to resolvers/batch_socket.h: the queries of one loop leave in one sendmmsg()
+// and answers come in by recvmmsg(), c-ares still reading them one by one and matching each to
+// its query (ID and question); a failed send reaches c-ares as that socket's read error.
 // What it must not do: decide anything from the c-ares status when a packet exists (the packet
 // is classified by wire.h), use ares_query/ares_search/ares_gethostbyname/ares_getaddrinfo, or
 // turn any failure into NoData/NxDomain.
