@@ -499,7 +499,7 @@ struct CaresTransport::Impl {
   // The answer is moved once here and handed to its callback in place (deliver): a WireAnswer
   // is a few hundred octets of vectors and strings, and every move of it costs its destructor too.
   void finish(std::unique_ptr<Query> q, WireAnswer&& w) {
-    ready.emplace_back(std::move(q->cb), std::move(w));
+    ready.push_back({std::move(q->cb), std::move(w)});
   }
 
   std::string deadlineText() const {
