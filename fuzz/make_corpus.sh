@@ -2,6 +2,8 @@
 # Regenerates the committed seed corpora fuzz/corpus/<target>/ from the project's own material:
 #   classify  real answers captured with drill from the fixture DNS world (NSD on loopback, the
 #             e2e harness), hand-built answers and malformed variants (fuzz_make_packet_seeds)
+#   wire_readers messages at the edges of what the direct DNS reader takes (fuzz_wire_readers
+#             replays the classify seeds as well)
 #   zone      the fixture zone files (renamed to contoso.com), the loader's bad-* fixtures, and
 #             snippets for what ldns misreads (BOM, CRLF, NUL, parentheses, no origin, …)
 #   tenant    the tenant and Graph fixtures, and broken variants (truncated, wrong types, deep
@@ -20,7 +22,7 @@ OUT=$SRC/fuzz/corpus
 
 cmake --build "$BUILD" -j2 --target fuzz_make_packet_seeds fuzz_make_state_seed >/dev/null
 rm -rf "$OUT"
-mkdir -p "$OUT"/{classify,zone,tenant,domain,state,mta_sts}
+mkdir -p "$OUT"/{classify,wire_readers,zone,tenant,domain,state,mta_sts}
 
 # --- classify ---------------------------------------------------------------------------------
 capture_dir=$(mktemp -d)
@@ -53,6 +55,8 @@ ${ADDR_OLDDNS[0]} www.fabrikam.com A
 EOF2
 )
 "$BUILD/fuzz_make_packet_seeds" "$OUT/classify" "$capture_dir"/*
+# wire_readers: the edges of the direct reader (the target replays the classify seeds too).
+"$BUILD/fuzz_make_packet_seeds" --reader-edges "$OUT/wire_readers"
 rm -rf "$capture_dir"
 
 # --- zone -------------------------------------------------------------------------------------

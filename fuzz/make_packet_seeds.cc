@@ -1,4 +1,5 @@
-// Writes the DNS-message seeds of the fuzz_classify corpus (fuzz/make_corpus.sh runs it).
+// Writes the DNS-message seeds of the fuzz_classify corpus, and with --reader-edges those of
+// fuzz_wire_readers (fuzz/make_corpus.sh runs it).
 //
 // What it is for: seeds that reach every branch of classifyResponse — well-formed answers for
 // contoso.com of each kind (answer, CNAME chain, NODATA, NXDOMAIN, referral, RFC 6604 dangling
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "fakes/dns_packet.h"
+#include "fakes/reader_edges.h"
 
 using namespace offboard::fakes;
 
@@ -272,8 +274,15 @@ void variantsOf(const std::string& dir, const std::string& name, const Bytes& b)
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s OUTDIR [CAPTURED-ANSWER...]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s OUTDIR [CAPTURED-ANSWER...]\n       %s --reader-edges OUTDIR\n",
+                 argv[0], argv[0]);
     return 2;
+  }
+  if (std::string(argv[1]) == "--reader-edges") {
+    // The seeds of fuzz_wire_readers: the edges of what the direct reader takes.
+    if (argc != 3) return 2;
+    for (const auto& e : readerEdges(kId)) write(argv[2], e.name, e.message);
+    return 0;
   }
   std::string dir = argv[1];
   handBuilt(dir);

@@ -92,6 +92,63 @@ std::string quoteTxtString(const std::string& raw) {
   return out;
 }
 
+bool readsFieldByField(RRType type) {
+  switch (type) {
+    case RRType::NS:
+    case RRType::CNAME:
+    case RRType::PTR:
+    case RRType::MX:
+    case RRType::SRV:
+    case RRType::TXT:
+    case RRType::A:
+    case RRType::AAAA:
+    case RRType::SOA: return true;
+    default: return false;
+  }
+}
+
+void fillFromParts(Record& r, RdataParts&& parts) {
+  switch (r.type) {
+    case RRType::MX:
+    case RRType::SRV: {
+      r.preference = static_cast<std::uint16_t>(parts.numbers[0]);
+      r.data = std::to_string(r.preference);
+      r.data.push_back(' ');
+      if (r.type == RRType::SRV) {
+        r.weight = static_cast<std::uint16_t>(parts.numbers[1]);
+        r.port = static_cast<std::uint16_t>(parts.numbers[2]);
+        r.data += std::to_string(r.weight) + " " + std::to_string(r.port) + " ";
+      }
+      r.target = std::move(parts.names[0]);
+      r.target.appendTo(r.data);
+      break;
+    }
+    case RRType::TXT:
+      r.strings = std::move(parts.strings);
+      for (std::size_t i = 0; i < r.strings.size(); ++i) {
+        if (i) r.data.push_back(' ');
+        r.data += quoteTxtString(r.strings[i]);
+      }
+      break;
+    case RRType::A:
+    case RRType::AAAA: {
+      char buf[INET6_ADDRSTRLEN];
+      inet_ntop(r.type == RRType::A ? AF_INET : AF_INET6, parts.address, buf, sizeof buf);
+      r.data = buf;
+      break;
+    }
+    case RRType::SOA:
+      r.target = parts.names[0];
+      r.data = parts.names[0].toString() + " " + parts.names[1].toString();
+      for (std::uint32_t v : parts.numbers) r.data += " " + std::to_string(v);
+      break;
+    default:  // NS, CNAME, PTR
+      r.target = std::move(parts.names[0]);
+      r.target.appendTo(r.data);
+      break;
+  }
+}
+
 std::optional<Record> recordFromLdns(const ldns_rr* rr, std::string* error) {
   if (!rr) return recordFromLdns(rr, DnsName(), error);
   auto owner = nameFromRdf(ldns_rr_owner(rr));
@@ -115,83 +172,60 @@ std::optional<Record> recordFromLdns(const ldns_rr* rr, DnsName owner, std::stri
     setError(error, std::string(what) + " record of " + r.name.toString() + " has bad RDATA");
     return std::nullopt;
   };
+  if (readsFieldByField(r.type)) {
+    RdataParts parts;
+    const std::size_t fields = ldns_rr_rd_count(rr);
+    auto name = [&](std::size_t i, std::size_t slot) {
+      auto n = nameField(rr, i);
+      if (!n) return false;
+      parts.names[slot] = std::move(*n);
+      return true;
+    };
+    auto int16 = [&](std::size_t i, std::size_t slot) {
+      auto v = int16Field(rr, i);
+      if (!v) return false;
+      parts.numbers[slot] = *v;
+      return true;
+    };
+    auto octets = [&](std::size_t i, std::size_t size) {
+      const ldns_rdf* f = field(rr, i);
+      if (!f || ldns_rdf_size(f) != size) return false;
+      parts.address = ldns_rdf_data(f);
+      return true;
+    };
+    bool ok = false;
+    switch (r.type) {
+      case RRType::MX: ok = fields == 2 && int16(0, 0) && name(1, 0); break;
+      case RRType::SRV:
+        ok = fields == 4 && int16(0, 0) && int16(1, 1) && int16(2, 2) && name(3, 0);
+        break;
+      case RRType::A: ok = octets(0, 4); break;
+      case RRType::AAAA: ok = octets(0, 16); break;
+      case RRType::TXT:
+        ok = fields > 0;
+        for (std::size_t i = 0; ok && i < fields; ++i) {
+          const ldns_rdf* f = ldns_rr_rdf(rr, i);
+          const std::uint8_t* d = ldns_rdf_data(f);
+          std::size_t n = ldns_rdf_size(f);
+          ok = n > 0 && d[0] == n - 1;
+          if (ok) parts.strings.emplace_back(reinterpret_cast<const char*>(d + 1), n - 1);
+        }
+        break;
+      case RRType::SOA:
+        ok = fields == 7 && name(0, 0) && name(1, 1);
+        for (std::size_t i = 2; ok && i < 7; ++i) {
+          const ldns_rdf* f = ldns_rr_rdf(rr, i);
+          ok = ldns_rdf_size(f) == 4;
+          if (ok) parts.numbers[i - 2] = ldns_rdf2native_int32(f);
+        }
+        break;
+      default: ok = fields == 1 && name(0, 0); break;  // NS, CNAME, PTR
+    }
+    if (!ok) return bad(rrTypeName(r.type).c_str());
+    fillFromParts(r, std::move(parts));
+    return r;
+  }
   switch (r.type) {
-    case RRType::NS:
-    case RRType::CNAME:
-    case RRType::PTR: {
-      auto t = nameField(rr, 0);
-      if (!t || ldns_rr_rd_count(rr) != 1) return bad(rrTypeName(r.type).c_str());
-      r.target = std::move(*t);
-      r.target.appendTo(r.data);
-      break;
-    }
-    case RRType::MX: {
-      auto pref = int16Field(rr, 0);
-      auto t = nameField(rr, 1);
-      if (!pref || !t || ldns_rr_rd_count(rr) != 2) return bad("MX");
-      r.preference = *pref;
-      r.target = std::move(*t);
-      r.data = std::to_string(r.preference);
-      r.data.push_back(' ');
-      r.target.appendTo(r.data);
-      break;
-    }
-    case RRType::SRV: {
-      auto prio = int16Field(rr, 0), weight = int16Field(rr, 1), port = int16Field(rr, 2);
-      auto t = nameField(rr, 3);
-      if (!prio || !weight || !port || !t || ldns_rr_rd_count(rr) != 4) return bad("SRV");
-      r.preference = *prio;
-      r.weight = *weight;
-      r.port = *port;
-      r.target = std::move(*t);
-      r.data = std::to_string(r.preference) + " " + std::to_string(r.weight) + " " +
-               std::to_string(r.port) + " ";
-      r.target.appendTo(r.data);
-      break;
-    }
-    case RRType::TXT: {
-      if (ldns_rr_rd_count(rr) == 0) return bad("TXT");
-      for (std::size_t i = 0; i < ldns_rr_rd_count(rr); ++i) {
-        const ldns_rdf* f = ldns_rr_rdf(rr, i);
-        const std::uint8_t* d = ldns_rdf_data(f);
-        std::size_t n = ldns_rdf_size(f);
-        if (n == 0 || d[0] != n - 1) return bad("TXT");
-        r.strings.emplace_back(reinterpret_cast<const char*>(d + 1), n - 1);
-        if (i) r.data.push_back(' ');
-        r.data += quoteTxtString(r.strings.back());
-      }
-      break;
-    }
-    case RRType::A: {
-      const ldns_rdf* f = field(rr, 0);
-      if (!f || ldns_rdf_size(f) != 4) return bad("A");
-      char buf[INET_ADDRSTRLEN];
-      inet_ntop(AF_INET, ldns_rdf_data(f), buf, sizeof buf);
-      r.data = buf;
-      break;
-    }
-    case RRType::AAAA: {
-      const ldns_rdf* f = field(rr, 0);
-      if (!f || ldns_rdf_size(f) != 16) return bad("AAAA");
-      char buf[INET6_ADDRSTRLEN];
-      inet_ntop(AF_INET6, ldns_rdf_data(f), buf, sizeof buf);
-      r.data = buf;
-      break;
-    }
-    case RRType::SOA: {
-      auto mname = nameField(rr, 0), rname = nameField(rr, 1);
-      if (!mname || !rname || ldns_rr_rd_count(rr) != 7) return bad("SOA");
-      r.target = *mname;
-      r.data = mname->toString() + " " + rname->toString();
-      for (std::size_t i = 2; i < 7; ++i) {
-        const ldns_rdf* f = ldns_rr_rdf(rr, i);
-        if (ldns_rdf_size(f) != 4) return bad("SOA");
-        std::uint32_t v;
-        std::memcpy(&v, ldns_rdf_data(f), 4);
-        r.data += " " + std::to_string(ntohl(v));
-      }
-      break;
-    }
     case RRType::DS: {
       // RFC 4034 §5.1: key tag, algorithm, digest type, digest.
       auto tag = int16Field(rr, 0);

@@ -6,9 +6,11 @@
 // What it must not do: decide anything about an answer's validity (wire.h) or Microsoft 365.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/types.h"
 
@@ -46,6 +48,20 @@ LdnsRdf rdfFromName(const DnsName& name);
 std::optional<Record> recordFromLdns(const ldns_rr* rr, std::string* error = nullptr);
 // The same, for a record whose owner the caller has decoded already (`owner` is taken as is).
 std::optional<Record> recordFromLdns(const ldns_rr* rr, DnsName owner, std::string* error = nullptr);
+
+// The RDATA of a record of a type offboard reads field by field (NS, CNAME, PTR, MX, SRV, TXT,
+// A, AAAA, SOA), taken apart by either reader of a message: ldns (recordFromLdns) or the direct
+// reader of resolvers/wire.cc. One function formats it, so both give the same Record.
+struct RdataParts {
+  DnsName names[2];                       // the target (NS, CNAME, PTR, MX, SRV); SOA's MNAME, RNAME
+  std::uint32_t numbers[5] = {};          // MX preference; SRV priority, weight, port; SOA's five
+  std::vector<std::string> strings;       // TXT character-strings, raw octets
+  const std::uint8_t* address = nullptr;  // A: 4 octets, AAAA: 16
+};
+// True for the types RdataParts holds.
+bool readsFieldByField(RRType type);
+// Sets r's structured fields and presentation `data` from `parts`, for r.type one of those.
+void fillFromParts(Record& r, RdataParts&& parts);
 
 // Presentation of one TXT character-string: quoted, with `"` and `\` escaped and every octet
 // outside printable ASCII as \DDD (RFC 1035 §5.1), so the text is terminal-safe.

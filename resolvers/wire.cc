@@ -120,48 +120,109 @@ void forEachClassIn(const ldns_rr_list* list, F&& f) {
   }
 }
 
-// A class-IN record with a valid owner name. DnsName is the wire form itself, so decoding the
-// owner costs one copy (none for a short name) and comparisons are byte compares.
-struct AnswerRr {
-  DnsName owner;
-  RRType type;
-  const ldns_rr* rr;
-};
-
-std::vector<AnswerRr> classInRecords(const ldns_rr_list* list) {
-  std::vector<AnswerRr> out;
-  out.reserve(list ? ldns_rr_list_rr_count(list) : 0);
-  forEachClassIn(list, [&out](const ldns_rr* rr) {
-    if (auto owner = nameFromRdf(ldns_rr_owner(rr)))
-      out.push_back({std::move(*owner), static_cast<RRType>(ldns_rr_get_type(rr)), rr});
-  });
-  return out;
-}
-
-// The class-IN records of the answer section, owners not decoded: the CNAME walk compares each
-// owner with the name it is at (rdfIsName), and a record that matches has that name as owner.
-struct AnswerRef {
-  const ldns_rdf* owner;
-  RRType type;
-  const ldns_rr* rr;
-};
-
-std::vector<AnswerRef> classInRefs(const ldns_rr_list* list) {
-  std::vector<AnswerRef> out;
-  out.reserve(list ? ldns_rr_list_rr_count(list) : 0);
-  forEachClassIn(list, [&out](const ldns_rr* rr) {
-    out.push_back({ldns_rr_owner(rr), static_cast<RRType>(ldns_rr_get_type(rr)), rr});
-  });
-  return out;
-}
-
-std::vector<Record> convertAll(const std::vector<AnswerRr>& rrs) {
+std::vector<Record> convertAll(const ldns_rr_list* list) {
   std::vector<Record> out;
-  for (const auto& e : rrs) {
-    if (auto r = recordFromLdns(e.rr, e.owner)) out.push_back(std::move(*r));
-  }
+  forEachClassIn(list, [&out](const ldns_rr* rr) {
+    if (auto owner = nameFromRdf(ldns_rr_owner(rr))) {
+      if (auto r = recordFromLdns(rr, std::move(*owner))) out.push_back(std::move(*r));
+    }
+  });
   return out;
 }
+
+std::span<const std::uint8_t> rdfOctets(const ldns_rdf* rdf) {
+  return {ldns_rdf_data(rdf), ldns_rdf_size(rdf)};
+}
+
+// One class-IN record of the answer or authority section, as a reader hands it on: the owner
+// in uncompressed wire form (root label included, case as sent) and where the record is.
+struct RrRef {
+  std::span<const std::uint8_t> owner;
+  RRType type = RRType::A;
+  std::uint32_t ttl = 0;
+  const ldns_rr* rr = nullptr;  // the ldns reader's record
+  std::size_t rdStart = 0;      // the direct reader's RDATA, in the message
+  std::size_t rdEnd = 0;
+};
+
+// What the classification needs of a message, from whichever reader took it apart. A reader
+// checks the message's structure (every record parses, the sections fill it exactly); the
+// classification applies every rule of the answer (classify below).
+struct Sections {
+  virtual ~Sections() = default;
+  std::uint16_t id = 0;
+  bool qr = false, aa = false, tc = false, ra = false;
+  unsigned opcode = 0;
+  unsigned rcode = 0;  // including the upper bits from the OPT record (RFC 6891 §6.1.3)
+  std::size_t qdcount = 0;
+  bool oneQuestion = false;  // the question section holds one entry
+  // The entry's name, type and class; meaningful when oneQuestion.
+  std::span<const std::uint8_t> qname;
+  RRType qtype = RRType::A;
+  std::uint16_t qclass = 0;
+  std::vector<RrRef> answer, authority;
+  // The record `e` with `owner` as its owner; nullopt with *error set when its RDATA is not
+  // what its type requires.
+  virtual std::optional<Record> record(const RrRef& e, DnsName owner, std::string* error) const = 0;
+  // min(TTL, MINIMUM) of the SOA record `e` (RFC 2308 §5), nullopt when it has no MINIMUM.
+  virtual std::optional<std::uint32_t> soaNegativeTtl(const RrRef& e) const = 0;
+  // Fills the converted authority and additional sections (only when they are kept).
+  virtual void keepSections(WireAnswer& w) const = 0;
+};
+
+// The reader for every message: ldns' packet parser.
+struct LdnsSections final : Sections {
+  LdnsPkt pkt;
+  bool keep = true;
+
+  void collect(const ldns_rr_list* list, std::vector<RrRef>& out) {
+    out.reserve(list ? ldns_rr_list_rr_count(list) : 0);
+    forEachClassIn(list, [&out](const ldns_rr* rr) {
+      out.push_back({rdfOctets(ldns_rr_owner(rr)), static_cast<RRType>(ldns_rr_get_type(rr)),
+                     ldns_rr_ttl(rr), rr});
+    });
+  }
+
+  explicit LdnsSections(ldns_pkt* p, bool keepSections) : pkt(p), keep(keepSections) {
+    ldns_pkt* k = pkt.get();
+    id = ldns_pkt_id(k);
+    qr = ldns_pkt_qr(k);
+    aa = ldns_pkt_aa(k);
+    tc = ldns_pkt_tc(k);
+    ra = ldns_pkt_ra(k);
+    opcode = static_cast<unsigned>(ldns_pkt_get_opcode(k));
+    rcode = static_cast<unsigned>(ldns_pkt_get_rcode(k)) |
+            (static_cast<unsigned>(ldns_pkt_edns_extended_rcode(k)) << 4);
+    const ldns_rr_list* question = ldns_pkt_question(k);
+    oneQuestion = question && ldns_rr_list_rr_count(question) == 1;
+    if (oneQuestion) {
+      const ldns_rr* qrr = ldns_rr_list_rr(question, 0);
+      const ldns_rdf* owner = ldns_rr_owner(qrr);
+      if (owner && ldns_rdf_get_type(owner) == LDNS_RDF_TYPE_DNAME) qname = rdfOctets(owner);
+      qtype = static_cast<RRType>(ldns_rr_get_type(qrr));
+      qclass = static_cast<std::uint16_t>(ldns_rr_get_class(qrr));
+    }
+    collect(ldns_pkt_answer(k), answer);
+    collect(ldns_pkt_authority(k), authority);
+  }
+
+  std::optional<Record> record(const RrRef& e, DnsName owner, std::string* error) const override {
+    return recordFromLdns(e.rr, std::move(owner), error);
+  }
+
+  std::optional<std::uint32_t> soaNegativeTtl(const RrRef& e) const override {
+    if (ldns_rr_rd_count(e.rr) != 7) return std::nullopt;
+    const ldns_rdf* minimum = ldns_rr_rdf(e.rr, 6);
+    if (ldns_rdf_size(minimum) != 4) return std::nullopt;
+    return std::min(e.ttl, ldns_rdf2native_int32(minimum));
+  }
+
+  void keepSections(WireAnswer& w) const override {
+    if (!keep) return;
+    w.authority = convertAll(ldns_pkt_authority(pkt.get()));
+    w.additional = convertAll(ldns_pkt_additional(pkt.get()));
+  }
+};
 
 std::string chainText(const std::vector<DnsName>& names) {
   std::string s;
@@ -172,13 +233,226 @@ std::string chainText(const std::vector<DnsName>& names) {
   return s;
 }
 
-// The negative-caching TTL of an SOA record: min(TTL, MINIMUM) (RFC 2308 §5).
-std::optional<std::uint32_t> soaNegativeTtl(const ldns_rr* rr) {
-  if (ldns_rr_rd_count(rr) != 7) return std::nullopt;
-  const ldns_rdf* minimum = ldns_rr_rdf(rr, 6);
-  if (ldns_rdf_size(minimum) != 4) return std::nullopt;
-  return std::min(ldns_rr_ttl(rr), ldns_rdf2native_int32(minimum));
+std::uint32_t get32(const std::uint8_t* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         p[3];
 }
+
+// The longest name the direct reader reads; ldns' own limit is 255 octets, and a name near it is
+// left to ldns so that no limit of the two differs at its edge.
+constexpr std::size_t kDirectMaxName = 253;
+// Compression pointers the direct reader follows in one name (a legitimate encoder needs one).
+constexpr int kDirectMaxHops = 16;
+
+// The direct reader: the common responses, read in place, without building an ldns packet (an
+// ldns parse allocates every record and field and costs a fifth of a scan's instructions). It
+// reads only what it can read exactly as ldns does, and declines — read() false — anything
+// else, which ldns then reads: any record type but A, AAAA, NS, CNAME, PTR, MX, SRV, TXT, SOA
+// and one OPT without options at the root of the additional section; any RDATA its type does
+// not fill exactly; any name with a label over 63 octets, a pointer that does not point back
+// past the header to before where the name (or the previous pointer's target) started, more
+// than kDirectMaxHops pointers or more than kDirectMaxName octets; a QDCOUNT other than 1, TC,
+// a message the sections do not fill exactly. fuzz/fuzz_wire_readers.cc checks that both
+// readers give the same answer for every message this one reads.
+struct DirectSections final : Sections {
+  const std::uint8_t* d = nullptr;
+  std::size_t len = 0;
+  std::string names;  // owners and the question name, uncompressed, back to back
+  struct Owner {
+    std::size_t offset, size;
+  };
+  std::vector<Owner> answerOwners, authorityOwners;
+
+  // The name at `pos`, appended uncompressed (root label included) to `out` when given;
+  // returns the offset just past the name in place, or kNoEnd when it is not a plain name.
+  std::size_t readName(std::size_t pos, std::string* out) const {
+    std::size_t after = kNoEnd, limit = pos, total = 0;
+    int hops = 0;
+    for (;;) {
+      if (pos >= len) return kNoEnd;
+      const std::uint8_t b = d[pos];
+      if (b == 0) {
+        if (++total > kDirectMaxName) return kNoEnd;
+        if (out) out->push_back('\0');
+        return after == kNoEnd ? pos + 1 : after;
+      }
+      if ((b & 0xC0) == 0xC0) {
+        if (pos + 2 > len) return kNoEnd;
+        const std::size_t target = (std::size_t{b & 0x3Fu} << 8) | d[pos + 1];
+        if (target < kHeaderOctets || target >= limit || ++hops > kDirectMaxHops) return kNoEnd;
+        if (after == kNoEnd) after = pos + 2;
+        limit = pos = target;
+        continue;
+      }
+      if (b > DnsName::kMaxLabel || pos + 1 + b > len) return kNoEnd;
+      total += 1 + std::size_t{b};
+      if (total > kDirectMaxName) return kNoEnd;
+      if (out) out->append(reinterpret_cast<const char*>(d + pos), 1 + std::size_t{b});
+      pos += 1 + std::size_t{b};
+    }
+  }
+
+  // True when the RDATA of a record of `type` at [start, end) is of the types read here and
+  // fills exactly its length, with every name in it plain.
+  bool rdataReadable(RRType type, std::size_t start, std::size_t end) const {
+    auto nameEndsAt = [&](std::size_t pos) { return pos < end ? readName(pos, nullptr) : kNoEnd; };
+    switch (type) {
+      case RRType::A: return end - start == 4;
+      case RRType::AAAA: return end - start == 16;
+      case RRType::NS:
+      case RRType::CNAME:
+      case RRType::PTR: return nameEndsAt(start) == end;
+      case RRType::MX: return end - start > 2 && nameEndsAt(start + 2) == end;
+      case RRType::SRV: return end - start > 6 && nameEndsAt(start + 6) == end;
+      case RRType::SOA: {
+        std::size_t p = nameEndsAt(start);
+        p = p == kNoEnd ? kNoEnd : nameEndsAt(p);
+        return p != kNoEnd && p + 20 == end;
+      }
+      case RRType::TXT: {
+        std::size_t p = start;
+        if (p == end) return false;
+        while (p < end) p += 1 + std::size_t{d[p]};
+        return p == end;
+      }
+      default: return false;
+    }
+  }
+
+  void clear(const std::uint8_t* data, std::size_t size) {
+    d = data;
+    len = size;
+    names.clear();
+    answer.clear();
+    authority.clear();
+    answerOwners.clear();
+    authorityOwners.clear();
+    rcode = 0;
+  }
+
+  bool read(const std::uint8_t* data, std::size_t size) {
+    clear(data, size);
+    if (len < kHeaderOctets || len > kMaxMessageOctets) return false;
+    id = get16(d);
+    const unsigned flags = get16(d + 2);
+    qr = (flags & 0x8000) != 0;
+    opcode = (flags >> 11) & 0xF;
+    aa = (flags & 0x0400) != 0;
+    tc = (flags & 0x0200) != 0;
+    ra = (flags & 0x0080) != 0;
+    qdcount = get16(d + 4);
+    if (tc || qdcount != 1) return false;
+    const std::size_t counts[3] = {get16(d + 6), get16(d + 8), get16(d + 10)};
+    if (1 + counts[0] + counts[1] + counts[2] > kMaxRecordsPerMessage) return false;
+
+    std::size_t pos = readName(kHeaderOctets, &names);
+    if (pos == kNoEnd || pos + 4 > len) return false;
+    const std::size_t qnameSize = names.size();
+    qtype = static_cast<RRType>(get16(d + pos));
+    qclass = get16(d + pos + 2);
+    oneQuestion = true;
+    pos += 4;
+
+    bool opt = false;
+    unsigned extendedRcode = 0;
+    for (int section = 0; section < 3; ++section) {
+      for (std::size_t i = 0; i < counts[section]; ++i) {
+        const std::size_t ownerAt = names.size();
+        pos = readName(pos, &names);
+        if (pos == kNoEnd || pos + 10 > len) return false;
+        const auto type = static_cast<RRType>(get16(d + pos));
+        const std::uint16_t rclass = get16(d + pos + 2);
+        const std::uint32_t ttl = get32(d + pos + 4);
+        const std::size_t start = pos + 10;
+        const std::size_t end = start + get16(d + pos + 8);
+        if (end > len) return false;
+        pos = end;
+        if (type == RRType::OPT) {
+          // ldns takes the OPT record out of the additional section into the packet's EDNS
+          // fields; one, owned by the root, without options, is all this reader takes.
+          if (section != 2 || opt || names.size() - ownerAt != 1 || end != start) return false;
+          opt = true;
+          extendedRcode = ttl >> 24;
+          names.resize(ownerAt);
+          continue;
+        }
+        if (!rdataReadable(type, start, end)) return false;
+        if (section == 2 || rclass != LDNS_RR_CLASS_IN) {
+          names.resize(ownerAt);
+          continue;
+        }
+        RrRef e;
+        e.type = type;
+        e.ttl = ttl;
+        e.rdStart = start;
+        e.rdEnd = end;
+        (section == 0 ? answer : authority).push_back(e);
+        (section == 0 ? answerOwners : authorityOwners).push_back({ownerAt, names.size() - ownerAt});
+      }
+    }
+    if (pos != len) return false;
+    rcode = (flags & 0xF) | (extendedRcode << 4);
+    // `names` no longer grows: the views into it stay valid.
+    auto view = [this](std::size_t offset, std::size_t size) {
+      return std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(names.data()) + offset,
+                                           size);
+    };
+    qname = view(0, qnameSize);
+    for (std::size_t i = 0; i < answer.size(); ++i)
+      answer[i].owner = view(answerOwners[i].offset, answerOwners[i].size);
+    for (std::size_t i = 0; i < authority.size(); ++i)
+      authority[i].owner = view(authorityOwners[i].offset, authorityOwners[i].size);
+    return true;
+  }
+
+  DnsName nameAt(std::size_t pos) const {
+    std::string wire;
+    readName(pos, &wire);
+    return *DnsName::fromWire(
+        std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size()));
+  }
+
+  std::optional<Record> record(const RrRef& e, DnsName owner, std::string*) const override {
+    Record r;
+    r.name = std::move(owner);
+    r.type = e.type;
+    r.ttl = e.ttl;
+    RdataParts parts;
+    const std::size_t s = e.rdStart;
+    switch (e.type) {
+      case RRType::MX:
+        parts.numbers[0] = get16(d + s);
+        parts.names[0] = nameAt(s + 2);
+        break;
+      case RRType::SRV:
+        for (std::size_t i = 0; i < 3; ++i) parts.numbers[i] = get16(d + s + 2 * i);
+        parts.names[0] = nameAt(s + 6);
+        break;
+      case RRType::A:
+      case RRType::AAAA: parts.address = d + s; break;
+      case RRType::TXT:
+        for (std::size_t p = s; p < e.rdEnd; p += 1 + std::size_t{d[p]})
+          parts.strings.emplace_back(reinterpret_cast<const char*>(d + p + 1), d[p]);
+        break;
+      case RRType::SOA: {
+        parts.names[0] = nameAt(s);
+        const std::size_t rname = readName(s, nullptr);
+        parts.names[1] = nameAt(rname);
+        for (std::size_t i = 0; i < 5; ++i) parts.numbers[i] = get32(d + e.rdEnd - 20 + 4 * i);
+        break;
+      }
+      default: parts.names[0] = nameAt(s); break;  // NS, CNAME, PTR
+    }
+    fillFromParts(r, std::move(parts));
+    return r;
+  }
+
+  std::optional<std::uint32_t> soaNegativeTtl(const RrRef& e) const override {
+    return std::min(e.ttl, get32(d + e.rdEnd - 4));
+  }
+
+  void keepSections(WireAnswer&) const override {}
+};
 
 }  // namespace
 
@@ -227,87 +501,45 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
   return classifyResponse(q, expectedId, data, len, server, true);
 }
 
-WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const std::uint8_t* data,
-                            std::size_t len, const std::string& server, bool keepSections) {
-  WireAnswer w;
-  w.obs.question = q;
-  w.obs.server = server;
-  auto fail = [&w](Outcome o, std::string detail) {
-    w.obs.outcome = o;
-    w.obs.detail = std::move(detail);
-    w.obs.answer.clear();
-    w.obs.chain.clear();
-    w.obs.negativeTtl.reset();
-    w.referral = false;
-    return w;
-  };
+namespace {
 
-  if (!data) len = 0;
-  if (len > kMaxMessageOctets) {
-    return fail(Outcome::Malformed,
-                "message of " + std::to_string(len) + " octets exceeds 65535 octets");
-  }
-  if (len < kHeaderOctets) {
-    return fail(Outcome::Malformed,
-                "message of " + std::to_string(len) + " octets is shorter than a DNS header");
-  }
-  std::size_t qdcount = get16(data + 4);
-  std::size_t declared = qdcount + get16(data + 6) + get16(data + 8) + get16(data + 10);
-  if (declared > kMaxRecordsPerMessage) {
-    return fail(Outcome::Malformed, "header declares " + std::to_string(declared) +
-                                        " records, more than the limit of " +
-                                        std::to_string(kMaxRecordsPerMessage));
-  }
+WireAnswer failed(WireAnswer& w, Outcome o, std::string detail) {
+  w.obs.outcome = o;
+  w.obs.detail = std::move(detail);
+  w.obs.answer.clear();
+  w.obs.chain.clear();
+  w.obs.negativeTtl.reset();
+  w.referral = false;
+  return std::move(w);
+}
 
-  ldns_pkt* raw = nullptr;
-  ldns_status st = ldns_wire2pkt(&raw, data, len);
-  LdnsPkt pkt(raw);
-  if (st != LDNS_STATUS_OK || !pkt) {
-    return fail(Outcome::Malformed, std::string("unparseable: ") + ldns_get_errorstr_by_id(st));
-  }
-  Extent extent = messageExtent(data, len);
-  if (extent.end == kNoEnd) {
-    return fail(Outcome::Malformed, "unparseable: sections overrun the message");
-  }
-  if (extent.end != len) {
-    return fail(Outcome::Malformed, std::to_string(len - extent.end) +
-                                        " octets of trailing data after the last record");
-  }
-  if (!extent.problem.empty()) return fail(Outcome::Malformed, extent.problem);
-
-  w.aa = ldns_pkt_aa(pkt.get());
-  w.tc = ldns_pkt_tc(pkt.get());
-  w.ra = ldns_pkt_ra(pkt.get());
+// Every rule of an answer, over the sections a reader took apart (the rules wire.h lists).
+WireAnswer classify(const Question& q, std::uint16_t expectedId, const Sections& m,
+                    WireAnswer w) {
+  auto fail = [&w](Outcome o, std::string detail) { return failed(w, o, std::move(detail)); };
+  w.aa = m.aa;
+  w.tc = m.tc;
+  w.ra = m.ra;
 
   // c-ares 1.18.1 checks the ID and the question but not QR or the opcode (reliability §0.3).
-  if (!ldns_pkt_qr(pkt.get())) return fail(Outcome::Malformed, "QR bit not set (not a response)");
-  if (ldns_pkt_get_opcode(pkt.get()) != LDNS_PACKET_QUERY) {
-    return fail(Outcome::Malformed, "opcode " + std::to_string(ldns_pkt_get_opcode(pkt.get())) +
-                                        " is not QUERY");
+  if (!m.qr) return fail(Outcome::Malformed, "QR bit not set (not a response)");
+  if (m.opcode != LDNS_PACKET_QUERY) {
+    return fail(Outcome::Malformed, "opcode " + std::to_string(m.opcode) + " is not QUERY");
   }
-  if (ldns_pkt_id(pkt.get()) != expectedId) {
-    return fail(Outcome::Malformed, "ID " + std::to_string(ldns_pkt_id(pkt.get())) +
-                                        " does not match the query's " +
+  if (m.id != expectedId) {
+    return fail(Outcome::Malformed, "ID " + std::to_string(m.id) + " does not match the query's " +
                                         std::to_string(expectedId));
   }
-  const ldns_rr_list* question = ldns_pkt_question(pkt.get());
-  if (qdcount != 1 || !question || ldns_rr_list_rr_count(question) != 1) {
-    return fail(Outcome::Malformed, "QDCOUNT is " + std::to_string(qdcount) + ", expected 1");
+  if (m.qdcount != 1 || !m.oneQuestion) {
+    return fail(Outcome::Malformed, "QDCOUNT is " + std::to_string(m.qdcount) + ", expected 1");
   }
-  {
-    const ldns_rr* qrr = ldns_rr_list_rr(question, 0);
-    if (!rdfIsName(ldns_rr_owner(qrr), q.name) ||
-        static_cast<RRType>(ldns_rr_get_type(qrr)) != q.type ||
-        ldns_rr_get_class(qrr) != LDNS_RR_CLASS_IN) {
-      return fail(Outcome::Malformed, "the response is for another question");
-    }
+  if (m.qname.empty() || !q.name.equalsWire(m.qname) || m.qtype != q.type ||
+      m.qclass != LDNS_RR_CLASS_IN) {
+    return fail(Outcome::Malformed, "the response is for another question");
   }
   if (w.tc) return fail(Outcome::Malformed, "truncated");
 
-  // The full rcode includes the upper 8 bits carried in the OPT record (RFC 6891 §6.1.3).
-  unsigned rcode = static_cast<unsigned>(ldns_pkt_get_rcode(pkt.get())) |
-                   (static_cast<unsigned>(ldns_pkt_edns_extended_rcode(pkt.get())) << 4);
-  switch (rcode) {
+  switch (m.rcode) {
     case 0:
     case 3:
       break;
@@ -315,19 +547,24 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
     case 2: return fail(Outcome::ServFail, "rcode SERVFAIL");
     case 4: return fail(Outcome::NotImp, "rcode NOTIMP");
     case 5: return fail(Outcome::Refused, "rcode REFUSED");
-    default: return fail(Outcome::OtherRcode, "rcode " + rcodeText(rcode));
+    default: return fail(Outcome::OtherRcode, "rcode " + rcodeText(m.rcode));
   }
-  const bool nxdomain = rcode == 3;
+  const bool nxdomain = m.rcode == 3;
 
-  auto authority = classInRecords(ldns_pkt_authority(pkt.get()));
-  if (keepSections) {
-    w.authority = convertAll(authority);
-    w.additional = convertAll(classInRecords(ldns_pkt_additional(pkt.get())));
+  // The authority records with a valid owner (the negative TTL and referral rules).
+  struct AuthorityRr {
+    DnsName owner;
+    const RrRef* ref;
+  };
+  std::vector<AuthorityRr> authority;
+  authority.reserve(m.authority.size());
+  for (const auto& e : m.authority) {
+    if (auto owner = DnsName::fromWire(e.owner)) authority.push_back({std::move(*owner), &e});
   }
+  m.keepSections(w);
 
   // Walk the answer section from the question name (RFC 1034 §3.6.2, §4.3.2). Records that are
   // not on the chain are dropped: a server has no business answering for other names.
-  auto answers = classInRefs(ldns_pkt_answer(pkt.get()));
   // The name being looked up: the question's, then each CNAME's target as it is followed. It
   // points into `chain` (whose buffer moves with it into w.obs.chain) and is reset after every
   // push_back.
@@ -335,9 +572,9 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
   std::vector<DnsName> seen;  // the names of the chain, from the first CNAME followed on
   std::vector<Record> answer, chain;
   for (;;) {
-    std::vector<const AnswerRef*> typed, cnames;
-    for (const auto& e : answers) {
-      if (!rdfIsName(e.owner, *current)) continue;
+    std::vector<const RrRef*> typed, cnames;
+    for (const auto& e : m.answer) {
+      if (!current->equalsWire(e.owner)) continue;
       if (e.type == q.type || q.type == RRType::ANY) {
         typed.push_back(&e);
       } else if (e.type == RRType::CNAME) {
@@ -349,9 +586,9 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
         return fail(Outcome::Malformed,
                     "CNAME and other data at " + current->toString() + " (RFC 2181 §10.1)");
       }
-      for (const AnswerRef* e : typed) {
+      for (const RrRef* e : typed) {
         std::string err;
-        auto r = recordFromLdns(e->rr, *current, &err);
+        auto r = m.record(*e, *current, &err);
         if (!r) return fail(Outcome::Malformed, err);
         answer.push_back(std::move(*r));
       }
@@ -359,9 +596,9 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
     }
     if (cnames.empty()) break;
     std::optional<Record> cname;
-    for (const AnswerRef* e : cnames) {
+    for (const RrRef* e : cnames) {
       std::string err;
-      auto r = recordFromLdns(e->rr, *current, &err);
+      auto r = m.record(*e, *current, &err);
       if (!r) return fail(Outcome::Malformed, err);
       if (cname && cname->target != r->target) {
         return fail(Outcome::Malformed,
@@ -402,8 +639,8 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
 
   std::optional<std::uint32_t> negativeTtl;
   for (const auto& e : authority) {
-    if (e.type == RRType::SOA && current->isPartOf(e.owner)) {
-      negativeTtl = soaNegativeTtl(e.rr);
+    if (e.ref->type == RRType::SOA && current->isPartOf(e.owner)) {
+      negativeTtl = m.soaNegativeTtl(*e.ref);
       if (negativeTtl) break;
     }
   }
@@ -432,10 +669,10 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
   }
   if (!w.aa) {
     // A delegation: NS records for a zone enclosing the name, no SOA (RFC 1034 §4.3.2 step 3b).
-    std::optional<DnsName> zone;
+    const DnsName* zone = nullptr;
     for (const auto& e : authority) {
-      if (e.type == RRType::NS && current->isPartOf(e.owner)) {
-        zone = e.owner;
+      if (e.ref->type == RRType::NS && current->isPartOf(e.owner)) {
+        zone = &e.owner;
         break;
       }
     }
@@ -453,6 +690,76 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
   }
   return fail(Outcome::Malformed,
               "NOERROR with no answer and no SOA in authority (RFC 2308 §2.2)");
+}
+
+// The checks before any reader, and the ldns reader; `direct` tries the direct one first.
+WireAnswer classifyWith(const Question& q, std::uint16_t expectedId, const std::uint8_t* data,
+                        std::size_t len, const std::string& server, bool keepSections,
+                        bool direct) {
+  WireAnswer w;
+  w.obs.question = q;
+  w.obs.server = server;
+  auto fail = [&w](Outcome o, std::string detail) { return failed(w, o, std::move(detail)); };
+
+  if (!data) len = 0;
+  if (len > kMaxMessageOctets) {
+    return fail(Outcome::Malformed,
+                "message of " + std::to_string(len) + " octets exceeds 65535 octets");
+  }
+  if (len < kHeaderOctets) {
+    return fail(Outcome::Malformed,
+                "message of " + std::to_string(len) + " octets is shorter than a DNS header");
+  }
+  std::size_t qdcount = get16(data + 4);
+  std::size_t declared = qdcount + get16(data + 6) + get16(data + 8) + get16(data + 10);
+  if (declared > kMaxRecordsPerMessage) {
+    return fail(Outcome::Malformed, "header declares " + std::to_string(declared) +
+                                        " records, more than the limit of " +
+                                        std::to_string(kMaxRecordsPerMessage));
+  }
+
+  if (direct && !keepSections) {
+    // One reader per thread, its buffers reused from message to message.
+    thread_local DirectSections reader;
+    if (reader.read(data, len)) return classify(q, expectedId, reader, std::move(w));
+  }
+
+  ldns_pkt* raw = nullptr;
+  ldns_status st = ldns_wire2pkt(&raw, data, len);
+  if (st != LDNS_STATUS_OK || !raw) {
+    ldns_pkt_free(raw);
+    return fail(Outcome::Malformed, std::string("unparseable: ") + ldns_get_errorstr_by_id(st));
+  }
+  LdnsSections sections(raw, keepSections);
+  sections.qdcount = qdcount;
+  Extent extent = messageExtent(data, len);
+  if (extent.end == kNoEnd) {
+    return fail(Outcome::Malformed, "unparseable: sections overrun the message");
+  }
+  if (extent.end != len) {
+    return fail(Outcome::Malformed, std::to_string(len - extent.end) +
+                                        " octets of trailing data after the last record");
+  }
+  if (!extent.problem.empty()) return fail(Outcome::Malformed, extent.problem);
+  return classify(q, expectedId, sections, std::move(w));
+}
+
+}  // namespace
+
+WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const std::uint8_t* data,
+                            std::size_t len, const std::string& server, bool keepSections) {
+  return classifyWith(q, expectedId, data, len, server, keepSections, true);
+}
+
+WireAnswer classifyResponseLdns(const Question& q, std::uint16_t expectedId,
+                                const std::uint8_t* data, std::size_t len,
+                                const std::string& server, bool keepSections) {
+  return classifyWith(q, expectedId, data, len, server, keepSections, false);
+}
+
+bool readsDirectly(const std::uint8_t* data, std::size_t len) {
+  DirectSections reader;
+  return data && reader.read(data, len);
 }
 
 std::string dnsLibraryVersions() {

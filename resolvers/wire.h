@@ -2,7 +2,7 @@
 //
 // What it is for: building the one-question queries offboard sends (our own IDs, optional EDNS0
 // OPT) and turning a raw response into an Observation with every defensive rule applied — the
-// parse (ldns), the identity checks c-ares 1.18.1 does not do (QR bit, opcode, question), the
+// parse (ldns, or for the common responses a direct reader held to ldns' result), the identity checks c-ares 1.18.1 does not do (QR bit, opcode, question), the
 // rcode, the CNAME chain from the question name, the RFC 2308 rules for negative answers, and
 // size caps. Everything that reaches the checks has passed through classifyResponse.
 // What it must not do: any I/O, any clock, any knowledge of which server is trusted or of
@@ -78,6 +78,16 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
 // and converting them costs more than the rest of the classification.
 WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const std::uint8_t* data,
                             std::size_t len, const std::string& server, bool keepSections);
+
+// The same classification with ldns reading every message. classifyResponse reads the common
+// responses itself when the sections are not kept (the direct reader in wire.cc: A, AAAA, NS,
+// CNAME, PTR, MX, SRV, TXT and SOA records with plain names) and leaves every other message to
+// ldns; fuzz/fuzz_wire_readers.cc holds the two to the same result on every message.
+WireAnswer classifyResponseLdns(const Question& q, std::uint16_t expectedId,
+                                const std::uint8_t* data, std::size_t len,
+                                const std::string& server, bool keepSections);
+// True when the direct reader reads the message itself (for the tests and the fuzz target).
+bool readsDirectly(const std::uint8_t* data, std::size_t len);
 
 // The versions of the DNS libraries this process runs with (not those it was built against),
 // for --version and bug reports: "c-ares 1.18.1, ldns 1.8.3".

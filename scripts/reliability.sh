@@ -46,7 +46,7 @@ FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-45}
 KILL_TRIALS=${KILL_TRIALS:-200}
 JOBS=${JOBS:-2}
-TARGETS=(classify zone tenant domain state mta_sts)
+TARGETS=(classify wire_readers zone tenant domain state mta_sts)
 LOG=$(mktemp -d "${TMPDIR:-/tmp}/offboard-reliability.XXXXXX")
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -66,6 +66,8 @@ fuzz_one() {
   local t=$1 seconds=$2 work=$LOG/fuzz-$1 rc execs rate added crashes
   mkdir -p "$work/corpus" "$work/crashes"
   cp fuzz/corpus/"$t"/* "$work/corpus/"
+  # The differential target starts from the classifier's messages too.
+  [[ $t == wire_readers ]] && cp fuzz/corpus/classify/* "$work/corpus/"
   [[ -d fuzz/regressions/$t ]] && cp fuzz/regressions/"$t"/* "$work/corpus/"
   (cd "$work" && "$SRC/$FUZZ_BUILD/fuzz_$t" -max_total_time="$seconds" -print_final_stats=1 \
     -artifact_prefix="$work/crashes/" -timeout=10 -rss_limit_mb=2048 corpus) >"$work/log" 2>&1

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "fakes/dns_packet.h"
+#include "fakes/reader_edges.h"
+#include "fakes/wire_text.h"
 #include "resolvers/rr_convert.h"
 #include "resolvers/wire.h"
 
@@ -33,8 +35,18 @@ Message response(const std::string& name, std::uint16_t t) {
   return m;
 }
 
+// Classified three ways: by ldns with the sections kept (the result the tests look at), and
+// without them by each reader, which must agree with each other and with the first.
 WireAnswer classifyBytes(const Question& q, const Bytes& b) {
-  return classifyResponse(q, kId, b.data(), b.size(), kServer);
+  WireAnswer kept = classifyResponse(q, kId, b.data(), b.size(), kServer);
+  WireAnswer direct = classifyResponse(q, kId, b.data(), b.size(), kServer, false);
+  WireAnswer ldns = classifyResponseLdns(q, kId, b.data(), b.size(), kServer, false);
+  CHECK(describe(direct) == describe(ldns));
+  WireAnswer bare = kept;
+  bare.authority.clear();
+  bare.additional.clear();
+  CHECK(describe(direct) == describe(bare));
+  return kept;
 }
 
 WireAnswer classify(const Question& q, const Message& m) { return classifyBytes(q, m.encode()); }
@@ -562,4 +574,61 @@ TEST_CASE("random corruption of a response never yields evidence for names off t
     else CHECK(w.obs.negativeTtl.has_value());
   }
   CHECK(evidence > 0);  // some flips land in harmless places (TTL, RDATA octets)
+}
+
+TEST_CASE("the direct reader takes the common responses and leaves every other one to ldns") {
+  std::size_t taken = 0;
+  for (const auto& e : readerEdges(kId)) {
+    CAPTURE(e.name);
+    CHECK(readsDirectly(e.message.data(), e.message.size()) == e.direct);
+    Question q;
+    q.name = *DnsName::parse(e.qname);
+    q.type = static_cast<RRType>(e.qtype);
+    WireAnswer w = classifyBytes(q, e.message);  // both readers agree (checked inside)
+    if (e.direct) {
+      ++taken;
+      // The direct reader reads what it takes as evidence or as the rcode it carries.
+      CHECK((isEvidence(w.obs.outcome) || w.obs.outcome == Outcome::ServFail ||
+             w.obs.outcome == Outcome::OtherRcode || w.referral));
+    }
+  }
+  CHECK(taken >= 10);
+}
+
+TEST_CASE("the readers agree on every corruption of a common response") {
+  // Every single-octet change of a compressed MX answer, and every truncation of it.
+  Message m = response("contoso.com", type::MX);
+  m.answer = {mxRecord("contoso.com", 0, "contoso-com.mail.protection.outlook.com", 3600),
+              mxRecord("contoso.com", 10, "mx1.newmail.example", 600)};
+  for (auto& rr : m.answer) rr.ownerRaw = Bytes{0xC0, 0x0C};
+  m.authority = {soaRecord("contoso.com", 3600, 300)};
+  m.additional = {optRecord()};
+  const Bytes base = m.encode();
+  const Question q = ask("contoso.com", RRType::MX);
+  REQUIRE(readsDirectly(base.data(), base.size()));
+  std::size_t direct = 0, mismatches = 0;
+  for (std::size_t i = 0; i < base.size(); ++i) {
+    for (unsigned v : {0x00u, 0x01u, 0x0Cu, 0x3Fu, 0x40u, 0xC0u, 0xFFu}) {
+      Bytes b = base;
+      b[i] = static_cast<std::uint8_t>(v);
+      if (readsDirectly(b.data(), b.size())) ++direct;
+      if (describe(classifyResponse(q, kId, b.data(), b.size(), kServer, false)) !=
+          describe(classifyResponseLdns(q, kId, b.data(), b.size(), kServer, false))) {
+        ++mismatches;
+        CAPTURE(i);
+        CAPTURE(v);
+        FAIL_CHECK("the readers disagree");
+      }
+    }
+  }
+  for (std::size_t n = 0; n < base.size(); ++n) {
+    if (describe(classifyResponse(q, kId, base.data(), n, kServer, false)) !=
+        describe(classifyResponseLdns(q, kId, base.data(), n, kServer, false))) {
+      ++mismatches;
+      CAPTURE(n);
+      FAIL_CHECK("the readers disagree on a truncated message");
+    }
+  }
+  CHECK(mismatches == 0);
+  CHECK(direct > base.size());  // many corruptions are still plain messages the reader takes
 }
