@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 namespace offboard {
@@ -347,11 +348,33 @@ std::vector<SpfTerm> spfQueryingTerms(std::string_view record) {
   return out;
 }
 
+std::shared_ptr<const std::vector<SpfTerm>> spfQueryingTermsOf(std::string_view record) {
+  // Two generations: a record found in the older one moves to the newer; when the newer is
+  // full it becomes the older, so the records read again and again stay, and memory is bounded.
+  using Generation = std::unordered_map<std::string, std::shared_ptr<const std::vector<SpfTerm>>>;
+  constexpr std::size_t kPerGeneration = 512;
+  thread_local Generation current, previous;
+  const std::string key(record);
+  if (auto it = current.find(key); it != current.end()) return it->second;
+  std::shared_ptr<const std::vector<SpfTerm>> terms;
+  if (auto it = previous.find(key); it != previous.end()) {
+    terms = it->second;
+  } else {
+    terms = std::make_shared<const std::vector<SpfTerm>>(spfQueryingTerms(record));
+  }
+  if (current.size() >= kPerGeneration) {
+    previous = std::move(current);
+    current = Generation();
+  }
+  current.emplace(key, terms);
+  return terms;
+}
+
 std::optional<SpfMatch> matchSpf(std::string_view record) {
-  for (auto& t : spfQueryingTerms(record)) {
+  for (const auto& t : *spfQueryingTermsOf(record)) {
     if (t.kind == SpfTerm::Kind::Other || t.negated || !t.target) continue;
     if (const Signature* s = matchHost(Family::SpfInclude, *t.target))
-      return SpfMatch{s, std::move(t.written)};
+      return SpfMatch{s, t.written};
   }
   return std::nullopt;
 }

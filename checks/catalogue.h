@@ -11,6 +11,7 @@
 // unknown for hyphens and IDNs); match on strings — every rule compares DnsNames by labels.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -106,6 +107,9 @@ struct SpfTerm {
 // mechanisms left to right, then redirect= (RFC 7208 §6.1: applied only after every mechanism
 // failed). Empty unless it is an SPF record. Accepts "include: x" as matchSpf does.
 std::vector<SpfTerm> spfQueryingTerms(std::string_view record);
+// The same, remembered per thread for the records read most recently (a scan reads the same
+// providers' records for thousands of domains, and each domain's own record several times).
+std::shared_ptr<const std::vector<SpfTerm>> spfQueryingTermsOf(std::string_view record);
 // True when the TXT strings concatenated start with the SPF version term.
 bool isSpfRecord(std::string_view record);
 // True for a domain-verification TXT value (`MS=ms…`, NETORGFT…): matchVerificationTxt != nullptr.

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 
 #include "checks/catalogue.h"
@@ -304,7 +306,8 @@ std::string joinPath(const std::vector<std::string>& path) {
 
 void walkSpf(SpfWalk& w, std::string_view text, std::vector<DnsName>& owners,
              const std::vector<Observation>& obs) {
-  for (const SpfTerm& t : spfQueryingTerms(text)) {
+  const auto terms = spfQueryingTermsOf(text);  // held: the walk below recurses
+  for (const SpfTerm& t : *terms) {
     if (w.found || w.overLimit) return;
     if (++w.terms > kMaxSpfLookups) {
       w.overLimit = true;
@@ -719,9 +722,27 @@ AliasWalk walkProbe(const Probe& p, const DnsName& probeName, const DnsName& tar
 
 using ProbeNames = std::array<DnsName, kProbeCount>;
 
-ProbeNames probeNames(const DnsName& domain) {
-  ProbeNames names;
-  for (std::size_t i = 0; i < probes().size(); ++i) names[i] = probeName(domain, probes()[i]);
+// The probe names of `domain`, remembered per thread for the domains read most recently: the
+// engine asks for them when it starts a domain, at each of its rounds and when it evaluates it,
+// with hundreds of domains in flight. Two generations, as spfQueryingTermsOf keeps them.
+std::shared_ptr<const ProbeNames> probeNames(const DnsName& domain) {
+  using Generation = std::unordered_map<DnsName, std::shared_ptr<const ProbeNames>, DnsNameHash>;
+  constexpr std::size_t kPerGeneration = 1024;
+  thread_local Generation current, previous;
+  if (auto it = current.find(domain); it != current.end()) return it->second;
+  std::shared_ptr<const ProbeNames> names;
+  if (auto it = previous.find(domain); it != previous.end()) {
+    names = it->second;
+  } else {
+    auto made = std::make_shared<ProbeNames>();
+    for (std::size_t i = 0; i < probes().size(); ++i) (*made)[i] = probeName(domain, probes()[i]);
+    names = std::move(made);
+  }
+  if (current.size() >= kPerGeneration) {
+    previous = std::move(current);
+    current = Generation();
+  }
+  current.emplace(domain, names);
   return names;
 }
 
@@ -1191,7 +1212,7 @@ int severityRank(Severity s) {
 }  // namespace
 
 std::vector<Question> questionsFor(const DnsName& domain, bool parentSide) {
-  ProbeNames names = probeNames(domain);
+  ProbeNames names = *probeNames(domain);
   std::vector<Question> qs;
   qs.reserve(6 + names.size());
   forEachBaseQuestion(domain, names, parentSide, [&](auto& n, RRType t, bool parent) {
@@ -1250,7 +1271,8 @@ std::vector<Question> followUps(const DnsName& domain, const std::vector<Observa
     return o.question.type == RRType::CNAME && o.outcome == Outcome::Answer && !o.answer.empty();
   });
   if (!anyAlias) return out;
-  ProbeNames names = probeNames(domain);
+  const auto held = probeNames(domain);
+  const ProbeNames& names = *held;
   for (std::size_t i = 0; i < probes().size(); ++i) {
     const Probe& p = probes()[i];
     if (p.type != RRType::CNAME || names[i].isEmpty()) continue;
@@ -1302,7 +1324,8 @@ DomainReport evaluate(const DnsName& domain, const std::vector<Observation>& obs
   checkNs(b, observed);
   checkMx(b, observed);
   checkTxt(b, observed);
-  ProbeNames names = probeNames(domain);
+  const auto held = probeNames(domain);
+  const ProbeNames& names = *held;
   checkProbes(b, observed, names);
   checkMtaSts(b, observed, ctx);
   checkDnssec(b, observed);  // before checkServers: its per-server failures say what they leave unknown

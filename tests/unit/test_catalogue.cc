@@ -180,3 +180,27 @@ TEST_CASE("the catalogue subcommand parses --format and refuses anything but tex
   CHECK(notChosen(io) == -1);  // a runner whose subcommand was not chosen does nothing
   CHECK(out.str().empty());
 }
+
+TEST_CASE("the remembered SPF terms are the terms, across generations of the memory") {
+  // 1,500 distinct records (more than one generation holds), then the first ones again: each
+  // answer is what spfQueryingTerms says of that very record, never another record's terms.
+  auto record = [](int i) {
+    return "v=spf1 include:_spf" + std::to_string(i) + ".provider.example redirect=_r" +
+           std::to_string(i % 7) + ".example -all";
+  };
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int i = 0; i < 1500; i += pass ? 97 : 1) {
+      CAPTURE(i);
+      const std::string r = record(i);
+      auto remembered = spfQueryingTermsOf(r);
+      auto fresh = spfQueryingTerms(r);
+      REQUIRE(remembered->size() == fresh.size());
+      for (std::size_t k = 0; k < fresh.size(); ++k) {
+        CHECK((*remembered)[k].written == fresh[k].written);
+        CHECK((*remembered)[k].target == fresh[k].target);
+        CHECK((*remembered)[k].kind == fresh[k].kind);
+      }
+    }
+  }
+  CHECK(spfQueryingTermsOf("not spf at all")->empty());
+}
