@@ -257,23 +257,25 @@ constexpr int kDirectMaxHops = 16;
 struct DirectSections final : Sections {
   const std::uint8_t* d = nullptr;
   std::size_t len = 0;
-  std::string names;  // owners and the question name, uncompressed, back to back
+  std::string names;  // the question name and the kept owners, uncompressed, back to back
   struct Owner {
     std::size_t offset, size;
   };
   std::vector<Owner> answerOwners, authorityOwners;
 
-  // The name at `pos`, appended uncompressed (root label included) to `out` when given;
-  // returns the offset just past the name in place, or kNoEnd when it is not a plain name.
-  std::size_t readName(std::size_t pos, std::string* out) const {
+  // The name at `pos`, written uncompressed (root label included) to `out` (room for
+  // kDirectMaxName octets) when given, its length to *size; returns the offset just past the
+  // name in place, or kNoEnd when it is not a plain name.
+  std::size_t readName(std::size_t pos, std::uint8_t* out = nullptr, std::size_t* size = nullptr) const {
     std::size_t after = kNoEnd, limit = pos, total = 0;
     int hops = 0;
     for (;;) {
       if (pos >= len) return kNoEnd;
       const std::uint8_t b = d[pos];
       if (b == 0) {
-        if (++total > kDirectMaxName) return kNoEnd;
-        if (out) out->push_back('\0');
+        if (total + 1 > kDirectMaxName) return kNoEnd;
+        if (out) out[total] = 0;
+        if (size) *size = total + 1;
         return after == kNoEnd ? pos + 1 : after;
       }
       if ((b & 0xC0) == 0xC0) {
@@ -284,18 +286,18 @@ struct DirectSections final : Sections {
         limit = pos = target;
         continue;
       }
-      if (b > DnsName::kMaxLabel || pos + 1 + b > len) return kNoEnd;
-      total += 1 + std::size_t{b};
-      if (total > kDirectMaxName) return kNoEnd;
-      if (out) out->append(reinterpret_cast<const char*>(d + pos), 1 + std::size_t{b});
-      pos += 1 + std::size_t{b};
+      const std::size_t label = 1 + std::size_t{b};
+      if (b > DnsName::kMaxLabel || pos + label > len || total + label > kDirectMaxName) return kNoEnd;
+      if (out) std::memcpy(out + total, d + pos, label);
+      total += label;
+      pos += label;
     }
   }
 
   // True when the RDATA of a record of `type` at [start, end) is of the types read here and
   // fills exactly its length, with every name in it plain.
   bool rdataReadable(RRType type, std::size_t start, std::size_t end) const {
-    auto nameEndsAt = [&](std::size_t pos) { return pos < end ? readName(pos, nullptr) : kNoEnd; };
+    auto nameEndsAt = [&](std::size_t pos) { return pos < end ? readName(pos) : kNoEnd; };
     switch (type) {
       case RRType::A: return end - start == 4;
       case RRType::AAAA: return end - start == 16;
@@ -345,9 +347,12 @@ struct DirectSections final : Sections {
     const std::size_t counts[3] = {get16(d + 6), get16(d + 8), get16(d + 10)};
     if (1 + counts[0] + counts[1] + counts[2] > kMaxRecordsPerMessage) return false;
 
-    std::size_t pos = readName(kHeaderOctets, &names);
+    std::uint8_t name[kDirectMaxName];
+    std::size_t nameSize = 0;
+    std::size_t pos = readName(kHeaderOctets, name, &nameSize);
     if (pos == kNoEnd || pos + 4 > len) return false;
-    const std::size_t qnameSize = names.size();
+    names.append(reinterpret_cast<const char*>(name), nameSize);
+    const std::size_t qnameSize = nameSize;
     qtype = static_cast<RRType>(get16(d + pos));
     qclass = get16(d + pos + 2);
     oneQuestion = true;
@@ -357,8 +362,7 @@ struct DirectSections final : Sections {
     unsigned extendedRcode = 0;
     for (int section = 0; section < 3; ++section) {
       for (std::size_t i = 0; i < counts[section]; ++i) {
-        const std::size_t ownerAt = names.size();
-        pos = readName(pos, &names);
+        pos = readName(pos, name, &nameSize);
         if (pos == kNoEnd || pos + 10 > len) return false;
         const auto type = static_cast<RRType>(get16(d + pos));
         const std::uint16_t rclass = get16(d + pos + 2);
@@ -370,24 +374,22 @@ struct DirectSections final : Sections {
         if (type == RRType::OPT) {
           // ldns takes the OPT record out of the additional section into the packet's EDNS
           // fields; one, owned by the root, without options, is all this reader takes.
-          if (section != 2 || opt || names.size() - ownerAt != 1 || end != start) return false;
+          if (section != 2 || opt || nameSize != 1 || end != start) return false;
           opt = true;
           extendedRcode = ttl >> 24;
-          names.resize(ownerAt);
           continue;
         }
         if (!rdataReadable(type, start, end)) return false;
-        if (section == 2 || rclass != LDNS_RR_CLASS_IN) {
-          names.resize(ownerAt);
-          continue;
-        }
+        if (section == 2 || rclass != LDNS_RR_CLASS_IN) continue;
+        const std::size_t ownerAt = names.size();
+        names.append(reinterpret_cast<const char*>(name), nameSize);
         RrRef e;
         e.type = type;
         e.ttl = ttl;
         e.rdStart = start;
         e.rdEnd = end;
         (section == 0 ? answer : authority).push_back(e);
-        (section == 0 ? answerOwners : authorityOwners).push_back({ownerAt, names.size() - ownerAt});
+        (section == 0 ? answerOwners : authorityOwners).push_back({ownerAt, nameSize});
       }
     }
     if (pos != len) return false;
@@ -406,10 +408,10 @@ struct DirectSections final : Sections {
   }
 
   DnsName nameAt(std::size_t pos) const {
-    std::string wire;
-    readName(pos, &wire);
-    return *DnsName::fromWire(
-        std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size()));
+    std::uint8_t wire[kDirectMaxName];
+    std::size_t size = 0;
+    readName(pos, wire, &size);
+    return *DnsName::fromWire(std::span<const std::uint8_t>(wire, size));
   }
 
   std::optional<Record> record(const RrRef& e, DnsName owner, std::string*) const override {
@@ -436,7 +438,7 @@ struct DirectSections final : Sections {
         break;
       case RRType::SOA: {
         parts.names[0] = nameAt(s);
-        const std::size_t rname = readName(s, nullptr);
+        const std::size_t rname = readName(s);
         parts.names[1] = nameAt(rname);
         for (std::size_t i = 0; i < 5; ++i) parts.numbers[i] = get32(d + e.rdEnd - 20 + 4 * i);
         break;
