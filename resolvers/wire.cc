@@ -32,15 +32,14 @@ std::size_t skipName(const std::uint8_t* d, std::size_t len, std::size_t pos) {
   return kNoEnd;
 }
 
-// True when the RDATA of a type offboard interprets fills exactly its RDLENGTH. ldns 1.8.3
-// stops reading at the last field it expects and ignores octets left over, so an MX with a
-// stray octet after the exchange would otherwise pass (Unbound scrubs these: iter_scrub_rr_length).
-bool rdataFillsLength(const std::uint8_t* d, std::size_t start, std::size_t end,
-                      std::uint16_t type) {
-  auto nameEndsAt = [&](std::size_t pos) {
-    return pos < end ? skipName(d, end, pos) : kNoEnd;
-  };
-  switch (static_cast<RRType>(type)) {
+// True when the RDATA at [start, end) of a record of `type` fills exactly its length, each name
+// in it measured by nameEnd(pos) (the offset past the name in place, kNoEnd when it does not end
+// there); `others` is the answer for the types not listed here.
+template <typename NameEnd>
+bool fillsLength(const std::uint8_t* d, std::size_t start, std::size_t end, RRType type,
+                 NameEnd&& nameEnd, bool others) {
+  auto nameEndsAt = [&](std::size_t pos) { return pos < end ? nameEnd(pos) : kNoEnd; };
+  switch (type) {
     case RRType::A: return end - start == 4;
     case RRType::AAAA: return end - start == 16;
     case RRType::NS:
@@ -61,9 +60,18 @@ bool rdataFillsLength(const std::uint8_t* d, std::size_t start, std::size_t end,
     }
     // Four octets of fixed fields (RFC 4034 §5.1, §2.1), then a digest or key of at least one.
     case RRType::DS:
-    case RRType::DNSKEY: return end - start > 4;
-    default: return true;
+    case RRType::DNSKEY: return others && end - start > 4;
+    default: return others;
   }
+}
+
+// True when the RDATA of a type offboard interprets fills exactly its RDLENGTH. ldns 1.8.3
+// stops reading at the last field it expects and ignores octets left over, so an MX with a
+// stray octet after the exchange would otherwise pass (Unbound scrubs these: iter_scrub_rr_length).
+bool rdataFillsLength(const std::uint8_t* d, std::size_t start, std::size_t end,
+                      std::uint16_t type) {
+  return fillsLength(d, start, end, static_cast<RRType>(type),
+                     [&](std::size_t pos) { return skipName(d, end, pos); }, true);
 }
 
 struct Extent {
@@ -297,28 +305,7 @@ struct DirectSections final : Sections {
   // True when the RDATA of a record of `type` at [start, end) is of the types read here and
   // fills exactly its length, with every name in it plain.
   bool rdataReadable(RRType type, std::size_t start, std::size_t end) const {
-    auto nameEndsAt = [&](std::size_t pos) { return pos < end ? readName(pos) : kNoEnd; };
-    switch (type) {
-      case RRType::A: return end - start == 4;
-      case RRType::AAAA: return end - start == 16;
-      case RRType::NS:
-      case RRType::CNAME:
-      case RRType::PTR: return nameEndsAt(start) == end;
-      case RRType::MX: return end - start > 2 && nameEndsAt(start + 2) == end;
-      case RRType::SRV: return end - start > 6 && nameEndsAt(start + 6) == end;
-      case RRType::SOA: {
-        std::size_t p = nameEndsAt(start);
-        p = p == kNoEnd ? kNoEnd : nameEndsAt(p);
-        return p != kNoEnd && p + 20 == end;
-      }
-      case RRType::TXT: {
-        std::size_t p = start;
-        if (p == end) return false;
-        while (p < end) p += 1 + std::size_t{d[p]};
-        return p == end;
-      }
-      default: return false;
-    }
+    return fillsLength(d, start, end, type, [this](std::size_t pos) { return readName(pos); }, false);
   }
 
   void clear(const std::uint8_t* data, std::size_t size) {

@@ -116,14 +116,16 @@ inline std::vector<ReaderEdge> readerEdges(std::uint16_t id) {
     ch.additional = {chaos, optRecord()};
     add("direct-class-ch-additional", ch, true);
   }
-  {
-    // A question name of 253 octets (3 labels of 63, one of 59): the longest it reads.
+  // A NODATA answer for a name of 3 labels of 63 octets and one of `last`: 193 + last octets
+  // in wire form, the SOA owned by its last label.
+  auto longName = [&](std::size_t last) {
     std::string name = std::string(63, 'a') + "." + std::string(63, 'b') + "." +
-                       std::string(63, 'c') + "." + std::string(59, 'd');
+                       std::string(63, 'c') + "." + std::string(last, 'd');
     Message l = reply(name, type::MX);
-    l.authority = {soaRecord(name.substr(name.rfind('.') + 1), 60, 60)};
-    add("direct-name-253", l, true);
-  }
+    l.authority = {soaRecord(std::string(last, 'd'), 60, 60)};
+    return l;
+  };
+  add("direct-name-253", longName(59), true);  // the longest name it reads
   {
     Message soa = reply(apex, type::SOA);
     soa.answer = {soaRecord(apex, 3600, 300)};
@@ -141,13 +143,7 @@ inline std::vector<ReaderEdge> readerEdges(std::uint16_t id) {
     f.answer[0].ownerRaw = Bytes{0xC0, 0x05};  // into the header
     add("ldns-pointer-into-header", f, false);
   }
-  {
-    std::string name = std::string(63, 'a') + "." + std::string(63, 'b') + "." +
-                       std::string(63, 'c') + "." + std::string(60, 'd');
-    Message l = reply(name, type::MX);
-    l.authority = {soaRecord(name.substr(name.rfind('.') + 1), 60, 60)};
-    add("ldns-name-254", l, false);
-  }
+  add("ldns-name-254", longName(60), false);
   {
     Message o = mx;
     o.additional = {optRecord(0, Bytes{0x00, 0x03, 0x00, 0x00})};  // an empty NSID option
