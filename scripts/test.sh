@@ -41,11 +41,13 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 if [[ "$FUZZ_SECONDS" -gt 0 ]]; then
   start=$(date +%s)
   CXX=clang++ cmake -S . -B build-fuzz -DOFFBOARD_FUZZ=ON
-  targets=(classify zone tenant domain state)
+  targets=(classify wire_readers zone tenant domain state mta_sts)
   cmake --build build-fuzz -j"$(nproc)" --target "${targets[@]/#/fuzz_}"
   for t in "${targets[@]}"; do
     mkdir -p "build-fuzz/run-$t"
     cp -r "fuzz/corpus/$t/." "build-fuzz/run-$t/"
+    # The differential target starts from the classifier's messages too.
+    [[ $t == wire_readers ]] && cp -r "fuzz/corpus/classify/." "build-fuzz/run-$t/"
     [[ -d fuzz/regressions/$t ]] && cp -r "fuzz/regressions/$t/." "build-fuzz/run-$t/"
     fuzz=0
     (cd build-fuzz && "./fuzz_$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
