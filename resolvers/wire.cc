@@ -269,7 +269,9 @@ struct DirectSections final : Sections {
   struct Owner {
     std::size_t offset, size;
   };
-  std::vector<Owner> answerOwners, authorityOwners;
+  std::vector<Owner> answerOwners, authorityOwners, additionalOwners;
+  std::vector<RrRef> additional;  // class IN, OPT excluded; kept only when the sections are
+  bool keep = false;              // converted (keepSections)
 
   // The name at `pos`, written uncompressed (root label included) to `out` (room for
   // kDirectMaxName octets) when given, its length to *size; returns the offset just past the
@@ -314,13 +316,16 @@ struct DirectSections final : Sections {
     names.clear();
     answer.clear();
     authority.clear();
+    additional.clear();
     answerOwners.clear();
     authorityOwners.clear();
+    additionalOwners.clear();
     rcode = 0;
   }
 
-  bool read(const std::uint8_t* data, std::size_t size) {
+  bool read(const std::uint8_t* data, std::size_t size, bool keepSections) {
     clear(data, size);
+    keep = keepSections;
     if (len < kHeaderOctets || len > kMaxMessageOctets) return false;
     id = get16(d);
     const unsigned flags = get16(d + 2);
@@ -367,7 +372,7 @@ struct DirectSections final : Sections {
           continue;
         }
         if (!rdataReadable(type, start, end)) return false;
-        if (section == 2 || rclass != LDNS_RR_CLASS_IN) continue;
+        if (rclass != LDNS_RR_CLASS_IN || (section == 2 && !keep)) continue;
         const std::size_t ownerAt = names.size();
         names.append(reinterpret_cast<const char*>(name), nameSize);
         RrRef e;
@@ -375,8 +380,11 @@ struct DirectSections final : Sections {
         e.ttl = ttl;
         e.rdStart = start;
         e.rdEnd = end;
-        (section == 0 ? answer : authority).push_back(e);
-        (section == 0 ? answerOwners : authorityOwners).push_back({ownerAt, nameSize});
+        (section == 0 ? answer : section == 1 ? authority : additional).push_back(e);
+        (section == 0   ? answerOwners
+         : section == 1 ? authorityOwners
+                        : additionalOwners)
+            .push_back({ownerAt, nameSize});
       }
     }
     if (pos != len) return false;
@@ -391,6 +399,8 @@ struct DirectSections final : Sections {
       answer[i].owner = view(answerOwners[i].offset, answerOwners[i].size);
     for (std::size_t i = 0; i < authority.size(); ++i)
       authority[i].owner = view(authorityOwners[i].offset, authorityOwners[i].size);
+    for (std::size_t i = 0; i < additional.size(); ++i)
+      additional[i].owner = view(additionalOwners[i].offset, additionalOwners[i].size);
     return true;
   }
 
@@ -440,7 +450,18 @@ struct DirectSections final : Sections {
     return std::min(e.ttl, get32(d + e.rdEnd - 4));
   }
 
-  void keepSections(WireAnswer&) const override {}
+  std::vector<Record> convertAll(const std::vector<RrRef>& refs) const {
+    std::vector<Record> out;
+    out.reserve(refs.size());
+    for (const auto& e : refs) out.push_back(*record(e, *DnsName::fromWire(e.owner), nullptr));
+    return out;
+  }
+
+  void keepSections(WireAnswer& w) const override {
+    if (!keep) return;
+    w.authority = convertAll(authority);
+    w.additional = convertAll(additional);
+  }
 };
 
 }  // namespace
@@ -707,10 +728,10 @@ WireAnswer classifyWith(const Question& q, std::uint16_t expectedId, const std::
                                         std::to_string(kMaxRecordsPerMessage));
   }
 
-  if (direct && !keepSections) {
+  if (direct) {
     // One reader per thread, its buffers reused from message to message.
     thread_local DirectSections reader;
-    if (reader.read(data, len)) return classify(q, expectedId, reader, std::move(w));
+    if (reader.read(data, len, keepSections)) return classify(q, expectedId, reader, std::move(w));
   }
 
   ldns_pkt* raw = nullptr;
@@ -748,7 +769,7 @@ WireAnswer classifyResponseLdns(const Question& q, std::uint16_t expectedId,
 
 bool readsDirectly(const std::uint8_t* data, std::size_t len) {
   DirectSections reader;
-  return data && reader.read(data, len);
+  return data && reader.read(data, len, true);
 }
 
 std::string dnsLibraryVersions() {

@@ -80,9 +80,9 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
                             std::size_t len, const std::string& server, bool keepSections);
 
 // The same classification with ldns reading every message. classifyResponse reads the common
-// responses itself when the sections are not kept (the direct reader in wire.cc: A, AAAA, NS,
-// CNAME, PTR, MX, SRV, TXT and SOA records with plain names) and leaves every other message to
-// ldns; fuzz/fuzz_wire_readers.cc holds the two to the same result on every message.
+// responses itself (the direct reader in wire.cc: A, AAAA, NS, CNAME, PTR, MX, SRV, TXT and SOA
+// records with plain names) and leaves every other message to ldns; fuzz/fuzz_wire_readers.cc
+// holds the two to the same result, sections kept or not, on every message.
 WireAnswer classifyResponseLdns(const Question& q, std::uint16_t expectedId,
                                 const std::uint8_t* data, std::size_t len,
                                 const std::string& server, bool keepSections);
