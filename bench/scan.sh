@@ -36,7 +36,8 @@
 #   - the summary: the median (min, max) over rounds of that ratio, with the ratio of each
 #     round, for the multi-thread figure (offboard --threads T unpinned vs dnsperf unpinned),
 #     without shared answers, and for the single-thread efficiency (offboard --threads 1 on
-#     core 0, NSD on core 1, vs dnsperf pinned the same way); client CPU µs per query (median);
+#     core 0, NSD on core 1, vs dnsperf pinned the same way); client CPU µs per query (median),
+#     and of it the user time (the rest is the kernel's work per datagram);
 #     questions per domain with and without the shared answers, as offboard counted them
 #     (--stats), next to the query lists' lines per domain (exact for one thread; with several,
 #     each thread has its own cache and asks a shared follow-up once itself), and the median
@@ -157,6 +158,7 @@ pin_server() {
 }
 
 # measure OUTFILE CMD...: runs CMD under /usr/bin/time; sets M_WALL (s), M_CPU (s, user+sys),
+# M_USER (s, user alone),
 # M_RSS (KiB), M_PREEMPT (times CMD was switched out involuntarily) and M_SERVER (s of NSD CPU
 # while CMD ran).
 measure() {
@@ -168,12 +170,13 @@ measure() {
   # GNU time writes "Command exited with non-zero status N" first when N != 0.
   read -r M_WALL u s M_RSS M_PREEMPT < <(tail -n 1 "$WORK/time.txt")
   M_CPU=$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.3f", u + s}')
+  M_USER=$u
 }
 
 # record ROUND TOOL QUERIES FAILURES RETRIES [QUESTIONS DOMAINS]: one row of the results.
 record() {
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$M_WALL" "$M_CPU" "$M_RSS" "$4" "$5" \
-    "$M_SERVER" "$M_PREEMPT" "${6:--}" "${7:--}" >>"$RESULTS"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$M_WALL" "$M_CPU" "$M_RSS" "$4" "$5" \
+    "$M_SERVER" "$M_PREEMPT" "${6:--}" "${7:--}" "$M_USER" >>"$RESULTS"
 }
 
 # offboard_run ROUND LABEL INPUT [PREFIX...] -- [SCAN OPTION...]: one offboard scan, recorded.
@@ -334,7 +337,7 @@ awk -F'\t' -v threads="$THREADS" -v nq="$NQ" -v nqu="$NQU" -v n="$N" '
     if ($2 == "dnsperf") refu[$1] = rate
     else if ($2 == "dnsperf pinned") refp[$1] = rate
     else qps[$1, $2] = rate
-    if ($3 > 0) { cpu[$2, ++ncpu[$2]] = $5 * 1e6 / $3 }
+    if ($3 > 0) { cpu[$2, ++ncpu[$2]] = $5 * 1e6 / $3; usr[$2, ncpu[$2]] = $13 * 1e6 / $3 }
     if ($12 > 0) { qd[$2] = $11 / $12 }
     walls[$2, ++nwall[$2]] = $4 }
   END {
@@ -349,6 +352,14 @@ awk -F'\t' -v threads="$THREADS" -v nq="$NQ" -v nqu="$NQU" -v n="$N" '
       s = s sprintf("%s%s %.1f", s == "" ? "" : ", ", tools[t], median(c, k))
     }
     if (s != "") printf "%-46s %s\n", "client CPU us per query (median):", s
+    s = ""
+    for (t = 1; t <= 5; t++) {
+      k = ncpu[tools[t]]; if (k == 0) continue
+      delete c; for (i = 1; i <= k; i++) c[i] = usr[tools[t], i]
+      s = s sprintf("%s%s %.1f", s == "" ? "" : ", ", tools[t], median(c, k))
+    }
+    # The rest is the kernel: on loopback, sending a datagram also delivers it to the server.
+    if (s != "") printf "%-46s %s\n", "  of which user time (the rest: the kernel):", s
     printf "%-46s shared %s (--threads %s), %s (--threads 1); queries.txt %.2f\n", "questions per domain (--stats):",
       ("offboard scan" in qd) ? sprintf("%.2f", qd["offboard scan"]) : "-", threads,
       ("offboard pinned" in qd) ? sprintf("%.2f", qd["offboard pinned"]) : "-", nq / n
