@@ -727,7 +727,7 @@ using ProbeNames = std::array<DnsName, kProbeCount>;
 // with hundreds of domains in flight. Two generations, as spfQueryingTermsOf keeps them.
 std::shared_ptr<const ProbeNames> probeNames(const DnsName& domain) {
   using Generation = std::unordered_map<DnsName, std::shared_ptr<const ProbeNames>, DnsNameHash>;
-  constexpr std::size_t kPerGeneration = 1024;
+  constexpr std::size_t kPerGeneration = 256;
   thread_local Generation current, previous;
   if (auto it = current.find(domain); it != current.end()) return it->second;
   std::shared_ptr<const ProbeNames> names;
