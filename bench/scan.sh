@@ -319,6 +319,16 @@ awk -F'\t' -v threads="$THREADS" -v nq="$NQ" -v nqu="$NQU" -v n="$N" '
     for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
     return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
   }
+  # mediansOf(A): "tool m, tool m, ..." for the tools of `tools`, m the median of A[tool, 1..k].
+  function mediansOf(a,   s, t, k, i, c) {
+    s = ""
+    for (t = 1; t <= 5; t++) {
+      k = ncpu[tools[t]]; if (k == 0) continue
+      split("", c); for (i = 1; i <= k; i++) c[i] = a[tools[t], i]
+      s = s sprintf("%s%s %.1f", s == "" ? "" : ", ", tools[t], median(c, k))
+    }
+    return s
+  }
   # ratio TOOL REF LABEL: the line for TOOL against the reference rates REF (by round).
   function ratio(want, label, isPinned,   r, k, x, s, ref) {
     k = 0; s = ""
@@ -345,19 +355,9 @@ awk -F'\t' -v threads="$THREADS" -v nq="$NQ" -v nqu="$NQU" -v n="$N" '
     ratio("offboard unshared", "  the same, --no-shared-answers:", 0)
     ratio("offboard pinned", "single thread (offboard core 0, NSD core 1):", 1)
     split("offboard scan|offboard unshared|offboard pinned|dnsperf|dnsperf pinned", tools, "|")
-    s = ""
-    for (t = 1; t <= 5; t++) {
-      k = ncpu[tools[t]]; if (k == 0) continue
-      delete c; for (i = 1; i <= k; i++) c[i] = cpu[tools[t], i]
-      s = s sprintf("%s%s %.1f", s == "" ? "" : ", ", tools[t], median(c, k))
-    }
+    s = mediansOf(cpu)
     if (s != "") printf "%-46s %s\n", "client CPU us per query (median):", s
-    s = ""
-    for (t = 1; t <= 5; t++) {
-      k = ncpu[tools[t]]; if (k == 0) continue
-      delete c; for (i = 1; i <= k; i++) c[i] = usr[tools[t], i]
-      s = s sprintf("%s%s %.1f", s == "" ? "" : ", ", tools[t], median(c, k))
-    }
+    s = mediansOf(usr)
     # The rest is the kernel: on loopback, sending a datagram also delivers it to the server.
     if (s != "") printf "%-46s %s\n", "  of which user time (the rest: the kernel):", s
     printf "%-46s shared %s (--threads %s), %s (--threads 1); queries.txt %.2f\n", "questions per domain (--stats):",
