@@ -69,6 +69,20 @@ std::pair<Fd, Fd> udpPair() {
   return {std::move(a), std::move(b)};
 }
 
+// A socket connected to a loopback port nobody listens on (one just bound and closed): the
+// kernel answers a datagram to it with ICMP port unreachable, which the socket reports as
+// ECONNREFUSED on its next call.
+Fd connectedToClosedPort() {
+  int closedPort = 0;
+  {
+    Fd gone = boundUdp();
+    closedPort = ntohs(nameOf(gone.fd).sin_port);
+  }
+  Fd s = boundUdp();
+  connectTo(s.fd, loopback(static_cast<std::uint16_t>(closedPort)));
+  return s;
+}
+
 void sendText(int fd, const std::string& s) {
   REQUIRE(::send(fd, s.data(), s.size(), 0) == static_cast<ssize_t>(s.size()));
 }
@@ -177,13 +191,7 @@ TEST_CASE("partial batches: what arrives after a short refill waits for the next
 TEST_CASE("a socket's error is passed through where recvfrom() reports it") {
   // A port nobody listens on: the kernel answers a datagram to it with ICMP port unreachable,
   // which a connected UDP socket reports as ECONNREFUSED on its next call.
-  int closedPort = 0;
-  {
-    Fd gone = boundUdp();
-    closedPort = ntohs(nameOf(gone.fd).sin_port);
-  }
-  Fd s = boundUdp();
-  connectTo(s.fd, loopback(static_cast<std::uint16_t>(closedPort)));
+  Fd s = connectedToClosedPort();
   sendText(s.fd, "query");
   ::usleep(20000);  // the ICMP error is delivered on loopback at once; leave it time anyway
 
@@ -393,13 +401,7 @@ TEST_CASE("a full send buffer keeps the rest queued, in order, for the next flus
 }
 
 TEST_CASE("a send error is kept for the socket's next receive(), before anything else, once") {
-  int closedPort = 0;
-  {
-    Fd gone = boundUdp();
-    closedPort = ntohs(nameOf(gone.fd).sin_port);
-  }
-  Fd s = boundUdp();
-  connectTo(s.fd, loopback(static_cast<std::uint16_t>(closedPort)));
+  Fd s = connectedToClosedPort();
   sendText(s.fd, "first query");  // answered by ICMP port unreachable: the next call fails
   ::usleep(20000);
 
@@ -439,13 +441,7 @@ TEST_CASE("forget() drops a socket's queued datagrams and the error kept for it"
   CHECK(recvPlain(server.fd) == "<" + std::string(std::strerror(EAGAIN)) + ">");
   CHECK(recvPlain(client.fd) == "other socket");
 
-  int closedPort = 0;
-  {
-    Fd gone = boundUdp();
-    closedPort = ntohs(nameOf(gone.fd).sin_port);
-  }
-  Fd s = boundUdp();
-  connectTo(s.fd, loopback(static_cast<std::uint16_t>(closedPort)));
+  Fd s = connectedToClosedPort();
   sendText(s.fd, "x");
   ::usleep(20000);
   queueText(b, s.fd, "y");
