@@ -55,7 +55,8 @@ struct WireAnswer {
 // Classifies the `len` octets at `data` received from `server` (copied into obs.server) as the
 // answer to `q` sent with ID `expectedId`:
 //  - over 65535 octets, under 12, over kMaxRecordsPerMessage records, unparseable (ldns),
-//    trailing octets after the last record, QR=0, opcode not QUERY, another ID, QDCOUNT ≠ 1
+//    trailing octets after the last record, a TSIG record (offboard signs no query; ldns 1.8.3
+//    leaks all but the last of several), QR=0, opcode not QUERY, another ID, QDCOUNT ≠ 1
 //    or another question (name compared case-insensitively, RFC 4343) → Malformed;
 //  - TC=1 → Malformed with detail "truncated" and tc=true;
 //  - rcode FORMERR/SERVFAIL/NOTIMP/REFUSED/other (incl. EDNS extended rcodes) → FormErr/

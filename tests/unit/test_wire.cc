@@ -637,3 +637,24 @@ TEST_CASE("the readers agree on every corruption of a common response") {
   CHECK(mismatches == 0);
   CHECK(direct > base.size());  // many corruptions are still plain messages the reader takes
 }
+
+TEST_CASE("a TSIG record refuses the response before ldns reads it (ldns leaks all but the last)") {
+  // offboard signs no query, so no answer to one is signed; ldns 1.8.3 would keep the last
+  // TSIG of the additional section and leak the ones before it (the ASan run checks no leak).
+  const RR tsig{"key.example", 250, 255, 0, Bytes{0x00}, {}, {}};
+  Message m = response("contoso.com", type::MX);
+  m.answer = {mxRecord("contoso.com", 0, "contoso-com.mail.protection.outlook.com", 3600)};
+  for (std::size_t n : {1u, 2u, 3u}) {
+    CAPTURE(n);
+    m.additional.assign(n, tsig);
+    WireAnswer w = classify(ask("contoso.com", RRType::MX), m);
+    CHECK(w.obs.outcome == Outcome::Malformed);
+    CHECK(w.obs.detail == "TSIG record in the response (offboard signs no query)");
+    CHECK(w.obs.answer.empty());
+  }
+  // Also when the header declares more records than follow (ldns fails after the TSIGs).
+  m.additional.assign(2, tsig);
+  m.arcount = 18;
+  CHECK(classify(ask("contoso.com", RRType::MX), m).obs.detail ==
+        "TSIG record in the response (offboard signs no query)");
+}
