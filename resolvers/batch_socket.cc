@@ -14,6 +14,11 @@ constexpr std::size_t kMaxUdpPayload = 65507;
 // The kernel takes at most UIO_MAXIOV messages per sendmmsg().
 constexpr std::size_t kMaxSendRun = 1024;
 
+// Matches the kept error of socket `fd`.
+auto errorOf(int fd) {
+  return [fd](const std::pair<int, int>& e) { return e.first == fd; };
+}
+
 }  // namespace
 
 DatagramBatch::DatagramBatch(std::size_t slots, std::size_t slotOctets)
@@ -51,9 +56,7 @@ ssize_t DatagramBatch::receive(int fd, void* buf, std::size_t len, int flags, so
   if (owner_ == fd) {
     if (next_ < count_) return handOut(buf, len, from, fromLen);
     const bool drained = drained_;
-    owner_ = -1;
-    count_ = next_ = 0;
-    drained_ = false;
+    emptyRing();
     if (drained) {
       ++counters_.eagainSkipped;
       errno = EAGAIN;
@@ -205,11 +208,11 @@ void DatagramBatch::flush() {
 }
 
 bool DatagramBatch::hasError(int fd) const {
-  return std::any_of(errors_.begin(), errors_.end(), [fd](const auto& e) { return e.first == fd; });
+  return std::any_of(errors_.begin(), errors_.end(), errorOf(fd));
 }
 
 int DatagramBatch::takeError(int fd) {
-  auto it = std::find_if(errors_.begin(), errors_.end(), [fd](const auto& e) { return e.first == fd; });
+  auto it = std::find_if(errors_.begin(), errors_.end(), errorOf(fd));
   const int err = it->second;
   errors_.erase(it);
   return err;
@@ -217,21 +220,21 @@ int DatagramBatch::takeError(int fd) {
 
 // --- both ------------------------------------------------------------------------------------
 
+void DatagramBatch::emptyRing() {
+  owner_ = -1;
+  count_ = next_ = 0;
+  drained_ = false;
+}
+
 void DatagramBatch::forget(int fd) {
-  if (owner_ == fd) {
-    owner_ = -1;
-    count_ = next_ = 0;
-    drained_ = false;
-  }
+  if (owner_ == fd) emptyRing();
   if (!out_.empty()) {
     out_.erase(std::remove_if(out_.begin(), out_.end(), [fd](const Outgoing& o) { return o.fd == fd; }),
                out_.end());
     if (out_.empty()) outOctets_.clear();
   }
   blocked_.erase(std::remove(blocked_.begin(), blocked_.end(), fd), blocked_.end());
-  errors_.erase(std::remove_if(errors_.begin(), errors_.end(),
-                               [fd](const auto& e) { return e.first == fd; }),
-                errors_.end());
+  errors_.erase(std::remove_if(errors_.begin(), errors_.end(), errorOf(fd)), errors_.end());
 }
 
 bool DatagramBatch::mustRead(int fd) const {

@@ -111,6 +111,7 @@ class DatagramBatch {
   };
 
   ssize_t handOut(void* buf, std::size_t len, sockaddr* from, socklen_t* fromLen);
+  void emptyRing();  // no datagram read ahead, of any socket
   int takeError(int fd);
   bool hasError(int fd) const;
   // Sends out_[begin, end) (one socket's run); returns how many the kernel took.

@@ -58,12 +58,7 @@ std::string ldnsRdataText(const ldns_rr* rr) {
 
 std::optional<DnsName> nameFromRdf(const ldns_rdf* rdf) {
   if (!rdf || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME) return std::nullopt;
-  return DnsName::fromWire(std::span<const std::uint8_t>(ldns_rdf_data(rdf), ldns_rdf_size(rdf)));
-}
-
-bool rdfIsName(const ldns_rdf* rdf, const DnsName& name) {
-  if (!rdf || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME) return false;
-  return name.equalsWire(std::span<const std::uint8_t>(ldns_rdf_data(rdf), ldns_rdf_size(rdf)));
+  return DnsName::fromWire(rdfWire(rdf));
 }
 
 LdnsRdf rdfFromName(const DnsName& name) {

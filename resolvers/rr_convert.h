@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -35,10 +36,12 @@ using LdnsRdf = std::unique_ptr<ldns_rdf, LdnsRdfDeleter>;
 using LdnsZone = std::unique_ptr<ldns_zone, LdnsZoneDeleter>;
 using LdnsBuffer = std::unique_ptr<ldns_buffer, LdnsBufferDeleter>;
 
+// The octets of an rdf, in place (a DNAME's are its uncompressed wire form, root label included).
+inline std::span<const std::uint8_t> rdfWire(const ldns_rdf* rdf) {
+  return {ldns_rdf_data(rdf), ldns_rdf_size(rdf)};
+}
 // A DNAME-typed rdf (uncompressed wire labels) as a DnsName; nullopt if it is not a valid name.
 std::optional<DnsName> nameFromRdf(const ldns_rdf* rdf);
-// True when `rdf` is a DNAME rdf holding `name` (case-insensitively); builds no name.
-bool rdfIsName(const ldns_rdf* rdf, const DnsName& name);
 // A DnsName as an ldns DNAME rdf (for building queries and comparing with ldns data).
 LdnsRdf rdfFromName(const DnsName& name);
 

@@ -143,10 +143,6 @@ std::vector<Record> convertAll(const ldns_rr_list* list) {
   return out;
 }
 
-std::span<const std::uint8_t> rdfOctets(const ldns_rdf* rdf) {
-  return {ldns_rdf_data(rdf), ldns_rdf_size(rdf)};
-}
-
 // One class-IN record of the answer or authority section, as a reader hands it on: the owner
 // in uncompressed wire form (root label included, case as sent) and where the record is.
 struct RrRef {
@@ -191,7 +187,7 @@ struct LdnsSections final : Sections {
   void collect(const ldns_rr_list* list, std::vector<RrRef>& out) {
     out.reserve(list ? ldns_rr_list_rr_count(list) : 0);
     forEachClassIn(list, [&out](const ldns_rr* rr) {
-      out.push_back({rdfOctets(ldns_rr_owner(rr)), static_cast<RRType>(ldns_rr_get_type(rr)),
+      out.push_back({rdfWire(ldns_rr_owner(rr)), static_cast<RRType>(ldns_rr_get_type(rr)),
                      ldns_rr_ttl(rr), rr});
     });
   }
@@ -211,7 +207,7 @@ struct LdnsSections final : Sections {
     if (oneQuestion) {
       const ldns_rr* qrr = ldns_rr_list_rr(question, 0);
       const ldns_rdf* owner = ldns_rr_owner(qrr);
-      if (owner && ldns_rdf_get_type(owner) == LDNS_RDF_TYPE_DNAME) qname = rdfOctets(owner);
+      if (owner && ldns_rdf_get_type(owner) == LDNS_RDF_TYPE_DNAME) qname = rdfWire(owner);
       qtype = static_cast<RRType>(ldns_rr_get_type(qrr));
       qclass = static_cast<std::uint16_t>(ldns_rr_get_class(qrr));
     }
