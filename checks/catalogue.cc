@@ -222,9 +222,9 @@ const Signature* matchHost(Family family, const DnsName& host) {
 }
 
 bool isSpfRecord(std::string_view record) {
-  auto terms = spfTerms(record);
-  if (terms.empty()) return false;
-  std::string_view v = terms.front();
+  // The first term, as spfTerms would split it, without splitting the rest.
+  const std::size_t i = std::min(record.find_first_not_of(' '), record.size());
+  const std::string_view v = record.substr(i, record.find(' ', i) - i);
   return v.size() == 6 && startsWithNoCase(v, "v=spf1");
 }
 

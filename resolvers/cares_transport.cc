@@ -171,7 +171,10 @@ struct CaresTransport::Impl {
   std::deque<std::unique_ptr<Query>> queued;
   std::size_t inFlight = 0;  // queries handed to c-ares whose callback has not run
   std::vector<FormErr> formErrs;
-  std::deque<Ready> ready;
+  // Answers waiting for their callbacks: `ready` fills while c-ares reads, and deliver() hands
+  // them on from `delivering` (the two swap, so their room is reused: a deque would allocate
+  // a node per answer, a Ready being larger than its node).
+  std::vector<Ready> ready, delivering;
   std::unordered_map<ares_socket_t, SocketInterest> sockets;
   DatagramBatch batch;                 // UDP datagrams read ahead and queries queued to send
   std::vector<unsigned char> udpFds;   // by descriptor: 1 for a UDP socket c-ares opened
@@ -682,17 +685,27 @@ struct CaresTransport::Impl {
   }
 
   void deliver() {
-    // A callback may send (never finish) more queries: `ready` only grows at its back while
-    // one runs, which leaves the front in place. Popped even when the callback throws, so
-    // that no answer is delivered twice.
-    struct PopFront {
-      std::deque<Ready>& d;
-      ~PopFront() { d.pop_front(); }
+    // Each answer is handed to its callback in place, in `delivering`, which no callback
+    // touches (what one finishes goes to `ready`, for the next turn). When a callback throws,
+    // the answers after it go back to the front of `ready`, so none is delivered twice or lost.
+    struct Turn {
+      Impl& m;
+      std::size_t next = 0;
+      ~Turn() {
+        if (next < m.delivering.size()) {
+          m.ready.insert(m.ready.begin(), std::make_move_iterator(m.delivering.begin() + next),
+                         std::make_move_iterator(m.delivering.end()));
+        }
+        m.delivering.clear();
+      }
     };
     while (!ready.empty()) {
-      PopFront pop{ready};
-      Ready& r = ready.front();
-      if (r.cb) r.cb(std::move(r.answer));
+      delivering.swap(ready);
+      Turn turn{*this};
+      while (turn.next < delivering.size()) {
+        Ready& r = delivering[turn.next++];
+        if (r.cb) r.cb(std::move(r.answer));
+      }
     }
   }
 

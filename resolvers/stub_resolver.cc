@@ -50,31 +50,52 @@ void StubResolver::submit(const Question& q, Callback cb) {
     local_.emplace_back(std::move(obs), std::move(cb));
     return;
   }
-  ask(q, 0, std::string(), std::move(cb));
+  ask(q, acquire(std::move(cb)));
 }
 
-void StubResolver::ask(const Question& q, std::size_t index, std::string failures, Callback cb) {
+StubResolver::Pending* StubResolver::acquire(Callback cb) {
+  Pending* p;
+  if (free_.empty()) {
+    p = &pending_.emplace_back();
+  } else {
+    p = free_.back();
+    free_.pop_back();
+  }
+  p->index = 0;
+  p->failures.clear();
+  p->cb = std::move(cb);
+  return p;
+}
+
+StubResolver::Callback StubResolver::release(Pending* p) {
+  Callback cb = std::move(p->cb);
+  p->cb = nullptr;
+  free_.push_back(p);
+  return cb;
+}
+
+void StubResolver::ask(const Question& q, Pending* p) {
   // The question comes back in the answer (obs.question): not captured, one copy fewer of a
   // name per query.
-  transport_.send(
-      servers_[index], q, /*rd=*/true,
-      [this, index, failures = std::move(failures), cb = std::move(cb)](WireAnswer w) mutable {
-        Observation obs = std::move(w.obs);
-        if (isEvidence(obs.outcome)) {
-          cb(std::move(obs));
-          return;
-        }
-        // Keep every server's failure: the report must say who failed and how.
-        if (!failures.empty()) failures += "; ";
-        failures += servers_[index] + ": " + std::string(outcomeName(obs.outcome));
-        if (!obs.detail.empty()) failures += " (" + obs.detail + ")";
-        if (index + 1 < servers_.size()) {
-          ask(obs.question, index + 1, std::move(failures), std::move(cb));
-          return;
-        }
-        obs.detail = std::move(failures);
-        cb(std::move(obs));
-      });
+  transport_.send(servers_[p->index], q, /*rd=*/true, [this, p](WireAnswer&& w) {
+    Observation& obs = w.obs;
+    if (isEvidence(obs.outcome)) {
+      release(p)(std::move(obs));
+      return;
+    }
+    // Keep every server's failure: the report must say who failed and how.
+    std::string& failures = p->failures;
+    if (!failures.empty()) failures += "; ";
+    failures += servers_[p->index] + ": " + std::string(outcomeName(obs.outcome));
+    if (!obs.detail.empty()) failures += " (" + obs.detail + ")";
+    if (p->index + 1 < servers_.size()) {
+      ++p->index;
+      ask(obs.question, p);
+      return;
+    }
+    obs.detail = std::move(failures);
+    release(p)(std::move(obs));
+  });
 }
 
 void StubResolver::run() {

@@ -47,10 +47,25 @@ class StubResolver : public Resolver {
   const std::vector<std::string>& servers() const { return servers_; }
 
  private:
-  void ask(const Question& q, std::size_t index, std::string failures, Callback cb);
+  // A question on its way through the servers: the one being asked, what the earlier ones
+  // said, the caller's callback. Kept in pending_ and reused through free_, so that the
+  // transport's callback holds two pointers, which std::function keeps in place (no
+  // allocation per question).
+  struct Pending {
+    std::size_t index = 0;
+    std::string failures;
+    Callback cb;
+  };
+  Pending* acquire(Callback cb);
+  // Frees `p` and returns its callback: called before the callback runs, so that one that
+  // throws leaves no slot taken.
+  Callback release(Pending* p);
+  void ask(const Question& q, Pending* p);
 
   std::vector<std::string> servers_;
   CaresTransport transport_;
+  std::deque<Pending> pending_;  // a deque: its elements stay where they are as it grows
+  std::vector<Pending*> free_;
   // Questions answered without a server (none configured, parent side or named servers asked): delivered
   // from run() so that a callback never runs inside submit().
   std::deque<std::pair<Observation, Callback>> local_;

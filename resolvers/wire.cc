@@ -567,8 +567,11 @@ WireAnswer classify(const Question& q, std::uint16_t expectedId, const Sections&
     DnsName owner;
     const RrRef* ref;
   };
-  std::vector<AuthorityRr> authority;
-  authority.reserve(m.authority.size());
+  // Scratch kept from answer to answer (one classification at a time per thread): their room
+  // is reused, no allocation per answer.
+  thread_local std::vector<AuthorityRr> authority;
+  thread_local std::vector<const RrRef*> typed, cnames;
+  authority.clear();
   for (const auto& e : m.authority) {
     if (auto owner = DnsName::fromWire(e.owner)) authority.push_back({std::move(*owner), &e});
   }
@@ -583,7 +586,8 @@ WireAnswer classify(const Question& q, std::uint16_t expectedId, const Sections&
   std::vector<DnsName> seen;  // the names of the chain, from the first CNAME followed on
   std::vector<Record> answer, chain;
   for (;;) {
-    std::vector<const RrRef*> typed, cnames;
+    typed.clear();
+    cnames.clear();
     for (const auto& e : m.answer) {
       if (!current->equalsWire(e.owner)) continue;
       if (e.type == q.type || q.type == RRType::ANY) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace offboard {
 namespace {
@@ -47,11 +48,31 @@ bool plainOctet(unsigned char c) { return kPlainOctets[c]; }
 // Lower-cases ASCII in place over a whole wire-form buffer. Length octets (0-63) are below 'A'
 // and so untouched, which lets one flat loop do every label at once.
 static_assert(DnsName::kMaxLabel < 'A');
-void lowerWire(std::string& wire) {
-  for (char& c : wire) c = lowerAscii(c);
+void lowerWire(char* wire, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) wire[i] = lowerAscii(wire[i]);
 }
 
 }  // namespace
+
+void DnsName::setWire(const char* p, std::size_t n) {
+  size_ = static_cast<std::uint8_t>(n);
+  if (n <= kInline) {
+    std::memcpy(inline_, p, n);
+    return;
+  }
+  char* h = new char[n];
+  std::memcpy(h, p, n);
+  std::memcpy(inline_, &h, sizeof h);
+}
+
+void DnsName::copyFrom(const DnsName& o) {
+  if (o.onHeap()) {
+    setWire(o.heap(), o.size_);
+  } else {
+    size_ = o.size_;
+    std::memcpy(inline_, o.inline_, kInline);
+  }
+}
 
 DnsName DnsName::root() {
   DnsName n;
@@ -137,13 +158,13 @@ std::optional<DnsName> DnsName::fromLabels(std::vector<std::string> labels, std:
   if (!checkLimits(labels, error)) return std::nullopt;
   DnsName n;
   n.valid_ = true;
+  char wire[kMaxWire];
   std::size_t size = 0;
-  for (const auto& l : labels) size += 1 + l.size();
-  n.wire_.reserve(size);
   for (const auto& l : labels) {
-    n.wire_.push_back(static_cast<char>(l.size()));
-    for (char c : l) n.wire_.push_back(lowerAscii(c));
+    wire[size++] = static_cast<char>(l.size());
+    for (char c : l) wire[size++] = lowerAscii(c);
   }
+  n.setWire(wire, size);
   return n;
 }
 
@@ -162,8 +183,10 @@ std::optional<DnsName> DnsName::fromWire(std::span<const std::uint8_t> wire, std
       }
       DnsName n;
       n.valid_ = true;
-      n.wire_.assign(reinterpret_cast<const char*>(wire.data()), i);
-      lowerWire(n.wire_);
+      char lower[kMaxWire];
+      std::memcpy(lower, wire.data(), i);
+      lowerWire(lower, i);
+      n.setWire(lower, i);
       return n;
     }
     if (len > kMaxLabel) {
@@ -178,34 +201,38 @@ std::optional<DnsName> DnsName::fromWire(std::span<const std::uint8_t> wire, std
 }
 
 std::size_t DnsName::labelCount() const {
+  const std::string_view w = wireLabels();
   std::size_t n = 0;
-  for (std::size_t i = 0; i < wire_.size(); i += 1 + static_cast<std::uint8_t>(wire_[i])) ++n;
+  for (std::size_t i = 0; i < w.size(); i += 1 + static_cast<std::uint8_t>(w[i])) ++n;
   return n;
 }
 
 std::vector<std::string> DnsName::labels() const {
+  const std::string_view w = wireLabels();
   std::vector<std::string> out;
-  for (std::size_t i = 0; i < wire_.size(); i += 1 + static_cast<std::uint8_t>(wire_[i]))
-    out.emplace_back(wire_, i + 1, static_cast<std::uint8_t>(wire_[i]));
+  for (std::size_t i = 0; i < w.size(); i += 1 + static_cast<std::uint8_t>(w[i]))
+    out.emplace_back(w.substr(i + 1, static_cast<std::uint8_t>(w[i])));
   return out;
 }
 
 bool DnsName::isPartOf(const DnsName& zone) const {
   if (!valid_ || !zone.valid_) return false;
-  if (zone.wire_.size() > wire_.size()) return false;
+  const std::string_view w = wireLabels(), z = zone.wireLabels();
+  if (z.size() > w.size()) return false;
   // Step over whole labels until what is left is as long as the zone: a match must start on
   // a label boundary.
   std::size_t i = 0;
-  while (wire_.size() - i > zone.wire_.size()) i += 1 + static_cast<std::uint8_t>(wire_[i]);
-  return wire_.size() - i == zone.wire_.size() &&
-         std::string_view(wire_).substr(i) == std::string_view(zone.wire_);
+  while (w.size() - i > z.size()) i += 1 + static_cast<std::uint8_t>(w[i]);
+  return w.size() - i == z.size() && w.substr(i) == z;
 }
 
 DnsName DnsName::parent() const {
-  if (!valid_ || wire_.empty()) return DnsName();
+  if (!valid_ || size_ == 0) return DnsName();
+  const std::string_view w = wireLabels();
+  const std::size_t skip = 1 + static_cast<std::uint8_t>(w[0]);
   DnsName p;
   p.valid_ = true;
-  p.wire_.assign(wire_, 1 + static_cast<std::uint8_t>(wire_[0]));
+  p.setWire(w.data() + skip, w.size() - skip);
   return p;
 }
 
@@ -215,39 +242,46 @@ std::optional<DnsName> DnsName::prepend(std::string_view label) const {
 
 std::optional<DnsName> DnsName::prepend(std::span<const std::string_view> labels) const {
   if (!valid_) return std::nullopt;
-  std::size_t size = wire_.size();
+  std::size_t size = size_;
   for (auto l : labels) {
     if (l.empty() || l.size() > kMaxLabel) return std::nullopt;
     size += 1 + l.size();
   }
   if (size + 1 > kMaxWire) return std::nullopt;
+  char wire[kMaxWire];
+  std::size_t at = 0;
+  for (auto l : labels) {
+    wire[at++] = static_cast<char>(l.size());
+    std::memcpy(wire + at, l.data(), l.size());
+    at += l.size();
+  }
+  lowerWire(wire, at);                   // the new labels only:
+  std::memcpy(wire + at, wireData(), size_);  // *this is lower-case already
   DnsName n;
   n.valid_ = true;
-  n.wire_.reserve(size);
-  for (auto l : labels) {
-    n.wire_.push_back(static_cast<char>(l.size()));
-    n.wire_.append(l);
-  }
-  lowerWire(n.wire_);     // the new labels only:
-  n.wire_.append(wire_);  // *this is lower-case already
+  n.setWire(wire, size);
   return n;
 }
 
 std::vector<std::string> DnsName::labelsBelow(const DnsName& origin) const {
   if (!isPartOf(origin)) return {};
+  const std::string_view w = wireLabels();
   std::vector<std::string> out;
-  const std::size_t end = wire_.size() - origin.wire_.size();
-  for (std::size_t i = 0; i < end; i += 1 + static_cast<std::uint8_t>(wire_[i]))
-    out.emplace_back(wire_, i + 1, static_cast<std::uint8_t>(wire_[i]));
+  const std::size_t end = w.size() - origin.size_;
+  for (std::size_t i = 0; i < end; i += 1 + static_cast<std::uint8_t>(w[i]))
+    out.emplace_back(w.substr(i + 1, static_cast<std::uint8_t>(w[i])));
   return out;
 }
 
 bool DnsName::equalsWire(std::span<const std::uint8_t> wire) const {
   // Same octets, the final zero octet included: then wire is a well-formed name (it matches
   // one), and since the length octets agree, a case-folded compare of the rest is exact.
-  if (!valid_ || wire.size() != wire_.size() + 1 || wire.back() != 0) return false;
-  for (std::size_t i = 0; i < wire_.size(); ++i) {
-    if (lowerAscii(static_cast<char>(wire[i])) != wire_[i]) return false;
+  if (!valid_ || wire.size() != std::size_t{size_} + 1 || wire.back() != 0) return false;
+  const char* own = wireData();
+  // Servers echo the name as it was asked, and offboard asks in lower case: the same octets.
+  if (std::memcmp(wire.data(), own, size_) == 0) return true;
+  for (std::size_t i = 0; i < size_; ++i) {
+    if (lowerAscii(static_cast<char>(wire[i])) != own[i]) return false;
   }
   return true;
 }
@@ -260,14 +294,15 @@ std::string DnsName::toString() const {
 
 void DnsName::appendTo(std::string& out) const {
   if (!valid_) return;
-  if (wire_.empty()) {
+  if (size_ == 0) {
     out.push_back('.');
     return;
   }
-  out.reserve(out.size() + wire_.size() + 8);
-  for (std::size_t i = 0; i < wire_.size();) {
-    const std::size_t len = static_cast<std::uint8_t>(wire_[i]);
-    const char* label = wire_.data() + i + 1;
+  const std::string_view w = wireLabels();
+  out.reserve(out.size() + w.size() + 8);
+  for (std::size_t i = 0; i < w.size();) {
+    const std::size_t len = static_cast<std::uint8_t>(w[i]);
+    const char* label = w.data() + i + 1;
     bool plain = true;
     for (std::size_t j = 0; j < len; ++j) plain &= plainOctet(static_cast<unsigned char>(label[j]));
     if (plain) {
@@ -300,12 +335,12 @@ std::string DnsName::toStringNoDot() const {
 }
 
 bool operator==(const DnsName& a, const DnsName& b) {
-  return a.valid_ == b.valid_ && a.wire_ == b.wire_;
+  return a.valid_ == b.valid_ && a.wireLabels() == b.wireLabels();
 }
 
 namespace {
 // Offsets of the labels of a wire form, leftmost first (at most 127 labels fit in 255 octets).
-std::size_t labelOffsets(const std::string& wire, std::array<std::uint8_t, 128>& at) {
+std::size_t labelOffsets(std::string_view wire, std::array<std::uint8_t, 128>& at) {
   std::size_t n = 0;
   for (std::size_t i = 0; i < wire.size(); i += 1 + static_cast<std::uint8_t>(wire[i]))
     at[n++] = static_cast<std::uint8_t>(i);
@@ -316,10 +351,11 @@ std::size_t labelOffsets(const std::string& wire, std::array<std::uint8_t, 128>&
 bool operator<(const DnsName& a, const DnsName& b) {
   if (a.valid_ != b.valid_) return !a.valid_;
   std::array<std::uint8_t, 128> oa, ob;
-  std::size_t na = labelOffsets(a.wire_, oa), nb = labelOffsets(b.wire_, ob);
+  const std::string_view wa = a.wireLabels(), wb = b.wireLabels();
+  std::size_t na = labelOffsets(wa, oa), nb = labelOffsets(wb, ob);
   for (std::size_t k = 1; k <= na && k <= nb; ++k) {
-    std::string_view la(a.wire_.data() + oa[na - k] + 1, static_cast<std::uint8_t>(a.wire_[oa[na - k]]));
-    std::string_view lb(b.wire_.data() + ob[nb - k] + 1, static_cast<std::uint8_t>(b.wire_[ob[nb - k]]));
+    std::string_view la = wa.substr(oa[na - k] + 1, static_cast<std::uint8_t>(wa[oa[na - k]]));
+    std::string_view lb = wb.substr(ob[nb - k] + 1, static_cast<std::uint8_t>(wb[ob[nb - k]]));
     if (la != lb) return la < lb;
   }
   return na < nb;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -27,6 +28,25 @@ class DnsName {
 
   // An empty (invalid) name; `isEmpty()` is true. Not the root.
   DnsName() = default;
+  DnsName(const DnsName& o) : valid_(o.valid_) { copyFrom(o); }
+  DnsName(DnsName&& o) noexcept : valid_(o.valid_) { takeFrom(o); }
+  DnsName& operator=(const DnsName& o) {
+    if (this != &o) {
+      release();
+      valid_ = o.valid_;
+      copyFrom(o);
+    }
+    return *this;
+  }
+  DnsName& operator=(DnsName&& o) noexcept {
+    if (this != &o) {
+      release();
+      valid_ = o.valid_;
+      takeFrom(o);
+    }
+    return *this;
+  }
+  ~DnsName() { release(); }
 
   // The root name ".".
   static DnsName root();
@@ -52,14 +72,14 @@ class DnsName {
   bool equalsWire(std::span<const std::uint8_t> wire) const;
 
   bool isEmpty() const { return !valid_; }
-  bool isRoot() const { return valid_ && wire_.empty(); }
+  bool isRoot() const { return valid_ && size_ == 0; }
   std::size_t labelCount() const;
   // The labels, leftmost first (a copy: the name is stored in wire form).
   std::vector<std::string> labels() const;
   // Octets of the uncompressed wire form (root = 1).
-  std::size_t wireLength() const { return wire_.size() + 1; }
+  std::size_t wireLength() const { return std::size_t{size_} + 1; }
   // The uncompressed wire form, lower-case, without the final zero octet (root: empty).
-  std::string_view wireLabels() const { return wire_; }
+  std::string_view wireLabels() const { return {wireData(), size_}; }
 
   // True when this name equals `zone` or lies below it, label-wise and case-insensitively.
   bool isPartOf(const DnsName& zone) const;
@@ -89,11 +109,39 @@ class DnsName {
   friend bool operator<(const DnsName& a, const DnsName& b);
 
  private:
-  // Length-prefixed labels as on the wire, ASCII lower-case, without the root's zero octet: one
-  // allocation per name (none for short ones), and equality is a byte comparison.
-  std::string wire_;
+  // The wire form is kept as length-prefixed labels, ASCII lower-case, without the root's zero
+  // octet (at most kMaxWire - 1 octets), so that equality is a byte comparison. Up to kInline
+  // octets it lives in the object itself, as nearly every name does: a copy is then a fixed
+  // copy of 64 octets, no allocation (names are copied into every question, record and
+  // finding). A longer one is on the heap, its pointer in the first octets of inline_.
+  static constexpr std::size_t kInline = 62;
+  static_assert(kInline >= sizeof(char*));
+  bool onHeap() const { return size_ > kInline; }
+  char* heap() const {
+    char* p;
+    std::memcpy(&p, inline_, sizeof p);
+    return p;
+  }
+  const char* wireData() const { return onHeap() ? heap() : inline_; }
+  // Sets the wire form to the `n` octets at `p` (n < kMaxWire), as they are: the caller has
+  // lower-cased them. Replaces no storage: only on a name that holds none (new, or released).
+  void setWire(const char* p, std::size_t n);
+  void copyFrom(const DnsName& o);
+  void takeFrom(DnsName& o) noexcept {
+    size_ = o.size_;
+    std::memcpy(inline_, o.inline_, kInline);
+    o.size_ = 0;  // a heap pointer now owned here
+  }
+  void release() noexcept {
+    if (onHeap()) delete[] heap();
+    size_ = 0;
+  }
+
+  char inline_[kInline] = {};
+  std::uint8_t size_ = 0;
   bool valid_ = false;
 };
+static_assert(sizeof(DnsName) == 64);
 
 // Hash for unordered containers (case-insensitive, consistent with operator==).
 struct DnsNameHash {

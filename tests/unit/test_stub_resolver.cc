@@ -11,6 +11,7 @@
 #include <chrono>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 
 #include "fake_resolver.h"
@@ -514,6 +515,30 @@ TEST_CASE("callbacks may submit follow-up questions; run() returns when all are 
   });
   r.run();
   CHECK(order == std::vector<std::string>{"mx", "a", "a"});
+}
+
+TEST_CASE("a callback that throws: run() passes it on, and every other answer comes once") {
+  FakeDns dns(normal);
+  StubResolver r({dns.address()}, fast());
+  std::vector<int> calls(20, 0);
+  for (int i = 0; i < 20; ++i) {
+    r.submit(ask("n" + std::to_string(i) + ".contoso.com", RRType::A), [&, i](Observation o) {
+      ++calls[static_cast<std::size_t>(i)];
+      CHECK(o.outcome == Outcome::Answer);
+      if (i == 3 || i == 11) throw std::runtime_error("callback " + std::to_string(i));
+    });
+  }
+  int thrown = 0;
+  for (int round = 0; round < 5; ++round) {
+    try {
+      r.run();
+      break;
+    } catch (const std::runtime_error&) {
+      ++thrown;
+    }
+  }
+  CHECK(thrown == 2);
+  CHECK(calls == std::vector<int>(20, 1));
 }
 
 TEST_CASE("the overall deadline bounds run(): what is left ends as Timeout") {
