@@ -48,8 +48,24 @@ bool plainOctet(unsigned char c) { return kPlainOctets[c]; }
 // Lower-cases ASCII in place over a whole wire-form buffer. Length octets (0-63) are below 'A'
 // and so untouched, which lets one flat loop do every label at once.
 static_assert(DnsName::kMaxLabel < 'A');
+// Eight octets at a time: an octet below 0x80 gets 0x20 added when it is 'A'..'Z' (the high bit
+// of x + (0x80 - 'A') is set from 'A' on, that of x + (0x80 - 'Z' - 1) from past 'Z' on; seven
+// bits each, so no sum carries into the next octet); octets from 0x80 on stay as they are.
 void lowerWire(char* wire, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) wire[i] = lowerAscii(wire[i]);
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHigh = 0x80 * kOnes;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, wire + i, 8);
+    const std::uint64_t low7 = x & ~kHigh;
+    const std::uint64_t fromA = low7 + (0x80 - 'A') * kOnes;
+    const std::uint64_t pastZ = low7 + (0x80 - 'Z' - 1) * kOnes;
+    const std::uint64_t upper = fromA & ~pastZ & ~x & kHigh;
+    x |= upper >> 2;
+    std::memcpy(wire + i, &x, 8);
+  }
+  for (; i < n; ++i) wire[i] = lowerAscii(wire[i]);
 }
 
 }  // namespace
@@ -332,10 +348,6 @@ std::string DnsName::toStringNoDot() const {
   std::string s = toString();
   if (s.size() > 1 && s.back() == '.') s.pop_back();
   return s;
-}
-
-bool operator==(const DnsName& a, const DnsName& b) {
-  return a.valid_ == b.valid_ && a.wireLabels() == b.wireLabels();
 }
 
 namespace {

@@ -103,7 +103,12 @@ class DnsName {
   std::string toStringNoDot() const;
 
   // Case-insensitive equality (ASCII only, RFC 4343).
-  friend bool operator==(const DnsName& a, const DnsName& b);
+  // Inline: names are compared by the hundred per domain (finding an observation, matching the
+  // catalogue), and most pairs differ in length.
+  friend bool operator==(const DnsName& a, const DnsName& b) {
+    return a.size_ == b.size_ && a.valid_ == b.valid_ &&
+           std::memcmp(a.wireData(), b.wireData(), a.size_) == 0;
+  }
   friend bool operator!=(const DnsName& a, const DnsName& b) { return !(a == b); }
   // Canonical DNS ordering (RFC 4034 §6.1), case-insensitive; for maps and sets.
   friend bool operator<(const DnsName& a, const DnsName& b);

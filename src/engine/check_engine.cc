@@ -79,7 +79,7 @@ class Driver {
   void ask(Active* a, const Question& q) {
     ++a->outstanding;
     if (stats_) ++stats_->asked;
-    resolver_.submit(q, [this, a](Observation o) { completed(a, std::move(o)); });
+    resolver_.submit(q, [this, a](Observation&& o) { completed(a, std::move(o)); });
   }
 
   // A follow-up: from the shared answers when they hold it, joined to the same question when
@@ -105,12 +105,12 @@ class Driver {
     if (stats_) ++stats_->asked;
     // The key lives in its map node until shared() erases it: two pointers, no allocation.
     const std::string* k = &it->first;
-    resolver_.submit(q, [this, k](Observation o) { shared(*k, std::move(o)); });
+    resolver_.submit(q, [this, k](Observation&& o) { shared(*k, std::move(o)); });
     return true;
   }
 
   // A shared question answered: kept for its TTL, and handed to every domain waiting for it.
-  void shared(const std::string& key, Observation o) {
+  void shared(const std::string& key, Observation&& o) {
     cache_.store(o);
     auto it = inFlight_.find(key);  // `key` is this entry's own: read before the erase
     std::vector<Active*> waiters = std::move(it->second);
@@ -121,7 +121,7 @@ class Driver {
     }
   }
 
-  void completed(Active* a, Observation o) {
+  void completed(Active* a, Observation&& o) {
     a->observed.push_back(std::move(o));
     if (--a->outstanding > 0) return;
     advance(a);

@@ -1,5 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <span>
+#include <string>
+#include <vector>
+
 #include "core/dns_name.h"
 
 using offboard::DnsName;
@@ -164,6 +169,65 @@ TEST_CASE("equalsWire agrees with fromWire(...) == name, case-insensitively") {
   CHECK(DnsName::parse(".")->equalsWire(w({0})));
   CHECK_FALSE(www.equalsWire(w({0})));
   CHECK_FALSE(DnsName().equalsWire(w({0})));
+}
+
+TEST_CASE("every octet is lower-cased as ASCII, at every offset, and only 'A'..'Z' change") {
+  // 21 octets of wire form: two whole words of the eight-at-a-time loop and a tail of five,
+  // each octet value at every offset; the name is built from wire form, labels and prepend.
+  for (int v = 1; v < 256; ++v) {
+    const char c = static_cast<char>(v);
+    const char want = (v >= 'A' && v <= 'Z') ? static_cast<char>(v + 32) : c;
+    for (std::size_t at = 0; at < 20; ++at) {
+      std::string label(20, 'x');
+      label[at] = c;
+      std::vector<std::uint8_t> wire;
+      wire.push_back(20);
+      for (char o : label) wire.push_back(static_cast<std::uint8_t>(o));
+      wire.push_back(0);
+      auto fromWire = DnsName::fromWire(wire);
+      auto fromLabels = DnsName::fromLabels({label});
+      const std::string_view tail[] = {label};
+      auto prepended = DnsName::root().prepend(std::span<const std::string_view>(tail));
+      REQUIRE(fromWire);
+      REQUIRE(fromLabels);
+      REQUIRE(prepended);
+      std::string expected = label;
+      expected[at] = want;
+      CHECK(fromWire->wireLabels().substr(1) == expected);
+      CHECK(*fromLabels == *fromWire);
+      CHECK(*prepended == *fromWire);
+      CHECK(fromWire->equalsWire(wire));
+    }
+  }
+}
+
+TEST_CASE("a name past the 62 octets kept in place behaves as a short one") {
+  // 62 octets of wire form fit in the object; 63 and more are kept on the heap.
+  for (std::size_t size : {60u, 61u, 62u, 63u, 64u, 120u, 254u}) {
+    std::vector<std::string> labels;
+    std::size_t left = size;
+    while (left > 0) {
+      const std::size_t take = std::min<std::size_t>(left - 1, 63);
+      REQUIRE(take > 0);
+      labels.push_back(std::string(take, static_cast<char>('A' + labels.size() % 26)));
+      left -= take + 1;
+    }
+    auto n = DnsName::fromLabels(labels);
+    REQUIRE(n);
+    CHECK(n->wireLength() == size + 1);
+    DnsName copy = *n;
+    CHECK(copy == *n);
+    DnsName moved = std::move(copy);
+    CHECK(moved == *n);
+    DnsName assigned = *DnsName::parse("short.example");
+    assigned = moved;
+    CHECK(assigned == *n);
+    assigned = *DnsName::parse("short.example");  // from the heap back into place
+    CHECK(assigned.toString() == "short.example.");
+    CHECK(moved.parent().isPartOf(moved.parent()));
+    CHECK(n->isPartOf(n->parent()));
+    CHECK(DnsName::parse(n->toString()) == *n);
+  }
 }
 
 TEST_CASE("ordering and hashing follow the labels from the right, case-insensitively") {
