@@ -514,20 +514,19 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
 
 namespace {
 
-WireAnswer failed(WireAnswer& w, Outcome o, std::string detail) {
+void markFailed(WireAnswer& w, Outcome o, std::string detail) {
   w.obs.outcome = o;
   w.obs.detail = std::move(detail);
   w.obs.answer.clear();
   w.obs.chain.clear();
   w.obs.negativeTtl.reset();
   w.referral = false;
-  return std::move(w);
 }
 
-// Every rule of an answer, over the sections a reader took apart (the rules wire.h lists).
-WireAnswer classify(const Question& q, std::uint16_t expectedId, const Sections& m,
-                    WireAnswer w) {
-  auto fail = [&w](Outcome o, std::string detail) { return failed(w, o, std::move(detail)); };
+// Every rule of an answer, over the sections a reader took apart (the rules wire.h lists), into
+// `w` in place: a WireAnswer is a few hundred octets, and each move of it costs its destructor.
+void classify(const Question& q, std::uint16_t expectedId, const Sections& m, WireAnswer& w) {
+  auto fail = [&w](Outcome o, std::string detail) { markFailed(w, o, std::move(detail)); };
   w.aa = m.aa;
   w.tc = m.tc;
   w.ra = m.ra;
@@ -670,17 +669,17 @@ WireAnswer classify(const Question& q, std::uint16_t expectedId, const Sections&
     }
     w.obs.outcome = Outcome::NxDomain;
     w.obs.negativeTtl = negativeTtl;
-    return w;
+    return;
   }
   if (!answer.empty()) {
     w.obs.outcome = Outcome::Answer;
     w.obs.answer = std::move(answer);
-    return w;
+    return;
   }
   if (negativeTtl) {
     w.obs.outcome = Outcome::NoData;
     w.obs.negativeTtl = negativeTtl;
-    return w;
+    return;
   }
   if (!w.aa) {
     // A delegation: NS records for a zone enclosing the name, no SOA (RFC 1034 §4.3.2 step 3b).
@@ -695,13 +694,13 @@ WireAnswer classify(const Question& q, std::uint16_t expectedId, const Sections&
       w.referral = true;
       w.obs.outcome = Outcome::NotAvailable;
       w.obs.detail = "referral to " + zone->toString();
-      return w;
+      return;
     }
   }
   if (!w.obs.chain.empty()) {
     w.obs.outcome = Outcome::NotAvailable;
     w.obs.detail = "CNAME chain ends at " + current->toString() + " without an answer";
-    return w;
+    return;
   }
   return fail(Outcome::Malformed,
               "NOERROR with no answer and no SOA in authority (RFC 2308 §2.2)");
@@ -714,29 +713,35 @@ WireAnswer classifyWith(const Question& q, std::uint16_t expectedId, const std::
   WireAnswer w;
   w.obs.question = q;
   w.obs.server = server;
-  auto fail = [&w](Outcome o, std::string detail) { return failed(w, o, std::move(detail)); };
+  auto fail = [&w](Outcome o, std::string detail) { markFailed(w, o, std::move(detail)); };
 
   if (!data) len = 0;
   if (len > kMaxMessageOctets) {
-    return fail(Outcome::Malformed,
-                "message of " + std::to_string(len) + " octets exceeds 65535 octets");
+    fail(Outcome::Malformed,
+         "message of " + std::to_string(len) + " octets exceeds 65535 octets");
+    return w;
   }
   if (len < kHeaderOctets) {
-    return fail(Outcome::Malformed,
-                "message of " + std::to_string(len) + " octets is shorter than a DNS header");
+    fail(Outcome::Malformed,
+         "message of " + std::to_string(len) + " octets is shorter than a DNS header");
+    return w;
   }
   std::size_t qdcount = get16(data + 4);
   std::size_t declared = qdcount + get16(data + 6) + get16(data + 8) + get16(data + 10);
   if (declared > kMaxRecordsPerMessage) {
-    return fail(Outcome::Malformed, "header declares " + std::to_string(declared) +
-                                        " records, more than the limit of " +
-                                        std::to_string(kMaxRecordsPerMessage));
+    fail(Outcome::Malformed, "header declares " + std::to_string(declared) +
+                                 " records, more than the limit of " +
+                                 std::to_string(kMaxRecordsPerMessage));
+    return w;
   }
 
   if (direct) {
     // One reader per thread, its buffers reused from message to message.
     thread_local DirectSections reader;
-    if (reader.read(data, len, keepSections)) return classify(q, expectedId, reader, std::move(w));
+    if (reader.read(data, len, keepSections)) {
+      classify(q, expectedId, reader, w);
+      return w;
+    }
   }
 
   // Walked before ldns reads the message: ldns 1.8.3 keeps only the last TSIG record of the
@@ -744,25 +749,33 @@ WireAnswer classifyWith(const Question& q, std::uint16_t expectedId, const std::
   // it), so a message with one is refused before ldns sees it.
   Extent extent = messageExtent(data, len);
   if (extent.tsig > 0) {
-    return fail(Outcome::Malformed, "TSIG record in the response (offboard signs no query)");
+    fail(Outcome::Malformed, "TSIG record in the response (offboard signs no query)");
+    return w;
   }
   ldns_pkt* raw = nullptr;
   ldns_status st = ldns_wire2pkt(&raw, data, len);
   if (st != LDNS_STATUS_OK || !raw) {
     ldns_pkt_free(raw);
-    return fail(Outcome::Malformed, std::string("unparseable: ") + ldns_get_errorstr_by_id(st));
+    fail(Outcome::Malformed, std::string("unparseable: ") + ldns_get_errorstr_by_id(st));
+    return w;
   }
   LdnsSections sections(raw, keepSections);
   sections.qdcount = qdcount;
   if (extent.end == kNoEnd) {
-    return fail(Outcome::Malformed, "unparseable: sections overrun the message");
+    fail(Outcome::Malformed, "unparseable: sections overrun the message");
+    return w;
   }
   if (extent.end != len) {
-    return fail(Outcome::Malformed, std::to_string(len - extent.end) +
-                                        " octets of trailing data after the last record");
+    fail(Outcome::Malformed,
+         std::to_string(len - extent.end) + " octets of trailing data after the last record");
+    return w;
   }
-  if (!extent.problem.empty()) return fail(Outcome::Malformed, extent.problem);
-  return classify(q, expectedId, sections, std::move(w));
+  if (!extent.problem.empty()) {
+    fail(Outcome::Malformed, extent.problem);
+    return w;
+  }
+  classify(q, expectedId, sections, w);
+  return w;
 }
 
 }  // namespace

@@ -315,6 +315,22 @@ void DnsName::appendTo(std::string& out) const {
     return;
   }
   const std::string_view w = wireLabels();
+  // Every label plain (as nearly all are): the presentation form is the wire form with each
+  // length octet a dot after its label, written with one resize and one copy.
+  bool allPlain = true;
+  for (std::size_t i = 0; i < w.size() && allPlain; i += 1 + static_cast<std::uint8_t>(w[i])) {
+    const std::size_t len = static_cast<std::uint8_t>(w[i]);
+    for (std::size_t j = 1; j <= len; ++j) allPlain &= plainOctet(static_cast<unsigned char>(w[i + j]));
+  }
+  if (allPlain) {
+    const std::size_t at = out.size();
+    out.resize(at + w.size());
+    char* p = out.data() + at;
+    std::memcpy(p, w.data() + 1, w.size() - 1);
+    for (std::size_t i = 0; i < w.size(); i += 1 + static_cast<std::uint8_t>(w[i]))
+      p[i + static_cast<std::uint8_t>(w[i])] = '.';
+    return;
+  }
   out.reserve(out.size() + w.size() + 8);
   for (std::size_t i = 0; i < w.size();) {
     const std::size_t len = static_cast<std::uint8_t>(w[i]);

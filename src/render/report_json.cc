@@ -37,10 +37,18 @@ void appendJsonString(std::string& out, std::string_view s) {
                .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     return;
   }
-  out.push_back('"');
   if (need == 0) {
-    out.append(s);
-  } else {
+    // One resize for the quotes and the octets: no capacity check per character.
+    const std::size_t at = out.size();
+    out.resize(at + s.size() + 2);
+    char* p = out.data() + at;
+    *p = '"';
+    std::memcpy(p + 1, s.data(), s.size());
+    p[s.size() + 1] = '"';
+    return;
+  }
+  out.push_back('"');
+  {
     std::size_t from = 0;
     for (std::size_t i = 0; i < s.size(); ++i) {
       if (kJsonOctet[static_cast<unsigned char>(s[i])] == 0) continue;
