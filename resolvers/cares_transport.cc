@@ -648,22 +648,27 @@ struct CaresTransport::Impl {
     ++stats.answered;
     if (timeouts > 0) lost(*q);
     else clean();
-    // A packet is classified from its bytes whatever the status says.
-    auto w = classifyResponse(q->q, q->id, abuf, alen, c->ep.canonical, opts.keepSections);
+    // A packet is classified from its bytes whatever the status says, where it waits for its
+    // callback (finish, without a move of the answer).
+    Ready& r = ready.emplace_back();
+    WireAnswer& w = r.answer;
+    classifyResponseInto(w, q->q, q->id, abuf, alen, c->ep.canonical, opts.keepSections);
     if (w.obs.outcome == Outcome::FormErr && q->withOpt && !expired) {
       formErrs.push_back({std::move(q), std::move(w)});
+      ready.pop_back();
       return;
     }
     if (w.tc && !q->tcp && !expired) {
       // c-ares already moves a truncated UDP answer to TCP; if a TC answer still arrives,
       // ask once more on a TCP-only channel, and take what that says.
+      ready.pop_back();
       q->tcp = true;
       q->channel = nullptr;
       queued.push_front(std::move(q));
       return;
     }
     if (w.tc) w.obs.detail = "truncated (also over TCP)";
-    finish(std::move(q), std::move(w));
+    r.cb = std::move(q->cb);
   }
 
   // FORMERRs to OPT queries, outside any c-ares callback: sent with OPT before c-ares turned

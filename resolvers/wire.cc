@@ -707,41 +707,34 @@ void classify(const Question& q, std::uint16_t expectedId, const Sections& m, Wi
 }
 
 // The checks before any reader, and the ldns reader; `direct` tries the direct one first.
-WireAnswer classifyWith(const Question& q, std::uint16_t expectedId, const std::uint8_t* data,
-                        std::size_t len, const std::string& server, bool keepSections,
-                        bool direct) {
-  WireAnswer w;
+void classifyWith(WireAnswer& w, const Question& q, std::uint16_t expectedId,
+                  const std::uint8_t* data, std::size_t len, const std::string& server,
+                  bool keepSections, bool direct) {
   w.obs.question = q;
   w.obs.server = server;
   auto fail = [&w](Outcome o, std::string detail) { markFailed(w, o, std::move(detail)); };
 
   if (!data) len = 0;
   if (len > kMaxMessageOctets) {
-    fail(Outcome::Malformed,
-         "message of " + std::to_string(len) + " octets exceeds 65535 octets");
-    return w;
+    return fail(Outcome::Malformed,
+                "message of " + std::to_string(len) + " octets exceeds 65535 octets");
   }
   if (len < kHeaderOctets) {
-    fail(Outcome::Malformed,
-         "message of " + std::to_string(len) + " octets is shorter than a DNS header");
-    return w;
+    return fail(Outcome::Malformed,
+                "message of " + std::to_string(len) + " octets is shorter than a DNS header");
   }
   std::size_t qdcount = get16(data + 4);
   std::size_t declared = qdcount + get16(data + 6) + get16(data + 8) + get16(data + 10);
   if (declared > kMaxRecordsPerMessage) {
-    fail(Outcome::Malformed, "header declares " + std::to_string(declared) +
-                                 " records, more than the limit of " +
-                                 std::to_string(kMaxRecordsPerMessage));
-    return w;
+    return fail(Outcome::Malformed, "header declares " + std::to_string(declared) +
+                                        " records, more than the limit of " +
+                                        std::to_string(kMaxRecordsPerMessage));
   }
 
   if (direct) {
     // One reader per thread, its buffers reused from message to message.
     thread_local DirectSections reader;
-    if (reader.read(data, len, keepSections)) {
-      classify(q, expectedId, reader, w);
-      return w;
-    }
+    if (reader.read(data, len, keepSections)) return classify(q, expectedId, reader, w);
   }
 
   // Walked before ldns reads the message: ldns 1.8.3 keeps only the last TSIG record of the
@@ -749,46 +742,48 @@ WireAnswer classifyWith(const Question& q, std::uint16_t expectedId, const std::
   // it), so a message with one is refused before ldns sees it.
   Extent extent = messageExtent(data, len);
   if (extent.tsig > 0) {
-    fail(Outcome::Malformed, "TSIG record in the response (offboard signs no query)");
-    return w;
+    return fail(Outcome::Malformed, "TSIG record in the response (offboard signs no query)");
   }
   ldns_pkt* raw = nullptr;
   ldns_status st = ldns_wire2pkt(&raw, data, len);
   if (st != LDNS_STATUS_OK || !raw) {
     ldns_pkt_free(raw);
-    fail(Outcome::Malformed, std::string("unparseable: ") + ldns_get_errorstr_by_id(st));
-    return w;
+    return fail(Outcome::Malformed, std::string("unparseable: ") + ldns_get_errorstr_by_id(st));
   }
   LdnsSections sections(raw, keepSections);
   sections.qdcount = qdcount;
   if (extent.end == kNoEnd) {
-    fail(Outcome::Malformed, "unparseable: sections overrun the message");
-    return w;
+    return fail(Outcome::Malformed, "unparseable: sections overrun the message");
   }
   if (extent.end != len) {
-    fail(Outcome::Malformed,
-         std::to_string(len - extent.end) + " octets of trailing data after the last record");
-    return w;
+    return fail(Outcome::Malformed, std::to_string(len - extent.end) +
+                                        " octets of trailing data after the last record");
   }
-  if (!extent.problem.empty()) {
-    fail(Outcome::Malformed, extent.problem);
-    return w;
-  }
+  if (!extent.problem.empty()) return fail(Outcome::Malformed, extent.problem);
   classify(q, expectedId, sections, w);
-  return w;
 }
 
 }  // namespace
 
 WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const std::uint8_t* data,
                             std::size_t len, const std::string& server, bool keepSections) {
-  return classifyWith(q, expectedId, data, len, server, keepSections, true);
+  WireAnswer w;
+  classifyWith(w, q, expectedId, data, len, server, keepSections, true);
+  return w;
+}
+
+void classifyResponseInto(WireAnswer& w, const Question& q, std::uint16_t expectedId,
+                          const std::uint8_t* data, std::size_t len, const std::string& server,
+                          bool keepSections) {
+  classifyWith(w, q, expectedId, data, len, server, keepSections, true);
 }
 
 WireAnswer classifyResponseLdns(const Question& q, std::uint16_t expectedId,
                                 const std::uint8_t* data, std::size_t len,
                                 const std::string& server, bool keepSections) {
-  return classifyWith(q, expectedId, data, len, server, keepSections, false);
+  WireAnswer w;
+  classifyWith(w, q, expectedId, data, len, server, keepSections, false);
+  return w;
 }
 
 bool readsDirectly(const std::uint8_t* data, std::size_t len) {

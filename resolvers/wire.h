@@ -79,6 +79,11 @@ WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const s
 // and converting them costs more than the rest of the classification.
 WireAnswer classifyResponse(const Question& q, std::uint16_t expectedId, const std::uint8_t* data,
                             std::size_t len, const std::string& server, bool keepSections);
+// As above, into `w`, which is as a WireAnswer is built (empty): the transport classifies an
+// answer where it waits for its callback, so the answer is not moved there.
+void classifyResponseInto(WireAnswer& w, const Question& q, std::uint16_t expectedId,
+                          const std::uint8_t* data, std::size_t len, const std::string& server,
+                          bool keepSections);
 
 // The same classification with ldns reading every message. classifyResponse reads the common
 // responses itself (the direct reader in wire.cc: A, AAAA, NS, CNAME, PTR, MX, SRV, TXT and SOA
