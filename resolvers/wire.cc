@@ -355,7 +355,15 @@ struct DirectSections final : Sections {
     unsigned extendedRcode = 0;
     for (int section = 0; section < 3; ++section) {
       for (std::size_t i = 0; i < counts[section]; ++i) {
-        pos = readName(pos, name, &nameSize);
+        // Most owners are one pointer to the question name (C0 0C), which is read already: the
+        // same name readName would read there, without reading it again or keeping a copy.
+        const bool ownerIsQname = pos + 2 <= len && d[pos] == 0xC0 && d[pos + 1] == kHeaderOctets;
+        if (ownerIsQname) {
+          pos += 2;
+          nameSize = qnameSize;
+        } else {
+          pos = readName(pos, name, &nameSize);
+        }
         if (pos == kNoEnd || pos + 10 > len) return false;
         const auto type = static_cast<RRType>(get16(d + pos));
         const std::uint16_t rclass = get16(d + pos + 2);
@@ -374,8 +382,8 @@ struct DirectSections final : Sections {
         }
         if (!rdataReadable(type, start, end)) return false;
         if (rclass != LDNS_RR_CLASS_IN || (section == 2 && !keep)) continue;
-        const std::size_t ownerAt = names.size();
-        names.append(reinterpret_cast<const char*>(name), nameSize);
+        const std::size_t ownerAt = ownerIsQname ? 0 : names.size();
+        if (!ownerIsQname) names.append(reinterpret_cast<const char*>(name), nameSize);
         RrRef e;
         e.type = type;
         e.ttl = ttl;

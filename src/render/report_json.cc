@@ -29,9 +29,28 @@ constexpr std::array<std::uint8_t, 256> kJsonOctet = [] {
 // escape them; any other string is handed to nlohmann's own escaping, so the rare hard cases
 // (control octets as \u0007, UTF-8 kept, invalid UTF-8 as U+FFFD) are nlohmann's by
 // construction rather than by imitation.
+// True when one of the eight octets of `x` is below 0x20, at or above 0x7f, '"' or '\\': one that
+// kJsonOctet marks. Exact as a whole (the subtractions borrow across octets only from an octet
+// that is itself marked); the octet loop then says which.
+bool wordNeedsEscape(std::uint64_t x) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHigh = 0x80 * kOnes;
+  auto hasZero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  const std::uint64_t below20 = (x - 0x20 * kOnes) & ~x & kHigh;
+  return ((x & kHigh) | below20 | hasZero(x ^ (0x7f * kOnes)) | hasZero(x ^ ('"' * kOnes)) |
+          hasZero(x ^ ('\\' * kOnes))) != 0;
+}
+
 void appendJsonString(std::string& out, std::string_view s) {
   std::uint8_t need = 0;
-  for (unsigned char c : s) need |= kJsonOctet[c];  // no early exit: most strings are plain
+  std::size_t i = 0;
+  // Eight octets at a time while they are all plain, as most strings are.
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, s.data() + i, 8);
+    if (wordNeedsEscape(x)) break;
+  }
+  for (; i < s.size(); ++i) need |= kJsonOctet[static_cast<unsigned char>(s[i])];
   if (need >= 2) {
     out += nlohmann::ordered_json(std::string(s))
                .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);

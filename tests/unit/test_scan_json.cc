@@ -221,6 +221,29 @@ TEST_CASE("both layouts are nlohmann's: what the writer wrote, parsed and dumped
   CHECK(pretty(ojson::parse(none)) == none);
 }
 
+TEST_CASE("a string needing escapes is escaped wherever the octet is, as nlohmann escapes it") {
+  // The writer looks at eight octets at a time before it looks at one: each octet that needs
+  // escaping, at every offset of a 27-octet string (three whole words and a tail), and the
+  // plain string itself.
+  const std::string plain = "v=spf1 include:example.org";  // 26 octets, then the octet put in
+  for (const char c : {'"', '\\', '\t', '\x01', '\x1f', '\x7f', '\xc3', 'x'}) {
+    for (std::size_t at = 0; at <= plain.size(); ++at) {
+      std::string value = plain;
+      value.insert(at, 1, c);
+      if (c == '\xc3') value.insert(at + 1, 1, '\xa9');  // é: UTF-8 kept as is
+      DomainReport r = nothingSeen();
+      Record record = txt("quiet.example", {"x"}, 60);
+      record.data = value;
+      r.records.push_back(record);
+      const std::string line = domainLine(r);
+      CAPTURE(line);
+      const ojson parsed = ojson::parse(line);
+      CHECK(compact(parsed) == line);
+      CHECK(parsed["records"][0]["data"].get<std::string>() == value);
+    }
+  }
+}
+
 TEST_CASE("a report with nothing seen has empty containers, not missing keys, in both layouts") {
   CHECK(domainLine(nothingSeen()) ==
         R"({"domain":"quiet.example","verdict":"clear","cloud":null,"delegation":{},"records":[],"findings":[]})");
