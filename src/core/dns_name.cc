@@ -271,7 +271,7 @@ std::optional<DnsName> DnsName::prepend(std::span<const std::string_view> labels
     std::memcpy(wire + at, l.data(), l.size());
     at += l.size();
   }
-  lowerWire(wire, at);                   // the new labels only:
+  lowerWire(wire, at);                        // the new labels only:
   std::memcpy(wire + at, wireData(), size_);  // *this is lower-case already
   DnsName n;
   n.valid_ = true;

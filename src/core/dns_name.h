@@ -33,8 +33,9 @@ class DnsName {
   DnsName& operator=(const DnsName& o) {
     if (this != &o) {
       release();
-      valid_ = o.valid_;
+      valid_ = false;  // empty, not the root, should the copy fail to allocate
       copyFrom(o);
+      valid_ = o.valid_;
     }
     return *this;
   }

@@ -25,10 +25,6 @@ constexpr std::array<std::uint8_t, 256> kJsonOctet = [] {
   return t;
 }();
 
-// Strings of printable ASCII are written here, with `"` and `\` escaped as JSON (and nlohmann)
-// escape them; any other string is handed to nlohmann's own escaping, so the rare hard cases
-// (control octets as \u0007, UTF-8 kept, invalid UTF-8 as U+FFFD) are nlohmann's by
-// construction rather than by imitation.
 // True when one of the eight octets of `x` is below 0x20, at or above 0x7f, '"' or '\\': one that
 // kJsonOctet marks. Exact as a whole (the subtractions borrow across octets only from an octet
 // that is itself marked); the octet loop then says which.
@@ -41,6 +37,10 @@ bool wordNeedsEscape(std::uint64_t x) {
           hasZero(x ^ ('\\' * kOnes))) != 0;
 }
 
+// Strings of printable ASCII are written here, with `"` and `\` escaped as JSON (and nlohmann)
+// escape them; any other string is handed to nlohmann's own escaping, so the rare hard cases
+// (control octets as \u0007, UTF-8 kept, invalid UTF-8 as U+FFFD) are nlohmann's by
+// construction rather than by imitation.
 void appendJsonString(std::string& out, std::string_view s) {
   std::uint8_t need = 0;
   std::size_t i = 0;
