@@ -451,12 +451,32 @@ SqlError initialise(sqlite3* db, bool* raced) {
 
 // Upgrades an accepted version-1 state to the current schema in one transaction: all of it or
 // nothing (a process killed here leaves the version-1 file).
-SqlError migrate(sqlite3* db) {
+// Upgrades a version-1 state in one write transaction that is kept only when its result is an
+// acceptable current state: exactly the current schema and an intact file. Otherwise *why says
+// what is wrong and the transaction is rolled back, so that a file refused is left as it was. A
+// file can pass every check of version 1 and still upgrade into something else: ALTER TABLE
+// RENAME rewrites what refers to the table as the file's own schema and settings have it
+// (fuzz_state found one whose events trigger came out altered).
+SqlError migrate(sqlite3* db, const std::vector<SchemaObject>& expected, Refusal* why) {
   return transaction(db, Txn::Write, [&]() -> SqlError {
     std::int64_t uv = 0;
     if (auto e = queryInt(db, "PRAGMA user_version", &uv)) return e;
     if (uv != 1) return {};  // another process upgraded it first
-    return exec(db, kMigrateToV2Sql);
+    if (auto e = exec(db, kMigrateToV2Sql)) return e;
+    Inspection ins;
+    if (auto e = queryInt(db, "PRAGMA application_id", &ins.applicationId)) return e;
+    if (auto e = queryInt(db, "PRAGMA user_version", &ins.userVersion)) return e;
+    if (auto e = readSchema(db, &ins.schema)) return e;
+    std::string problem = refusal(ins, expected, kStateSchemaVersion);
+    if (!problem.empty()) {
+      *why = {Status::notAState, problem + " once upgraded from schema 1 (the file is left as it was)"};
+    } else {
+      if (auto e = quickCheck(db, &problem)) return e;
+      if (!problem.empty())
+        *why = {Status::corrupt, problem + " once upgraded from schema 1 (the file is left as it was)"};
+    }
+    if (*why) return SqlError{SQLITE_ABORT, why->what};  // rolls the upgrade back
+    return {};
   });
 }
 
@@ -609,7 +629,11 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& path, Op
     Refusal meta;
     if (auto e = checkMeta(db.get(), 1, &meta)) return sqlFail("reading offboard_meta", e);
     if (meta) return fail(meta.kind, meta.what);
-    if (auto e = migrate(db.get())) return sqlFail("upgrading it from schema 1", e);
+    Refusal upgraded;
+    if (auto e = migrate(db.get(), expected, &upgraded)) {
+      if (upgraded) return fail(upgraded.kind, upgraded.what);
+      return sqlFail("upgrading it from schema 1", e);
+    }
     ins = Inspection{};
     if (auto e = inspect(db.get(), &ins)) return sqlFail("reading its header", e);
   }
