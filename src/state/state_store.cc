@@ -321,16 +321,18 @@ struct Inspection {
   std::vector<SchemaObject> schema;
 };
 
-SqlError inspect(sqlite3* db, Inspection* out) {
-  if (auto e = transaction(db, Txn::Read, [&] {
-        SqlError read = queryInt(db, "PRAGMA application_id", &out->applicationId);
-        if (!read) read = queryInt(db, "PRAGMA user_version", &out->userVersion);
-        if (!read) read = readSchema(db, &out->schema);
-        return read;
-      }))
-    return e;
+// Reads the inspection inside the caller's transaction.
+SqlError readInspection(sqlite3* db, Inspection* out) {
+  *out = Inspection{};
+  if (auto e = queryInt(db, "PRAGMA application_id", &out->applicationId)) return e;
+  if (auto e = queryInt(db, "PRAGMA user_version", &out->userVersion)) return e;
+  if (auto e = readSchema(db, &out->schema)) return e;
   out->blank = out->schema.empty() && out->applicationId == 0 && out->userVersion == 0;
   return {};
+}
+
+SqlError inspect(sqlite3* db, Inspection* out) {
+  return transaction(db, Txn::Read, [&] { return readInspection(db, out); });
 }
 
 // Why a non-blank file is not an acceptable offboard state of this version, or "" if it is.
@@ -451,31 +453,49 @@ SqlError initialise(sqlite3* db, bool* raced) {
 
 // Upgrades an accepted version-1 state to the current schema in one transaction: all of it or
 // nothing (a process killed here leaves the version-1 file).
+// Why a file inspected as `ins` is not an acceptable state of `version` against `expected`: its
+// schema, then its integrity, then offboard's markers; no *problem when it is acceptable. A
+// failed SQLite call is returned, with *doing naming the step.
+SqlError checkAcceptable(sqlite3* db, const Inspection& ins, const std::vector<SchemaObject>& expected,
+                         std::int64_t version, Refusal* problem, const char** doing) {
+  if (std::string why = refusal(ins, expected, version); !why.empty()) {
+    *problem = {Status::notAState, std::move(why)};
+    return {};
+  }
+  std::string damage;
+  *doing = "checking integrity";
+  if (auto e = quickCheck(db, &damage)) return e;
+  if (!damage.empty()) {
+    *problem = {Status::corrupt, std::move(damage)};
+    return {};
+  }
+  *doing = "reading offboard_meta";
+  return checkMeta(db, ins.userVersion, problem);
+}
+
 // Upgrades a version-1 state in one write transaction that is kept only when its result is an
-// acceptable current state: exactly the current schema and an intact file. Otherwise *why says
-// what is wrong and the transaction is rolled back, so that a file refused is left as it was. A
-// file can pass every check of version 1 and still upgrade into something else: ALTER TABLE
-// RENAME rewrites what refers to the table as the file's own schema and settings have it
-// (fuzz_state found one whose events trigger came out altered).
-SqlError migrate(sqlite3* db, const std::vector<SchemaObject>& expected, Refusal* why) {
+// acceptable current state (checkAcceptable; *accepted then). Otherwise *why says what is wrong
+// and the transaction is rolled back, so that a file refused is left as it was. A file can pass
+// every check of version 1 and still upgrade into something else: ALTER TABLE RENAME rewrites
+// what refers to the table as the file's own schema and settings have it (fuzz_state found one
+// whose events trigger came out altered). *after is the file as the transaction leaves it.
+SqlError migrate(sqlite3* db, const std::vector<SchemaObject>& expected, Inspection* after,
+                 bool* accepted, Refusal* why) {
+  *accepted = false;
   return transaction(db, Txn::Write, [&]() -> SqlError {
     std::int64_t uv = 0;
     if (auto e = queryInt(db, "PRAGMA user_version", &uv)) return e;
-    if (uv != 1) return {};  // another process upgraded it first
-    if (auto e = exec(db, kMigrateToV2Sql)) return e;
-    Inspection ins;
-    if (auto e = queryInt(db, "PRAGMA application_id", &ins.applicationId)) return e;
-    if (auto e = queryInt(db, "PRAGMA user_version", &ins.userVersion)) return e;
-    if (auto e = readSchema(db, &ins.schema)) return e;
-    std::string problem = refusal(ins, expected, kStateSchemaVersion);
-    if (!problem.empty()) {
-      *why = {Status::notAState, problem + " once upgraded from schema 1 (the file is left as it was)"};
-    } else {
-      if (auto e = quickCheck(db, &problem)) return e;
-      if (!problem.empty())
-        *why = {Status::corrupt, problem + " once upgraded from schema 1 (the file is left as it was)"};
+    if (uv == 1)
+      if (auto e = exec(db, kMigrateToV2Sql)) return e;
+    if (auto e = readInspection(db, after)) return e;
+    if (uv != 1) return {};  // another process upgraded it first: the caller checks it
+    const char* doing = "";
+    if (auto e = checkAcceptable(db, *after, expected, kStateSchemaVersion, why, &doing)) return e;
+    if (*why) {
+      why->what += " once upgraded from schema 1 (the file is left as it was)";
+      return SqlError{SQLITE_ABORT, why->what};  // rolls the upgrade back
     }
-    if (*why) return SqlError{SQLITE_ABORT, why->what};  // rolls the upgrade back
+    *accepted = true;
     return {};
   });
 }
@@ -620,32 +640,24 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& path, Op
     bool raced = false;
     if (auto e = initialise(db.get(), &raced)) return sqlFail("creating the schema", e);
   }
+  bool accepted = false;
   if (ins.userVersion == 1 && ins.applicationId == kStateApplicationId) {
     // A version-1 state: checked whole against version 1, then upgraded in place.
-    if (const std::string why = refusal(ins, expectedV1, 1); !why.empty()) return fail(Status::notAState, why);
-    std::string damage;
-    if (auto e = quickCheck(db.get(), &damage)) return sqlFail("checking integrity", e);
-    if (!damage.empty()) return fail(Status::corrupt, damage);
-    Refusal meta;
-    if (auto e = checkMeta(db.get(), 1, &meta)) return sqlFail("reading offboard_meta", e);
-    if (meta) return fail(meta.kind, meta.what);
-    Refusal upgraded;
-    if (auto e = migrate(db.get(), expected, &upgraded)) {
-      if (upgraded) return fail(upgraded.kind, upgraded.what);
+    Refusal problem;
+    const char* doing = "";
+    if (auto e = checkAcceptable(db.get(), ins, expectedV1, 1, &problem, &doing)) return sqlFail(doing, e);
+    if (problem) return fail(problem.kind, problem.what);
+    if (auto e = migrate(db.get(), expected, &ins, &accepted, &problem)) {
+      if (problem) return fail(problem.kind, problem.what);
       return sqlFail("upgrading it from schema 1", e);
     }
-    ins = Inspection{};
-    if (auto e = inspect(db.get(), &ins)) return sqlFail("reading its header", e);
   }
-  if (const std::string why = refusal(ins, expected, kStateSchemaVersion); !why.empty())
-    return fail(Status::notAState, why);
-  {
-    std::string damage;
-    if (auto e = quickCheck(db.get(), &damage)) return sqlFail("checking integrity", e);
-    if (!damage.empty()) return fail(Status::corrupt, damage);
-    Refusal meta;
-    if (auto e = checkMeta(db.get(), ins.userVersion, &meta)) return sqlFail("reading offboard_meta", e);
-    if (meta) return fail(meta.kind, meta.what);
+  if (!accepted) {
+    Refusal problem;
+    const char* doing = "";
+    if (auto e = checkAcceptable(db.get(), ins, expected, kStateSchemaVersion, &problem, &doing))
+      return sqlFail(doing, e);
+    if (problem) return fail(problem.kind, problem.what);
   }
 
   // 4. Accepted: make sure of WAL mode (a no-op for files we created) and set the per-connection
