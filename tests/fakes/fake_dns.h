@@ -20,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -146,16 +147,20 @@ class FakeDns {
     received_.push_back({q, tcp, std::chrono::steady_clock::now()});
   }
 
+  // Replies wait in time order; a reply due no earlier than the last one (every reply without a
+  // delay) goes to the back, so a burst of queries costs no re-sorting.
   void schedule(const Reply& r, bool tcp, const sockaddr_in& peer, std::uint64_t conn) {
     auto when = std::chrono::steady_clock::now() + std::chrono::milliseconds(r.delayMs);
+    auto place = [&](Pending p) {
+      auto at = std::upper_bound(pending_.begin(), pending_.end(), p.when,
+                                 [](auto t, const Pending& x) { return t < x.when; });
+      pending_.insert(at, std::move(p));
+    };
     for (std::size_t i = 0; i < r.messages.size(); ++i) {
       bool last = i + 1 == r.messages.size();
-      pending_.push_back({when, tcp, peer, conn, r.messages[i], r.rawTcp, tcp && last && r.closeAfter});
+      place({when, tcp, peer, conn, r.messages[i], r.rawTcp, tcp && last && r.closeAfter});
     }
-    if (tcp && r.closeAfter && r.messages.empty())
-      pending_.push_back({when, tcp, peer, conn, Bytes{}, true, true});
-    std::stable_sort(pending_.begin(), pending_.end(),
-                     [](const Pending& x, const Pending& y) { return x.when < y.when; });
+    if (tcp && r.closeAfter && r.messages.empty()) place({when, tcp, peer, conn, Bytes{}, true, true});
   }
 
   void handle(const std::uint8_t* data, std::size_t len, bool tcp, const sockaddr_in& peer,
@@ -170,7 +175,7 @@ class FakeDns {
     auto now = std::chrono::steady_clock::now();
     while (!pending_.empty() && pending_.front().when <= now) {
       Pending p = std::move(pending_.front());
-      pending_.erase(pending_.begin());
+      pending_.pop_front();
       {
         std::lock_guard<std::mutex> lock(mu_);
         if (!replied_) {
@@ -242,7 +247,10 @@ class FakeDns {
       poll(fds.data(), fds.size(), waitMs);
       if (stop_) break;
       if (fds[1].revents & POLLIN) {
-        for (;;) {
+        // A bounded burst, then the replies due: a server answers while queries keep coming
+        // (reading until the socket is empty would hold every reply back while a client's
+        // retries keep it full).
+        for (int burst = 0; burst < kReadBurst; ++burst) {
           sockaddr_in peer{};
           socklen_t plen = sizeof peer;
           ssize_t n = recvfrom(udp_, buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&peer),
@@ -276,7 +284,8 @@ class FakeDns {
   // Server-thread state.
   std::map<std::uint64_t, Conn> conns_;
   std::uint64_t nextConn_ = 1;
-  std::vector<Pending> pending_;
+  std::deque<Pending> pending_;
+  static constexpr int kReadBurst = 64;
   // Shared with the test thread.
   mutable std::mutex mu_;
   std::vector<Received> received_;
