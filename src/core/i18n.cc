@@ -41,18 +41,22 @@ std::uint32_t word(const std::string& b, std::size_t at, bool swap) {
 // NUL-terminated strings. Every offset is checked against the file: a damaged file is an error,
 // never a read past its end.
 bool parseMo(Catalogue& c, std::string* error) {
+  auto fail = [error](std::string why) {
+    if (error) *error = std::move(why);
+    return false;
+  };
   const std::string& b = c.bytes;
-  if (b.size() < 20) return (error && (*error = "too short for a .mo file", true)), false;
+  if (b.size() < 20) return fail("too short for a .mo file");
   std::uint32_t magic;
   std::memcpy(&magic, b.data(), 4);
   bool swap;
   if (magic == 0x950412deU) swap = false;
   else if (magic == 0xde120495U) swap = true;
-  else return (error && (*error = "not a .mo file (bad magic number)", true)), false;
-  if (word(b, 4, swap) >> 16 != 0) return (error && (*error = "unknown .mo major revision", true)), false;
+  else return fail("not a .mo file (bad magic number)");
+  if (word(b, 4, swap) >> 16 != 0) return fail("unknown .mo major revision");
   const std::uint64_t n = word(b, 8, swap), orig = word(b, 12, swap), trans = word(b, 16, swap);
   if (orig + n * 8 > b.size() || trans + n * 8 > b.size())
-    return (error && (*error = "string tables run past the end of the file", true)), false;
+    return fail("string tables run past the end of the file");
   auto str = [&](std::uint64_t table, std::uint64_t i, std::string_view& out) {
     const std::uint64_t len = word(b, table + i * 8, swap), off = word(b, table + i * 8 + 4, swap);
     if (off + len >= b.size() || b[off + len] != '\0') return false;
@@ -62,7 +66,7 @@ bool parseMo(Catalogue& c, std::string* error) {
   for (std::uint64_t i = 0; i < n; ++i) {
     std::string_view id, tr;
     if (!str(orig, i, id) || !str(trans, i, tr))
-      return (error && (*error = "string " + std::to_string(i) + " runs past the end of the file", true)), false;
+      return fail("string " + std::to_string(i) + " runs past the end of the file");
     if (id.empty()) continue;  // the header entry
     Catalogue::Entry e{id, {}, tr};
     if (auto nul = id.find('\0'); nul != std::string_view::npos) {
