@@ -405,9 +405,14 @@ class HttpsFetcher final : public PolicyFetcher {
   void conclude(Transfer& t, CURLcode rc, PolicyFetch& result) const {
     long status = 0;
     gCurl.easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
-    if (status >= 300 && status < 400) {
-      char* location = nullptr;
-      gCurl.easy_getinfo(t.easy, CURLINFO_REDIRECT_URL, &location);
+    char* location = nullptr;
+    if (status >= 300 && status < 400) gCurl.easy_getinfo(t.easy, CURLINFO_REDIRECT_URL, &location);
+    // A redirect is a status that sends the client elsewhere (RFC 9110 §15.4): 301, 302, 303,
+    // 307, 308, or any 3xx with a Location. 304 Not Modified answers a conditional request
+    // (none is made here) and 305/306 are obsolete: those are plain failures, "HTTP 304".
+    const bool redirect = location != nullptr || status == 301 || status == 302 ||
+                          status == 303 || status == 307 || status == 308;
+    if (redirect) {
       result.error = "redirect (HTTP " + std::to_string(status) +
                      (location ? " to " + oneLine(location) : std::string()) +
                      ") refused: RFC 8461 §3.3 forbids following it";

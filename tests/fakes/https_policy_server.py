@@ -4,6 +4,7 @@
 What it is for: serving GET /.well-known/mta-sts.txt over HTTPS on loopback, with the behaviour
 chosen per Host header H (port stripped, lower-cased) by files in the root directory R:
   R/H.redirect   301 with Location: the file's content
+  R/H.status     that status code (the file's content), no Location and an empty body
   R/H.big        200 text/plain, a 10 MiB body streamed in paced chunks (about 3 s in all, so a
                  client that reads it whole is slow to return), delimited by the end of the
                  connection; when the file says "content-length", with that header and 2 s
@@ -70,6 +71,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
         if self.host_file(host, ".echo"):
             self.send_body(200, str(self.headers).encode())
+            return
+        status = self.host_file(host, ".status")
+        if status:
+            self.send_response(int(self.read(status).strip()))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
         redirect = self.host_file(host, ".redirect")
         big = self.host_file(host, ".big")

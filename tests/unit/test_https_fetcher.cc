@@ -71,7 +71,8 @@ bool runs(const std::string& command) {
 std::string certNames() {
   std::string names;
   for (const char* d : {"good", "redirect", "big", "bigcl", "html", "charset", "upper", "missing",
-                        "exact", "over", "slow", "echo", "ipv6"}) {
+                        "exact", "over", "slow", "echo", "ipv6", "temp", "notmodified",
+                        "choices"}) {
     names += std::string(names.empty() ? "" : " ") + "mta-sts." + d + ".test";
   }
   for (int i = 0; i < kParallelCount; ++i) names += " mta-sts.p" + std::to_string(i) + ".test";
@@ -261,6 +262,23 @@ TEST_CASE("https: a redirect is refused, not followed") {
   CHECK(f.body.empty());
   CHECK(f.error == "redirect (HTTP 301 to " + url("good.test", o.port) +
                        ") refused: RFC 8461 §3.3 forbids following it");
+}
+
+TEST_CASE("https: a 3xx is a redirect only when it sends the client elsewhere") {
+  // 307 without a Location still means "go elsewhere"; 304 (no conditional request was made)
+  // and 300 without a Location do not, and are failures by their status alone.
+  const auto o = options();
+  fixture().serve("temp.test", "status", "307");
+  fixture().serve("notmodified.test", "status", "304");
+  fixture().serve("choices.test", "status", "300");
+  auto fetcher = makeHttpsFetcher(o);
+  const auto r = fetcher->fetch({request("temp.test"), request("notmodified.test"),
+                                 request("choices.test")});
+  REQUIRE(r.size() == 3);
+  for (const auto& f : r) CHECK_FALSE(f.ok);
+  CHECK(r[0].error == "redirect (HTTP 307) refused: RFC 8461 §3.3 forbids following it");
+  CHECK(r[1].error == "HTTP 304");
+  CHECK(r[2].error == "HTTP 300");
 }
 
 TEST_CASE("https: a body over the limit is refused without reading it") {
