@@ -15,7 +15,7 @@
 _offboard_subcommands="check scan plan gate ack waive revoke status history catalogue"
 
 # Flags shared by the commands that resolve (SPEC §2), the tenant and the state.
-_offboard_source_flags="--resolver --authoritative --root-hints --zones --timeout --tries --resolv-conf --concurrency --ca-file"
+_offboard_source_flags="--resolver --authoritative --root-hints --zones --timeout --tries --resolv-conf --concurrency --ca-file --fetch-timeout"
 _offboard_tenant_flags="--tenant --new-mx --new-ns"
 _offboard_state_flags="--state --now"
 

@@ -64,6 +64,7 @@ struct SourceOptions {
   std::size_t maxInFlight = 512;       // queries in flight (scan --concurrency)
   double ratePerSecond = 0;            // queries per second, 0 = unlimited (scan --rate)
   std::string caFile;                  // --ca-file FILE: the CAs MTA-STS policy hosts are verified with
+  int fetchTimeoutMs = 10000;          // --fetch-timeout MS: one MTA-STS policy fetch, whole
 };
 void addSourceOptions(CLI::App& cmd, SourceOptions& o);
 

@@ -67,6 +67,11 @@ void addSourceOptions(CLI::App& cmd, SourceOptions& o) {
                  tr("CA certificates (PEM FILE) to verify MTA-STS policy hosts with, instead of $SSL_CERT_FILE "
                     "or the system's"))
       ->group(group);
+  cmd.add_option("--fetch-timeout", o.fetchTimeoutMs,
+                 tr("Time allowed for one MTA-STS policy fetch (connect, TLS, body) in milliseconds "
+                    "(default 10000)"))
+      ->check(CLI::Range(100, 120000))
+      ->group(group);
 }
 
 bool parseDomainArgs(const std::vector<std::string>& args, std::vector<DomainInput>& out,

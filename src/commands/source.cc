@@ -46,6 +46,7 @@ ResolverBuild makeResolver(const SourceOptions& o) {
   // system's CAs; on port 443 unless a test names its own server's port.
   HttpsOptions https;
   https.caFile = o.caFile;
+  https.timeout = std::chrono::milliseconds(o.fetchTimeoutMs);
   if (const char* port = std::getenv("OFFBOARD_MTA_STS_PORT"); port && *port) {
     unsigned v = 0;
     auto [end, ec] = std::from_chars(port, port + std::strlen(port), v);

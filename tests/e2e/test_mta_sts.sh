@@ -12,6 +12,7 @@
 #   html        served as text/html                     -> refused: indeterminate
 #   dupkeys     mode enforce, then mode none            -> invalid: indeterminate
 #   noaddr      the policy host has no address          -> indeterminate
+#   mixed, 3 s slow, --fetch-timeout 500                -> not fetched: indeterminate
 # plus the expired and wrong-name certificates, the system's CAs (which do not know this CA),
 # SSL_CERT_FILE, --zones (the file beside the zone), and a plan and gate through the change.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -126,6 +127,16 @@ assert_contains "$OUT" '"data": "invalid-policy"'
 assert_contains "$OUT" "mode given twice"
 assert_exit 3 "$OFFBOARD" check noaddr.com --format json "${CA[@]}" "${AUTH[@]}"
 assert_contains "$OUT" '"data": "no-address"'
+# --fetch-timeout bounds each fetch: a policy host slower than it is a fetch that failed
+# (indeterminate), never a domain without a policy. With the default (10 s) it is read.
+echo 3000 >"$R/mta-sts.mixed.com.delay"
+assert_exit 3 "$OFFBOARD" check mixed.com --format json "${CA[@]}" "${AUTH[@]}" --fetch-timeout 500
+assert_contains "$OUT" '"data": "not-fetched"'
+assert_contains "$OUT" "timed out"
+assert_exit 0 "$OFFBOARD" check mixed.com --format json "${CA[@]}" "${AUTH[@]}"
+rm "$R/mta-sts.mixed.com.delay"
+assert_exit 2 "$OFFBOARD" check mixed.com --fetch-timeout 50 "${AUTH[@]}"
+assert_contains "$ERR" "--fetch-timeout"
 
 note "certificates"
 OFFBOARD_MTA_STS_PORT=$(<"$HTTPS/expired.port") assert_exit 3 "$OFFBOARD" check enforce-ms.com --format json "${CA[@]}" "${AUTH[@]}"
