@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <fstream>
 #include <optional>
@@ -218,6 +219,31 @@ class SlowResolver : public FakeResolver {
   }
 };
 
+// A SlowResolver whose first run() waits (up to 10 s) until every resolver sharing `arrived`
+// has been run once: each worker of a scan then takes part however late its thread starts on
+// a loaded machine (without it, the first worker could finish every domain alone). Workers
+// that could not run at once would wait the 10 s and leave one resolver unasked.
+class MeetingResolver : public SlowResolver {
+ public:
+  MeetingResolver(Outcome fallback, std::atomic<int>& arrived, int expected)
+      : SlowResolver(fallback), arrived_(arrived), expected_(expected) {}
+  void run() override {
+    if (!met_) {
+      met_ = true;
+      arrived_.fetch_add(1);
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (arrived_.load() < expected_ && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    SlowResolver::run();
+  }
+
+ private:
+  std::atomic<int>& arrived_;
+  int expected_;
+  bool met_ = false;
+};
+
 // A few domains of each kind: at Microsoft, clear, failing, and bad lines between them.
 template <typename R>
 std::string mixedInput(R* rs, std::size_t n) {
@@ -238,15 +264,19 @@ std::string mixedInput(R* rs, std::size_t n) {
 }  // namespace
 
 TEST_CASE("scan with several workers writes the same lines as with one, in some order") {
-  SlowResolver rs[3] = {SlowResolver(Outcome::NoData), SlowResolver(Outcome::NoData), SlowResolver(Outcome::NoData)};
-  const std::string input = mixedInput(rs, 3);
+  std::atomic<int> arrived{0};
+  SlowResolver first(Outcome::NoData);
+  MeetingResolver second(Outcome::NoData, arrived, 2), third(Outcome::NoData, arrived, 2);
+  SlowResolver* rs[3] = {&first, &second, &third};
+  std::string input;
+  for (SlowResolver* r : rs) input = mixedInput(r, 1);
   ScanRun one;
-  one.workers = {ScanWorker{&rs[0], nullptr}};
+  one.workers = {ScanWorker{rs[0], nullptr}};
   one.maxActiveDomains = 8;
   int rc1 = 0, rc2 = 0;
   auto [single, err1] = scanWith(input, one, &rc1);
   ScanRun two;
-  two.workers = {ScanWorker{&rs[1], nullptr}, ScanWorker{&rs[2], nullptr}};
+  two.workers = {ScanWorker{rs[1], nullptr}, ScanWorker{rs[2], nullptr}};
   two.maxActiveDomains = 8;
   auto [multi, err2] = scanWith(input, two, &rc2);
   CHECK(single.size() == 30);
@@ -255,8 +285,8 @@ TEST_CASE("scan with several workers writes the same lines as with one, in some 
   CHECK(rc1 == kExitPointsAtM365);
   CHECK(two.stats.domains == 30);
   // Both workers took part.
-  CHECK_FALSE(rs[1].asked.empty());
-  CHECK_FALSE(rs[2].asked.empty());
+  CHECK_FALSE(rs[1]->asked.empty());
+  CHECK_FALSE(rs[2]->asked.empty());
   CHECK(std::count(err2.begin(), err2.end(), '\n') == std::count(err1.begin(), err1.end(), '\n'));
 }
 
