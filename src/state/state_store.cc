@@ -451,8 +451,6 @@ SqlError initialise(sqlite3* db, bool* raced) {
   });
 }
 
-// Upgrades an accepted version-1 state to the current schema in one transaction: all of it or
-// nothing (a process killed here leaves the version-1 file).
 // Why a file inspected as `ins` is not an acceptable state of `version` against `expected`: its
 // schema, then its integrity, then offboard's markers; no *problem when it is acceptable. A
 // failed SQLite call is returned, with *doing naming the step.
@@ -473,7 +471,8 @@ SqlError checkAcceptable(sqlite3* db, const Inspection& ins, const std::vector<S
   return checkMeta(db, ins.userVersion, problem);
 }
 
-// Upgrades a version-1 state in one write transaction that is kept only when its result is an
+// Upgrades an accepted version-1 state to the current schema in one write transaction: all of it
+// or nothing (a process killed here leaves the version-1 file), kept only when its result is an
 // acceptable current state (checkAcceptable; *accepted then). Otherwise *why says what is wrong
 // and the transaction is rolled back, so that a file refused is left as it was. A file can pass
 // every check of version 1 and still upgrade into something else: ALTER TABLE RENAME rewrites
@@ -485,10 +484,9 @@ SqlError migrate(sqlite3* db, const std::vector<SchemaObject>& expected, Inspect
   return transaction(db, Txn::Write, [&]() -> SqlError {
     std::int64_t uv = 0;
     if (auto e = queryInt(db, "PRAGMA user_version", &uv)) return e;
-    if (uv == 1)
-      if (auto e = exec(db, kMigrateToV2Sql)) return e;
+    if (uv != 1) return readInspection(db, after);  // another process upgraded it: the caller checks it
+    if (auto e = exec(db, kMigrateToV2Sql)) return e;
     if (auto e = readInspection(db, after)) return e;
-    if (uv != 1) return {};  // another process upgraded it first: the caller checks it
     const char* doing = "";
     if (auto e = checkAcceptable(db, *after, expected, kStateSchemaVersion, why, &doing)) return e;
     if (*why) {
@@ -640,25 +638,23 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& path, Op
     bool raced = false;
     if (auto e = initialise(db.get(), &raced)) return sqlFail("creating the schema", e);
   }
+  // A version-1 state is checked whole against version 1, then upgraded in place (and checked
+  // inside the upgrade); any other file is checked against the current schema.
+  Refusal problem;
+  const char* doing = "";
   bool accepted = false;
   if (ins.userVersion == 1 && ins.applicationId == kStateApplicationId) {
-    // A version-1 state: checked whole against version 1, then upgraded in place.
-    Refusal problem;
-    const char* doing = "";
     if (auto e = checkAcceptable(db.get(), ins, expectedV1, 1, &problem, &doing)) return sqlFail(doing, e);
-    if (problem) return fail(problem.kind, problem.what);
-    if (auto e = migrate(db.get(), expected, &ins, &accepted, &problem)) {
-      if (problem) return fail(problem.kind, problem.what);
-      return sqlFail("upgrading it from schema 1", e);
+    if (!problem) {
+      if (auto e = migrate(db.get(), expected, &ins, &accepted, &problem); e && !problem)
+        return sqlFail("upgrading it from schema 1", e);
     }
   }
-  if (!accepted) {
-    Refusal problem;
-    const char* doing = "";
+  if (!problem && !accepted) {
     if (auto e = checkAcceptable(db.get(), ins, expected, kStateSchemaVersion, &problem, &doing))
       return sqlFail(doing, e);
-    if (problem) return fail(problem.kind, problem.what);
   }
+  if (problem) return fail(problem.kind, problem.what);
 
   // 4. Accepted: make sure of WAL mode (a no-op for files we created) and set the per-connection
   //    settings.

@@ -269,7 +269,7 @@ TEST_CASE("scan with several workers writes the same lines as with one, in some 
   MeetingResolver second(Outcome::NoData, arrived, 2), third(Outcome::NoData, arrived, 2);
   SlowResolver* rs[3] = {&first, &second, &third};
   std::string input;
-  for (SlowResolver* r : rs) input = mixedInput(r, 1);
+  for (SlowResolver* r : rs) input = mixedInput(r, 1);  // the same domains, answered alike by each
   ScanRun one;
   one.workers = {ScanWorker{rs[0], nullptr}};
   one.maxActiveDomains = 8;
