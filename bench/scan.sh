@@ -23,8 +23,8 @@
 # The order within each phase rotates from round to round, so no tool always runs first.
 #
 # It prints:
-#   - the machine: nproc and /proc/loadavg at the start and at the end (a loaded machine makes
-#     every figure noisier: read the spread);
+#   - the machine: nproc, /proc/loadavg at the start and at the end, and the hypervisor's steal
+#     over the whole benchmark (a loaded machine makes every figure noisier: read the spread);
 #   - a table, one row per tool and round: queries, wall time, queries per second, client CPU
 #     µs per query (user+sys of the client process / queries, from /usr/bin/time), NSD µs per
 #     query (the server's CPU while that tool ran, from /proc, 10 ms ticks), involuntary
@@ -32,7 +32,9 @@
 #     the server for one core, rather than one simply running slower), peak RSS, failures,
 #     retries, questions per domain (offboard's --stats) and the query rate relative to the
 #     dnsperf of the same round and phase (offboard: its queries sent / its wall time; dnsperf:
-#     its "queries per second");
+#     its "queries per second"), and the hypervisor's steal while it ran ("steal %": the share
+#     of all cores' time given to other guests; a row with much steal ran on less than a whole
+#     machine, and its wall time and ratio say more about the host than about the tool);
 #   - the summary: the median (min, max) over rounds of that ratio, with the ratio of each
 #     round, for the multi-thread figure (offboard --threads T unpinned vs dnsperf unpinned),
 #     without shared answers, and for the single-thread efficiency (offboard --threads 1 on
@@ -86,6 +88,8 @@ for tool in dnsperf dig /usr/bin/time taskset; do
   command -v "$tool" >/dev/null || { echo "bench/scan.sh: $tool is missing (scripts/deps.sh)" >&2; exit 2; }
 done
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+STEAL_START=$(awk '$1 == "cpu" {print $9 + 0; exit}' /proc/stat)
+BENCH_START=$(date +%s%N)
 NPROC=$(nproc)
 
 # The e2e harness gives us a private loopback /16, its lock, a work directory and the EXIT
@@ -159,24 +163,30 @@ pin_server() {
 
 # measure OUTFILE CMD...: runs CMD under /usr/bin/time; sets M_WALL (s), M_CPU (s, user+sys),
 # M_USER (s, user alone),
-# M_RSS (KiB), M_PREEMPT (times CMD was switched out involuntarily) and M_SERVER (s of NSD CPU
-# while CMD ran).
+# M_RSS (KiB), M_PREEMPT (times CMD was switched out involuntarily), M_SERVER (s of NSD CPU
+# while CMD ran) and M_STEAL (the share of the machine's CPU time its hypervisor gave to other
+# guests while CMD ran, in %: /proc/stat's steal over wall time x cores).
 measure() {
-  local out=$1 t0
+  local out=$1 t0 s0
   shift
   t0=$(server_ticks)
+  s0=$(steal_ticks)
   /usr/bin/time -f '%e %U %S %M %c' -o "$WORK/time.txt" "$@" >"$out" 2>"$out.err" || true
   M_SERVER=$(awk -v a="$t0" -v b="$(server_ticks)" -v hz="$CLK_TCK" 'BEGIN{printf "%.3f", (b - a) / hz}')
   # GNU time writes "Command exited with non-zero status N" first when N != 0.
   read -r M_WALL u s M_RSS M_PREEMPT < <(tail -n 1 "$WORK/time.txt")
   M_CPU=$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.3f", u + s}')
   M_USER=$u
+  M_STEAL=$(awk -v a="$s0" -v b="$(steal_ticks)" -v w="$M_WALL" -v n="$NPROC" -v hz="$CLK_TCK" \
+    'BEGIN{printf("%.0f", w > 0 ? (b - a) * 100 / (w * n * hz) : 0)}')
 }
+# steal_ticks: the clock ticks of all cores' steal time so far (/proc/stat, "cpu" line, field 9).
+steal_ticks() { awk '$1 == "cpu" {print $9 + 0; exit}' /proc/stat; }
 
 # record ROUND TOOL QUERIES FAILURES RETRIES [QUESTIONS DOMAINS]: one row of the results.
 record() {
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$M_WALL" "$M_CPU" "$M_RSS" "$4" "$5" \
-    "$M_SERVER" "$M_PREEMPT" "${6:--}" "${7:--}" "$M_USER" >>"$RESULTS"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$M_WALL" "$M_CPU" "$M_RSS" "$4" "$5" \
+    "$M_SERVER" "$M_PREEMPT" "${6:--}" "${7:--}" "$M_USER" "$M_STEAL" >>"$RESULTS"
 }
 
 # offboard_run ROUND LABEL INPUT [PREFIX...] -- [SCAN OPTION...]: one offboard scan, recorded.
@@ -287,18 +297,20 @@ else
   CHECK5="mean $((total / 50 / 1000)) ms, min $((best / 1000)) ms (50 runs, date)"
 fi
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+STEAL_ALL=$(awk -v a="$STEAL_START" -v b="$(steal_ticks)" -v t0="$BENCH_START" -v t1="$(date +%s%N)" \
+  -v n="$NPROC" -v hz="$CLK_TCK" 'BEGIN{w = (t1 - t0) / 1e9; printf("%.0f", w > 0 ? (b - a) * 100 / (w * n * hz) : 0)}')
 
 # --- the report --------------------------------------------------------------------------------
 echo
 echo "offboard scan benchmark: $N domains, $NQ queries ($NQU without shared answers), concurrency $Q, threads $THREADS, NSD 1 process on $ADDR"
-echo "machine: nproc $NPROC; load average at start $LOAD_START, at end $LOAD_END"
+echo "machine: nproc $NPROC; load average at start $LOAD_START, at end $LOAD_END; hypervisor steal $STEAL_ALL % of all cores' time over the whole benchmark"
 awk -F'\t' '
   { round[NR]=$1; tool[NR]=$2; q[NR]=$3; wall[NR]=$4; cpu[NR]=$5; rss[NR]=$6; fail[NR]=$7; retry[NR]=$8; srv[NR]=$9; pre[NR]=$10
-    asked[NR]=$11; doms[NR]=$12
+    asked[NR]=$11; doms[NR]=$12; steal[NR]=$14
     if ($2 == "dnsperf") ref[$1] = ($4 > 0 ? $3 / $4 : 0)
     if ($2 == "dnsperf pinned") refp[$1] = ($4 > 0 ? $3 / $4 : 0) }
   END {
-    printf "%-6s %-17s %9s %8s %10s %9s %9s %10s %8s %8s %7s %6s %9s\n", "round", "tool", "queries", "wall s", "q/s", "CPU us/q", "NSD us/q", "preempt/kq", "RSS MB", "failures", "retries", "q/dom", "x dnsperf"
+    printf "%-6s %-17s %9s %8s %10s %9s %9s %10s %8s %8s %7s %6s %9s %7s\n", "round", "tool", "queries", "wall s", "q/s", "CPU us/q", "NSD us/q", "preempt/kq", "RSS MB", "failures", "retries", "q/dom", "x dnsperf", "steal %"
     for (i = 1; i <= NR; i++) {
       qps = wall[i] > 0 ? q[i] / wall[i] : 0
       us = q[i] > 0 ? cpu[i] * 1e6 / q[i] : 0
@@ -307,7 +319,7 @@ awk -F'\t' '
       ratio = r > 0 ? sprintf("%.2f", qps / r) : "-"
       kpre = q[i] > 0 ? pre[i] * 1000 / q[i] : 0
       qd = doms[i] > 0 ? sprintf("%.2f", asked[i] / doms[i]) : "-"
-      printf "%-6s %-17s %9d %8.2f %10.0f %9.1f %9.1f %10.1f %8.1f %8s %7s %6s %9s\n", round[i], tool[i], q[i], wall[i], qps, us, sus, kpre, rss[i] / 1024, fail[i], retry[i], qd, ratio
+      printf "%-6s %-17s %9d %8.2f %10.0f %9.1f %9.1f %10.1f %8.1f %8s %7s %6s %9s %7s\n", round[i], tool[i], q[i], wall[i], qps, us, sus, kpre, rss[i] / 1024, fail[i], retry[i], qd, ratio, steal[i]
     }
   }' "$RESULTS"
 # The rate target is a ratio in the same round; on a shared machine single rounds swing, so the
