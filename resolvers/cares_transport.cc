@@ -400,6 +400,7 @@ struct CaresTransport::Impl {
     o.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_NOSEARCH;
     if (c.tcp) o.flags |= ARES_FLAG_USEVC;
     if (c.edns) o.flags |= ARES_FLAG_EDNS;
+    if (opts.stayOpen) o.flags |= ARES_FLAG_STAYOPEN;
     mask |= ARES_OPT_FLAGS;
     o.timeout = std::max(1, opts.timeoutMs);
     mask |= ARES_OPT_TIMEOUTMS;

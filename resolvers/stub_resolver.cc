@@ -7,14 +7,16 @@ namespace offboard {
 
 namespace {
 // A stub passes on the Observation only: the authority and additional sections are not needed.
-TransportOptions withoutSections(TransportOptions o) {
+// Its channels (a few per configured server) serve the whole run: their sockets stay open.
+TransportOptions stubOptions(TransportOptions o) {
   o.keepSections = false;
+  o.stayOpen = true;
   return o;
 }
 }  // namespace
 
 StubResolver::StubResolver(std::vector<std::string> servers, TransportOptions options)
-    : transport_(withoutSections(options)) {
+    : transport_(stubOptions(options)) {
   for (const auto& s : servers) {
     std::string err;
     auto canonical = parseServerAddress(s, &err);
