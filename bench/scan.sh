@@ -88,7 +88,9 @@ for tool in dnsperf dig /usr/bin/time taskset; do
   command -v "$tool" >/dev/null || { echo "bench/scan.sh: $tool is missing (scripts/deps.sh)" >&2; exit 2; }
 done
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-STEAL_START=$(awk '$1 == "cpu" {print $9 + 0; exit}' /proc/stat)
+# steal_ticks: the clock ticks of all cores' steal time so far (/proc/stat, "cpu" line, field 9).
+steal_ticks() { awk '$1 == "cpu" {print $9 + 0; exit}' /proc/stat; }
+STEAL_START=$(steal_ticks)
 BENCH_START=$(date +%s%N)
 NPROC=$(nproc)
 
@@ -180,8 +182,6 @@ measure() {
   M_STEAL=$(awk -v a="$s0" -v b="$(steal_ticks)" -v w="$M_WALL" -v n="$NPROC" -v hz="$CLK_TCK" \
     'BEGIN{printf("%.0f", w > 0 ? (b - a) * 100 / (w * n * hz) : 0)}')
 }
-# steal_ticks: the clock ticks of all cores' steal time so far (/proc/stat, "cpu" line, field 9).
-steal_ticks() { awk '$1 == "cpu" {print $9 + 0; exit}' /proc/stat; }
 
 # record ROUND TOOL QUERIES FAILURES RETRIES [QUESTIONS DOMAINS]: one row of the results.
 record() {

@@ -71,7 +71,8 @@ const Curl* curlApi(std::string* error) {
     void* lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
       const char* e = dlerror();
-      why = std::string("cannot load libcurl.so.4 (Debian's libcurl4): ") + (e ? e : "dlopen failed");
+      why = std::string("cannot load libcurl.so.4 (Debian's libcurl4): ") +
+            (e ? e : "dlopen failed");
       return;
     }
     bool all = true;

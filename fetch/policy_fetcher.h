@@ -60,6 +60,7 @@ std::unique_ptr<PolicyFetcher> makeHttpsFetcher(HttpsOptions options = {});
 
 // The zone-directory source: DIR/mta-sts.D.txt (D in A-label form, without the trailing dot),
 // read whole up to `maxBody` octets (a larger file is a failure, as over HTTPS).
-std::unique_ptr<PolicyFetcher> makeZoneDirFetcher(std::string dir, std::size_t maxBody = kMaxPolicyBody);
+std::unique_ptr<PolicyFetcher> makeZoneDirFetcher(std::string dir,
+                                                  std::size_t maxBody = kMaxPolicyBody);
 
 }  // namespace offboard
