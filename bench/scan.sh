@@ -90,6 +90,12 @@ done
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 # steal_ticks: the clock ticks of all cores' steal time so far (/proc/stat, "cpu" line, field 9).
 steal_ticks() { awk '$1 == "cpu" {print $9 + 0; exit}' /proc/stat; }
+# steal_percent TICKS WALL: the share of all cores' time, in %, that the hypervisor gave to
+# other guests since steal_ticks said TICKS, WALL seconds ago.
+steal_percent() {
+  awk -v a="$1" -v b="$(steal_ticks)" -v w="$2" -v n="$NPROC" -v hz="$CLK_TCK" \
+    'BEGIN{printf("%.0f", w > 0 ? (b - a) * 100 / (w * n * hz) : 0)}'
+}
 STEAL_START=$(steal_ticks)
 BENCH_START=$(date +%s%N)
 NPROC=$(nproc)
@@ -179,8 +185,7 @@ measure() {
   read -r M_WALL u s M_RSS M_PREEMPT < <(tail -n 1 "$WORK/time.txt")
   M_CPU=$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.3f", u + s}')
   M_USER=$u
-  M_STEAL=$(awk -v a="$s0" -v b="$(steal_ticks)" -v w="$M_WALL" -v n="$NPROC" -v hz="$CLK_TCK" \
-    'BEGIN{printf("%.0f", w > 0 ? (b - a) * 100 / (w * n * hz) : 0)}')
+  M_STEAL=$(steal_percent "$s0" "$M_WALL")
 }
 
 # record ROUND TOOL QUERIES FAILURES RETRIES [QUESTIONS DOMAINS]: one row of the results.
@@ -297,8 +302,8 @@ else
   CHECK5="mean $((total / 50 / 1000)) ms, min $((best / 1000)) ms (50 runs, date)"
 fi
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
-STEAL_ALL=$(awk -v a="$STEAL_START" -v b="$(steal_ticks)" -v t0="$BENCH_START" -v t1="$(date +%s%N)" \
-  -v n="$NPROC" -v hz="$CLK_TCK" 'BEGIN{w = (t1 - t0) / 1e9; printf("%.0f", w > 0 ? (b - a) * 100 / (w * n * hz) : 0)}')
+BENCH_WALL=$(awk -v t0="$BENCH_START" -v t1="$(date +%s%N)" 'BEGIN{print (t1 - t0) / 1e9}')
+STEAL_ALL=$(steal_percent "$STEAL_START" "$BENCH_WALL")
 
 # --- the report --------------------------------------------------------------------------------
 echo
