@@ -569,19 +569,9 @@ void classify(const Question& q, std::uint16_t expectedId, const Sections& m, Wi
   }
   const bool nxdomain = m.rcode == 3;
 
-  // The authority records with a valid owner (the negative TTL and referral rules).
-  struct AuthorityRr {
-    DnsName owner;
-    const RrRef* ref;
-  };
   // Scratch kept from answer to answer (one classification at a time per thread): their room
   // is reused, no allocation per answer.
-  thread_local std::vector<AuthorityRr> authority;
   thread_local std::vector<const RrRef*> typed, cnames;
-  authority.clear();
-  for (const auto& e : m.authority) {
-    if (auto owner = DnsName::fromWire(e.owner)) authority.push_back({std::move(*owner), &e});
-  }
   m.keepSections(w);
 
   // Walk the answer section from the question name (RFC 1034 §3.6.2, §4.3.2). Records that are
@@ -608,6 +598,7 @@ void classify(const Question& q, std::uint16_t expectedId, const Sections& m, Wi
         return fail(Outcome::Malformed,
                     "CNAME and other data at " + current->toString() + " (RFC 2181 §10.1)");
       }
+      answer.reserve(typed.size());
       for (const RrRef* e : typed) {
         std::string err;
         auto r = m.record(*e, *current, &err);
@@ -644,21 +635,45 @@ void classify(const Question& q, std::uint16_t expectedId, const Sections& m, Wi
   }
 
   // One RRset, one TTL (RFC 2181 §5.2: differing TTLs are treated as the minimum); identical
-  // records are one record (RFC 2181 §5).
+  // records are one record (RFC 2181 §5), the first of them kept, in place.
   if (!answer.empty()) {
     std::uint32_t ttl = answer.front().ttl;
     for (const auto& r : answer) ttl = std::min(ttl, r.ttl);
-    std::vector<Record> unique;
-    for (auto& r : answer) {
-      r.ttl = ttl;
-      bool dup = std::any_of(unique.begin(), unique.end(), [&](const Record& u) {
-        return u.type == r.type && u.data == r.data;
-      });
-      if (!dup) unique.push_back(std::move(r));
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < answer.size(); ++i) {
+      answer[i].ttl = ttl;
+      const bool dup = std::any_of(answer.begin(), answer.begin() + static_cast<std::ptrdiff_t>(kept),
+                                   [&](const Record& u) {
+                                     return u.type == answer[i].type && u.data == answer[i].data;
+                                   });
+      if (dup) continue;
+      if (kept != i) answer[kept] = std::move(answer[i]);
+      ++kept;
     }
-    answer = std::move(unique);
+    answer.resize(kept);
   }
 
+  w.obs.chain = std::move(chain);
+  if (!nxdomain && !answer.empty()) {
+    w.obs.outcome = Outcome::Answer;
+    w.obs.answer = std::move(answer);
+    return;
+  }
+  if (nxdomain && !answer.empty()) {
+    return fail(Outcome::Malformed, "NXDOMAIN with records of the asked type");
+  }
+
+  // No answer: the authority section decides (negative TTL, referral). Its owners are decoded
+  // only now, those that are not valid names left out: most answers never need them.
+  struct AuthorityRr {
+    DnsName owner;
+    const RrRef* ref;
+  };
+  thread_local std::vector<AuthorityRr> authority;
+  authority.clear();
+  for (const auto& e : m.authority) {
+    if (auto owner = DnsName::fromWire(e.owner)) authority.push_back({std::move(*owner), &e});
+  }
   std::optional<std::uint32_t> negativeTtl;
   for (const auto& e : authority) {
     if (e.ref->type == RRType::SOA && current->isPartOf(e.owner)) {
@@ -667,21 +682,12 @@ void classify(const Question& q, std::uint16_t expectedId, const Sections& m, Wi
     }
   }
 
-  w.obs.chain = std::move(chain);
   if (nxdomain) {
-    if (!answer.empty()) {
-      return fail(Outcome::Malformed, "NXDOMAIN with records of the asked type");
-    }
     if (!negativeTtl) {
       return fail(Outcome::Malformed, "NXDOMAIN without an SOA in authority (RFC 2308 §2.1)");
     }
     w.obs.outcome = Outcome::NxDomain;
     w.obs.negativeTtl = negativeTtl;
-    return;
-  }
-  if (!answer.empty()) {
-    w.obs.outcome = Outcome::Answer;
-    w.obs.answer = std::move(answer);
     return;
   }
   if (negativeTtl) {
