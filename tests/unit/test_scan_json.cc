@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "commands/commands.h"
+#include "checks/mta_sts.h"
 #include "core/domain_input.h"
+#include "core/ids.h"
 #include "fake_resolver.h"
 #include "render/report_json.h"
 
@@ -219,6 +221,27 @@ TEST_CASE("both layouts are nlohmann's: what the writer wrote, parsed and dumped
   CHECK(pretty(ojson::parse(two)) == two);
   const std::string none = renderCheckJson({});
   CHECK(pretty(ojson::parse(none)) == none);
+}
+
+TEST_CASE("the identifiers the writer puts between quotes unscanned are JSON as they are") {
+  // Verdicts, severities, clouds, finding ids, MTA-STS modes and record type names are
+  // written without the escape scan; each must then be what nlohmann writes for it.
+  std::vector<std::string> ids;
+  for (Verdict v : {Verdict::Clear, Verdict::Indeterminate, Verdict::PointsAtM365})
+    ids.emplace_back(verdictName(v));
+  for (Severity s : {Severity::Blocker, Severity::Required, Severity::Cleanup, Severity::Warning,
+                     Severity::Indeterminate})
+    ids.emplace_back(severityName(s));
+  for (Cloud c : {Cloud::Worldwide, Cloud::UsGov, Cloud::China21Vianet, Cloud::Germany})
+    ids.emplace_back(cloudName(c));
+  for (FindingId f : findingIds()) ids.emplace_back(findingIdName(f));
+  for (StsMode m : {StsMode::Enforce, StsMode::Testing, StsMode::None}) ids.emplace_back(stsModeName(m));
+  for (unsigned t = 0; t <= 0xFFFF; ++t) ids.push_back(rrTypeName(static_cast<RRType>(t)));
+  for (const std::string& id : ids) {
+    CAPTURE(id);
+    REQUIRE(!id.empty());
+    CHECK(ojson(id).dump() == "\"" + id + "\"");
+  }
 }
 
 TEST_CASE("a string needing escapes is escaped wherever the octet is, as nlohmann escapes it") {
