@@ -125,10 +125,33 @@ constexpr Signature kRows[] = {
     {F::Mdm, C::Germany, M::Exact, "enterpriseregistration.microsoftonline.de", kMdm, "MEDIUM", kChecked},
 };
 
+// The last octets of a name's wire form (up to four, in the low octets): a name can end with a
+// pattern only when it ends with the pattern's last octets, a test of one word.
+std::uint32_t tailOf(std::string_view wire) {
+  std::uint32_t t = 0;
+  for (std::size_t i = wire.size() > 4 ? wire.size() - 4 : 0; i < wire.size(); ++i)
+    t = (t << 8) | static_cast<unsigned char>(wire[i]);
+  return t;
+}
+// The octets of tailOf(wire) that are the name's (all four but for a name of fewer).
+std::uint32_t tailMaskOf(std::string_view wire) {
+  return wire.size() >= 4 ? ~std::uint32_t{0} : (std::uint32_t{1} << (8 * wire.size())) - 1;
+}
+
 struct CompiledRow {
   const Signature* sig;
   DnsName name;        // the pattern (DigitsLabel: the part after the first label)
   std::string prefix;  // DigitsLabel: the first label before "<digits>", lower-case
+  std::uint32_t tail = tailOf(name.wireLabels());
+  std::uint32_t tailMask = tailMaskOf(name.wireLabels());
+  std::size_t size = name.wireLabels().size();
+};
+
+// A host as the rows are compared with it: its wire length and last octets, read once.
+struct HostKey {
+  const DnsName& name;
+  std::size_t size = name.wireLabels().size();
+  std::uint32_t tail = tailOf(name.wireLabels());
 };
 
 constexpr std::size_t kFamilies = static_cast<std::size_t>(Family::Mdm) + 1;
@@ -169,7 +192,15 @@ const std::vector<CompiledRow>& compiled(Family family) {
   return rows[static_cast<std::size_t>(family)];
 }
 
-bool matches(const CompiledRow& row, const DnsName& host) {
+// Every kind of row matches only a host that ends with its pattern (DigitsLabel's `name` is
+// the part after the first label): most rows are ruled out by this, inline, before any call.
+inline bool mayMatch(const CompiledRow& row, const HostKey& key) {
+  return key.size >= row.size && (key.tail & row.tailMask) == row.tail;
+}
+
+bool matches(const CompiledRow& row, const HostKey& key) {
+  if (!mayMatch(row, key)) return false;
+  const DnsName& host = key.name;
   switch (row.sig->match) {
     case Match::Exact: return host == row.name;
     case Match::Below: return host != row.name && host.isPartOf(row.name);
@@ -216,8 +247,9 @@ std::span<const Signature> catalogue() {
 
 const Signature* matchHost(Family family, const DnsName& host) {
   if (host.isEmpty()) return nullptr;
+  const HostKey key{host};
   for (const auto& row : compiled(family))
-    if (matches(row, host)) return row.sig;
+    if (mayMatch(row, key) && matches(row, key)) return row.sig;
   return nullptr;
 }
 
@@ -244,8 +276,9 @@ const Signature* matchVerificationTxt(std::string_view text) {
         asName = DnsName::parse(text);
     }
     if (!asName) continue;
+    const HostKey key{*asName};
     for (const auto& row : compiled(Family::VerificationTxt))
-      if (row.sig == &s && matches(row, *asName)) return &s;
+      if (row.sig == &s && matches(row, key)) return &s;
   }
   return nullptr;
 }
