@@ -2,7 +2,10 @@
 
 #include <arpa/inet.h>
 
+#include <charconv>
+#include <cstdio>
 #include <cstring>
+#include <string_view>
 
 namespace offboard {
 namespace {
@@ -67,23 +70,45 @@ LdnsRdf rdfFromName(const DnsName& name) {
   return LdnsRdf(ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, wire.size(), wire.data()));
 }
 
-std::string quoteTxtString(const std::string& raw) {
-  std::string out;
-  out.reserve(raw.size() + 2);
+namespace {
+
+// Appends quoteTxtString(raw) to `out`: the runs of octets that need no escape go out whole.
+void appendQuotedTxt(std::string& out, std::string_view raw) {
   out.push_back('"');
-  for (unsigned char c : raw) {
-    if (c == '"' || c == '\\') {
+  std::size_t from = 0;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const auto c = static_cast<unsigned char>(raw[i]);
+    const bool backslash = c == '"' || c == '\\';
+    const bool decimal = c < 0x20 || c >= 0x7f;
+    if (!backslash && !decimal) continue;
+    out.append(raw.data() + from, i - from);
+    from = i + 1;
+    if (backslash) {
       out.push_back('\\');
       out.push_back(static_cast<char>(c));
-    } else if (c < 0x20 || c >= 0x7f) {
+    } else {
       char buf[5];
       std::snprintf(buf, sizeof buf, "\\%03u", c);
       out += buf;
-    } else {
-      out.push_back(static_cast<char>(c));
     }
   }
+  out.append(raw.data() + from, raw.size() - from);
   out.push_back('"');
+}
+
+// Appends the decimal digits of v.
+void appendDecimal(std::string& out, std::uint32_t v) {
+  char buf[16];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+}  // namespace
+
+std::string quoteTxtString(const std::string& raw) {
+  std::string out;
+  out.reserve(raw.size() + 2);
+  appendQuotedTxt(out, raw);
   return out;
 }
 
@@ -106,25 +131,35 @@ void fillFromParts(Record& r, RdataParts&& parts) {
   switch (r.type) {
     case RRType::MX:
     case RRType::SRV: {
+      // Written in place, with room for the target's presentation form made once (it is at
+      // most one octet longer than the wire form unless a label needs escapes).
       r.preference = static_cast<std::uint16_t>(parts.numbers[0]);
-      r.data = std::to_string(r.preference);
+      r.target = std::move(parts.names[0]);
+      r.data.reserve(18 + r.target.wireLabels().size() + 1);
+      appendDecimal(r.data, r.preference);
       r.data.push_back(' ');
       if (r.type == RRType::SRV) {
         r.weight = static_cast<std::uint16_t>(parts.numbers[1]);
         r.port = static_cast<std::uint16_t>(parts.numbers[2]);
-        r.data += std::to_string(r.weight) + " " + std::to_string(r.port) + " ";
+        appendDecimal(r.data, r.weight);
+        r.data.push_back(' ');
+        appendDecimal(r.data, r.port);
+        r.data.push_back(' ');
       }
-      r.target = std::move(parts.names[0]);
       r.target.appendTo(r.data);
       break;
     }
-    case RRType::TXT:
+    case RRType::TXT: {
       r.strings = std::move(parts.strings);
+      std::size_t room = 0;
+      for (const auto& part : r.strings) room += part.size() + 3;
+      r.data.reserve(room);
       for (std::size_t i = 0; i < r.strings.size(); ++i) {
         if (i) r.data.push_back(' ');
-        r.data += quoteTxtString(r.strings[i]);
+        appendQuotedTxt(r.data, r.strings[i]);
       }
       break;
+    }
     case RRType::A:
     case RRType::AAAA: {
       char buf[INET6_ADDRSTRLEN];

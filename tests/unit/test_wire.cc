@@ -91,6 +91,15 @@ TEST_CASE("a built query carries our ID, RD as asked, one IN question and a 1232
   CHECK(parsed->qtype == type::MX);
 }
 
+TEST_CASE("a TXT character-string is quoted with quote, backslash and every other octet escaped") {
+  CHECK(quoteTxtString("") == "\"\"");
+  CHECK(quoteTxtString("v=spf1 -all") == "\"v=spf1 -all\"");
+  CHECK(quoteTxtString("say \"hi\"") == "\"say \\\"hi\\\"\"");
+  CHECK(quoteTxtString("a\\b") == "\"a\\\\b\"");
+  CHECK(quoteTxtString(std::string("\x00tab\there\x7f\xff", 11)) == "\"\\000tab\\009here\\127\\255\"");
+  CHECK(quoteTxtString("\"") == "\"\\\"\"");
+}
+
 TEST_CASE("a query cannot be built for an empty name") {
   Question q;
   CHECK(buildQuery(q, 1, true, true).empty());
