@@ -276,9 +276,8 @@ struct DirectSections final : Sections {
 
   // The name at `pos`, written uncompressed (root label included) to `out` (room for
   // kDirectMaxName octets) when given, its length to *size; returns the offset just past the
-  // name in place, or kNoEnd when it is not a plain name.
-  // The labels between pointers lie back to back in the message: each such run is copied
-  // once, when a pointer or the end is reached (a copy per label was a tenth of this reader).
+  // name in place, or kNoEnd when it is not a plain name. The labels between pointers lie back
+  // to back in the message: each such run is copied once, when a pointer or the end is reached.
   std::size_t readName(std::size_t pos, std::uint8_t* out = nullptr, std::size_t* size = nullptr) const {
     std::size_t after = kNoEnd, limit = pos, total = 0;
     std::size_t run = pos;  // where the labels read since the last pointer start

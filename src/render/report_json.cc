@@ -82,8 +82,8 @@ void appendJsonString(std::string& out, std::string_view s) {
 
 // One of this program's own identifiers as a JSON string (a verdict, severity, finding id,
 // cloud or record type name: letters, digits, '-' and '_', which JSON leaves as they are),
-// without the scan appendJsonString makes of text from elsewhere. unit_scan_json compares
-// every line with nlohmann's rendering of it.
+// without the scan appendJsonString makes of text from elsewhere. unit_scan_json checks that
+// each of them is what nlohmann writes for it.
 void appendIdentifier(std::string& out, std::string_view id) {
   const std::size_t at = out.size();
   out.resize(at + id.size() + 2);
@@ -143,8 +143,9 @@ class JsonLayout {
   // ASCII, so not escaped), then a space when pretty. Compact, the comma goes out in the same
   // write as the key: a scan line has dozens of keys, and a write of its own made the writer
   // 7% more instructions (callgrind, scan's report of a domain on Microsoft 365). The key's
-  // length is known where it is written, so `,"key":` is put together in registers and
-  // appended in one call (half the instructions of a resize and a copy of unknown length).
+  // length is known where it is written, so `,"key":` is put together with stores of known
+  // size and appended in one call: about half the instructions of the resize (which fills)
+  // and the copy of unknown length it replaced (callgrind, a 2,000-domain scan: 8M fewer).
   template <std::size_t N>
   void key(const char (&k)[N]) {
     static_assert(N > 1, "a key is a non-empty literal");
