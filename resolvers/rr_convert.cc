@@ -2,10 +2,11 @@
 
 #include <arpa/inet.h>
 
-#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <string_view>
+
+#include "core/append.h"
 
 namespace offboard {
 namespace {
@@ -94,13 +95,6 @@ void appendQuotedTxt(std::string& out, std::string_view raw) {
   }
   out.append(raw.data() + from, raw.size() - from);
   out.push_back('"');
-}
-
-// Appends the decimal digits of v.
-void appendDecimal(std::string& out, std::uint32_t v) {
-  char buf[16];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, end);
 }
 
 }  // namespace

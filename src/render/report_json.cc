@@ -3,13 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
-#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <optional>
 #include <string_view>
 
 #include "checks/mta_sts.h"
+#include "core/append.h"
 #include "render/check_render.h"
 
 namespace offboard {
@@ -181,12 +181,6 @@ class JsonLayout {
   bool empty_ = true;  // the innermost container has no member yet
 };
 
-void appendNumber(std::string& out, std::uint32_t v) {
-  char buf[16];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, end);
-}
-
 void appendCloud(std::string& out, Cloud c) {
   if (c == Cloud::None) out += "null";
   else appendIdentifier(out, cloudName(c));
@@ -209,7 +203,7 @@ void appendSide(JsonLayout& j, const char (&nsKey)[NsKey], const char (&ttlKey)[
   j.key(nsKey);
   appendNames(j, ns);
   j.key(ttlKey);
-  appendNumber(j.out(), *ttl);
+  appendDecimal(j.out(), *ttl);
 }
 
 // "mta_sts": what the `_mta-sts` record and its policy said, present only when the domain has
@@ -235,7 +229,7 @@ void appendMtaSts(JsonLayout& j, const MtaStsView& v) {
     j.key("mode");
     appendIdentifier(out, stsModeName(v.mode));
     j.key("max_age");
-    appendNumber(out, v.maxAge);
+    appendDecimal(out, v.maxAge);
     j.key("mx");
     j.open('[');
     for (const auto& m : v.mx) {
@@ -282,7 +276,7 @@ void appendReport(JsonLayout& j, const DomainReport& r) {
     j.key("type");
     appendIdentifier(out, rrTypeName(rec.type));
     j.key("ttl");
-    appendNumber(out, rec.ttl);
+    appendDecimal(out, rec.ttl);
     j.key("data");
     appendJsonString(out, rec.data);
     j.close('}');
@@ -309,7 +303,7 @@ void appendReport(JsonLayout& j, const DomainReport& r) {
     appendJsonString(out, f.message);
     if (f.ttl) {
       j.key("ttl");
-      appendNumber(out, *f.ttl);
+      appendDecimal(out, *f.ttl);
     }
     if (!f.server.empty()) {
       j.key("server");
