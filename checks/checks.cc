@@ -138,17 +138,31 @@ DsComparison compareDs(const std::vector<Record>& ds, const std::vector<Record>&
 namespace {
 
 // An RRset in a stable order (servers rotate RRsets): by preference, then data. Pointers into
-// `rrs` (no copies), which must outlive the result.
-std::vector<const Record*> sorted(const std::vector<Record>& rrs) {
-  std::vector<const Record*> out;
-  out.reserve(rrs.size());
-  for (const auto& r : rrs) out.push_back(&r);
-  std::sort(out.begin(), out.end(), [](const Record* a, const Record* b) {
-    if (a->preference != b->preference) return a->preference < b->preference;
-    return a->data < b->data;
-  });
-  return out;
-}
+// the records (no copies), which must outlive it; held in place up to kInline records (every
+// RRset a check reads, nearly), on the heap beyond.
+class SortedRRset {
+ public:
+  explicit SortedRRset(const std::vector<Record>& rrs) : size_(rrs.size()) {
+    if (size_ > kInline) heap_.resize(size_);
+    const Record** out = data();
+    for (std::size_t i = 0; i < size_; ++i) out[i] = &rrs[i];
+    std::sort(out, out + size_, [](const Record* a, const Record* b) {
+      if (a->preference != b->preference) return a->preference < b->preference;
+      return a->data < b->data;
+    });
+  }
+  const Record* const* begin() const { return size_ > kInline ? heap_.data() : inline_.data(); }
+  const Record* const* end() const { return begin() + size_; }
+
+ private:
+  static constexpr std::size_t kInline = 8;
+  const Record** data() { return size_ > kInline ? heap_.data() : inline_.data(); }
+  std::size_t size_;
+  std::array<const Record*, kInline> inline_{};
+  std::vector<const Record*> heap_;
+};
+
+SortedRRset sorted(const std::vector<Record>& rrs) { return SortedRRset(rrs); }
 
 const Observation* find(const std::vector<Observation>& obs, const DnsName& name, RRType type,
                         bool parentSide = false) {
@@ -198,13 +212,18 @@ struct AliasWalk {
 };
 
 // Follows `start` until `arrived(name)`, a name that is no alias, a failure, a loop (a name
-// already in `seen` or on the chain) or kMaxAliasChain hops.
+// already on the chain, or `origin`, the name whose alias `start` is) or kMaxAliasChain hops.
+// The names met are held by pointer (the caller's and the observations', which outlive the
+// walk): a walk allocates nothing until it follows a CNAME.
 template <typename Arrived>
 AliasWalk walkAliases(const DnsName& start, const std::vector<Observation>& obs, Arrived&& arrived,
-                      std::vector<DnsName> seen = {}) {
+                      const DnsName* origin = nullptr) {
   AliasWalk w;
   w.last = start;
-  seen.push_back(start);
+  std::array<const DnsName*, kMaxAliasChain + 2> seen;
+  std::size_t seenCount = 0;
+  if (origin) seen[seenCount++] = origin;
+  seen[seenCount++] = &start;
   for (int depth = 0;; ++depth) {
     if (arrived(w.last)) {
       w.arrived = true;
@@ -226,11 +245,12 @@ AliasWalk walkAliases(const DnsName& start, const std::vector<Observation>& obs,
     if (o->outcome != Outcome::Answer || o->answer.empty()) return w;  // not an alias
     const Record& cname = o->answer.front();
     w.hops.push_back(cname);
-    if (std::find(seen.begin(), seen.end(), cname.target) != seen.end()) {
+    const auto met = seen.begin() + static_cast<std::ptrdiff_t>(seenCount);
+    if (std::any_of(seen.begin(), met, [&](const DnsName* n) { return *n == cname.target; })) {
       w.loop = true;
       return w;
     }
-    seen.push_back(cname.target);
+    seen[seenCount++] = &cname.target;
     w.last = cname.target;
   }
 }
@@ -391,7 +411,12 @@ SpfWalk walkSpfRecord(const DnsName& domain, std::string_view text,
 
 class Builder {
  public:
-  Builder(const DnsName& domain, const CheckContext& ctx) : ctx_(ctx) { report_.domain = domain; }
+  Builder(const DnsName& domain, const CheckContext& ctx) : ctx_(ctx) {
+    report_.domain = domain;
+    // Room for what most domains report (NS, MX, SPF, a few probes), grown only beyond it.
+    report_.records.reserve(8);
+    report_.findings.reserve(4);
+  }
 
   void add(Finding f) {
     for (const auto& g : report_.findings)
@@ -717,7 +742,7 @@ void checkTxt(Builder& b, const std::vector<Observation>& obs) {
 AliasWalk walkProbe(const Probe& p, const DnsName& probeName, const DnsName& target,
                     const std::vector<Observation>& obs) {
   return walkAliases(target, obs, [&](const DnsName& n) { return matchHost(p.family, n) != nullptr; },
-                     {probeName});
+                     &probeName);
 }
 
 using ProbeNames = std::array<DnsName, kProbeCount>;

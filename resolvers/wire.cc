@@ -367,7 +367,9 @@ struct DirectSections final : Sections {
           pos += 2;
           nameSize = qnameSize;
         } else {
-          pos = readName(pos, name, &nameSize);
+          // An additional record's owner is kept only with the sections: otherwise it is
+          // read for its checks and its length (OPT's root owner), not copied.
+          pos = readName(pos, section == 2 && !keep ? nullptr : name, &nameSize);
         }
         if (pos == kNoEnd || pos + 10 > len) return false;
         const auto type = static_cast<RRType>(get16(d + pos));

@@ -14,9 +14,9 @@ AnswerCache::AnswerCache(std::size_t maxEntries, Clock clock) : max_(maxEntries)
   }
 }
 
-std::string AnswerCache::key(const Question& q) {
+void AnswerCache::key(const Question& q, std::string& k) {
   // Wire labels are lower-case and length-prefixed, so the parts cannot run into each other.
-  std::string k(q.name.wireLabels());
+  k.assign(q.name.wireLabels());
   const auto t = static_cast<std::uint16_t>(q.type);
   k.push_back('\0');
   k.push_back(static_cast<char>(t >> 8));
@@ -26,7 +26,6 @@ std::string AnswerCache::key(const Question& q) {
     k.push_back('\0');
     k.append(s.wireLabels());
   }
-  return k;
 }
 
 std::uint32_t cacheTtl(const Observation& o) {
@@ -52,9 +51,9 @@ std::uint32_t cacheTtl(const Observation& o) {
   }
 }
 
-const Observation* AnswerCache::find(const Question& q) {
+const Observation* AnswerCache::findKey(const std::string& k) {
   if (max_ == 0) return nullptr;
-  auto it = map_.find(key(q));
+  auto it = map_.find(k);
   if (it == map_.end()) return nullptr;
   if (it->second.expires <= clock_()) {
     lru_.erase(it->second.lru);
@@ -69,8 +68,8 @@ void AnswerCache::store(const Observation& o) {
   if (max_ == 0) return;
   const std::uint32_t ttl = cacheTtl(o);
   if (ttl == 0) return;
-  std::string k = key(o.question);
-  auto it = map_.find(k);
+  key(o.question, scratch_);
+  auto it = map_.find(scratch_);
   if (it != map_.end()) {
     it->second.obs = o;
     it->second.expires = clock_() + ttl;
@@ -82,9 +81,9 @@ void AnswerCache::store(const Observation& o) {
     lru_.pop_front();
     ++evicted_;
   }
-  lru_.push_back(k);
+  lru_.push_back(scratch_);
   Entry e{o, clock_() + ttl, std::prev(lru_.end())};
-  map_.emplace(std::move(k), std::move(e));
+  map_.emplace(scratch_, std::move(e));
 }
 
 }  // namespace offboard

@@ -30,11 +30,22 @@ class AnswerCache {
   // `clock`: monotonic seconds; empty: std::chrono::steady_clock.
   explicit AnswerCache(std::size_t maxEntries, Clock clock = {});
 
-  // The exact identity of a question in the cache.
-  static std::string key(const Question& q);
+  // The exact identity of a question in the cache, written over `out` (whose room is reused:
+  // no allocation per lookup once it has grown).
+  static void key(const Question& q, std::string& out);
+  static std::string key(const Question& q) {
+    std::string k;
+    key(q, k);
+    return k;
+  }
 
   // The fresh observation for `q`, or nullptr (absent, or expired and dropped).
-  const Observation* find(const Question& q);
+  const Observation* find(const Question& q) {
+    key(q, scratch_);
+    return findKey(scratch_);
+  }
+  // The same, by the question's key().
+  const Observation* findKey(const std::string& key);
   // Keeps `o` for its TTL when it is evidence with a TTL above zero; otherwise does nothing.
   void store(const Observation& o);
 
@@ -52,6 +63,7 @@ class AnswerCache {
   std::unordered_map<std::string, Entry> map_;
   std::list<std::string> lru_;
   std::size_t evicted_ = 0;
+  std::string scratch_;  // the key of the question being looked up or stored
 };
 
 // How long an observation may be kept: the smallest TTL of its records and CNAMEs (an answer),

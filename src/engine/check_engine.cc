@@ -8,8 +8,10 @@
 namespace offboard {
 namespace {
 
-// Room for the first round of questions and the usual MX follow-ups without regrowing.
-constexpr std::size_t kQuestionsPerDomain = 16;
+// Room for the first round of questions (16, 17 with the parent side) and the usual follow-ups
+// (MX exchanges, SPF includes, probe targets) without regrowing: 248 octets each, 512 domains in
+// flight by default.
+constexpr std::size_t kQuestionsPerDomain = 24;
 
 struct Active {
   std::size_t index = 0;
@@ -89,13 +91,13 @@ class Driver {
       ask(a, q);
       return true;
     }
-    if (const Observation* hit = cache_.find(q)) {
+    AnswerCache::key(q, key_);
+    if (const Observation* hit = cache_.findKey(key_)) {
       a->observed.push_back(*hit);
       if (stats_) ++stats_->fromCache;
       return false;
     }
-    std::string key = AnswerCache::key(q);
-    auto [it, first] = inFlight_.try_emplace(std::move(key));
+    auto [it, first] = inFlight_.try_emplace(key_);  // the key copied only when it is new
     it->second.push_back(a);
     ++a->outstanding;
     if (!first) {
@@ -188,6 +190,7 @@ class Driver {
   AnswerCache cache_;
   // Follow-up questions in flight, by AnswerCache::key: the domains waiting for each.
   std::unordered_map<std::string, std::vector<Active*>> inFlight_;
+  std::string key_;  // the key of the follow-up being asked (its room reused)
 };
 
 }  // namespace
