@@ -307,10 +307,15 @@ struct SpfFailure {
 };
 
 struct SpfWalk {
+  // False: only `found`, `overLimit` and `unasked` are wanted (the engine's follow-ups), so no
+  // failure is written up.
+  bool explain = true;
   int terms = 0;
   bool overLimit = false;
   const Signature* found = nullptr;         // the Microsoft SPF domain reached
-  std::vector<std::string> path;            // terms from the apex record down to here
+  // Terms from the apex record down to here, as written: views into the parsed terms of the
+  // records on the way, which the walk holds while they are on the path.
+  std::vector<std::string_view> path;
   std::vector<const Record*> pathRecords;   // records below the apex along `path`
   std::string foundPath;
   std::vector<const Record*> foundRecords;
@@ -318,9 +323,12 @@ struct SpfWalk {
   std::vector<DnsName> unasked;             // targets whose TXT is not observed yet
 };
 
-std::string joinPath(const std::vector<std::string>& path) {
+std::string joinPath(const std::vector<std::string_view>& path) {
   std::string s;
-  for (const auto& p : path) s += (s.empty() ? "" : " -> ") + p;
+  for (const auto p : path) {
+    if (!s.empty()) s += " -> ";
+    s += p;
+  }
   return s;
 }
 
@@ -331,6 +339,7 @@ void walkSpf(SpfWalk& w, std::string_view text, std::vector<DnsName>& owners,
     if (w.found || w.overLimit) return;
     if (++w.terms > kMaxSpfLookups) {
       w.overLimit = true;
+      if (!w.explain) return;
       w.path.push_back(t.written);
       SpfFailure f;
       f.obs.question = Question{owners.back(), RRType::TXT};
@@ -347,7 +356,7 @@ void walkSpf(SpfWalk& w, std::string_view text, std::vector<DnsName>& owners,
     }
     if (t.kind == SpfTerm::Kind::Other || t.negated) continue;  // no record to read
     w.path.push_back(t.written);
-    auto synthetic = [&](Outcome outcome, std::string message) {
+    auto synthetic = [&](Outcome outcome, std::string message) {  // only when w.explain
       SpfFailure f;
       f.obs.question = Question{t.target ? *t.target : owners.back(), RRType::TXT};
       f.obs.outcome = outcome;
@@ -357,20 +366,26 @@ void walkSpf(SpfWalk& w, std::string_view text, std::vector<DnsName>& owners,
       w.failures.push_back(std::move(f));
     };
     if (!t.target) {
-      synthetic(Outcome::NotAvailable,
-                t.macro ? "the target of " + t.written +
-                              " is a macro (RFC 7208 §7), which only a receiver can expand"
-                        : "the target of " + t.written + " is not a domain name");
+      if (w.explain)
+        synthetic(Outcome::NotAvailable,
+                  t.macro ? "the target of " + t.written +
+                                " is a macro (RFC 7208 §7), which only a receiver can expand"
+                          : "the target of " + t.written + " is not a domain name");
     } else if (const Signature* s = matchHost(Family::SpfInclude, *t.target)) {
       w.found = s;
       w.foundPath = joinPath(w.path);
       w.foundRecords = w.pathRecords;
     } else if (std::find(owners.begin(), owners.end(), *t.target) != owners.end()) {
-      synthetic(Outcome::CnameLoop, joinPath(w.path) + " comes back to " + t.target->toString() +
+      if (w.explain)
+        synthetic(Outcome::CnameLoop, joinPath(w.path) + " comes back to " + t.target->toString() +
                                         ", which is already being evaluated (an include loop)");
     } else if (const Observation* o = find(obs, *t.target, RRType::TXT); !o) {
       if (std::find(w.unasked.begin(), w.unasked.end(), *t.target) == w.unasked.end())
         w.unasked.push_back(*t.target);
+      if (!w.explain) {
+        w.path.pop_back();
+        continue;
+      }
       SpfFailure f;
       f.obs.question = Question{*t.target, RRType::TXT};
       f.obs.outcome = Outcome::NotAvailable;
@@ -379,6 +394,10 @@ void walkSpf(SpfWalk& w, std::string_view text, std::vector<DnsName>& owners,
       f.records = w.pathRecords;
       w.failures.push_back(std::move(f));
     } else if (!isEvidence(o->outcome)) {
+      if (!w.explain) {
+        w.path.pop_back();
+        continue;
+      }
       SpfFailure f;
       f.obs = *o;
       f.path = joinPath(w.path);
@@ -402,8 +421,9 @@ void walkSpf(SpfWalk& w, std::string_view text, std::vector<DnsName>& owners,
 }
 
 SpfWalk walkSpfRecord(const DnsName& domain, std::string_view text,
-                      const std::vector<Observation>& obs) {
+                      const std::vector<Observation>& obs, bool explain = true) {
   SpfWalk w;
+  w.explain = explain;
   std::vector<DnsName> owners{domain};
   walkSpf(w, text, owners, obs);
   return w;
@@ -544,23 +564,24 @@ void checkNs(Builder& b, const std::vector<Observation>& obs) {
         hosts += (hosts.empty() ? "" : " ") + r.target.toString();
       }
     }
+    if (!first) return;
     bool parentFound = false;
     for (const auto& f : b.report().findings) parentFound = parentFound || f.id == FindingId::NsAtM365;
-    // A parent-side answer owned by another name is the delegation of the zone enclosing d
-    // (d has no zone of its own): d is judged by that delegation.
-    const DnsName& owner = o->answer.empty() ? d : o->answer.front().name;
-    std::string subject = parent && owner != d
-                              ? owner.toStringNoDot() + " (the zone containing " + d.toStringNoDot() +
-                                    ", which has no zone of its own and is judged by this delegation)"
-                              : d.toStringNoDot();
-    if (first && !parentFound) {
+    if (!parentFound) {
+      // A parent-side answer owned by another name is the delegation of the zone enclosing d
+      // (d has no zone of its own): d is judged by that delegation.
+      const DnsName& owner = o->answer.empty() ? d : o->answer.front().name;
+      std::string subject = parent && owner != d
+                                ? owner.toStringNoDot() + " (the zone containing " + d.toStringNoDot() +
+                                      ", which has no zone of its own and is judged by this delegation)"
+                                : d.toStringNoDot();
       b.add(Finding{FindingId::NsAtM365, Severity::Blocker, first->cloud, d, RRType::NS, hosts,
-                    std::string(parent ? "The parent zone delegates " : "The zone's NS set names ") +
-                        subject +
-                        " to Microsoft 365's nameservers: Microsoft hosts this zone. Recreate every "
-                        "record at the new DNS host, then switch NS at the registrar; MX changes "
-                        "made elsewhere do not take effect before that.",
-                    ttl, o->server});
+                      std::string(parent ? "The parent zone delegates " : "The zone's NS set names ") +
+                          subject +
+                          " to Microsoft 365's nameservers: Microsoft hosts this zone. Recreate every "
+                          "record at the new DNS host, then switch NS at the registrar; MX changes "
+                          "made elsewhere do not take effect before that.",
+                      ttl, o->server});
     }
   };
   look(find(obs, d, RRType::NS, true), true);
@@ -1270,7 +1291,7 @@ std::vector<Question> followUps(const DnsName& domain, const std::vector<Observa
     for (const auto& r : txt->answer) {
       std::string text = joinTxt(r);
       if (!isSpfRecord(text)) continue;
-      SpfWalk w = walkSpfRecord(domain, text, observed);
+      SpfWalk w = walkSpfRecord(domain, text, observed, false);  // its unasked targets only
       if (w.found) continue;  // settled: nothing further changes the finding
       for (const auto& n : w.unasked) ask(n, RRType::TXT);
     }
