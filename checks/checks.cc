@@ -827,32 +827,32 @@ void checkProbes(Builder& b, const std::vector<Observation>& obs, const ProbeNam
       b.addRecord(r);
       b.missingDotIn(r, p.family, p.type == RRType::SRV ? "SRV target" : "CNAME target");
       const Signature* s = matchHost(p.family, r.target);
-      Record shown = r;
-      std::string through;
+      std::string through, reached;  // set when a CNAME chain leads to Microsoft 365
       if (!s && p.type == RRType::CNAME) {
         AliasWalk w = walkProbe(p, name, r.target, obs);
         for (const auto& hop : w.hops) b.addRecord(hop);
-        const std::string chain = name.toString() + " -> " + chainText(r.target, w.hops);
-        const std::string why = "whether " + name.toString() + " points at Microsoft 365";
+        // Written only for a finding: most chains end at a host that is not Microsoft's.
+        auto chain = [&] { return name.toString() + " -> " + chainText(r.target, w.hops); };
+        auto why = [&] { return "whether " + name.toString() + " points at Microsoft 365"; };
         if (w.arrived) {
           s = matchHost(p.family, w.last);
-          shown.data += " -> " + w.last.toString();
-          through = " (CNAME chain: " + chain + ")";
+          reached = " -> " + w.last.toString();
+          through = " (CNAME chain: " + chain() + ")";
         } else if (w.pending) {
-          b.failedOn(name, p.type, *w.pending, "the CNAME chain " + chain, why);
+          b.failedOn(name, p.type, *w.pending, "the CNAME chain " + chain(), why());
         } else if (w.needsQuestion) {
           Observation never;
           never.question = Question{w.last, RRType::CNAME};
           never.outcome = Outcome::NotAvailable;
           never.detail = "never asked";
-          b.failedOn(name, p.type, never, "the CNAME chain " + chain, why);
+          b.failedOn(name, p.type, never, "the CNAME chain " + chain(), why());
         } else if (w.loop || w.tooLong) {
           b.unfollowed(name, p.type, std::string(outcomeName(w.loop ? Outcome::CnameLoop : Outcome::ChainTooLong)),
-                       "The CNAME chain " + chain +
+                       "The CNAME chain " + chain() +
                            (w.loop ? " comes back to a name already on it (a loop)"
                                    : " is longer than " + std::to_string(kMaxAliasChain) +
                                          " hops and is not followed further") +
-                           "; " + why + " cannot be established. Fix the chain, or check it by hand.");
+                           "; " + why() + " cannot be established. Fix the chain, or check it by hand.");
         }
       }
       if (!s) continue;
@@ -888,6 +888,8 @@ void checkProbes(Builder& b, const std::vector<Observation>& obs, const ProbeNam
         default:
           break;
       }
+      Record shown = r;  // the record as found, with where its chain led
+      shown.data += reached;
       b.found(p.finding, p.severity, s->cloud, shown, what + through + confidenceNote(*s));
     }
   }
