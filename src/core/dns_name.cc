@@ -308,11 +308,11 @@ std::string DnsName::toString() const {
   return out;
 }
 
-void DnsName::appendTo(std::string& out) const {
-  if (!valid_) return;
+bool DnsName::appendTo(std::string& out) const {
+  if (!valid_) return true;
   if (size_ == 0) {
     out.push_back('.');
-    return;
+    return true;
   }
   const std::string_view w = wireLabels();
   // Every label plain (as nearly all are): the presentation form is the wire form with each
@@ -329,8 +329,9 @@ void DnsName::appendTo(std::string& out) const {
     std::memcpy(p, w.data() + 1, w.size() - 1);
     for (std::size_t i = 0; i < w.size(); i += 1 + static_cast<std::uint8_t>(w[i]))
       p[i + static_cast<std::uint8_t>(w[i])] = '.';
-    return;
+    return true;
   }
+  // Some octet is not plain: it goes out escaped, with a backslash.
   out.reserve(out.size() + w.size() + 8);
   for (std::size_t i = 0; i < w.size();) {
     const std::size_t len = static_cast<std::uint8_t>(w[i]);
@@ -358,6 +359,7 @@ void DnsName::appendTo(std::string& out) const {
     out.push_back('.');
     i += 1 + len;
   }
+  return false;
 }
 
 std::string DnsName::toStringNoDot() const {

@@ -98,8 +98,9 @@ class DnsName {
   // letter, digit, hyphen or underscore escaped as \DDD (or \. \\ for dot and backslash), so
   // that the text is safe on a terminal and parse(toString()) == *this.
   std::string toString() const;
-  // Appends toString() to `out` (no temporary string).
-  void appendTo(std::string& out) const;
+  // Appends toString() to `out` (no temporary string); true when no octet needed an escape
+  // (no backslash was written).
+  bool appendTo(std::string& out) const;
   // As toString() without the trailing dot (root stays ".").
   std::string toStringNoDot() const;
 

@@ -35,9 +35,14 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::string rrTypeName(RRType t) {
+std::string_view knownRrTypeName(RRType t) {
   for (const auto& [type, name] : kTypeNames)
-    if (type == t) return std::string(name);
+    if (type == t) return name;
+  return {};
+}
+
+std::string rrTypeName(RRType t) {
+  if (std::string_view name = knownRrTypeName(t); !name.empty()) return std::string(name);
   return "TYPE" + std::to_string(static_cast<unsigned>(t));
 }
 

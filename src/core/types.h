@@ -38,6 +38,9 @@ enum class RRType : std::uint16_t {
 
 // "MX", "TXT", … or "TYPE123" (RFC 3597).
 std::string rrTypeName(RRType t);
+// The mnemonic of the types offboard names ("MX", "TXT", …); empty for any other (which
+// rrTypeName writes as TYPE123). No allocation: for writers that append it.
+std::string_view knownRrTypeName(RRType t);
 // Inverse of rrTypeName for the names above (case-insensitive); nullopt otherwise.
 std::optional<RRType> rrTypeFromName(std::string_view s);
 

@@ -93,13 +93,18 @@ void appendIdentifier(std::string& out, std::string_view id) {
   p[id.size() + 1] = '"';
 }
 
+// A record type's name: the mnemonic in place, TYPE123 (RFC 3597) for the others.
+void appendTypeName(std::string& out, RRType t) {
+  if (std::string_view name = knownRrTypeName(t); !name.empty()) return appendIdentifier(out, name);
+  appendIdentifier(out, rrTypeName(t));
+}
+
 // A name as a JSON string: its presentation form is printable ASCII, so it is written in place
 // unless it holds a backslash (an escaped octet), which JSON must escape in turn.
 void appendJsonName(std::string& out, const DnsName& name) {
   const std::size_t at = out.size();
   out.push_back('"');
-  name.appendTo(out);
-  if (out.find('\\', at) == std::string::npos) {
+  if (name.appendTo(out)) {  // no escape: JSON leaves the text as it is
     out.push_back('"');
     return;
   }
@@ -274,7 +279,7 @@ void appendReport(JsonLayout& j, const DomainReport& r) {
     j.key("name");
     appendJsonName(out, rec.name);
     j.key("type");
-    appendIdentifier(out, rrTypeName(rec.type));
+    appendTypeName(out, rec.type);
     j.key("ttl");
     appendDecimal(out, rec.ttl);
     j.key("data");
@@ -296,7 +301,7 @@ void appendReport(JsonLayout& j, const DomainReport& r) {
     j.key("name");
     appendJsonName(out, f.name);
     j.key("type");
-    appendIdentifier(out, rrTypeName(f.type));
+    appendTypeName(out, f.type);
     j.key("data");
     appendJsonString(out, f.data);
     j.key("message");

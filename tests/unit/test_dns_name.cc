@@ -69,6 +69,23 @@ TEST_CASE("parse and print are inverses, escapes included") {
   CHECK_FALSE(DnsName::parse("bad\\"));
 }
 
+TEST_CASE("appendTo says whether it wrote an escape, and appends what toString returns") {
+  // JSON writers rely on it: true means the text holds no backslash.
+  for (const char* text : {"contoso.com.", ".", "_dmarc.x.", "*.wild.example.", "a\\.b.example.",
+                           "\\000\\255x.example.", "sp\\032ace.example.", "back\\\\slash.example."}) {
+    CAPTURE(text);
+    auto n = DnsName::parse(text);
+    REQUIRE(n);
+    std::string out = "prefix ";
+    const bool plain = n->appendTo(out);
+    CHECK(out == "prefix " + n->toString());
+    CHECK(plain == (out.find('\\') == std::string::npos));
+  }
+  std::string none;
+  CHECK(DnsName().appendTo(none));  // the empty name appends nothing
+  CHECK(none.empty());
+}
+
 TEST_CASE("control octets are escaped when printed") {
   auto n = DnsName::fromLabels({"\x1b[31mred", "example"});
   REQUIRE(n);
