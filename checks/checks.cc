@@ -7,7 +7,6 @@
 #include <span>
 #include <string_view>
 #include <type_traits>
-#include <unordered_map>
 #include <utility>
 
 #include "checks/catalogue.h"
@@ -770,26 +769,25 @@ using ProbeNames = std::array<DnsName, kProbeCount>;
 
 // The probe names of `domain`, remembered per thread for the domains read most recently: the
 // engine asks for them when it starts a domain, at each of its rounds and when it evaluates it,
-// with hundreds of domains in flight. Two generations, as spfQueryingTermsOf keeps them.
+// with hundreds of domains in flight. A direct-mapped table, one hash and one comparison per
+// call: a domain whose slot another took meanwhile has its names built again. 1,024 slots for
+// the 512 domains in flight by default, under 1 MB per thread; 2,048 and 4,096 measured within
+// 0.1 % of it in instructions.
 std::shared_ptr<const ProbeNames> probeNames(const DnsName& domain) {
-  using Generation = std::unordered_map<DnsName, std::shared_ptr<const ProbeNames>, DnsNameHash>;
-  constexpr std::size_t kPerGeneration = 256;
-  thread_local Generation current, previous;
-  if (auto it = current.find(domain); it != current.end()) return it->second;
-  std::shared_ptr<const ProbeNames> names;
-  if (auto it = previous.find(domain); it != previous.end()) {
-    names = it->second;
-  } else {
-    auto made = std::make_shared<ProbeNames>();
-    for (std::size_t i = 0; i < probes().size(); ++i) (*made)[i] = probeName(domain, probes()[i]);
-    names = std::move(made);
-  }
-  if (current.size() >= kPerGeneration) {
-    previous = std::move(current);
-    current = Generation();
-  }
-  current.emplace(domain, names);
-  return names;
+  struct Slot {
+    DnsName domain;
+    std::shared_ptr<const ProbeNames> names;
+  };
+  constexpr std::size_t kSlots = 1024;
+  static_assert((kSlots & (kSlots - 1)) == 0);
+  thread_local std::vector<Slot> table(kSlots);
+  Slot& slot = table[DnsNameHash{}(domain) & (kSlots - 1)];
+  if (slot.names && slot.domain == domain) return slot.names;
+  auto made = std::make_shared<ProbeNames>();
+  for (std::size_t i = 0; i < probes().size(); ++i) (*made)[i] = probeName(domain, probes()[i]);
+  slot.domain = domain;
+  slot.names = std::move(made);
+  return slot.names;
 }
 
 // Calls f(name, type, parentSide) for each question every domain gets (SPEC §3), in asking
