@@ -151,6 +151,73 @@ TEST_CASE("an MX exchange is followed through a CNAME chain before deciding") {
   }
 }
 
+TEST_CASE("each question is read from its first observation, however many observations and whatever their names share") {
+  // What evaluate and followUps read for a question: its first observation, among names of one
+  // length and the same first octets, with few observations or many (a guard for any index
+  // over them; one keyed by type, side, length and first octets was tried, and measured no
+  // cheaper than reading them in turn).
+  auto v = baseline("index.example");
+  // Two exchanges whose names have one length and the same first eight wire octets.
+  put(v, obs("index.example", RRType::MX, Outcome::Answer,
+             {rec("index.example", RRType::MX, "aaaaaaaa1.relay.example", 60, 10),
+              rec("index.example", RRType::MX, "aaaaaaaa2.relay.example", 60, 20)}));
+  auto pad = [](std::vector<Observation>& w, int n) {
+    for (int i = 0; i < n; ++i)
+      w.push_back(obs("pad" + std::to_string(i) + ".index.example", RRType::A, Outcome::NoData));
+  };
+  for (int padding : {0, 80}) {
+    CAPTURE(padding);
+    {
+      INFO("the first exchange's chain reaches Microsoft, the second's does not");
+      auto w = v;
+      put(w, obs("aaaaaaaa1.relay.example", RRType::CNAME, Outcome::Answer,
+                 {rec("aaaaaaaa1.relay.example", RRType::CNAME, "tenant.mail.protection.outlook.com")}));
+      put(w, obs("aaaaaaaa2.relay.example", RRType::CNAME, Outcome::NoData));
+      pad(w, padding);
+      CHECK(followUps(N("index.example"), w).empty());
+      auto r = evaluate(N("index.example"), w);
+      REQUIRE(has(r, "mx-at-m365"));
+      CHECK(get(r, "mx-at-m365")->data.find("aaaaaaaa1") != std::string::npos);
+      CHECK(get(r, "mx-at-m365")->data.find("aaaaaaaa2") == std::string::npos);
+    }
+    {
+      INFO("the second's does, the first's does not");
+      auto w = v;
+      put(w, obs("aaaaaaaa1.relay.example", RRType::CNAME, Outcome::NoData));
+      put(w, obs("aaaaaaaa2.relay.example", RRType::CNAME, Outcome::Answer,
+                 {rec("aaaaaaaa2.relay.example", RRType::CNAME, "tenant.mail.protection.outlook.com")}));
+      pad(w, padding);
+      auto r = evaluate(N("index.example"), w);
+      REQUIRE(has(r, "mx-at-m365"));
+      CHECK(get(r, "mx-at-m365")->data.find("aaaaaaaa2") != std::string::npos);
+    }
+    {
+      INFO("one exchange not asked yet: followUps asks for it, evaluate calls it missing");
+      auto w = v;
+      put(w, obs("aaaaaaaa1.relay.example", RRType::CNAME, Outcome::NoData));
+      pad(w, padding);
+      auto q = followUps(N("index.example"), w);
+      REQUIRE(q.size() == 1);
+      CHECK(q[0].name == N("aaaaaaaa2.relay.example"));
+      CHECK(evaluate(N("index.example"), w).verdict == Verdict::Indeterminate);
+    }
+    {
+      INFO("a question observed twice: the first observation decides");
+      auto w = v;
+      put(w, obs("aaaaaaaa1.relay.example", RRType::CNAME, Outcome::NoData));
+      put(w, obs("aaaaaaaa2.relay.example", RRType::CNAME, Outcome::NoData));
+      pad(w, padding);
+      auto later = obs("index.example", RRType::MX, Outcome::Answer,
+                       {rec("index.example", RRType::MX, "tenant.mail.protection.outlook.com", 60, 0)});
+      w.push_back(later);  // after the first MX observation: not read
+      CHECK_FALSE(has(evaluate(N("index.example"), w), "mx-at-m365"));
+      auto first = w;
+      first.insert(first.begin(), later);  // before it: read
+      CHECK(has(evaluate(N("index.example"), first), "mx-at-m365"));
+    }
+  }
+}
+
 TEST_CASE("MX outcomes: NODATA is no-mx, NXDOMAIN is domain-nxdomain, a timeout is indeterminate") {
   auto v = baseline("x.example");
   SUBCASE("nodata") {
