@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -384,13 +387,18 @@ std::vector<SpfTerm> spfQueryingTerms(std::string_view record) {
 std::shared_ptr<const std::vector<SpfTerm>> spfQueryingTermsOf(std::string_view record) {
   // Two generations: a record found in the older one moves to the newer; when the newer is
   // full it becomes the older, so the records read again and again stay, and memory is bounded.
-  using Generation = std::unordered_map<std::string, std::shared_ptr<const std::vector<SpfTerm>>>;
+  // Looked up by the view itself (a transparent hash): the key is copied only when entered.
+  struct ViewHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view v) const { return std::hash<std::string_view>{}(v); }
+  };
+  using Generation = std::unordered_map<std::string, std::shared_ptr<const std::vector<SpfTerm>>,
+                                        ViewHash, std::equal_to<>>;
   constexpr std::size_t kPerGeneration = 512;
   thread_local Generation current, previous;
-  const std::string key(record);
-  if (auto it = current.find(key); it != current.end()) return it->second;
+  if (auto it = current.find(record); it != current.end()) return it->second;
   std::shared_ptr<const std::vector<SpfTerm>> terms;
-  if (auto it = previous.find(key); it != previous.end()) {
+  if (auto it = previous.find(record); it != previous.end()) {
     terms = it->second;
   } else {
     terms = std::make_shared<const std::vector<SpfTerm>>(spfQueryingTerms(record));
@@ -399,7 +407,7 @@ std::shared_ptr<const std::vector<SpfTerm>> spfQueryingTermsOf(std::string_view 
     previous = std::move(current);
     current = Generation();
   }
-  current.emplace(key, terms);
+  current.emplace(std::string(record), terms);
   return terms;
 }
 

@@ -187,6 +187,27 @@ std::string joinTxt(const Record& r) {
   return s;
 }
 
+// joinTxt(r) to read: a view of the one string most TXT records hold, or of their join, kept
+// here. Neither copied nor moved (the view may point into it).
+class TxtText {
+ public:
+  explicit TxtText(const Record& r) {
+    if (r.strings.size() == 1) {
+      view_ = r.strings.front();
+    } else {
+      joined_ = joinTxt(r);
+      view_ = joined_;
+    }
+  }
+  TxtText(const TxtText&) = delete;
+  TxtText& operator=(const TxtText&) = delete;
+  std::string_view view() const { return view_; }
+
+ private:
+  std::string joined_;
+  std::string_view view_;
+};
+
 bool isMicrosoftExchange(const DnsName& host, const CheckContext& ctx) {
   if (matchHost(Family::Mx, host)) return true;
   return std::find(ctx.knownMicrosoftMx.begin(), ctx.knownMicrosoftMx.end(), host) !=
@@ -331,7 +352,20 @@ std::string joinPath(const std::vector<std::string_view>& path) {
   return s;
 }
 
-void walkSpf(SpfWalk& w, std::string_view text, std::vector<DnsName>& owners,
+// The owners of the records being evaluated, the apex first: the caller's name and the targets
+// of the terms on the way, which the walk holds. Each record below the apex costs a querying
+// term, so there are at most kMaxSpfLookups + 1.
+struct SpfOwners {
+  std::array<const DnsName*, kMaxSpfLookups + 1> at{};
+  std::size_t size = 0;
+  const DnsName& back() const { return *at[size - 1]; }
+  bool holds(const DnsName& n) const {
+    return std::any_of(at.begin(), at.begin() + static_cast<std::ptrdiff_t>(size),
+                       [&](const DnsName* o) { return *o == n; });
+  }
+};
+
+void walkSpf(SpfWalk& w, std::string_view text, SpfOwners& owners,
              const std::vector<Observation>& obs) {
   const auto terms = spfQueryingTermsOf(text);  // held: the walk below recurses
   for (const SpfTerm& t : *terms) {
@@ -374,7 +408,7 @@ void walkSpf(SpfWalk& w, std::string_view text, std::vector<DnsName>& owners,
       w.found = s;
       w.foundPath = joinPath(w.path);
       w.foundRecords = w.pathRecords;
-    } else if (std::find(owners.begin(), owners.end(), *t.target) != owners.end()) {
+    } else if (owners.holds(*t.target)) {
       if (w.explain)
         synthetic(Outcome::CnameLoop, joinPath(w.path) + " comes back to " + t.target->toString() +
                                         ", which is already being evaluated (an include loop)");
@@ -404,16 +438,17 @@ void walkSpf(SpfWalk& w, std::string_view text, std::vector<DnsName>& owners,
       w.failures.push_back(std::move(f));
     } else if (o->outcome == Outcome::Answer) {
       // A void target (NXDOMAIN, NODATA, no SPF record) authorises nothing: not Microsoft's.
-      owners.push_back(*t.target);
+      owners.at[owners.size++] = &*t.target;  // within bounds: this term is counted in w.terms
       for (const Record* rp : sorted(o->answer)) {
-        std::string sub = joinTxt(*rp);
+        const TxtText held(*rp);
+        const std::string_view sub = held.view();
         if (!isSpfRecord(sub)) continue;
         w.pathRecords.push_back(rp);
         walkSpf(w, sub, owners, obs);
         w.pathRecords.pop_back();
         if (w.found || w.overLimit) break;
       }
-      owners.pop_back();
+      --owners.size;
     }
     w.path.pop_back();
   }
@@ -423,7 +458,8 @@ SpfWalk walkSpfRecord(const DnsName& domain, std::string_view text,
                       const std::vector<Observation>& obs, bool explain = true) {
   SpfWalk w;
   w.explain = explain;
-  std::vector<DnsName> owners{domain};
+  SpfOwners owners;
+  owners.at[owners.size++] = &domain;
   walkSpf(w, text, owners, obs);
   return w;
 }
@@ -742,7 +778,8 @@ void checkTxt(Builder& b, const std::vector<Observation>& obs) {
   }
   for (const Record* rp : sorted(o->answer)) {
     const Record& r = *rp;
-    std::string text = joinTxt(r);
+    const TxtText held(r);
+    const std::string_view text = held.view();
     if (isSpfRecord(text)) {
       b.addRecord(r);
       checkSpfTree(b, r, text, obs);
@@ -899,7 +936,7 @@ std::vector<const Record*> stsRecords(const Observation* o) {
   std::vector<const Record*> out;
   if (!o || o->outcome != Outcome::Answer) return out;
   for (const auto& r : o->answer)
-    if (r.type == RRType::TXT && isStsRecord(joinTxt(r))) out.push_back(&r);
+    if (r.type == RRType::TXT && isStsRecord(TxtText(r).view())) out.push_back(&r);
   return out;
 }
 
@@ -1289,7 +1326,8 @@ std::vector<Question> followUps(const DnsName& domain, const std::vector<Observa
   }
   if (const Observation* txt = find(observed, domain, RRType::TXT); txt && txt->outcome == Outcome::Answer) {
     for (const auto& r : txt->answer) {
-      std::string text = joinTxt(r);
+      const TxtText held(r);
+      const std::string_view text = held.view();
       if (!isSpfRecord(text)) continue;
       SpfWalk w = walkSpfRecord(domain, text, observed, false);  // its unasked targets only
       if (w.found) continue;  // settled: nothing further changes the finding
