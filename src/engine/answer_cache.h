@@ -33,11 +33,6 @@ class AnswerCache {
   // The exact identity of a question in the cache, written over `out` (whose room is reused:
   // no allocation per lookup once it has grown).
   static void key(const Question& q, std::string& out);
-  static std::string key(const Question& q) {
-    std::string k;
-    key(q, k);
-    return k;
-  }
 
   // The fresh observation for `q`, or nullptr (absent, or expired and dropped).
   const Observation* find(const Question& q) {
