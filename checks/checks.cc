@@ -219,6 +219,25 @@ Cloud exchangeCloud(const DnsName& host) {
   return s ? s->cloud : Cloud::Worldwide;
 }
 
+// The names a walk has met, held by pointer (the caller's and the observations', which outlive
+// the walk), in a fixed array of N: a walk allocates nothing for them. N is the bound its
+// limit sets (alias hops, SPF lookups).
+template <std::size_t N>
+class NamePath {
+ public:
+  void push(const DnsName& n) { at_[size_++] = &n; }
+  void pop() { --size_; }
+  const DnsName& back() const { return *at_[size_ - 1]; }
+  bool holds(const DnsName& n) const {
+    return std::any_of(at_.begin(), at_.begin() + static_cast<std::ptrdiff_t>(size_),
+                       [&](const DnsName* o) { return *o == n; });
+  }
+
+ private:
+  std::array<const DnsName*, N> at_{};
+  std::size_t size_ = 0;
+};
+
 // A name followed through the CNAME observations gathered so far, one hop per observation
 // (a CNAME question is answered with the alias itself, never chased by the resolver).
 struct AliasWalk {
@@ -233,17 +252,14 @@ struct AliasWalk {
 
 // Follows `start` until `arrived(name)`, a name that is no alias, a failure, a loop (a name
 // already on the chain, or `origin`, the name whose alias `start` is) or kMaxAliasChain hops.
-// The names met are held by pointer (the caller's and the observations', which outlive the
-// walk): a walk allocates nothing until it follows a CNAME.
 template <typename Arrived>
 AliasWalk walkAliases(const DnsName& start, const std::vector<Observation>& obs, Arrived&& arrived,
                       const DnsName* origin = nullptr) {
   AliasWalk w;
   w.last = start;
-  std::array<const DnsName*, kMaxAliasChain + 2> seen;
-  std::size_t seenCount = 0;
-  if (origin) seen[seenCount++] = origin;
-  seen[seenCount++] = &start;
+  NamePath<kMaxAliasChain + 2> seen;  // origin, start, and one name per hop
+  if (origin) seen.push(*origin);
+  seen.push(start);
   for (int depth = 0;; ++depth) {
     if (arrived(w.last)) {
       w.arrived = true;
@@ -265,12 +281,11 @@ AliasWalk walkAliases(const DnsName& start, const std::vector<Observation>& obs,
     if (o->outcome != Outcome::Answer || o->answer.empty()) return w;  // not an alias
     const Record& cname = o->answer.front();
     w.hops.push_back(cname);
-    const auto met = seen.begin() + static_cast<std::ptrdiff_t>(seenCount);
-    if (std::any_of(seen.begin(), met, [&](const DnsName* n) { return *n == cname.target; })) {
+    if (seen.holds(cname.target)) {
       w.loop = true;
       return w;
     }
-    seen[seenCount++] = &cname.target;
+    seen.push(cname.target);
     w.last = cname.target;
   }
 }
@@ -355,15 +370,7 @@ std::string joinPath(const std::vector<std::string_view>& path) {
 // The owners of the records being evaluated, the apex first: the caller's name and the targets
 // of the terms on the way, which the walk holds. Each record below the apex costs a querying
 // term, so there are at most kMaxSpfLookups + 1.
-struct SpfOwners {
-  std::array<const DnsName*, kMaxSpfLookups + 1> at{};
-  std::size_t size = 0;
-  const DnsName& back() const { return *at[size - 1]; }
-  bool holds(const DnsName& n) const {
-    return std::any_of(at.begin(), at.begin() + static_cast<std::ptrdiff_t>(size),
-                       [&](const DnsName* o) { return *o == n; });
-  }
-};
+using SpfOwners = NamePath<kMaxSpfLookups + 1>;
 
 void walkSpf(SpfWalk& w, std::string_view text, SpfOwners& owners,
              const std::vector<Observation>& obs) {
@@ -438,7 +445,7 @@ void walkSpf(SpfWalk& w, std::string_view text, SpfOwners& owners,
       w.failures.push_back(std::move(f));
     } else if (o->outcome == Outcome::Answer) {
       // A void target (NXDOMAIN, NODATA, no SPF record) authorises nothing: not Microsoft's.
-      owners.at[owners.size++] = &*t.target;  // within bounds: this term is counted in w.terms
+      owners.push(*t.target);  // within bounds: this term is counted in w.terms
       for (const Record* rp : sorted(o->answer)) {
         const TxtText held(*rp);
         const std::string_view sub = held.view();
@@ -448,7 +455,7 @@ void walkSpf(SpfWalk& w, std::string_view text, SpfOwners& owners,
         w.pathRecords.pop_back();
         if (w.found || w.overLimit) break;
       }
-      --owners.size;
+      owners.pop();
     }
     w.path.pop_back();
   }
@@ -459,7 +466,7 @@ SpfWalk walkSpfRecord(const DnsName& domain, std::string_view text,
   SpfWalk w;
   w.explain = explain;
   SpfOwners owners;
-  owners.at[owners.size++] = &domain;
+  owners.push(domain);
   walkSpf(w, text, owners, obs);
   return w;
 }
