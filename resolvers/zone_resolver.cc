@@ -10,6 +10,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "core/i18n.h"
 #include "resolvers/rr_convert.h"
 #include "resolvers/wire.h"  // kMaxCnameChain: the same bound as answers from the network
 
@@ -479,14 +480,14 @@ std::optional<DnsName> zoneFromFileName(const std::string& file, std::string* er
   std::string stem = file.substr(0, file.size() - 5);
   for (unsigned char c : stem) {
     if (c <= 0x20 || c >= 0x7F) {
-      *error = "the file name must be the zone's A-label form (xn--…), in ASCII";
+      *error = tr("the file name must be the zone's A-label form (xn--…), in ASCII");
       return std::nullopt;
     }
   }
   if (iequals(stem, "root")) return DnsName::root();
   std::string why;
   auto n = DnsName::parse(stem, &why);
-  if (!n) *error = "the file name is not a zone name: " + why;
+  if (!n) *error = trf("the file name is not a zone name: {why}", fmt::arg("why", why));
   return n;
 }
 
@@ -511,20 +512,24 @@ std::unique_ptr<ZoneResolver> ZoneResolver::load(const std::string& dir, std::st
     if (error) *error = std::move(m);
     return nullptr;
   };
+  auto unreadable = [&](const std::error_code& e) {
+    return fail(trf("{dir}: cannot read the zone directory: {reason}", fmt::arg("dir", dir),
+                    fmt::arg("reason", e.message())));
+  };
   std::error_code ec;
   std::vector<std::string> files;
   fs::directory_iterator it(dir, ec), end;
-  if (ec) return fail(dir + ": cannot read the zone directory: " + ec.message());
+  if (ec) return unreadable(ec);
   for (; it != end; it.increment(ec)) {
-    if (ec) return fail(dir + ": cannot read the zone directory: " + ec.message());
+    if (ec) return unreadable(ec);
     std::string file = it->path().filename().string();
     if (file.size() < 5 || file.compare(file.size() - 5, 5, ".zone") != 0) continue;
     std::error_code fec;
     if (!it->is_regular_file(fec)) continue;
     files.push_back(std::move(file));
   }
-  if (ec) return fail(dir + ": cannot read the zone directory: " + ec.message());
-  if (files.empty()) return fail(dir + ": no .zone files in the directory");
+  if (ec) return unreadable(ec);
+  if (files.empty()) return fail(trf("{dir}: no .zone files in the directory", fmt::arg("dir", dir)));
   std::sort(files.begin(), files.end());
 
   keepLdnsScratchInHeap();

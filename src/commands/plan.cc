@@ -60,7 +60,7 @@ std::optional<std::int64_t> commandNow(const std::string& nowOption, std::string
 
 std::optional<Tenant> loadTenant(const TenantArgs& a, bool allowEmpty, std::string* error) {
   if (!a.tenantFile.empty() && !a.domains.empty()) {
-    *error = "give --tenant FILE or DOMAIN arguments, not both";
+    *error = tr("give --tenant FILE or DOMAIN arguments, not both");
     return std::nullopt;
   }
   Tenant t;
@@ -72,7 +72,7 @@ std::optional<Tenant> loadTenant(const TenantArgs& a, bool allowEmpty, std::stri
     t = std::move(*parsed);
   } else if (a.domains.empty()) {
     if (!allowEmpty) {
-      *error = "give --tenant FILE (a tenant file or a Graph export) or at least one DOMAIN";
+      *error = tr("give --tenant FILE (a tenant file or a Graph export) or at least one DOMAIN");
       return std::nullopt;
     }
   } else {
@@ -113,7 +113,8 @@ std::optional<Tenant> loadTenant(const TenantArgs& a, bool allowEmpty, std::stri
       std::string why;
       auto name = DnsName::parse(n, &why);
       if (!name || name->labelCount() < 2) {
-        *error = "--new-ns " + quoteForMessage(n) + " is not a host name" + (why.empty() ? "" : ": " + why);
+        *error = trf("--new-ns {value} is not a host name", fmt::arg("value", quoteForMessage(n))) +
+                 (why.empty() ? "" : ": " + why);
         return std::nullopt;
       }
       t.newNameservers.push_back(*name);

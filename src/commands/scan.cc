@@ -86,14 +86,14 @@ std::unique_ptr<FdBuf> openInput(const std::string& path, std::string* error) {
   if (path != "-") {
     fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-      *error = "cannot open: " + std::string(std::strerror(errno));
+      *error = trf("cannot open: {reason}", fmt::arg("reason", std::strerror(errno)));
       return nullptr;
     }
   }
   auto buf = std::make_unique<FdBuf>(fd, path != "-");
   struct stat st {};
   if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-    *error = "is a directory (scan reads a file with one domain per line)";
+    *error = tr("is a directory (scan reads a file with one domain per line)");
     return nullptr;
   }
   return buf;
@@ -266,7 +266,8 @@ std::optional<std::pair<std::size_t, std::size_t>> parseShard(const std::string&
   };
   if (slash == std::string::npos || !num(std::string_view(text).substr(0, slash), k) ||
       !num(std::string_view(text).substr(slash + 1), n) || n == 0 || k >= n) {
-    *error = "--shard " + quoteForMessage(text) + ": give K/N with 0 <= K < N (0/4, 1/4, 2/4, 3/4 for four shards)";
+    *error = trf("--shard {value}: give K/N with 0 <= K < N (0/4, 1/4, 2/4, 3/4 for four shards)",
+                 fmt::arg("value", quoteForMessage(text)));
     return std::nullopt;
   }
   return std::make_pair(k, n);
@@ -305,8 +306,8 @@ int runScan(const std::string& inputName, std::istream& in, ScanRun& run, Io& io
       ++lineNo;
       if (got == LineRead::Failed) {
         readFailed = true;
-        warn(fmt::format("{}:{}: cannot read: {} (the rest of the input is not scanned)",
-                         inputName, lineNo, readError));
+        warn(trf("{file}:{line}: cannot read: {reason} (the rest of the input is not scanned)",
+                 fmt::arg("file", inputName), fmt::arg("line", lineNo), fmt::arg("reason", readError)));
         break;
       }
       // A shard takes every N-th line that holds a domain (good or bad), so the union of the
@@ -317,9 +318,10 @@ int runScan(const std::string& inputName, std::istream& in, ScanRun& run, Io& io
       if (got == LineRead::TooLong) {
         // Read to its end and dropped unkept: a line without a newline cannot fill memory.
         ++tally.skipped;
-        warn(fmt::format("{}:{}: {} is longer than any domain name can be (over {} octets "
-                         "before any '#') (skipped)",
-                         inputName, lineNo, quoteForMessage(line), kMaxDomainText));
+        warn(trf("{file}:{line}: {text} is longer than any domain name can be (over {max} octets "
+                 "before any '#') (skipped)",
+                 fmt::arg("file", inputName), fmt::arg("line", lineNo), fmt::arg("text", quoteForMessage(line)),
+                 fmt::arg("max", kMaxDomainText)));
         continue;
       }
       std::string_view text = lineDomain(line);
@@ -328,7 +330,8 @@ int runScan(const std::string& inputName, std::istream& in, ScanRun& run, Io& io
       auto d = normalizeDomain(text, &why);
       if (!d) {
         ++tally.skipped;
-        warn(fmt::format("{}:{}: {} {} (skipped)", inputName, lineNo, quoteForMessage(text), why));
+        warn(trf("{file}:{line}: {text} {why} (skipped)", fmt::arg("file", inputName), fmt::arg("line", lineNo),
+                 fmt::arg("text", quoteForMessage(text)), fmt::arg("why", why)));
         continue;
       }
       ++domains;
@@ -386,17 +389,20 @@ int runScan(const std::string& inputName, std::istream& in, ScanRun& run, Io& io
   if (!readFailed && run.shard && inShard == 0 && domainLines > 0) {
     // The input has domains, none of them this shard's (fewer domains than shards): nothing to
     // say about them here; the other shards' outputs hold them.
-    warn(fmt::format("{}: none of its {} domain line{} falls in shard {}/{}", inputName, domainLines,
-                     domainLines == 1 ? "" : "s", run.shard->first, run.shard->second));
+    warn(trnf("{file}: none of its {n} domain line falls in shard {k}/{count}",
+              "{file}: none of its {n} domain lines falls in shard {k}/{count}", domainLines,
+              fmt::arg("file", inputName), fmt::arg("n", domainLines), fmt::arg("k", run.shard->first),
+              fmt::arg("count", run.shard->second)));
     return kExitOk;
   }
   if (!readFailed && domains == 0 && tally.skipped == 0) {
     // An empty file, a closed stdin (main gives it /dev/null), only comments: nothing was
     // checked, which is not "clear".
-    warn(fmt::format("{}: no domains in the input ({})", inputName,
-                     lineNo == 0 ? "it is empty"
-                                 : fmt::format("{} line{} of comments and blanks", lineNo,
-                                               lineNo == 1 ? "" : "s")));
+    warn(trf("{file}: no domains in the input ({what})", fmt::arg("file", inputName),
+             fmt::arg("what", lineNo == 0 ? tr("it is empty")
+                                          : trnf("{n} line of comments and blanks",
+                                                 "{n} lines of comments and blanks", lineNo,
+                                                 fmt::arg("n", lineNo)))));
     return kExitUsage;
   }
   int rc = exitForVerdict(tally.worst);

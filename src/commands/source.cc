@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/i18n.h"
 #include "resolvers/authoritative_resolver.h"
 #include "resolvers/root_hints.h"
 #include "resolvers/stub_resolver.h"
@@ -21,12 +22,12 @@ ResolverBuild makeResolver(const SourceOptions& o) {
   ResolverBuild b;
   int modes = (o.resolvers.empty() ? 0 : 1) + (o.authoritative ? 1 : 0) + (o.zonesDir.empty() ? 0 : 1);
   if (modes > 1) {
-    b.error = "--resolver, --authoritative and --zones are alternatives: give one";
+    b.error = tr("--resolver, --authoritative and --zones are alternatives: give one");
     b.exitCode = kExitUsage;
     return b;
   }
   if (!o.rootHints.empty() && !o.authoritative) {
-    b.error = "--root-hints only applies with --authoritative";
+    b.error = tr("--root-hints only applies with --authoritative");
     b.exitCode = kExitUsage;
     return b;
   }
@@ -51,7 +52,7 @@ ResolverBuild makeResolver(const SourceOptions& o) {
     unsigned v = 0;
     auto [end, ec] = std::from_chars(port, port + std::strlen(port), v);
     if (ec != std::errc{} || *end != '\0' || v == 0 || v > 65535) {
-      b.error = "OFFBOARD_MTA_STS_PORT " + quoteForMessage(port) + " is not a port (1-65535)";
+      b.error = trf("OFFBOARD_MTA_STS_PORT {value} is not a port (1-65535)", fmt::arg("value", quoteForMessage(port)));
       b.exitCode = kExitUsage;
       return b;
     }

@@ -38,16 +38,16 @@ std::string trim(const std::string& s) {
 bool checkText(const char* flag, const std::string& value, std::size_t max, bool required,
                std::string* error) {
   if (required && trim(value).empty()) {
-    *error = std::string(flag) + " is required and must not be blank";
+    *error = trf("{flag} is required and must not be blank", fmt::arg("flag", flag));
     return false;
   }
   if (value.size() > max) {
-    *error = std::string(flag) + " is longer than " + std::to_string(max) + " characters";
+    *error = trf("{flag} is longer than {max} characters", fmt::arg("flag", flag), fmt::arg("max", max));
     return false;
   }
   for (unsigned char c : value)
     if (c < 0x20 || c == 0x7f) {
-      *error = std::string(flag) + " contains a control character";
+      *error = trf("{flag} contains a control character", fmt::arg("flag", flag));
       return false;
     }
   return true;

@@ -7,6 +7,8 @@
 #include <memory>
 #include <system_error>
 
+#include "core/i18n.h"
+
 namespace offboard {
 namespace {
 
@@ -25,25 +27,26 @@ struct FreeDeleter {
 
 // RFC 1123 host-name syntax on an ASCII name (already without a trailing dot).
 bool checkHostSyntax(std::string_view name, std::string* error) {
-  if (name.size() > 253) return fail(error, "is longer than 253 characters");
+  if (name.size() > 253) return fail(error, tr("is longer than 253 characters"));
   std::size_t start = 0;
   while (start <= name.size()) {
     std::size_t dot = name.find('.', start);
     if (dot == std::string_view::npos) dot = name.size();
     std::string_view label = name.substr(start, dot - start);
-    if (label.empty()) return fail(error, "has an empty label (two dots in a row, or a leading dot)");
-    if (label.size() > 63) return fail(error, "has a label longer than 63 characters");
+    if (label.empty()) return fail(error, tr("has an empty label (two dots in a row, or a leading dot)"));
+    if (label.size() > 63) return fail(error, tr("has a label longer than 63 characters"));
     for (char c : label) {
       if (!isLdh(c)) {
         unsigned char u = static_cast<unsigned char>(c);
-        std::string what = (u < 0x20 || u == 0x7f) ? "a control character"
-                           : c == ' '                ? "a space"
-                                                     : std::string("the character '") + c + "'";
-        return fail(error, "contains " + what + " (host names allow letters, digits and hyphens)");
+        if (u < 0x20 || u == 0x7f)
+          return fail(error, tr("contains a control character (host names allow letters, digits and hyphens)"));
+        if (c == ' ') return fail(error, tr("contains a space (host names allow letters, digits and hyphens)"));
+        return fail(error, trf("contains the character '{char}' (host names allow letters, digits and hyphens)",
+                               fmt::arg("char", std::string(1, c))));
       }
     }
     if (label.front() == '-' || label.back() == '-')
-      return fail(error, "has a label that starts or ends with a hyphen");
+      return fail(error, tr("has a label that starts or ends with a hyphen"));
     start = dot + 1;
   }
   return true;
@@ -59,13 +62,13 @@ bool allDigits(std::string_view s) {
 // Names that can never be a custom domain of a tenant (RFC 6761 §6, RFC 6762, RFC 7686).
 bool checkNotSpecialUse(const DnsName& name, std::string* error) {
   const auto& labels = name.labels();
-  if (labels.size() < 2) return fail(error, "is a single label; a custom domain has at least two");
+  if (labels.size() < 2) return fail(error, tr("is a single label; a custom domain has at least two"));
   const std::string& tld = labels.back();
   static constexpr std::array<std::string_view, 5> kSpecial{"localhost", "local", "onion",
                                                             "invalid", "arpa"};
   for (auto s : kSpecial)
-    if (tld == s) return fail(error, "is a special-use name (." + std::string(s) + ") that cannot be a tenant's domain");
-  if (allDigits(tld)) return fail(error, "looks like an IP address, not a domain name");
+    if (tld == s) return fail(error, trf("is a special-use name (.{tld}) that cannot be a tenant's domain", fmt::arg("tld", s)));
+  if (allDigits(tld)) return fail(error, tr("looks like an IP address, not a domain name"));
   return true;
 }
 
@@ -93,25 +96,25 @@ std::string quoteForMessage(std::string_view text) {
 
 std::optional<DomainInput> normalizeDomain(std::string_view text, std::string* error) {
   if (text.empty()) {
-    fail(error, "is empty");
+    fail(error, tr("is empty"));
     return std::nullopt;
   }
   if (text.size() > kMaxDomainText) {
-    fail(error, "is longer than any domain name can be");
+    fail(error, tr("is longer than any domain name can be"));
     return std::nullopt;
   }
   if (text.find('\0') != std::string_view::npos) {
-    fail(error, "contains a NUL byte");
+    fail(error, tr("contains a NUL byte"));
     return std::nullopt;
   }
   if (text == ".") {
-    fail(error, "is the DNS root, not a domain");
+    fail(error, tr("is the DNS root, not a domain"));
     return std::nullopt;
   }
   std::string input(text);
   if (input.back() == '.') input.pop_back();
   if (input.find(':') != std::string::npos) {
-    fail(error, "looks like an IPv6 address, not a domain name");
+    fail(error, tr("looks like an IPv6 address, not a domain name"));
     return std::nullopt;
   }
 
@@ -129,7 +132,7 @@ std::optional<DomainInput> normalizeDomain(std::string_view text, std::string* e
     // Reject spaces and controls before IDNA mapping could fold them away.
     for (unsigned char c : input) {
       if (c <= 0x20 || c == 0x7f) {
-        fail(error, c == ' ' ? "contains a space" : "contains a control character");
+        fail(error, c == ' ' ? tr("contains a space") : tr("contains a control character"));
         return std::nullopt;
       }
     }
@@ -139,8 +142,7 @@ std::optional<DomainInput> normalizeDomain(std::string_view text, std::string* e
                             IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
     std::unique_ptr<char, FreeDeleter> holder(out);
     if (rc != IDN2_OK) {
-      fail(error, std::string("is not a valid internationalised domain name (") +
-                      idn2_strerror(rc) + ")");
+      fail(error, trf("is not a valid internationalised domain name ({reason})", fmt::arg("reason", idn2_strerror(rc))));
       return std::nullopt;
     }
     alabel = out;
@@ -157,7 +159,7 @@ std::optional<DomainInput> normalizeDomain(std::string_view text, std::string* e
     int rc = idn2_to_unicode_8z8z(alabel.c_str(), &out, 0);
     std::unique_ptr<char, FreeDeleter> holder(out);
     if (rc != IDN2_OK) {
-      fail(error, std::string("has an invalid A-label (") + idn2_strerror(rc) + ")");
+      fail(error, trf("has an invalid A-label ({reason})", fmt::arg("reason", idn2_strerror(rc))));
       return std::nullopt;
     }
     unicode = out;
@@ -168,7 +170,7 @@ std::optional<DomainInput> normalizeDomain(std::string_view text, std::string* e
                              IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
     std::unique_ptr<char, FreeDeleter> holder2(back);
     if (rc2 != IDN2_OK || alabel != back) {
-      fail(error, "has an A-label that is not valid IDNA2008");
+      fail(error, tr("has an A-label that is not valid IDNA2008"));
       return std::nullopt;
     }
   }
@@ -176,7 +178,7 @@ std::optional<DomainInput> normalizeDomain(std::string_view text, std::string* e
   std::string nameError;
   auto name = DnsName::parse(alabel, &nameError);
   if (!name) {
-    fail(error, "is not a valid DNS name (" + nameError + ")");
+    fail(error, trf("is not a valid DNS name ({reason})", fmt::arg("reason", nameError)));
     return std::nullopt;
   }
   if (!checkNotSpecialUse(*name, error)) return std::nullopt;
@@ -189,7 +191,7 @@ LineRead readDomainLine(std::istream& in, std::string* line, std::string* error)
   line->clear();
   std::streambuf* buf = in.rdbuf();
   if (!buf || in.bad()) {
-    if (error) *error = "the input could not be read";
+    if (error) *error = tr("the input could not be read");
     return LineRead::Failed;
   }
   if (!in.good()) return LineRead::End;

@@ -68,6 +68,38 @@ for lang in "--lang nl" "LANG=nl_NL.UTF-8"; do
   assert_contains "$err" "bedoelt u 'check'"
 done
 
+# --- the errors and warnings of bad input, in Dutch ---------------------------------------
+# Each command is run with --lang en and --lang nl: every line of its stderr must differ between
+# the two (a sentence left English reads the same in both), and the Dutch holds no English.
+printf '%s\n' 'a..b' 'foo bar.com' 'foo_x.com' 'x.local' '10.0.0.1' >"$WORK/bad.txt"
+printf '# comments only\n\n' >"$WORK/blank.txt"
+printf '%s\n' contoso.com >"$WORK/one.txt"
+bad_input=(
+  "scan $WORK/bad.txt --zones fixtures/zones"
+  "scan $WORK/blank.txt --zones fixtures/zones"
+  "scan $WORK/one.txt --zones fixtures/zones --shard 3/4"
+  "scan $WORK/one.txt --zones fixtures/zones --shard 4/4"
+  "scan $WORK --zones fixtures/zones"
+  "scan $WORK/none.txt --zones fixtures/zones"
+  "check contoso.com --zones $WORK/none"
+  "check contoso.com --zones fixtures/zones --resolver 127.0.0.1"
+  "check foo..com --zones fixtures/zones"
+  "plan --zones fixtures/zones --state $WORK/x.db"
+  "plan --tenant fixtures/tenants/demo.json contoso.com --zones fixtures/zones --state $WORK/x.db"
+  "plan contoso.com --new-ns ns1 --zones fixtures/zones --state $WORK/x.db"
+  "ack confirm-admin-role --by '' --state $WORK/x.db"
+  "ack confirm-admin-role --by me --note $'a\tb' --state $WORK/x.db"
+)
+for cmd in "${bad_input[@]}"; do
+  en=$(eval "env -u LANG -u LC_ALL -u LANGUAGE \"\$OFFBOARD\" --lang en $cmd" 2>&1 >/dev/null || true)
+  nl=$(eval "env -u LANG -u LC_ALL -u LANGUAGE \"\$OFFBOARD\" --lang nl $cmd" 2>&1 >/dev/null || true)
+  [[ -n $en ]] || fail "$cmd: no error at all"
+  ((($(wc -l <<<"$en")) == $(wc -l <<<"$nl"))) || fail "$cmd: the Dutch has other lines than the English:"$'\n'"$en"$'\n'"$nl"
+  same=$(paste -d '\n' <(printf '%s\n' "$en") <(printf '%s\n' "$nl") | awk 'NR % 2 { e = $0; next } $0 == e')
+  [[ -z $same ]] || fail "$cmd: left in English with --lang nl: $same"
+  assert_dutch "$cmd" "$nl"
+done
+
 # English by the flag, and by a C locale whatever LANGUAGE says (gettext's rule).
 out=$(LANG=nl_NL.UTF-8 "$OFFBOARD" --lang en plan "${T[@]}" --state "$WORK/en.db" || true)
 assert_contains "$out" "Summary"
