@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/i18n.h"
 #include "time/time_text.h"
 
 namespace offboard {
@@ -77,19 +78,19 @@ const json* member(const json& obj, std::string_view name, std::string* written 
 const char* typeName(const json& v) {
   switch (v.type()) {
     case json::value_t::null: return "null";
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "an array";
-    case json::value_t::string: return "a string";
-    case json::value_t::boolean: return "a boolean";
+    case json::value_t::object: return tr("an object");
+    case json::value_t::array: return tr("an array");
+    case json::value_t::string: return tr("a string");
+    case json::value_t::boolean: return tr("a boolean");
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "an integer";
-    case json::value_t::number_float: return "a number";
-    default: return "not a JSON value";
+    case json::value_t::number_unsigned: return tr("an integer");
+    case json::value_t::number_float: return tr("a number");
+    default: return tr("not a JSON value");
   }
 }
 
 std::string expectString(const json& v, const std::string& where) {
-  if (!v.is_string()) bad(where, std::string("not a string (found ") + typeName(v) + ")");
+  if (!v.is_string()) bad(where, trf("not a string (found {type})", fmt::arg("type", typeName(v))));
   return v.get<std::string>();
 }
 
@@ -98,7 +99,7 @@ std::optional<bool> optionalBool(const json& obj, std::string_view key, const st
   const json* v = member(obj, key, &written);
   if (!v || v->is_null()) return std::nullopt;
   if (!v->is_boolean())
-    bad(join(path, written), std::string("not a boolean (found ") + typeName(*v) + ")");
+    bad(join(path, written), trf("not a boolean (found {type})", fmt::arg("type", typeName(*v))));
   return v->get<bool>();
 }
 
@@ -137,10 +138,10 @@ DnsName hostName(const std::string& text, const std::string& where) {
   std::string_view t = text;
   while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
   while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
-  if (t.empty() || t == ".") bad(where, "an empty host name");
+  if (t.empty() || t == ".") bad(where, tr("an empty host name"));
   auto n = DnsName::parse(t, &err);
-  if (!n) bad(where, quoteForMessage(text) + " is not a DNS name: " + err);
-  if (n->labelCount() < 2) bad(where, quoteForMessage(text) + " is not a fully qualified host name");
+  if (!n) bad(where, trf("{text} is not a DNS name: {why}", fmt::arg("text", quoteForMessage(text)), fmt::arg("why", err)));
+  if (n->labelCount() < 2) bad(where, trf("{text} is not a fully qualified host name", fmt::arg("text", quoteForMessage(text))));
   return *n;
 }
 
@@ -157,7 +158,7 @@ void refusePage(const json& obj, const std::string& path) {
                 (k.size() >= kLink.size() && iequals(k.substr(k.size() - kLink.size()), kLink));
     if (!link) continue;
     bad(join(path, it.key()),
-        std::string("this export is one page of several (Graph put the rest behind this link). "
+        tr("this export is one page of several (Graph put the rest behind this link). "
                     "Read as the whole list, whatever is on the later pages would look absent "
                     "from the export, and a domain absent from it looks removed. Export every "
                     "page: Get-MgDomain -All | ConvertTo-Json -Depth 5 > domains.json, or follow "
@@ -178,23 +179,23 @@ std::vector<std::pair<const json*, std::string>> collection(const json& v, const
     refusePage(v, path);
     std::string written;
     arr = member(v, "value", &written);
-    if (!arr) bad(path, "an object without \"value\" (expected an array, or {\"value\": [...]})");
+    if (!arr) bad(path, tr("an object without \"value\" (expected an array, or {\"value\": [...]})"));
     arrPath = join(path, written);
     if (arr->is_null()) return out;
   }
   if (!arr->is_array())
-    bad(arrPath, std::string("not an array (found ") + typeName(*arr) + ")");
+    bad(arrPath, trf("not an array (found {type})", fmt::arg("type", typeName(*arr))));
   for (std::size_t i = 0; i < arr->size(); ++i) out.emplace_back(&(*arr)[i], index(arrPath, i));
   return out;
 }
 
-void requireObject(const json& v, const std::string& where, std::string_view what) {
+void requireObject(const json& v, const std::string& where, const char* what) {
   if (v.is_object()) return;
   if (v.is_string())
-    bad(where, "a string where " + std::string(what) +
-                   " object was expected (PowerShell's ConvertTo-Json cuts objects nested deeper "
-                   "than -Depth into strings: export with -Depth 5)");
-  bad(where, std::string("not an object (found ") + typeName(v) + ")");
+    bad(where, trf("a string where {what} object was expected (PowerShell's ConvertTo-Json cuts objects "
+                   "nested deeper than -Depth into strings: export with -Depth 5)",
+                   fmt::arg("what", what)));
+  bad(where, trf("not an object (found {type})", fmt::arg("type", typeName(v))));
 }
 
 // A property of a Graph DNS record; Graph PowerShell puts the derived type's properties
@@ -231,7 +232,7 @@ struct RecordsRead {
 RecordsRead readRecords(const json& v, const std::string& path) {
   RecordsRead out;
   for (const auto& [item, where] : collection(v, path)) {
-    requireObject(*item, where, "a DNS record");
+    requireObject(*item, where, tr("a DNS record"));
     if (!isMxRecord(*item)) continue;  // TXT/CNAME/SRV: the checks recognise them by suffix
     std::string w;
     if (const json* label = recordProperty(*item, "label", &w); label && !label->is_null())
@@ -247,7 +248,7 @@ RecordsRead readRecords(const json& v, const std::string& path) {
 std::vector<std::string> readReferences(const json& v, const std::string& path) {
   std::vector<std::string> out;
   for (const auto& [item, where] : collection(v, path)) {
-    requireObject(*item, where, "a directory");
+    requireObject(*item, where, tr("a directory"));
     std::string shown;
     for (auto key : {"userPrincipalName", "mail", "displayName", "objectId", "id"}) {
       std::string w;
@@ -308,11 +309,12 @@ class Reader {
                            "offboarded");
       if (initialFlag) {
         if (initial_ && initial_->first != d.input.name)
-          bad(where, "a second domain marked isInitial (" + shown + "; the first is " +
-                         initial_->first.toStringNoDot() + " at " + initial_->second +
-                         "): a tenant has exactly one initial domain, so this export mixes two "
-                         "tenants; export each tenant on its own");
-        if (!initial_) initial_.emplace(d.input.name, where.empty() ? "the top level" : where);
+          bad(where, trf("a second domain marked isInitial ({domain}; the first is {first} at {at}): a tenant "
+                         "has exactly one initial domain, so this export mixes two tenants; export each "
+                         "tenant on its own",
+                         fmt::arg("domain", shown), fmt::arg("first", initial_->first.toStringNoDot()),
+                         fmt::arg("at", initial_->second)));
+        if (!initial_) initial_.emplace(d.input.name, where.empty() ? tr("the top level") : where);
       }
       return;
     }
@@ -336,11 +338,12 @@ class Reader {
   // the set-default-domain step is about would be a guess.
   void markDefault(const DnsName& name, const std::string& where) {
     if (default_ && default_->first != name)
-      bad(where, "a second domain marked isDefault (" + name.toStringNoDot() + "; the first is " +
-                     default_->first.toStringNoDot() + " at " + default_->second +
-                     "): a tenant has exactly one default domain, so this export mixes two "
-                     "tenants or was edited; export each tenant on its own");
-    if (!default_) default_.emplace(name, where.empty() ? "the top level" : where);
+      bad(where, trf("a second domain marked isDefault ({domain}; the first is {first} at {at}): a tenant "
+                     "has exactly one default domain, so this export mixes two tenants or was edited; "
+                     "export each tenant on its own",
+                     fmt::arg("domain", name.toStringNoDot()), fmt::arg("first", default_->first.toStringNoDot()),
+                     fmt::arg("at", default_->second)));
+    if (!default_) default_.emplace(name, where.empty() ? tr("the top level") : where);
     t_.defaultDomain = name;
   }
 
@@ -353,12 +356,12 @@ class Reader {
 
   // A Graph domain object (camelCase or PascalCase), or the tool's {"name": …} object.
   void graphDomain(const json& obj, const std::string& where) {
-    requireObject(obj, where, "a domain");
+    requireObject(obj, where, tr("a domain"));
     refusePage(obj, where);
     std::string w;
     const json* id = member(obj, "id", &w);
     if (!id) id = member(obj, "name", &w);
-    if (!id) bad(where, "a domain object without \"id\"");
+    if (!id) bad(where, tr("a domain object without \"id\""));
     TenantDomain d;
     d.input = domainName(expectString(*id, join(where, w)), join(where, w));
     d.adminManaged = optionalBool(obj, "isAdminManaged", where);
@@ -371,7 +374,7 @@ class Reader {
     // running or failed is what the removal step must show; a Verification is not about removal.
     if (const json* st = member(obj, "state", &w); st && !st->is_null()) {
       const std::string at = join(where, w);
-      requireObject(*st, at, "a domain state");
+      requireObject(*st, at, tr("a domain state"));
       auto operation = optionalString(*st, "operation", at);
       if (operation && iequals(*operation, "ForceDelete")) {
         TenantDomain::ForceDelete fd;
@@ -391,7 +394,7 @@ class Reader {
         for (std::size_t i = 0; i < svc->size(); ++i)
           services.push_back(expectString((*svc)[i], index(at, i)));
       } else {
-        bad(at, std::string("not an array of strings (found ") + typeName(*svc) + ")");
+        bad(at, trf("not an array of strings (found {type})", fmt::arg("type", typeName(*svc))));
       }
       d.supportedServices = std::move(services);
     }
@@ -411,8 +414,8 @@ class Reader {
     t_.source = TenantSource::GraphRecords;
     RecordsRead r = readRecords(v, "");
     if (r.mxLabels.empty())
-      bad("", "a DNS-record collection without an MX record: it does not say which domain it "
-              "belongs to (embed it in the domain object as \"serviceConfigurationRecords\")");
+      bad("", tr("a DNS-record collection without an MX record: it does not say which domain it "
+                 "belongs to (embed it in the domain object as \"serviceConfigurationRecords\")"));
     std::set<std::string> labels;
     for (const auto& label : r.mxLabels) {
       if (!labels.insert(label).second) continue;
@@ -431,21 +434,21 @@ class Reader {
       const std::string& k = it.key();
       if (!k.empty() && (k[0] == '$' || k[0] == '_')) continue;  // "$schema", "_comment"
       if (std::find(kKeys.begin(), kKeys.end(), k) == kKeys.end())
-        bad(k, "unknown key (known: tenant, cloud, subscriptions, domains, new_mail, new_dns, "
-               "cutover; keys starting with _ or $ are ignored)");
+        bad(k, tr("unknown key (known: tenant, cloud, subscriptions, domains, new_mail, new_dns, "
+                  "cutover; keys starting with _ or $ are ignored)"));
     }
     if (top.contains("tenant") && !top["tenant"].is_null())
       t_.name = expectString(top["tenant"], "tenant");
     if (top.contains("cloud") && !top["cloud"].is_null()) {
       std::string c = expectString(top["cloud"], "cloud");
       auto cloud = cloudFromName(c);
-      if (!cloud) bad("cloud", quoteForMessage(c) + " is not one of worldwide, us-gov, 21vianet, germany");
+      if (!cloud) bad("cloud", trf("{value} is not one of worldwide, us-gov, 21vianet, germany", fmt::arg("value", quoteForMessage(c))));
       t_.cloud = cloud;
     }
     if (top.contains("subscriptions")) subscriptions(top["subscriptions"]);
-    if (!top.contains("domains")) bad("domains", "missing (the custom domains to offboard)");
+    if (!top.contains("domains")) bad("domains", tr("missing (the custom domains to offboard)"));
     const json& doms = top["domains"];
-    if (!doms.is_array()) bad("domains", std::string("not an array (found ") + typeName(doms) + ")");
+    if (!doms.is_array()) bad("domains", trf("not an array (found {type})", fmt::arg("type", typeName(doms))));
     for (std::size_t i = 0; i < doms.size(); ++i) {
       std::string where = index("domains", i);
       if (doms[i].is_string()) {
@@ -455,7 +458,7 @@ class Reader {
       } else if (doms[i].is_object()) {
         graphDomain(doms[i], where);
       } else {
-        bad(where, std::string("not a string (found ") + typeName(doms[i]) + ")");
+        bad(where, trf("not a string (found {type})", fmt::arg("type", typeName(doms[i]))));
       }
     }
     if (top.contains("new_mail") && !top["new_mail"].is_null()) newMail(top["new_mail"]);
@@ -476,18 +479,18 @@ class Reader {
       if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
         std::string known;
         for (auto x : keys) known += (known.empty() ? "" : ", ") + std::string(x);
-        bad(join(where, k), "unknown key (known: " + known + ")");
+        bad(join(where, k), trf("unknown key (known: {keys})", fmt::arg("keys", known)));
       }
     }
   }
 
   void subscriptions(const json& v) {
     if (v.is_null()) return;
-    if (!v.is_array()) bad("subscriptions", std::string("not an array (found ") + typeName(v) + ")");
+    if (!v.is_array()) bad("subscriptions", trf("not an array (found {type})", fmt::arg("type", typeName(v))));
     for (std::size_t i = 0; i < v.size(); ++i) {
       std::string where = index("subscriptions", i);
       const json& s = v[i];
-      if (!s.is_object()) bad(where, std::string("not an object (found ") + typeName(s) + ")");
+      if (!s.is_object()) bad(where, trf("not an object (found {type})", fmt::arg("type", typeName(s))));
       strictKeys(s, where, {"name", "kind", "assigned_licenses", "cancel"});
       Subscription sub;
       if (s.contains("name")) sub.name = expectString(s["name"], join(where, "name"));
@@ -497,25 +500,25 @@ class Reader {
                      [](unsigned char c) { return std::tolower(c); });
       if (kindLower == "family" || kindLower == "personal" || kindLower == "consumer")
         bad(join(where, "kind"),
-            quoteForMessage(sub.kind) +
-                " is a consumer plan (Microsoft 365 Family or Personal). offboard plans the "
+            trf("{value} is a consumer plan (Microsoft 365 Family or Personal). offboard plans the "
                 "cancellation of Microsoft 365 for business subscriptions; a consumer plan has no "
                 "admin center or tenant domains to migrate: cancel it from the Microsoft account "
-                "that pays for it (Services & subscriptions at account.microsoft.com)");
+                "that pays for it (Services & subscriptions at account.microsoft.com)",
+                fmt::arg("value", quoteForMessage(sub.kind))));
       if (s.contains("assigned_licenses") && !s["assigned_licenses"].is_null()) {
         const json& n = s["assigned_licenses"];
         if (!n.is_number_integer() && !n.is_number_unsigned())
           bad(join(where, "assigned_licenses"),
-              std::string("not an integer (found ") + typeName(n) + ")");
+              trf("not an integer (found {type})", fmt::arg("type", typeName(n))));
         if (n.is_number_integer() && !n.is_number_unsigned() && n.get<std::int64_t>() < 0)
-          bad(join(where, "assigned_licenses"), "negative");
+          bad(join(where, "assigned_licenses"), tr("negative"));
         if (n.get<std::uint64_t>() > 10'000'000)
-          bad(join(where, "assigned_licenses"), "larger than 10,000,000");
+          bad(join(where, "assigned_licenses"), tr("larger than 10,000,000"));
         sub.assignedLicenses = static_cast<int>(n.get<std::uint64_t>());
       }
       if (s.contains("cancel") && !s["cancel"].is_null()) {
         if (!s["cancel"].is_boolean())
-          bad(join(where, "cancel"), std::string("not a boolean (found ") + typeName(s["cancel"]) + ")");
+          bad(join(where, "cancel"), trf("not a boolean (found {type})", fmt::arg("type", typeName(s["cancel"]))));
         sub.cancel = s["cancel"].get<bool>();
       }
       t_.subscriptions.push_back(std::move(sub));
@@ -523,11 +526,11 @@ class Reader {
   }
 
   void newMail(const json& v) {
-    if (!v.is_object()) bad("new_mail", std::string("not an object (found ") + typeName(v) + ")");
+    if (!v.is_object()) bad("new_mail", trf("not an object (found {type})", fmt::arg("type", typeName(v))));
     strictKeys(v, "new_mail", {"mx", "spf_include"});
     if (v.contains("mx") && !v["mx"].is_null()) {
       const json& mx = v["mx"];
-      if (!mx.is_array()) bad("new_mail.mx", std::string("not an array (found ") + typeName(mx) + ")");
+      if (!mx.is_array()) bad("new_mail.mx", trf("not an array (found {type})", fmt::arg("type", typeName(mx))));
       for (std::size_t i = 0; i < mx.size(); ++i) {
         std::string where = index("new_mail.mx", i);
         MailTarget t;
@@ -538,16 +541,16 @@ class Reader {
           t = *p;
         } else if (mx[i].is_object()) {
           strictKeys(mx[i], where, {"host", "preference"});
-          if (!mx[i].contains("host")) bad(where, "missing \"host\"");
+          if (!mx[i].contains("host")) bad(where, tr("missing \"host\""));
           t.host = hostName(expectString(mx[i]["host"], join(where, "host")), join(where, "host"));
           if (mx[i].contains("preference") && !mx[i]["preference"].is_null()) {
             const json& p = mx[i]["preference"];
             if (!p.is_number_unsigned() || p.get<std::uint64_t>() > 65535)
-              bad(join(where, "preference"), "not an integer between 0 and 65535");
+              bad(join(where, "preference"), tr("not an integer between 0 and 65535"));
             t.preference = static_cast<std::uint16_t>(p.get<std::uint64_t>());
           }
         } else {
-          bad(where, std::string("not an object (found ") + typeName(mx[i]) + ")");
+          bad(where, trf("not an object (found {type})", fmt::arg("type", typeName(mx[i]))));
         }
         t_.newMx.push_back(t);
       }
@@ -558,11 +561,11 @@ class Reader {
   }
 
   void newDns(const json& v) {
-    if (!v.is_object()) bad("new_dns", std::string("not an object (found ") + typeName(v) + ")");
+    if (!v.is_object()) bad("new_dns", trf("not an object (found {type})", fmt::arg("type", typeName(v))));
     strictKeys(v, "new_dns", {"nameservers"});
     if (!v.contains("nameservers") || v["nameservers"].is_null()) return;
     const json& ns = v["nameservers"];
-    if (!ns.is_array()) bad("new_dns.nameservers", std::string("not an array (found ") + typeName(ns) + ")");
+    if (!ns.is_array()) bad("new_dns.nameservers", trf("not an array (found {type})", fmt::arg("type", typeName(ns))));
     for (std::size_t i = 0; i < ns.size(); ++i) {
       std::string where = index("new_dns.nameservers", i);
       t_.newNameservers.push_back(hostName(expectString(ns[i], where), where));
@@ -598,7 +601,7 @@ std::optional<std::string> toUtf8(std::string_view in, std::string* error) {
   }
   if (!le && !be) return u8(in);
   if ((in.size() - start) % 2 != 0) {
-    *error = "UTF-16 text with an odd number of bytes";
+    *error = tr("UTF-16 text with an odd number of bytes");
     return std::nullopt;
   }
   std::string out;
@@ -610,18 +613,18 @@ std::optional<std::string> toUtf8(std::string_view in, std::string* error) {
     std::uint32_t cp = unit(i);
     if (cp >= 0xD800 && cp <= 0xDBFF) {
       if (i + 3 >= in.size()) {
-        *error = "UTF-16 text ends inside a surrogate pair (byte " + std::to_string(i) + ")";
+        *error = trf("UTF-16 text ends inside a surrogate pair (byte {byte})", fmt::arg("byte", i));
         return std::nullopt;
       }
       std::uint32_t lo = unit(i + 2);
       if (lo < 0xDC00 || lo > 0xDFFF) {
-        *error = "invalid UTF-16 surrogate pair at byte " + std::to_string(i);
+        *error = trf("invalid UTF-16 surrogate pair at byte {byte}", fmt::arg("byte", i));
         return std::nullopt;
       }
       cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
       i += 2;
     } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-      *error = "invalid UTF-16 (a lone low surrogate) at byte " + std::to_string(i);
+      *error = trf("invalid UTF-16 (a lone low surrogate) at byte {byte}", fmt::arg("byte", i));
       return std::nullopt;
     }
     appendUtf8(out, cp);
@@ -664,7 +667,7 @@ std::string lineColumn(std::string_view text, std::size_t byte) {
       ++col;
     }
   }
-  return "line " + std::to_string(line) + ", column " + std::to_string(col);
+  return trf("line {line}, column {column}", fmt::arg("line", line), fmt::arg("column", col));
 }
 
 // Control octets that came from the file (a key, a token nlohmann quotes) are shown as \DDD:
@@ -806,14 +809,14 @@ std::optional<InputError> duplicateKey(std::string_view text) {
         const Seen& first = it->second;
         std::string what =
             first.written == s
-                ? "the key appears twice in one object (lines " + std::to_string(first.line) +
-                      " and " + std::to_string(line) + ")"
-                : "the key appears twice in one object, as " + quoteForMessage(first.written) +
-                      " (line " + std::to_string(first.line) + ") and " + quoteForMessage(s) +
-                      " (line " + std::to_string(line) +
-                      "); keys that differ only in case are one key (Graph writes camelCase, "
-                      "Graph PowerShell PascalCase)";
-        what += ". JSON does not say which one counts (RFC 8259 §4) and readers differ: keep one";
+                ? trf("the key appears twice in one object (lines {first} and {second})",
+                      fmt::arg("first", first.line), fmt::arg("second", line))
+                : trf("the key appears twice in one object, as {key} (line {first}) and {other} (line "
+                      "{second}); keys that differ only in case are one key (Graph writes camelCase, "
+                      "Graph PowerShell PascalCase)",
+                      fmt::arg("key", quoteForMessage(first.written)), fmt::arg("first", first.line),
+                      fmt::arg("other", quoteForMessage(s)), fmt::arg("second", line));
+        what += tr(". JSON does not say which one counts (RFC 8259 §4) and readers differ: keep one");
         return InputError{join(f.path, shownKey(s)), what};
       }
       default: ++i; break;  // ':', blanks, numbers, true/false/null
@@ -834,13 +837,13 @@ std::optional<json> parseJson(std::string_view bytes, std::string* text, std::st
   // and none may stand outside them), and nlohmann stops reading at one: the rest of the file,
   // a second document included, would be silently ignored.
   if (auto nul = text->find('\0'); nul != std::string::npos) {
-    *error = "a NUL octet at byte " + std::to_string(nul + 1) + " (" + lineColumn(*text, nul) +
-             "): not JSON text";
+    *error = trf("a NUL octet at byte {byte} ({position}): not JSON text", fmt::arg("byte", nul + 1),
+                 fmt::arg("position", lineColumn(*text, nul)));
     return std::nullopt;
   }
   if (auto at = tooDeep(*text)) {
-    *error = "nested more than " + std::to_string(kMaxDepth) + " levels deep at byte " +
-             std::to_string(*at + 1) + " (" + lineColumn(*text, *at) + ")";
+    *error = trf("nested more than {max} levels deep at byte {byte} ({position})", fmt::arg("max", kMaxDepth),
+                 fmt::arg("byte", *at + 1), fmt::arg("position", lineColumn(*text, *at)));
     return std::nullopt;
   }
   try {
@@ -857,8 +860,8 @@ std::optional<json> parseJson(std::string_view bytes, std::string* text, std::st
     if (auto p = what.find("parse error"); p != std::string::npos) {
       if (auto colon = what.find(": ", p); colon != std::string::npos) what = what.substr(colon + 2);
     }
-    *error = "not valid JSON at byte " + std::to_string(e.byte) + " (" + lineColumn(*text, at) +
-             "): " + printable(what);
+    *error = trf("not valid JSON at byte {byte} ({position}): {reason}", fmt::arg("byte", e.byte),
+                 fmt::arg("position", lineColumn(*text, at)), fmt::arg("reason", printable(what)));
     return std::nullopt;
   } catch (const json::out_of_range& e) {
     // A number no double can hold ("1e400", nlohmann error 406). Its message quotes the token
@@ -870,9 +873,9 @@ std::optional<json> parseJson(std::string_view bytes, std::string* text, std::st
                          ? text->find(what.substr(q1 + 1, q2 - q1 - 1))
                          : std::string::npos;
     *error = at == std::string::npos
-                 ? "not valid JSON: " + what
-                 : "not valid JSON at byte " + std::to_string(at + 1) + " (" +
-                       lineColumn(*text, at) + "): " + what;
+                 ? trf("not valid JSON: {reason}", fmt::arg("reason", what))
+                 : trf("not valid JSON at byte {byte} ({position}): {reason}", fmt::arg("byte", at + 1),
+                       fmt::arg("position", lineColumn(*text, at)), fmt::arg("reason", what));
     return std::nullopt;
   }
 }
@@ -906,9 +909,9 @@ std::optional<Tenant> parseTenant(std::string_view bytes, const std::string& fil
       if (value && value->is_array()) {
         auto items = collection(top, "");
         if (!items.empty() && looksLikeReference(*items.front().first))
-          bad("", "a domainNameReferences list (the objects that still use one domain); it does "
-                  "not say which domain. Embed it in that domain's object as "
-                  "\"domainNameReferences\": [...] in a GET /domains export");
+          bad("", tr("a domainNameReferences list (the objects that still use one domain); it does "
+                     "not say which domain. Embed it in that domain's object as "
+                     "\"domainNameReferences\": [...] in a GET /domains export"));
         if (!items.empty() && looksLikeRecord(*items.front().first)) r.records(top);
         else r.graphList(items);
       } else if (top.contains("domains") || top.contains("tenant") || top.contains("subscriptions")) {
@@ -919,15 +922,15 @@ std::optional<Tenant> parseTenant(std::string_view bytes, const std::string& fil
         r.graphDomain(top, "");
         t.source = TenantSource::GraphSingle;
       } else if (member(top, "disableUserAccounts")) {
-        bad("", "a Graph forceDelete request body, not a list of domains (export GET /domains, or "
-                "Get-MgDomain | ConvertTo-Json -Depth 5)");
+        bad("", tr("a Graph forceDelete request body, not a list of domains (export GET /domains, or "
+                   "Get-MgDomain | ConvertTo-Json -Depth 5)"));
       } else {
-        bad("", "neither an offboard tenant file ({\"tenant\", \"domains\", …}) nor a Microsoft "
-                "Graph domain export ({\"value\": [...]}, a domain object, or a PowerShell array)");
+        bad("", tr("neither an offboard tenant file ({\"tenant\", \"domains\", …}) nor a Microsoft "
+                   "Graph domain export ({\"value\": [...]}, a domain object, or a PowerShell array)"));
       }
     } else {
-      bad("", std::string("the top level is ") + typeName(top) +
-                  "; expected a tenant object or a Graph domain export");
+      bad("", trf("the top level is {type}; expected a tenant object or a Graph domain export",
+                  fmt::arg("type", typeName(top))));
     }
     // The state binds to the tenant's identity, and the planner names the tenant by t.name: a
     // Graph export says it through its initial domain (the own file through "tenant").
@@ -991,7 +994,7 @@ std::optional<MailTarget> parseMailTarget(std::string_view text, std::string* er
     if (pref.empty() || pref.size() > 5 ||
         !std::all_of(pref.begin(), pref.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
         std::stoul(std::string(pref)) > 65535) {
-      *error = quoteForMessage(text) + ": the preference after ':' must be an integer 0..65535";
+      *error = trf("{value}: the preference after ':' must be an integer 0..65535", fmt::arg("value", quoteForMessage(text)));
       return std::nullopt;
     }
     t.preference = static_cast<std::uint16_t>(std::stoul(std::string(pref)));
@@ -999,7 +1002,7 @@ std::optional<MailTarget> parseMailTarget(std::string_view text, std::string* er
   std::string err;
   auto n = DnsName::parse(host, &err);
   if (!n || n->labelCount() < 2) {
-    *error = quoteForMessage(text) + " is not a host name" + (err.empty() ? "" : ": " + err);
+    *error = trf("{value} is not a host name", fmt::arg("value", quoteForMessage(text))) + (err.empty() ? "" : ": " + err);
     return std::nullopt;
   }
   t.host = *n;

@@ -74,6 +74,15 @@ done
 printf '%s\n' 'a..b' 'foo bar.com' 'foo_x.com' 'x.local' '10.0.0.1' >"$WORK/bad.txt"
 printf '# comments only\n\n' >"$WORK/blank.txt"
 printf '%s\n' contoso.com >"$WORK/one.txt"
+# Tenant files: a key twice (in two cases), a consumer plan, a number for a domain, an unknown
+# key, a file cut short, a second default domain, a page of a paged Graph export.
+printf '{"domains": ["contoso.com"], "Domains": []}' >"$WORK/t-dup.json"
+printf '{"domains": ["contoso.com"], "subscriptions": [{"kind": "Family"}]}' >"$WORK/t-family.json"
+printf '{"domains": [1]}' >"$WORK/t-number.json"
+printf '{"domains": ["contoso.com"], "colour": 1}' >"$WORK/t-key.json"
+printf '{"domains": [' >"$WORK/t-cut.json"
+printf '{"value": [{"id": "a.com", "isDefault": true}, {"id": "b.com", "isDefault": true}]}' >"$WORK/t-default.json"
+printf '{"value": [{"id": "a.com"}], "@odata.nextLink": "https://graph.microsoft.com/v1.0/domains?$skiptoken=x"}' >"$WORK/t-page.json"
 bad_input=(
   "scan $WORK/bad.txt --zones fixtures/zones"
   "scan $WORK/blank.txt --zones fixtures/zones"
@@ -90,6 +99,9 @@ bad_input=(
   "ack confirm-admin-role --by '' --state $WORK/x.db"
   "ack confirm-admin-role --by me --note $'a\tb' --state $WORK/x.db"
 )
+for t in dup family number key cut default page; do
+  bad_input+=("plan --tenant $WORK/t-$t.json --zones fixtures/zones --state $WORK/x.db")
+done
 for cmd in "${bad_input[@]}"; do
   en=$(eval "env -u LANG -u LC_ALL -u LANGUAGE \"\$OFFBOARD\" --lang en $cmd" 2>&1 >/dev/null || true)
   nl=$(eval "env -u LANG -u LC_ALL -u LANGUAGE \"\$OFFBOARD\" --lang nl $cmd" 2>&1 >/dev/null || true)
