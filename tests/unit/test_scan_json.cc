@@ -250,11 +250,13 @@ TEST_CASE("the identifiers the writer puts between quotes unscanned are JSON as 
 }
 
 TEST_CASE("a string needing escapes is escaped wherever the octet is, as nlohmann escapes it") {
-  // The writer looks at eight octets at a time before it looks at one: each octet that needs
-  // escaping, at every offset of a 27-octet string (three whole words and a tail), and the
+  // The writer looks at sixteen octets at a time, then eight, before it looks at one: each octet
+  // that needs escaping, at every offset of a 59-octet string (three blocks of sixteen, a word of
+  // eight and a tail of three), the octets at the edges of the plain range (' ', '~'), and the
   // plain string itself.
-  const std::string plain = "v=spf1 include:example.org";  // 26 octets, then the octet put in
-  for (const char c : {'"', '\\', '\t', '\x01', '\x1f', '\x7f', '\xc3', 'x'}) {
+  const std::string plain = "v=spf1 include:example.org include:spf.example.net ~all -x";  // 58, then one
+  REQUIRE(plain.size() == 58);
+  for (const char c : {'"', '\\', '\t', '\x01', '\x1f', '\x7f', '\xc3', 'x', ' ', '~'}) {
     for (std::size_t at = 0; at <= plain.size(); ++at) {
       std::string value = plain;
       value.insert(at, 1, c);
