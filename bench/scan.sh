@@ -11,9 +11,11 @@
 #                       for every zone it serves; RD=1 is ignored), --concurrency Q,
 #                       --threads T (default: nproc), shared answers on (the default)
 #   offboard unshared   the same with --no-shared-answers (every domain asks its own follow-ups)
+#   offboard 1 thread   offboard scan --threads 1, unpinned (only when T > 1): what the threads
+#                       add, or cost when the server shares the client's cores
 #   dnsperf             over queries.txt (exactly the questions a one-thread offboard asks,
 #                       follow-ups included), -q Q queries outstanding, EDNS on as offboard's,
-#                       one thread (dnsperf's default)
+#                       -T 1 (dnsperf's default: one sending and one receiving thread)
 #   dig -f              the same list as a batch file (sequential, one query in flight)
 #   dig loop            one dig process per query on a sample of --dig-sample queries
 # then pinned (taskset; skipped on a one-core machine): NSD's processes on core 1, the client on
@@ -37,7 +39,7 @@
 #     machine, and its wall time and ratio say more about the host than about the tool);
 #   - the summary: the median (min, max) over rounds of that ratio, with the ratio of each
 #     round, for the multi-thread figure (offboard --threads T unpinned vs dnsperf unpinned),
-#     without shared answers, and for the single-thread efficiency (offboard --threads 1 on
+#     without shared answers, with one thread unpinned, and for the single-thread efficiency (offboard --threads 1 on
 #     core 0, NSD on core 1, vs dnsperf pinned the same way); client CPU µs per query (median),
 #     and of it the user time (the rest is the kernel's work per datagram);
 #     questions per domain with and without the shared answers, as offboard counted them
@@ -214,6 +216,10 @@ offboard_run() {
 
 run_offboard() { offboard_run "$1" "offboard scan" "$W/domains.txt" -- --threads "$THREADS"; }
 run_unshared() { offboard_run "$1" "offboard unshared" "$W/domains.txt" -- --threads "$THREADS" --no-shared-answers; }
+run_one_thread() {
+  ((THREADS > 1)) || return 0
+  offboard_run "$1" "offboard 1 thread" "$W/domains.txt" -- --threads 1
+}
 run_offboard_pinned() {
   offboard_run "$1" "offboard pinned" "$W/domains.txt" taskset -c "$CLIENT_CPU" -- --threads 1
 }
@@ -257,9 +263,9 @@ for ((round = 1; round <= ROUNDS; round++)); do
   note "round $round/$ROUNDS"
   # Interleaved, and the order rotates so that no tool always runs first (warm caches).
   case $((round % 3)) in
-    1) order=(offboard dnsperf unshared dig_batch dig_loop); pinned=(offboard_pinned dnsperf_pinned) ;;
-    2) order=(dnsperf dig_batch offboard dig_loop unshared); pinned=(dnsperf_pinned offboard_pinned) ;;
-    0) order=(dig_batch unshared offboard dig_loop dnsperf); pinned=(offboard_pinned dnsperf_pinned) ;;
+    1) order=(offboard dnsperf unshared one_thread dig_batch dig_loop); pinned=(offboard_pinned dnsperf_pinned) ;;
+    2) order=(dnsperf dig_batch one_thread offboard dig_loop unshared); pinned=(dnsperf_pinned offboard_pinned) ;;
+    0) order=(dig_batch unshared offboard dig_loop dnsperf one_thread); pinned=(offboard_pinned dnsperf_pinned) ;;
   esac
   for t in "${order[@]}"; do "run_$t" "$round"; done
   if ((PIN)); then
@@ -339,7 +345,7 @@ awk -F'\t' -v threads="$THREADS" -v nq="$NQ" -v nqu="$NQU" -v n="$N" '
   # mediansOf(A): "tool m, tool m, ..." for the tools of `tools`, m the median of A[tool, 1..k].
   function mediansOf(a,   s, t, k, i, c) {
     s = ""
-    for (t = 1; t <= 5; t++) {
+    for (t = 1; t <= ntools; t++) {
       k = ncpu[tools[t]]; if (k == 0) continue
       split("", c); for (i = 1; i <= k; i++) c[i] = a[tools[t], i]
       s = s sprintf("%s%s %.1f", s == "" ? "" : ", ", tools[t], median(c, k))
@@ -370,8 +376,9 @@ awk -F'\t' -v threads="$THREADS" -v nq="$NQ" -v nqu="$NQU" -v n="$N" '
   END {
     ratio("offboard scan", "offboard --threads " threads " vs dnsperf (unpinned):", 0)
     ratio("offboard unshared", "  the same, --no-shared-answers:", 0)
+    ratio("offboard 1 thread", "  the same, --threads 1:", 0)
     ratio("offboard pinned", "single thread (offboard core 0, NSD core 1):", 1)
-    split("offboard scan|offboard unshared|offboard pinned|dnsperf|dnsperf pinned", tools, "|")
+    ntools = split("offboard scan|offboard unshared|offboard 1 thread|offboard pinned|dnsperf|dnsperf pinned", tools, "|")
     s = mediansOf(cpu)
     if (s != "") printf "%-46s %s\n", "client CPU us per query (median):", s
     s = mediansOf(usr)
@@ -382,9 +389,9 @@ awk -F'\t' -v threads="$THREADS" -v nq="$NQ" -v nqu="$NQU" -v n="$N" '
       ("offboard pinned" in qd) ? sprintf("%.2f", qd["offboard pinned"]) : "-", nq / n
     printf "%-46s unshared %s (--threads %s); queries-unshared.txt %.2f\n", "",
       ("offboard unshared" in qd) ? sprintf("%.2f", qd["offboard unshared"]) : "-", threads, nqu / n
-    split("offboard scan|offboard unshared|offboard pinned", tools, "|")
+    ntools = split("offboard scan|offboard unshared|offboard 1 thread|offboard pinned", tools, "|")
     s = ""
-    for (t = 1; t <= 3; t++) {
+    for (t = 1; t <= ntools; t++) {
       k = nwall[tools[t]]; if (k == 0) continue
       delete c; for (i = 1; i <= k; i++) c[i] = walls[tools[t], i]
       s = s sprintf("%s%s %.2f s", s == "" ? "" : ", ", tools[t], median(c, k))
