@@ -92,7 +92,7 @@ bool splitEntries(std::string_view in, std::vector<Entry>& out, FileError& err) 
   };
   if (in.size() >= 3 && static_cast<unsigned char>(in[0]) == 0xEF &&
       static_cast<unsigned char>(in[1]) == 0xBB && static_cast<unsigned char>(in[2]) == 0xBF)
-    return fail(1, "UTF-8 byte order mark at the start of the file (save it without a BOM)");
+    return fail(1, tr("UTF-8 byte order mark at the start of the file (save it without a BOM)"));
 
   int line = 1;
   int depth = 0, parenLine = 0;
@@ -103,17 +103,17 @@ bool splitEntries(std::string_view in, std::vector<Entry>& out, FileError& err) 
 
   // Checks one octet that will be part of the entry's text.
   auto checkOctet = [&](unsigned char c) -> bool {
-    if (c == 0) return fail(line, "NUL byte (write \\000 inside a quoted string)");
+    if (c == 0) return fail(line, tr("NUL byte (write \\000 inside a quoted string)"));
     if ((c < 0x20 && c != '\t') || c == 0x7F)
-      return fail(line, "control character " + hexByte(c) + " (write it as \\DDD)");
+      return fail(line, trf("control character {byte} (write it as \\DDD)", fmt::arg("byte", hexByte(c))));
     if (c >= 0x80 && !inQuote)
-      return fail(line, "non-ASCII byte " + hexByte(c) +
-                            " outside a quoted string (names must be A-labels, xn--…)");
+      return fail(line, trf("non-ASCII byte {byte} outside a quoted string (names must be A-labels, xn--…)",
+                            fmt::arg("byte", hexByte(c))));
     return true;
   };
   auto finish = [&]() -> bool {
     if (cur.text.find_first_not_of(" \t") != std::string::npos) {
-      if (cur.text.size() > kMaxEntry) return fail(cur.line, "record longer than 65535 characters");
+      if (cur.text.size() > kMaxEntry) return fail(cur.line, tr("record longer than 65535 characters"));
       out.push_back(std::move(cur));
     }
     return true;
@@ -123,10 +123,10 @@ bool splitEntries(std::string_view in, std::vector<Entry>& out, FileError& err) 
     unsigned char c = static_cast<unsigned char>(in[i]);
     if (c == '\r') {
       if (i + 1 < in.size() && in[i + 1] == '\n') continue;  // CR-LF
-      return fail(line, "carriage return not followed by a line feed");
+      return fail(line, tr("carriage return not followed by a line feed"));
     }
     if (c == '\n') {
-      if (inQuote) return fail(quoteLine, "quoted string not closed on its line");
+      if (inQuote) return fail(quoteLine, tr("quoted string not closed on its line"));
       ++line;
       if (depth > 0) {
         cur.text.push_back(' ');
@@ -144,7 +144,7 @@ bool splitEntries(std::string_view in, std::vector<Entry>& out, FileError& err) 
     if (!checkOctet(c)) return false;
     if (c == '\\') {
       if (i + 1 >= in.size() || in[i + 1] == '\n' || in[i + 1] == '\r')
-        return fail(line, "backslash at the end of a line");
+        return fail(line, tr("backslash at the end of a line"));
       unsigned char n = static_cast<unsigned char>(in[i + 1]);
       if (!checkOctet(n)) return false;
       cur.text.push_back('\\');
@@ -160,7 +160,7 @@ bool splitEntries(std::string_view in, std::vector<Entry>& out, FileError& err) 
     switch (c) {
       case ';':  // comment to the end of the line
         while (i + 1 < in.size() && in[i + 1] != '\n' && in[i + 1] != '\r') {
-          if (in[i + 1] == '\0') return fail(line, "NUL byte in a comment");
+          if (in[i + 1] == '\0') return fail(line, tr("NUL byte in a comment"));
           ++i;
         }
         break;
@@ -182,8 +182,8 @@ bool splitEntries(std::string_view in, std::vector<Entry>& out, FileError& err) 
         cur.text.push_back(static_cast<char>(c));
     }
   }
-  if (inQuote) return fail(quoteLine, "quoted string not closed");
-  if (depth > 0) return fail(parenLine, "unclosed parenthesis");
+  if (inQuote) return fail(quoteLine, tr("quoted string not closed"));
+  if (depth > 0) return fail(parenLine, tr("unclosed parenthesis"));
   return finish();
 }
 
@@ -220,15 +220,15 @@ std::optional<std::uint32_t> parseTtl(std::string_view s, std::string* error) {
   std::uint64_t total = 0, cur = 0;
   bool digits = false;
   auto bad = [&](const char* why) {
-    *error = "bad TTL " + std::string(s) + ": " + why;
+    *error = trf("bad TTL {ttl}: {why}", fmt::arg("ttl", s), fmt::arg("why", why));
     return std::nullopt;
   };
-  if (s.empty()) return bad("empty");
+  if (s.empty()) return bad(tr("empty"));
   for (char c : s) {
     if (c >= '0' && c <= '9') {
       cur = cur * 10 + static_cast<unsigned>(c - '0');
       digits = true;
-      if (cur > 0xFFFFFFFFull) return bad("above 2147483647 (RFC 2181 §8)");
+      if (cur > 0xFFFFFFFFull) return bad(tr("above 2147483647 (RFC 2181 §8)"));
       continue;
     }
     std::uint64_t mult = 0;
@@ -238,16 +238,16 @@ std::optional<std::uint32_t> parseTtl(std::string_view s, std::string* error) {
       case 'h': mult = 3600; break;
       case 'd': mult = 86400; break;
       case 'w': mult = 604800; break;
-      default: return bad("not a number of seconds or 1w2d3h4m5s");
+      default: return bad(tr("not a number of seconds or 1w2d3h4m5s"));
     }
-    if (!digits) return bad("unit without a number");
+    if (!digits) return bad(tr("unit without a number"));
     total += cur * mult;
     cur = 0;
     digits = false;
-    if (total > 0x7FFFFFFFull) return bad("above 2147483647 (RFC 2181 §8)");
+    if (total > 0x7FFFFFFFull) return bad(tr("above 2147483647 (RFC 2181 §8)"));
   }
   total += cur;
-  if (total > 0x7FFFFFFFull) return bad("above 2147483647 (RFC 2181 §8)");
+  if (total > 0x7FFFFFFFull) return bad(tr("above 2147483647 (RFC 2181 §8)"));
   return static_cast<std::uint32_t>(total);
 }
 
@@ -292,7 +292,7 @@ class ZoneBuilder {
     }
     if (!soa_) {
       err = {firstLine_ ? firstLine_ : 1,
-             "no SOA record at the apex " + zone_.apex.toString()};
+             trf("no SOA record at the apex {name}", fmt::arg("name", zone_.apex.toString()))};
       return false;
     }
     normaliseTtls();
@@ -315,30 +315,30 @@ class ZoneBuilder {
       return false;
     };
     if (iequals(word, "$INCLUDE"))
-      return fail("$INCLUDE is not supported (a zone must be one self-contained file)");
+      return fail(tr("$INCLUDE is not supported (a zone must be one self-contained file)"));
     if (iequals(word, "$ORIGIN")) {
-      if (toks.size() != 2) return fail("$ORIGIN takes exactly one name");
+      if (toks.size() != 2) return fail(tr("$ORIGIN takes exactly one name"));
       std::string why;
       auto n = resolveName(tok(1), origin_, &why);
-      if (!n) return fail("bad $ORIGIN " + std::string(tok(1)) + ": " + why);
+      if (!n) return fail(trf("bad $ORIGIN {value}: {why}", fmt::arg("value", tok(1)), fmt::arg("why", why)));
       // The file name says which zone this is; an $ORIGIN elsewhere means the file holds
       // another zone (or names would silently land outside it). Sub-origins are fine.
       if (!n->isPartOf(zone_.apex))
-        return fail("$ORIGIN " + n->toString() + " disagrees with the file name (zone " +
-                    zone_.apex.toString() + ")");
+        return fail(trf("$ORIGIN {name} disagrees with the file name (zone {zone})", fmt::arg("name", n->toString()),
+                        fmt::arg("zone", zone_.apex.toString())));
       origin_ = *n;
       originRdf_ = rdfFromName(origin_);
       return true;
     }
     if (iequals(word, "$TTL")) {
-      if (toks.size() != 2) return fail("$TTL takes exactly one value");
+      if (toks.size() != 2) return fail(tr("$TTL takes exactly one value"));
       std::string why;
       auto ttl = parseTtl(tok(1), &why);
       if (!ttl) return fail(why);
       dollarTtl_ = *ttl;
       return true;
     }
-    return fail("unsupported directive " + std::string(word));
+    return fail(trf("unsupported directive {value}", fmt::arg("value", word)));
   }
 
   bool record(const Entry& e, FileError& err) {
@@ -357,7 +357,7 @@ class ZoneBuilder {
       owner = std::string(tok(0));
       k = 1;
     } else if (!prev_) {
-      return fail("record without an owner name and no record before it");
+      return fail(tr("record without an owner name and no record before it"));
     }
     if (firstLine_ == 0) firstLine_ = e.line;  // where a missing SOA should have been
     // [TTL] [CLASS] or [CLASS] [TTL] (RFC 1035 §5.1); ldns only takes the first order and
@@ -373,14 +373,14 @@ class ZoneBuilder {
         ++k;
       } else if (!sawClass && isClassToken(t)) {
         if (!iequals(t, "IN") && !iequals(t, "CLASS1"))
-          return fail("class " + std::string(t) + " is not supported (only IN)");
+          return fail(trf("class {value} is not supported (only IN)", fmt::arg("value", t)));
         sawClass = true;
         ++k;
       } else {
         break;
       }
     }
-    if (k >= toks.size()) return fail("record without a type");
+    if (k >= toks.size()) return fail(tr("record without a type"));
     if (ttl) {
       lastTtl_ = *ttl;
     } else if (dollarTtl_) {
@@ -388,7 +388,7 @@ class ZoneBuilder {
     } else if (lastTtl_) {
       ttl = lastTtl_;  // RFC 1035 §5.1: the last explicitly stated value
     } else {
-      return fail("record without a TTL, and no $TTL before it (RFC 2308 §4)");
+      return fail(tr("record without a TTL, and no $TTL before it (RFC 2308 §4)"));
     }
     std::string line = owner + " " + std::to_string(*ttl) + " IN " +
                        std::string(text.substr(toks[k].begin));
@@ -399,13 +399,13 @@ class ZoneBuilder {
     prev_.reset(prev);
     LdnsRr rr(raw);
     if (st != LDNS_STATUS_OK || !rr)
-      return fail(std::string("cannot parse the record: ") + ldns_get_errorstr_by_id(st));
+      return fail(trf("cannot parse the record: {reason}", fmt::arg("reason", ldns_get_errorstr_by_id(st))));
     // ldns only remembers explicit owners, not "@": keep the previous owner ourselves.
     prev_.reset(ldns_rdf_clone(ldns_rr_owner(rr.get())));
 
     auto name = nameFromRdf(ldns_rr_owner(rr.get()));
-    if (!name) return fail("record owner is not a valid name");
-    if (!name->isPartOf(zone_.apex)) return fail("record outside the zone: " + name->toString());
+    if (!name) return fail(tr("record owner is not a valid name"));
+    if (!name->isPartOf(zone_.apex)) return fail(trf("record outside the zone: {name}", fmt::arg("name", name->toString())));
     std::string why;
     auto rec = recordFromLdns(rr.get(), &why);
     if (!rec) return fail(why);
@@ -428,13 +428,13 @@ class ZoneBuilder {
       else if (!isDnssecMeta(o.type)) hasOther = true;
     }
     if (rec.type == RRType::CNAME && hasCname)
-      return fail("second CNAME record at " + rec.name.toString());
+      return fail(trf("second CNAME record at {name}", fmt::arg("name", rec.name.toString())));
     if ((rec.type == RRType::CNAME && hasOther) ||
         (hasCname && rec.type != RRType::CNAME && !isDnssecMeta(rec.type)))
-      return fail("CNAME and other data at " + rec.name.toString() + " (RFC 1034 §3.6.2)");
+      return fail(trf("CNAME and other data at {name} (RFC 1034 §3.6.2)", fmt::arg("name", rec.name.toString())));
     if (rec.type == RRType::SOA) {
-      if (rec.name != zone_.apex) return fail("SOA record below the apex: " + rec.name.toString());
-      if (soa_) return fail("second SOA record");
+      if (rec.name != zone_.apex) return fail(trf("SOA record below the apex: {name}", fmt::arg("name", rec.name.toString())));
+      if (soa_) return fail(tr("second SOA record"));
       soa_ = zone_.records.size();
       soaMinimum_ = soaMinimum;
     }
@@ -541,7 +541,7 @@ std::unique_ptr<ZoneResolver> ZoneResolver::load(const std::string& dir, std::st
     if (!apex) return fail(path + ": " + why);
     std::ifstream in(path, std::ios::binary);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) return fail(path + ": cannot read the file");
+    if (!in.good() && !in.eof()) return fail(trf("{path}: cannot read the file", fmt::arg("path", path)));
     ZoneBuilder builder(*apex, path);
     FileError ferr;
     if (!builder.build(text, ferr))
@@ -549,7 +549,8 @@ std::unique_ptr<ZoneResolver> ZoneResolver::load(const std::string& dir, std::st
     auto zone = std::make_unique<const Zone>(builder.take());
     auto [pos, inserted] = res->zones_.try_emplace(*apex, nullptr);
     if (!inserted)
-      return fail(path + ": zone " + apex->toString() + " is also held by " + pos->second->path);
+      return fail(trf("{path}: zone {zone} is also held by {other}", fmt::arg("path", path),
+                      fmt::arg("zone", apex->toString()), fmt::arg("other", pos->second->path)));
     pos->second = std::move(zone);
   }
   return res;

@@ -102,6 +102,16 @@ bad_input=(
 for t in dup family number key cut default page; do
   bad_input+=("plan --tenant $WORK/t-$t.json --zones fixtures/zones --state $WORK/x.db")
 done
+# Zone files: a parenthesis left open, a TTL that is not one, a record outside the zone, two SOA
+# records, a class other than IN, an empty directory.
+soa='@ 60 IN SOA ns.example.com. admin.example.com. 1 2 3 4 5'
+for z in paren ttl outside soa2 class empty; do mkdir -p "$WORK/z-$z"; done
+printf '%s\n' '@ 60 IN SOA ns.example.com. admin.example.com. ( 1 2 3 4 5' >"$WORK/z-paren/example.com.zone"
+printf '%s\n' '$TTL 5x' "$soa" >"$WORK/z-ttl/example.com.zone"
+printf '%s\n' "$soa" 'www.example.org. 60 IN A 192.0.2.1' >"$WORK/z-outside/example.com.zone"
+printf '%s\n' "$soa" "${soa/ 1 2 / 9 2 }" >"$WORK/z-soa2/example.com.zone"
+printf '%s\n' "$soa" 'www 60 CH A 192.0.2.1' >"$WORK/z-class/example.com.zone"
+for z in paren ttl outside soa2 class empty; do bad_input+=("check example.com --zones $WORK/z-$z"); done
 for cmd in "${bad_input[@]}"; do
   en=$(eval "env -u LANG -u LC_ALL -u LANGUAGE \"\$OFFBOARD\" --lang en $cmd" 2>&1 >/dev/null || true)
   nl=$(eval "env -u LANG -u LC_ALL -u LANGUAGE \"\$OFFBOARD\" --lang nl $cmd" 2>&1 >/dev/null || true)
