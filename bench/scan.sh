@@ -39,9 +39,10 @@
 #     machine, and its wall time and ratio say more about the host than about the tool);
 #   - the summary: the median (min, max) over rounds of that ratio, with the ratio of each
 #     round, for the multi-thread figure (offboard --threads T unpinned vs dnsperf unpinned),
-#     without shared answers, with one thread unpinned, and for the single-thread efficiency (offboard --threads 1 on
-#     core 0, NSD on core 1, vs dnsperf pinned the same way); client CPU µs per query (median),
-#     and of it the user time (the rest is the kernel's work per datagram);
+#     without shared answers, with one thread unpinned, and for the single-thread efficiency
+#     (offboard --threads 1 on core 0, NSD on core 1, vs dnsperf pinned the same way); client
+#     CPU µs per query (median), and of it the user time (the rest is the kernel's work per
+#     datagram);
 #     questions per domain with and without the shared answers, as offboard counted them
 #     (--stats), next to the query lists' lines per domain (exact for one thread; with several,
 #     each thread has its own cache and asks a shared follow-up once itself), and the median
