@@ -41,10 +41,6 @@ bool wordNeedsEscape(std::uint64_t x) {
           hasZero(x ^ ('\\' * kOnes))) != 0;
 }
 
-// Strings of printable ASCII are written here, with `"` and `\` escaped as JSON (and nlohmann)
-// escape them; any other string is handed to nlohmann's own escaping, so the rare hard cases
-// (control octets as \u0007, UTF-8 kept, invalid UTF-8 as U+FFFD) are nlohmann's by
-// construction rather than by imitation.
 // Where the octets kJsonOctet marks may begin: every octet of `s` before the returned offset is
 // plain. Sixteen octets at a time with SSE2 (every x86-64 has it), then eight, while they are all
 // plain, as most strings are.
@@ -69,9 +65,14 @@ std::size_t plainPrefix(std::string_view s) {
   return i;
 }
 
+// Strings of printable ASCII are written here, with `"` and `\` escaped as JSON (and nlohmann)
+// escape them; any other string is handed to nlohmann's own escaping, so the rare hard cases
+// (control octets as \u0007, UTF-8 kept, invalid UTF-8 as U+FFFD) are nlohmann's by
+// construction rather than by imitation.
 void appendJsonString(std::string& out, std::string_view s) {
   std::uint8_t need = 0;
-  for (std::size_t i = plainPrefix(s); i < s.size(); ++i) need |= kJsonOctet[static_cast<unsigned char>(s[i])];
+  for (std::size_t i = plainPrefix(s); i < s.size(); ++i)
+    need |= kJsonOctet[static_cast<unsigned char>(s[i])];
   if (need >= 2) {
     out += nlohmann::ordered_json(std::string(s))
                .dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
