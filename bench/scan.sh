@@ -42,7 +42,9 @@
 #     without shared answers, with one thread unpinned, and for the single-thread efficiency
 #     (offboard --threads 1 on core 0, NSD on core 1, vs dnsperf pinned the same way); client
 #     CPU µs per query (median), and of it the user time (the rest is the kernel's work per
-#     datagram);
+#     datagram); the client CPU per query relative to dnsperf's in the same round and phase
+#     (median, min, max, each round), unpinned and pinned: the host's swings from round to
+#     round move both tools alike, so this ratio compares across runs where µs do not;
 #     questions per domain with and without the shared answers, as offboard counted them
 #     (--stats), next to the query lists' lines per domain (exact for one thread; with several,
 #     each thread has its own cache and asks a shared follow-up once itself), and the median
@@ -366,12 +368,26 @@ awk -F'\t' -v threads="$THREADS" -v nq="$NQ" -v nqu="$NQU" -v n="$N" '
     line = s; m = median(x, k)
     printf "%-46s median %.2fx (min %.2fx, max %.2fx; rounds: %s)\n", label, m, x[1], x[k], line
   }
+  # cpuRatio TOOL REF LABEL: the client CPU per query of TOOL over that of REF, in each round
+  # where both ran (the same phase, minutes apart): the swings of the host move both alike.
+  function cpuRatio(want, refTool, label,   r, k, x, s) {
+    k = 0; s = ""
+    for (r = 1; r <= rounds; r++) {
+      if (!((r, want) in cpur) || !((r, refTool) in cpur) || cpur[r, refTool] <= 0) continue
+      x[++k] = cpur[r, want] / cpur[r, refTool]
+      s = s sprintf("%s%.2f", k > 1 ? " " : "", x[k])
+    }
+    if (k == 0) return
+    line = s; m = median(x, k)
+    printf "%-46s median %.2fx (min %.2fx, max %.2fx; rounds: %s)\n", label, m, x[1], x[k], line
+  }
   $1 ~ /^[0-9]+$/ { if ($1 > rounds) rounds = $1
     rate = $4 > 0 ? $3 / $4 : 0
     if ($2 == "dnsperf") refu[$1] = rate
     else if ($2 == "dnsperf pinned") refp[$1] = rate
     else qps[$1, $2] = rate
-    if ($3 > 0) { cpu[$2, ++ncpu[$2]] = $5 * 1e6 / $3; usr[$2, ncpu[$2]] = $13 * 1e6 / $3 }
+    if ($3 > 0) { cpu[$2, ++ncpu[$2]] = $5 * 1e6 / $3; usr[$2, ncpu[$2]] = $13 * 1e6 / $3
+                  cpur[$1, $2] = $5 * 1e6 / $3 }
     if ($12 > 0) { qd[$2] = $11 / $12 }
     walls[$2, ++nwall[$2]] = $4 }
   END {
@@ -385,6 +401,8 @@ awk -F'\t' -v threads="$THREADS" -v nq="$NQ" -v nqu="$NQU" -v n="$N" '
     s = mediansOf(usr)
     # The rest is the kernel: on loopback, sending a datagram also delivers it to the server.
     if (s != "") printf "%-46s %s\n", "  of which user time (the rest: the kernel):", s
+    cpuRatio("offboard scan", "dnsperf", "client CPU per query, x dnsperf (unpinned):")
+    cpuRatio("offboard pinned", "dnsperf pinned", "  the same, single thread, x dnsperf pinned:")
     printf "%-46s shared %s (--threads %s), %s (--threads 1); queries.txt %.2f\n", "questions per domain (--stats):",
       ("offboard scan" in qd) ? sprintf("%.2f", qd["offboard scan"]) : "-", threads,
       ("offboard pinned" in qd) ? sprintf("%.2f", qd["offboard pinned"]) : "-", nq / n
