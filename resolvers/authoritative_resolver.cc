@@ -1133,6 +1133,10 @@ void AuthoritativeResolver::submit(const Question& q, Callback cb) {
   m.inSubmit = outer;
 }
 
+void AuthoritativeResolver::setWaitHook(std::function<void()> hook) {
+  impl_->transport.setWaitHook(std::move(hook));
+}
+
 void AuthoritativeResolver::run() {
   Impl& m = *impl_;
   for (;;) {

@@ -152,6 +152,7 @@ class AuthoritativeResolver : public Resolver {
   void submit(const Question& q, Callback cb) override;
   // Drives every walk and fan-out until all submitted questions have completed.
   void run() override;
+  void setWaitHook(std::function<void()> hook) override;
   // True: parent-side NS questions are answered by the parent's servers.
   bool seesParentSide() const override { return true; }
   // "authoritative from the root (13 root servers)".

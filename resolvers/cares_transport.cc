@@ -184,6 +184,7 @@ struct CaresTransport::Impl {
   std::uint64_t nextSerial = 1;
   TransportStats stats;
   bool expired = false;  // the overall deadline of the current run() has passed
+  std::function<void()> waitHook;  // setWaitHook
   std::vector<std::uint8_t> randomPool;
   std::size_t randomUsed = 0;
   // Token bucket (ratePerSecond > 0).
@@ -775,8 +776,9 @@ struct CaresTransport::Impl {
     // to report.
     mustReadScratch.clear();
     batch.mustRead(mustReadScratch);
-    int n = poll(pollScratch.empty() ? nullptr : pollScratch.data(), pollScratch.size(),
-                 mustReadScratch.empty() ? waitMs : 0);
+    const int timeoutMs = mustReadScratch.empty() ? waitMs : 0;
+    if (waitHook && timeoutMs > 0) waitHook();  // while the queries just sent are on the wire
+    int n = poll(pollScratch.empty() ? nullptr : pollScratch.data(), pollScratch.size(), timeoutMs);
     if (n > 0) processReady();  // else a timeout or EINTR: the caller loops
     for (int fd : mustReadScratch) {
       if (!batch.mustRead(fd)) continue;  // processReady read it
@@ -895,6 +897,8 @@ void CaresTransport::send(const std::string& server, const Question& q, bool rd,
 }
 
 void CaresTransport::run() { impl_->run(); }
+
+void CaresTransport::setWaitHook(std::function<void()> hook) { impl_->waitHook = std::move(hook); }
 
 std::size_t CaresTransport::outstanding() const {
   return impl_->queued.size() + impl_->inFlight;

@@ -110,6 +110,9 @@ class CaresTransport {
   // until the overall deadline. Throws std::runtime_error only if getrandom() fails (query IDs
   // must not be guessable; CVE-2023-31147).
   void run();
+  // Runs `hook` in run() before each poll() that may block, after the queries of that loop are
+  // sent (Resolver::setWaitHook). Empty: none.
+  void setWaitHook(std::function<void()> hook);
 
   // Queries queued or in flight.
   std::size_t outstanding() const;

@@ -40,6 +40,12 @@ class Resolver {
   // completed. Returns when nothing is outstanding.
   virtual void run() = 0;
 
+  // `hook` runs from inside run(), on its thread, each time run() is about to wait for the
+  // network (where it may block), never from inside a callback: a caller that holds back what
+  // the answers produced (scan's output into a file) writes it out then, so none of it waits
+  // behind a slow server. Empty: none. A source that never waits (zone files) ignores it.
+  virtual void setWaitHook(std::function<void()> hook) { (void)hook; }
+
   // True when Question::parentSide is answered (authoritative walk, zone files holding the
   // parent). The stub resolver sees only what recursive servers say.
   virtual bool seesParentSide() const = 0;

@@ -12,9 +12,11 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "resolvers/cares_transport.h"
@@ -36,6 +38,7 @@ class StubResolver : public Resolver {
 
   void submit(const Question& q, Callback cb) override;
   void run() override;
+  void setWaitHook(std::function<void()> hook) override { transport_.setWaitHook(std::move(hook)); }
   // False: recursive servers answer for the child zone only.
   bool seesParentSide() const override { return false; }
   // "recursive 127.0.0.53:53" or "recursive 127.0.0.1:53, [::1]:53".

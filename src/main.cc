@@ -3,6 +3,7 @@
 // chosen, and make sure a failure can never exit 0.
 #include <CLI/CLI.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -60,5 +61,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? finishOutput(kExitOk) : kExitUsage;  // help or version lost is exit 4
   }
   Io io{std::cout, std::cerr, isatty(STDOUT_FILENO) == 1, isatty(STDERR_FILENO) == 1};
+  struct stat st {};
+  if (::fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode)) io.outFileFd = STDOUT_FILENO;
   return finishOutput(runChosen(runners, io));
 }

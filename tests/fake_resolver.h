@@ -2,6 +2,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -66,17 +67,29 @@ class FakeResolver : public Resolver {
 
   void run() override {
     while (!queue_.empty()) {
+      // Before each answer, as a network source before it waits (Resolver::setWaitHook).
+      if (waitHook_) waitHook_();
+      if (afterWait) afterWait(queue_.front().first);
       auto [q, cb] = std::move(queue_.front());
       queue_.pop_front();
       cb(answer(q));
     }
   }
 
+  void setWaitHook(std::function<void()> hook) override {
+    waitHook_ = std::move(hook);
+    ++hooksSet;
+  }
+  bool hooked() const { return static_cast<bool>(waitHook_); }
+
   bool seesParentSide() const override { return parents_; }
   std::string describe() const override { return "fake"; }
 
   std::vector<Question> asked;
   std::size_t peakOutstanding = 0;
+  std::size_t hooksSet = 0;  // calls of setWaitHook (installs and clears)
+  // A test's look, right after the wait hook, at the question about to be answered.
+  std::function<void(const Question&)> afterWait;
 
  private:
   Observation answer(const Question& q) const {
@@ -92,6 +105,7 @@ class FakeResolver : public Resolver {
 
   std::vector<Observation> table_;
   std::deque<std::pair<Question, Callback>> queue_;
+  std::function<void()> waitHook_;
   Outcome fallback_;
   bool parents_;
 };

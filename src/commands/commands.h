@@ -48,6 +48,9 @@ struct Io {
   std::ostream& err;
   bool outIsTerminal = false;
   bool errIsTerminal = false;
+  // stdout's descriptor when it is a regular file, -1 otherwise: scan writes its lines there in
+  // batches (scan.cc, LineOut).
+  int outFileFd = -1;
 };
 
 using Runner = std::function<int(Io&)>;

@@ -128,6 +128,69 @@ std::optional<std::size_t> countDomainLines(const std::string& path) {
   return n;
 }
 
+// Where scan's lines go. Into a pipe, a terminal or a test's stream each line is written and
+// flushed at once: a consumer sees each domain as soon as it is done, and a second Ctrl-C
+// (_exit) never leaves half a line in a pipe (a line of up to PIPE_BUF octets is written in
+// one piece). Into a regular file (Io::outFileFd) the lines are gathered and written with one
+// write() per kBatch octets, and whenever the scan is about to wait, for the network or for
+// more input (push): one system call for dozens of lines, not one or two for each, and still
+// no line held back behind a slow server. A batch is written past the stream, in as few
+// write() calls as the file takes (one, but on a full disk), because stdio would cut it at its
+// buffer's edge, mid-line; a signal does not cut a write() to a file short. So a second Ctrl-C
+// leaves only whole lines there too, and loses, with the domains in flight, the lines not yet
+// written (under kBatch octets). A write that fails sets the stream's badbit, which the
+// process reports as output it could not write (exit 4), and later lines are dropped.
+class LineOut {
+ public:
+  static constexpr std::size_t kBatch = 64 * 1024;
+
+  LineOut(std::ostream& out, int fileFd) : out_(out), fd_(fileFd) {
+    if (fd_ >= 0) pending_.reserve(kBatch + 8 * 1024);
+  }
+  LineOut(const LineOut&) = delete;
+  LineOut& operator=(const LineOut&) = delete;
+
+  void add(const DomainReport& r) {
+    if (fd_ < 0) pending_.clear();
+    appendDomainJson(pending_, r);
+    pending_.push_back('\n');
+    if (fd_ < 0) {
+      out_.write(pending_.data(), static_cast<std::streamsize>(pending_.size()));
+      out_.flush();
+    } else if (pending_.size() >= kBatch) {
+      push();
+    }
+  }
+
+  // Writes what is gathered (a regular file); nothing to do otherwise.
+  void push() {
+    if (fd_ < 0 || pending_.empty()) return;
+    if (!failed_) {
+      out_.flush();  // anything written through the stream before goes first
+      const char* p = pending_.data();
+      std::size_t left = pending_.size();
+      while (left > 0) {
+        ssize_t n = ::write(fd_, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+          failed_ = true;
+          out_.setstate(std::ios::badbit);
+          break;
+        }
+        p += n;
+        left -= static_cast<std::size_t>(n);
+      }
+    }
+    pending_.clear();
+  }
+
+ private:
+  std::ostream& out_;
+  int fd_;
+  bool failed_ = false;
+  std::string pending_;
+};
+
 struct Tally {
   std::size_t done = 0, points = 0, indeterminate = 0, clear = 0, skipped = 0;
   Verdict worst = Verdict::Clear;
@@ -297,9 +360,12 @@ int runScan(const std::string& inputName, std::istream& in, ScanRun& run, Io& io
     progress.clear();  // a message goes over the bar, which is drawn again after it
     io.err << "offboard scan: " << message << "\n";
   };
+  LineOut output(io.out, io.outFileFd);
   JobSource next = [&]() -> std::optional<DomainJob> {
     std::lock_guard<std::mutex> hold(lock);
     while (!gInterrupted && !readFailed) {
+      // The next read may wait for the input (a pipe that trickles): what is done goes first.
+      if (in.rdbuf()->in_avail() <= 0) output.push();
       std::string readError;
       LineRead got = readDomainLine(in, &line, &readError);
       if (got == LineRead::End) break;
@@ -339,19 +405,12 @@ int runScan(const std::string& inputName, std::istream& in, ScanRun& run, Io& io
     }
     return std::nullopt;
   };
-  std::string lineBuf;
   // stdout and stderr on one terminal: a line never lands inside the progress bar.
   const bool sameTerminal = io.outIsTerminal && io.errIsTerminal;
   ReportSink sink = [&](std::size_t, DomainReport r) {
     std::lock_guard<std::mutex> hold(lock);
     if (sameTerminal) progress.clear();
-    lineBuf.clear();
-    appendDomainJson(lineBuf, r);
-    lineBuf.push_back('\n');
-    io.out.write(lineBuf.data(), static_cast<std::streamsize>(lineBuf.size()));
-    // One line, one flush: a consumer sees each domain as soon as it is done, and a second
-    // Ctrl-C (_exit) can never leave half a line behind.
-    io.out.flush();
+    output.add(r);
     ++tally.done;
     switch (r.verdict) {
       case Verdict::PointsAtM365: ++tally.points; break;
@@ -371,6 +430,10 @@ int runScan(const std::string& inputName, std::istream& in, ScanRun& run, Io& io
     o.policies = run.workers[i].policies;
     o.sharedAnswers = run.sharedAnswers;
     o.stats = &stats[i];
+    o.beforeWait = [&] {
+      std::lock_guard<std::mutex> hold(lock);
+      output.push();
+    };
     runChecks(*run.workers[i].resolver, next, sink, o);
   };
   std::vector<std::thread> threads;
@@ -383,6 +446,7 @@ int runScan(const std::string& inputName, std::istream& in, ScanRun& run, Io& io
     run.stats.fromCache += e.fromCache;
     run.stats.joined += e.joined;
   }
+  output.push();
   io.out.flush();
   progress.finish(tally);
   if (gInterrupted) return tally.points ? kExitPointsAtM365 : kExitIndeterminate;

@@ -30,7 +30,15 @@ class Driver {
         policies_(o.policies),
         stats_(o.stats),
         sharing_(o.sharedAnswers > 0),
-        cache_(o.sharedAnswers, o.clock) {}
+        cache_(o.sharedAnswers, o.clock),
+        beforeWait_(o.beforeWait) {
+    if (beforeWait_) resolver_.setWaitHook(beforeWait_);
+  }
+  ~Driver() {
+    if (beforeWait_) resolver_.setWaitHook({});  // it names the caller's state, which ends with the run
+  }
+  Driver(const Driver&) = delete;
+  Driver& operator=(const Driver&) = delete;
 
   // When the resolver asks to be trimmed, no new domain starts; once those in flight are done
   // run() returns with nothing outstanding, the caches are dropped, and the input resumes.
@@ -41,6 +49,7 @@ class Driver {
       refill();
       resolver_.run();
       if (!awaitingPolicy_.empty()) {
+        if (beforeWait_) beforeWait_();  // the fetches may take seconds
         fetchPolicies();
         continue;
       }
@@ -191,6 +200,7 @@ class Driver {
   // Follow-up questions in flight, by AnswerCache::key: the domains waiting for each.
   std::unordered_map<std::string, std::vector<Active*>> inFlight_;
   std::string key_;  // the key of the follow-up being asked (its room reused)
+  std::function<void()> beforeWait_;  // EngineOptions::beforeWait
 };
 
 }  // namespace

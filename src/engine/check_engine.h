@@ -49,6 +49,11 @@ struct EngineOptions {
   std::size_t sharedAnswers = 1024;
   std::function<std::int64_t()> clock;  // monotonic seconds for those TTLs (tests); empty: steady
   EngineStats* stats = nullptr;         // counted as the run goes, when given
+  // Called, when given, each time the run is about to wait: for the network (from inside
+  // Resolver::run, through Resolver::setWaitHook) and before a batch of policy fetches. A sink
+  // that holds finished reports back (scan into a file) writes them out then, so that none
+  // waits behind a slow server. Never called from inside the sink.
+  std::function<void()> beforeWait;
 };
 
 // Checks every job from `next` through `resolver`, keeping at most `maxActiveDomains` domains

@@ -89,6 +89,13 @@ expect_storage_error "$OFFBOARD" waive remove-verification-records:fabrikam.com 
 NEW=$DISK/new.db
 assert_exit 4 plan "$NEW" 2026-12-15T12:00:00Z
 assert_contains "$ERR" "storage error" "creating a state on a full disk"
+# scan writes its lines into a file past stdio, in batches: a failed write is still exit 4.
+printf '%s\n' "${DOMAINS[@]}" >"$WORK/domains.txt"
+rc=0
+"$OFFBOARD" scan "$WORK/domains.txt" --zones fixtures/zones >"$DISK/scan.jsonl" 2>"$WORK/scan.err" || rc=$?
+assert_eq 4 "$rc" "scan into a file on the full disk"
+grep -q "cannot write the output" "$WORK/scan.err" || fail "scan on a full disk: $(<"$WORK/scan.err")"
+E2E_CHECKS=$((E2E_CHECKS + 1))
 
 note "a disk that fills during the write: room to open the state, not for the plan's batch"
 rm -f "$DISK"/fill*

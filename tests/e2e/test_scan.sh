@@ -165,6 +165,11 @@ note "SIGINT"
   >"$WORK/int.jsonl" 2>"$WORK/int.err" &
 pid=$!
 sleep 2
+# Into a file, lines are written in batches, but never held for the end: each batch goes out
+# before the scan waits for the network.
+live=$(wc -l <"$WORK/int.jsonl")
+kill -0 "$pid" 2>/dev/null || fail "the rate-limited scan ended within 2 s"
+((live > 0)) || fail "after 2 s, a scan into a file had written no line yet"
 t0=$(date +%s%N)
 kill -INT "$pid"
 rc=0
@@ -177,7 +182,7 @@ note "SIGINT after 2 s: exit $rc, $lines domains written, stopped in $stop_ms ms
 ((stop_ms < 5000)) || fail "the scan took $stop_ms ms to stop after SIGINT"
 jq -e -c . "$WORK/int.jsonl" >/dev/null || fail "an interrupted scan wrote a broken JSON line"
 [[ $(tail -c 1 "$WORK/int.jsonl" | od -An -c | tr -d ' ') == '\n' ]] || fail "the last line is cut"
-E2E_CHECKS=$((E2E_CHECKS + 4))
+E2E_CHECKS=$((E2E_CHECKS + 6))
 # A second Ctrl-C stops at once (exit 130), and what was written is still whole lines.
 "$OFFBOARD" scan "$W/domains.txt" --resolver "$ADDR" --rate 100 --concurrency 512 \
   >"$WORK/int2.jsonl" 2>/dev/null &

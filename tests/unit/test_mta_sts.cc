@@ -276,3 +276,41 @@ TEST_CASE("the engine fetches policies once the DNS is done, in one batch, with 
   CHECK(reports[2].verdict == Verdict::Clear);
   CHECK_FALSE(reports[2].mtaSts);
 }
+
+TEST_CASE("the engine calls beforeWait before the policy fetches, after the last answer, and clears its hook") {
+  FakeResolver r(Outcome::NoData);
+  std::vector<DomainJob> jobs;
+  for (const char* d : {"a.example", "b.example"}) {
+    const std::string dn = d;
+    for (const auto& o : world(dn, "v=STSv1; id=7;")) r.set(o);
+    jobs.push_back(DomainJob{*normalizeDomain(dn, nullptr), {}});
+  }
+  std::vector<std::string> log;
+  class Logging : public FakePolicies {
+   public:
+    explicit Logging(std::vector<std::string>& l) : log_(l) {}
+    std::vector<PolicyFetch> fetch(const std::vector<PolicyRequest>& rs) override {
+      log_.push_back("fetch");
+      return FakePolicies::fetch(rs);
+    }
+    std::vector<std::string>& log_;
+  } p(log);
+  r.afterWait = [&](const Question&) { log.push_back("answer"); };  // right after the resolver's hook
+  EngineOptions o;
+  o.policies = &p;
+  o.beforeWait = [&] { log.push_back("wait"); };
+  std::size_t reports = 0;
+  runChecks(r, [&, i = std::size_t{0}]() mutable -> std::optional<DomainJob> {
+    if (i == jobs.size()) return std::nullopt;
+    return jobs[i++];
+  }, [&](std::size_t, DomainReport) { ++reports; }, o);
+  CHECK(reports == 2);
+  auto fetch = std::find(log.begin(), log.end(), "fetch");
+  REQUIRE(fetch != log.end());
+  REQUIRE(fetch - log.begin() >= 3);
+  CHECK(*(fetch - 1) == "wait");    // the engine's own call, before the fetches
+  CHECK(*(fetch - 2) == "answer");  // after the last answer
+  CHECK(*(fetch - 3) == "wait");    // the resolver's, before that answer
+  CHECK(r.hooksSet == 2);
+  CHECK_FALSE(r.hooked());
+}

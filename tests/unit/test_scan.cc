@@ -1,11 +1,16 @@
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <sstream>
 #include <system_error>
@@ -288,6 +293,126 @@ TEST_CASE("scan with several workers writes the same lines as with one, in some 
   CHECK_FALSE(rs[1]->asked.empty());
   CHECK_FALSE(rs[2]->asked.empty());
   CHECK(std::count(err2.begin(), err2.end(), '\n') == std::count(err1.begin(), err1.end(), '\n'));
+}
+
+namespace {
+
+// A scratch regular file, removed at the end; fd open for reading and writing.
+struct TempFile {
+  std::string path = "/tmp/offboard-scan-out.XXXXXX";
+  int fd = ::mkstemp(path.data());
+  TempFile() { REQUIRE(fd >= 0); }
+  ~TempFile() {
+    ::close(fd);
+    ::unlink(path.c_str());
+  }
+  std::string text() const {
+    std::ifstream f(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  }
+};
+
+std::vector<std::string> sortedLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream ls(text);
+  for (std::string l; std::getline(ls, l);) lines.push_back(l);
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("into a regular file, lines go out in batches, and each before the scan waits") {
+  FakeResolver r(Outcome::NoData);
+  const std::string input = mixedInput(&r, 1);
+  // What the per-line path writes into a stream, for comparison.
+  ScanRun streamed;
+  streamed.workers = {ScanWorker{&r, nullptr}};
+  streamed.maxActiveDomains = 1;
+  int rc1 = 0;
+  auto [expected, err1] = scanWith(input, streamed, &rc1);
+  REQUIRE(expected.size() == 30);
+  CHECK(r.hooksSet == 2);  // installed for the run and cleared after it
+  CHECK_FALSE(r.hooked());
+
+  // One domain at a time: each domain's first question is asked once the one before is done.
+  // Right after the wait hook before its answer, the file holds every earlier domain's line.
+  TempFile file;
+  std::vector<std::pair<std::string, std::size_t>> seen;  // the name asked, whole lines in the file then
+  r.afterWait = [&](const Question& q) {
+    const std::string text = file.text();
+    CHECK((text.empty() || text.back() == '\n'));  // only whole lines, ever
+    seen.emplace_back(q.name.toStringNoDot(), static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')));
+  };
+  std::istringstream in(input);
+  std::ostringstream out, err;
+  Io io{out, err};
+  io.outFileFd = file.fd;
+  ScanRun batched;
+  batched.workers = {ScanWorker{&r, nullptr}};
+  batched.maxActiveDomains = 1;
+  const int rc2 = runScan("domains.txt", in, batched, io);
+  r.afterWait = nullptr;
+  CHECK(rc2 == rc1);
+  CHECK(out.str().empty());  // past the stream, into the file
+  CHECK(out.good());
+  CHECK(sortedLines(file.text()) == expected);
+  std::size_t checked = 0;
+  for (std::size_t k = 0; k < 30; ++k) {
+    const std::string apex = "m" + std::to_string(k) + ".example";
+    auto first = std::find_if(seen.begin(), seen.end(), [&](const auto& s) {
+      return s.first == apex || (s.first.size() > apex.size() && s.first.compare(s.first.size() - apex.size() - 1, std::string::npos, "." + apex) == 0);
+    });
+    if (first == seen.end()) continue;
+    CHECK_MESSAGE(first->second == k, apex << "'s first question came with " << first->second << " lines in the file");
+    ++checked;
+  }
+  CHECK(checked == 30);
+}
+
+TEST_CASE("into a file that cannot be written, the scan goes on and the stream says it failed (exit 4)") {
+  FakeResolver r(Outcome::NoData);
+  const std::string input = mixedInput(&r, 1);
+  TempFile file;
+  const int readOnly = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);  // write() fails: EBADF
+  REQUIRE(readOnly >= 0);
+  std::istringstream in(input);
+  std::ostringstream out, err;
+  Io io{out, err};
+  io.outFileFd = readOnly;
+  ScanRun run;
+  run.workers = {ScanWorker{&r, nullptr}};
+  const int rc = runScan("domains.txt", in, run, io);
+  ::close(readOnly);
+  CHECK(rc == kExitPointsAtM365);  // every domain was still checked
+  CHECK(run.stats.domains == 30);
+  CHECK_FALSE(out.good());  // finishOutput turns this into "cannot write the output", exit 4
+  CHECK(file.text().empty());
+}
+
+TEST_CASE("several workers into a file write the same lines as one worker into a stream") {
+  std::atomic<int> arrived{0};
+  SlowResolver first(Outcome::NoData);
+  MeetingResolver second(Outcome::NoData, arrived, 2), third(Outcome::NoData, arrived, 2);
+  SlowResolver* rs[3] = {&first, &second, &third};
+  std::string input;
+  for (SlowResolver* r : rs) input = mixedInput(r, 1);
+  ScanRun one;
+  one.workers = {ScanWorker{rs[0], nullptr}};
+  int rc1 = 0;
+  auto [single, err1] = scanWith(input, one, &rc1);
+  TempFile file;
+  std::istringstream in(input);
+  std::ostringstream out, err;
+  Io io{out, err};
+  io.outFileFd = file.fd;
+  ScanRun two;
+  two.workers = {ScanWorker{rs[1], nullptr}, ScanWorker{rs[2], nullptr}};
+  two.maxActiveDomains = 4;
+  CHECK(runScan("domains.txt", in, two, io) == rc1);
+  CHECK(sortedLines(file.text()) == single);
+  CHECK_FALSE(rs[1]->asked.empty());
+  CHECK_FALSE(rs[2]->asked.empty());
 }
 
 TEST_CASE("shards K/N split the domain lines; together they are the whole scan") {

@@ -446,6 +446,39 @@ TEST_CASE("200 questions are all in flight at once, with distinct query IDs") {
   CHECK(ids.size() == 200);
 }
 
+TEST_CASE("the wait hook runs while run() waits for a slow server, never inside a callback") {
+  FakeDns dns([](const ParsedQuery& q, bool tcp) {
+    Reply r = normal(q, tcp);
+    r.delayMs = 150;
+    return r;
+  });
+  StubResolver r({dns.address()}, fast(2000, 1));
+  int answered = 0, hooked = 0, hookedWhileAsked = 0;
+  bool inCallback = false;
+  r.setWaitHook([&] {
+    CHECK_FALSE(inCallback);
+    ++hooked;
+    hookedWhileAsked += answered < 3;
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 3; ++i) {
+    r.submit(ask("h" + std::to_string(i) + ".contoso.com", RRType::A), [&](Observation o) {
+      inCallback = true;
+      answered += o.outcome == Outcome::Answer;
+      inCallback = false;
+    });
+  }
+  r.run();
+  CHECK(answered == 3);
+  CHECK(elapsedMs(t0) >= 150);
+  CHECK(hookedWhileAsked >= 1);  // it ran while the answers were still on their way
+  // Cleared, it is not called again.
+  const int before = hooked;
+  r.setWaitHook({});
+  resolveOne(r, ask("after.contoso.com", RRType::A));
+  CHECK(hooked == before);
+}
+
 TEST_CASE("the window bounds the queries in flight; the rest wait their turn") {
   FakeDns dns([](const ParsedQuery& q, bool tcp) {
     Reply r = normal(q, tcp);
